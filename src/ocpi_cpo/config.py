@@ -1,0 +1,197 @@
+"""Settings: ``ocpi-cpo.toml`` (working directory or ``--config PATH``) overridden by ``OCPI_CPO_*``.
+
+A bad setting stops start-up with one line per problem naming the key, the value and what is
+expected (:class:`SettingsError`); the CLI turns it into exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from ocpi_cpo.domain.emi3 import Emi3Error, OperatorId
+
+DEFAULT_CONFIG_FILE = "ocpi-cpo.toml"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/ocpi-cpo.db"
+
+
+class SettingsError(Exception):
+    """Start-up cannot go on; ``lines`` says what is wrong, one line per bad setting."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def _operator_id(value: str) -> str:
+    try:
+        return str(OperatorId.parse(value))
+    except Emi3Error as exc:
+        raise ValueError(str(exc)) from None
+
+
+class BusinessDetails(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    website: str | None = Field(default=None, max_length=255)
+    logo_url: str | None = Field(default=None, max_length=255)
+
+
+class Operation(BaseModel):
+    """One CPO operation: one eMI3 Operator Id, hence one OCPI CPO party (gireve.md §6)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    operator_id: Annotated[str, AfterValidator(_operator_id)]
+    name: str = Field(min_length=1, max_length=100)
+    network_group: str | None = None
+    website: str | None = Field(default=None, max_length=255)
+
+    @property
+    def operator(self) -> OperatorId:
+        return OperatorId.parse(self.operator_id)
+
+
+class PageLimits(BaseModel):
+    """The largest page each Sender serves; lower them so a hub sees several pages (gireve.md §14.3)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    locations: int = Field(default=100, ge=1, le=1000)
+    sessions: int = Field(default=100, ge=1, le=1000)
+    cdrs: int = Field(default=100, ge=1, le=1000)
+    tariffs: int = Field(default=100, ge=1, le=1000)
+    tokens: int = Field(default=1000, ge=1, le=5000)
+    hubclientinfo: int = Field(default=100, ge=1, le=1000)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="OCPI_CPO_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    public_url: str = "http://127.0.0.1:8080"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    #: bearer token of the admin API; a secret (never printed)
+    admin_token: SecretStr | None = None
+    business_details: BusinessDetails = BusinessDetails(name="ocpi-cpo")
+    operations: list[Operation] = Field(default_factory=list)
+    page_limits: PageLimits = PageLimits()
+    log_level: str = "INFO"
+    access_log: bool = False
+    #: seconds a partner's answer may take during registration and other calls
+    partner_timeout: float = Field(default=10.0, gt=0, le=300)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL where partners reach this server")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "expected sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB"
+            )
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("expected at least 16 characters (a long random secret)")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR")
+        return value.upper()
+
+    @field_validator("operations")
+    @classmethod
+    def _unique_operations(cls, value: list[Operation]) -> list[Operation]:
+        seen: set[str] = set()
+        for operation in value:
+            if operation.operator_id in seen:
+                raise ValueError(f"operator_id {operation.operator_id} is configured twice")
+            seen.add(operation.operator_id)
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment variables override the file, whose values arrive as init arguments.
+        return (env_settings, init_settings)
+
+    @property
+    def versions_url(self) -> str:
+        return f"{self.public_url}/ocpi/versions"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _describe(error: Any) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(file)"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return f"unknown setting {key}: remove it or check its spelling"
+    if error["type"] == "missing":
+        return f"setting {key} is missing: it is required"
+    shown = "'***'" if key == "admin_token" else repr(error.get("input"))
+    return f"setting {key} = {shown} is invalid: {message}"
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Read the TOML file (``config``, else ./ocpi-cpo.toml when present) and the environment."""
+    path = config if config is not None else Path(DEFAULT_CONFIG_FILE)
+    data: dict[str, Any] = {}
+    if config is not None and not path.is_file():
+        raise SettingsError([f"config file {path} does not exist: give an existing --config PATH"])
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError([f"config file {path} is not valid TOML: {exc}"]) from None
+    data.update(overrides)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise SettingsError([_describe(e) for e in exc.errors()]) from None
+
+
+def ensure_sqlite_directory(settings: Settings) -> None:
+    """Create the folder of a SQLite database file (the default lives under ./var/)."""
+    if not settings.is_sqlite:
+        return
+    path = settings.database_url.split(":///", 1)[-1]
+    if path and path != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

@@ -1,0 +1,1 @@
+"""Version-neutral dataclasses and rules. No I/O and no frameworks here."""

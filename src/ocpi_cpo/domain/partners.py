@@ -1,0 +1,175 @@
+"""Partners (one OCPI connection each) and the profiles that hold what differs between them.
+
+Quirks live in a profile, never as scattered ``if gireve:`` (architecture.md, "Partners and profiles").
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class PartnerState(enum.StrEnum):
+    INVITED = "INVITED"  # we handed out a registration token; the partner has not registered yet
+    REGISTERING = "REGISTERING"  # we are registering with the partner (we started the handshake)
+    REGISTERED = "REGISTERED"
+    UNREGISTERED = "UNREGISTERED"
+
+
+class TokenKind(enum.StrEnum):
+    REGISTRATION = "REGISTRATION"  # OCPI token A: versions and credentials only
+    ACCESS = "ACCESS"  # the token the partner uses once registered
+
+
+class Direction(enum.StrEnum):
+    FROM_PARTNER = "FROM_PARTNER"  # the partner POSTed its credentials to us (Gireve "FromIOP")
+    TO_PARTNER = "TO_PARTNER"  # we POSTed ours to the partner ("ToIOP")
+
+
+@dataclass(frozen=True, slots=True)
+class PartyRole:
+    role: str
+    country_code: str
+    party_id: str
+    name: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.country_code}/{self.party_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    identifier: str
+    role: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What differs between partners. Pick one per partner with ``--profile``."""
+
+    name: str
+    description: str
+    #: the identity the partner must present in its credentials roles, or None for any party
+    required_identity: PartyRole | None = None
+    #: (module, role) pairs the partner must offer, else registration fails with OCPI 3003
+    required_endpoints: tuple[tuple[str, str], ...] = (("credentials", "SENDER"),)
+    #: whether the partner implements credentials PUT (Gireve does not: gireve.md §2.3)
+    supports_credentials_update: bool = True
+    #: send the Authorization token Base64-encoded (OCPI 2.2.1; gireve.md §2.5)
+    token_base64: bool = True
+    #: Sessions updates as full PUT (Gireve does not implement session PATCH: gireve.md §10.2)
+    session_updates_as_put: bool = False
+    #: a connector tariff change is sent as an EVSE-level PATCH with status and connectors (§7.4)
+    tariff_change_as_evse_patch: bool = False
+    #: command names the partner may send (Gireve forwards START/STOP only: gireve.md §9.1)
+    allowed_commands: frozenset[str] = field(
+        default_factory=lambda: frozenset(
+            {"START_SESSION", "STOP_SESSION", "RESERVE_NOW", "CANCEL_RESERVATION", "UNLOCK_CONNECTOR"}
+        )
+    )
+    #: HTTP timeout in seconds for our calls to this partner
+    timeout_seconds: float = 10.0
+
+
+def _gireve(name: str, country: str, party: str, stage: str) -> Profile:
+    return Profile(
+        name=name,
+        description=f"Gireve IOP {stage} (role HUB {country}/{party})",
+        required_identity=PartyRole("HUB", country, party),
+        required_endpoints=(("credentials", "SENDER"), ("locations", "RECEIVER")),
+        supports_credentials_update=False,
+        session_updates_as_put=True,
+        tariff_change_as_evse_patch=True,
+        allowed_commands=frozenset({"START_SESSION", "STOP_SESSION"}),
+    )
+
+
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        _gireve("gireve-preprod", "FR", "107", "pre-production"),
+        _gireve("gireve-prod", "FR", "007", "production"),
+        Profile(name="ocpi-2.2.1", description="Any OCPI 2.2.1 party, plain spec behaviour"),
+    )
+}
+
+
+class UnknownProfileError(ValueError):
+    pass
+
+
+def get_profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise UnknownProfileError(
+            f"unknown profile {name!r}: choose one of {', '.join(sorted(PROFILES))}"
+        ) from None
+
+
+def identity_problem(profile: Profile, roles: list[PartyRole]) -> str | None:
+    """Say why the roles a partner presented do not fit its profile, or None when they do."""
+    expected = profile.required_identity
+    if expected is None:
+        return None
+    for role in roles:
+        if (role.role, role.country_code.upper(), role.party_id.upper()) == (
+            expected.role,
+            expected.country_code,
+            expected.party_id,
+        ):
+            return None
+    shown = ", ".join(str(r) for r in roles) or "no role"
+    return f"profile {profile.name} expects role {expected}, the partner presented {shown}"
+
+
+@dataclass(slots=True)
+class Partner:
+    id: int
+    name: str
+    profile_name: str
+    state: PartnerState
+    direction: Direction | None
+    versions_url: str | None
+    version: str | None
+    endpoints: list[Endpoint]
+    roles: list[PartyRole]
+    #: the token the partner gave us (OCPI token B or C): a secret, kept out of repr
+    outbound_token: str | None = field(repr=False)
+    created_at: datetime
+    registered_at: datetime | None
+    last_seen_at: datetime | None
+
+    @property
+    def profile(self) -> Profile:
+        return get_profile(self.profile_name)
+
+    def endpoint(self, identifier: str, role: str) -> Endpoint | None:
+        for endpoint in self.endpoints:
+            if endpoint.identifier == identifier and (
+                identifier == "credentials" or endpoint.role == role
+            ):
+                return endpoint
+        return None
+
+
+class ConnectionStatus(enum.StrEnum):
+    """HubClientInfo: whether a party behind the hub can be reached."""
+
+    CONNECTED = "CONNECTED"
+    OFFLINE = "OFFLINE"
+    PLANNED = "PLANNED"
+    SUSPENDED = "SUSPENDED"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    """A party behind a hub and its connection status, as the hub reports it (hubclientinfo)."""
+
+    country_code: str
+    party_id: str
+    role: str
+    status: ConnectionStatus
+    last_updated: datetime

@@ -1,0 +1,1 @@
+"""Storage: repository Protocols (protocols.py) and their SQL implementation (sql/)."""

@@ -1,0 +1,92 @@
+"""The seams between services and storage. Services see only these Protocols.
+
+A unit of work is one database transaction: the caller (API route, CLI command, worker) opens it
+with ``Storage.transaction()``; services never commit (architecture.md, house style 8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Protocol
+
+from ocpi_cpo.domain.partners import (
+    ClientInfo,
+    Direction,
+    Endpoint,
+    Partner,
+    PartnerState,
+    PartyRole,
+    TokenKind,
+)
+
+
+class PartnerRepository(Protocol):
+    async def create(
+        self, name: str, profile: str, state: PartnerState, now: datetime
+    ) -> Partner: ...
+
+    async def get(self, partner_id: int) -> Partner | None: ...
+
+    async def get_by_name(self, name: str) -> Partner | None: ...
+
+    async def list(self) -> Sequence[Partner]: ...
+
+    async def save_connection(
+        self,
+        partner_id: int,
+        *,
+        state: PartnerState,
+        direction: Direction | None,
+        versions_url: str | None,
+        version: str | None,
+        endpoints: list[Endpoint],
+        roles: list[PartyRole],
+        outbound_token: str | None,
+        registered_at: datetime | None,
+    ) -> None: ...
+
+    async def set_state(self, partner_id: int, state: PartnerState) -> None: ...
+
+    async def touch(self, partner_id: int, now: datetime) -> None: ...
+
+    async def delete(self, partner_id: int) -> None: ...
+
+
+class TokenRepository(Protocol):
+    """Tokens we issue. Only their SHA-256 digests are stored: we only ever verify them."""
+
+    async def add(self, partner_id: int, kind: TokenKind, token: str, now: datetime) -> None: ...
+
+    async def find(self, token: str) -> tuple[int, TokenKind] | None: ...
+
+    async def revoke_all(self, partner_id: int, kind: TokenKind | None = None) -> None: ...
+
+
+class HubClientInfoRepository(Protocol):
+    async def upsert(self, partner_id: int, info: ClientInfo) -> bool:
+        """Store the party's status; True when it was new."""
+        ...
+
+    async def get(self, partner_id: int, country_code: str, party_id: str) -> ClientInfo | None: ...
+
+    async def list(self, partner_id: int) -> Sequence[ClientInfo]: ...
+
+
+class UnitOfWork(Protocol):
+    partners: PartnerRepository
+    tokens: TokenRepository
+    client_info: HubClientInfoRepository
+
+
+class Storage(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A write transaction, committed when the block ends without an exception."""
+        ...
+
+    def read(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A read-only transaction."""
+        ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,1 @@
+"""SQLAlchemy Core implementation of the storage Protocols (SQLite via aiosqlite, PostgreSQL via asyncpg)."""

@@ -1,0 +1,74 @@
+"""Engine creation and the unit of work over one connection."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoRepository
+from ocpi_cpo.storage.sql.repositories.partners import SqlPartnerRepository
+from ocpi_cpo.storage.sql.repositories.tokens import SqlTokenRepository
+
+
+def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An engine tuned per backend: SQLite in WAL mode with explicit BEGIN, asyncpg pooled."""
+    if database_url.startswith("sqlite"):
+        engine = create_async_engine(database_url, connect_args={"timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(database_url, pool_size=pool_size, max_overflow=pool_size)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us emit BEGIN ourselves, so writers take the lock up front (BEGIN IMMEDIATE) and
+        # never fail half-way on a lock upgrade.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class SqlUnitOfWork:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        self.partners = SqlPartnerRepository(connection)
+        self.tokens = SqlTokenRepository(connection)
+        self.client_info = SqlHubClientInfoRepository(connection)
+
+
+class SqlStorage:
+    """The Storage Protocol on SQLAlchemy Core."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
+        async with self.engine.connect() as connection:
+            if self.is_sqlite:
+                await connection.execution_options(sqlite_begin="IMMEDIATE")
+            async with connection.begin():
+                yield SqlUnitOfWork(connection)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[SqlUnitOfWork]:
+        async with self.engine.connect() as connection, connection.begin():
+            yield SqlUnitOfWork(connection)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

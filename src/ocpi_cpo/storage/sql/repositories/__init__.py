@@ -1,0 +1,1 @@
+"""One repository per aggregate; all SQL of the project lives here."""

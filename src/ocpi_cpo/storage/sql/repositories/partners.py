@@ -1,0 +1,114 @@
+"""Partners: one row per OCPI connection."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ocpi_cpo.domain.partners import (
+    Direction,
+    Endpoint,
+    Partner,
+    PartnerState,
+    PartyRole,
+)
+from ocpi_cpo.storage.sql.tables import partners
+
+
+def _to_partner(row: Any) -> Partner:
+    return Partner(
+        id=row.id,
+        name=row.name,
+        profile_name=row.profile,
+        state=PartnerState(row.state),
+        direction=Direction(row.direction) if row.direction else None,
+        versions_url=row.versions_url,
+        version=row.version,
+        endpoints=[Endpoint(**e) for e in row.endpoints or []],
+        roles=[PartyRole(**r) for r in row.roles or []],
+        outbound_token=row.outbound_token,
+        created_at=row.created_at,
+        registered_at=row.registered_at,
+        last_seen_at=row.last_seen_at,
+    )
+
+
+class SqlPartnerRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._c = connection
+
+    async def create(
+        self, name: str, profile: str, state: PartnerState, now: datetime
+    ) -> Partner:
+        result = await self._c.execute(
+            insert(partners)
+            .values(
+                name=name, profile=profile, state=state.value, endpoints=[], roles=[],
+                created_at=now,
+            )
+            .returning(partners)
+        )
+        return _to_partner(result.one())
+
+    async def get(self, partner_id: int) -> Partner | None:
+        row = (await self._c.execute(select(partners).where(partners.c.id == partner_id))).first()
+        return _to_partner(row) if row else None
+
+    async def get_by_name(self, name: str) -> Partner | None:
+        row = (await self._c.execute(select(partners).where(partners.c.name == name))).first()
+        return _to_partner(row) if row else None
+
+    async def list(self) -> Sequence[Partner]:
+        rows = await self._c.execute(select(partners).order_by(partners.c.id))
+        return [_to_partner(row) for row in rows]
+
+    async def save_connection(
+        self,
+        partner_id: int,
+        *,
+        state: PartnerState,
+        direction: Direction | None,
+        versions_url: str | None,
+        version: str | None,
+        endpoints: list[Endpoint],
+        roles: list[PartyRole],
+        outbound_token: str | None,
+        registered_at: datetime | None,
+    ) -> None:
+        await self._c.execute(
+            update(partners)
+            .where(partners.c.id == partner_id)
+            .values(
+                state=state.value,
+                direction=direction.value if direction else None,
+                versions_url=versions_url,
+                version=version,
+                endpoints=[
+                    {"identifier": e.identifier, "role": e.role, "url": e.url} for e in endpoints
+                ],
+                roles=[
+                    {"role": r.role, "country_code": r.country_code, "party_id": r.party_id,
+                     "name": r.name}
+                    for r in roles
+                ],
+                outbound_token=outbound_token,
+                registered_at=registered_at,
+            )
+        )
+
+    async def set_state(self, partner_id: int, state: PartnerState) -> None:
+        await self._c.execute(
+            update(partners).where(partners.c.id == partner_id).values(state=state.value)
+        )
+
+    async def touch(self, partner_id: int, now: datetime) -> None:
+        await self._c.execute(
+            update(partners).where(partners.c.id == partner_id).values(last_seen_at=now)
+        )
+
+    async def delete(self, partner_id: int) -> None:
+        await self._c.execute(delete(partners).where(partners.c.id == partner_id))

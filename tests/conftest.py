@@ -1,0 +1,121 @@
+"""Shared fixtures: a real database per test, on SQLite and, where reachable, PostgreSQL.
+
+PostgreSQL: ``OCPI_CPO_TEST_POSTGRES_URL`` (default postgres on 127.0.0.1:5432). When it cannot be
+reached the PostgreSQL tests are skipped with the reason, unless ``OCPI_CPO_REQUIRE_POSTGRES=1``
+(set by .ci/run), in which case they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
+from ocpi_cpo.storage.sql.migrate import upgrade
+
+POSTGRES_URL = os.environ.get(
+    "OCPI_CPO_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGRES = os.environ.get("OCPI_CPO_REQUIRE_POSTGRES") == "1"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+async def _postgres_problem() -> str | None:
+    engine = create_async_engine(POSTGRES_URL, connect_args={"timeout": 3})
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        return f"PostgreSQL not reachable at {POSTGRES_URL} ({type(exc).__name__}: {exc})"
+    finally:
+        await engine.dispose()
+    return None
+
+
+_PG_STATE: dict[str, object] = {}
+
+
+def postgres_problem() -> str | None:
+    if "problem" not in _PG_STATE:
+        _PG_STATE["problem"] = asyncio.run(_postgres_problem())
+    problem = _PG_STATE["problem"]
+    return problem if isinstance(problem, str) else None
+
+
+def require_postgres() -> None:
+    problem = postgres_problem()
+    if problem is None:
+        return
+    if REQUIRE_POSTGRES:
+        pytest.fail(f"{problem}; OCPI_CPO_REQUIRE_POSTGRES=1 demands it")
+    pytest.skip(f"{problem}; set OCPI_CPO_TEST_POSTGRES_URL to run the PostgreSQL tests")
+
+
+async def _admin(sql: str) -> None:
+    engine = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+def _database_in(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated template database; each test copies it (much faster than migrating again)."""
+    require_postgres()
+    name = f"ocpi_cpo_tpl_{os.getpid()}"
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}"'))
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+
+    async def _migrate() -> None:
+        engine = create_engine(_database_in(POSTGRES_URL, name))
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_migrate())
+    yield name
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database: a SQLite file, or a copy of the PostgreSQL template."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+        async def _migrate() -> None:
+            engine = create_engine(url)
+            try:
+                await upgrade(engine)
+            finally:
+                await engine.dispose()
+
+        asyncio.run(_migrate())
+        yield url
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"ocpi_cpo_t_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield _database_in(POSTGRES_URL, name)
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def storage(database_url: str) -> AsyncIterator[SqlStorage]:
+    store = SqlStorage(create_engine(database_url))
+    yield store
+    await store.close()
