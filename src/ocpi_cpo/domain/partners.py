@@ -66,7 +66,13 @@ class Profile:
     #: command names the partner may send (Gireve forwards START/STOP only: gireve.md §9.1)
     allowed_commands: frozenset[str] = field(
         default_factory=lambda: frozenset(
-            {"START_SESSION", "STOP_SESSION", "RESERVE_NOW", "CANCEL_RESERVATION", "UNLOCK_CONNECTOR"}
+            {
+                "START_SESSION",
+                "STOP_SESSION",
+                "RESERVE_NOW",
+                "CANCEL_RESERVATION",
+                "UNLOCK_CONNECTOR",
+            }
         )
     )
     #: HTTP timeout in seconds for our calls to this partner

@@ -100,4 +100,4 @@ async def test_client_info_upsert(storage: SqlStorage) -> None:
         assert await uow.client_info.upsert(partner.id, later) is False
     async with storage.read() as uow:
         assert await uow.client_info.get(partner.id, "NL", "ABC") == later
-        assert list(await uow.client_info.list(partner.id)) == [later]
+        assert list(await uow.client_info.all(partner.id)) == [later]

@@ -50,7 +50,10 @@ credentials_tokens = Table(
     # SHA-256 hex digest of a token we issued; the token itself is never stored.
     Column("token_hash", String(64), primary_key=True),
     Column(
-        "partner_id", Integer, ForeignKey("partners.id", ondelete="CASCADE"), nullable=False,
+        "partner_id",
+        Integer,
+        ForeignKey("partners.id", ondelete="CASCADE"),
+        nullable=False,
         index=True,
     ),
     Column("kind", String(20), nullable=False),
@@ -61,9 +64,7 @@ hub_client_info = Table(
     "hub_client_info",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "partner_id", Integer, ForeignKey("partners.id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("partner_id", Integer, ForeignKey("partners.id", ondelete="CASCADE"), nullable=False),
     Column("country_code", String(2), nullable=False),
     Column("party_id", String(3), nullable=False),
     Column("role", String(10), nullable=False),

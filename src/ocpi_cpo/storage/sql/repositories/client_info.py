@@ -40,8 +40,11 @@ class SqlHubClientInfoRepository:
             return False
         await self._c.execute(
             insert(table).values(
-                partner_id=partner_id, country_code=info.country_code, party_id=info.party_id,
-                role=info.role, **values,
+                partner_id=partner_id,
+                country_code=info.country_code,
+                party_id=info.party_id,
+                role=info.role,
+                **values,
             )
         )
         return True
@@ -58,7 +61,7 @@ class SqlHubClientInfoRepository:
         ).first()
         return _to_info(row) if row else None
 
-    async def list(self, partner_id: int) -> Sequence[ClientInfo]:
+    async def all(self, partner_id: int) -> Sequence[ClientInfo]:
         table = hub_client_info
         rows = await self._c.execute(
             select(table)

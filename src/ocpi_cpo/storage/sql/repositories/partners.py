@@ -41,13 +41,15 @@ class SqlPartnerRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._c = connection
 
-    async def create(
-        self, name: str, profile: str, state: PartnerState, now: datetime
-    ) -> Partner:
+    async def create(self, name: str, profile: str, state: PartnerState, now: datetime) -> Partner:
         result = await self._c.execute(
             insert(partners)
             .values(
-                name=name, profile=profile, state=state.value, endpoints=[], roles=[],
+                name=name,
+                profile=profile,
+                state=state.value,
+                endpoints=[],
+                roles=[],
                 created_at=now,
             )
             .returning(partners)
@@ -62,7 +64,7 @@ class SqlPartnerRepository:
         row = (await self._c.execute(select(partners).where(partners.c.name == name))).first()
         return _to_partner(row) if row else None
 
-    async def list(self) -> Sequence[Partner]:
+    async def all(self) -> Sequence[Partner]:
         rows = await self._c.execute(select(partners).order_by(partners.c.id))
         return [_to_partner(row) for row in rows]
 
@@ -91,8 +93,12 @@ class SqlPartnerRepository:
                     {"identifier": e.identifier, "role": e.role, "url": e.url} for e in endpoints
                 ],
                 roles=[
-                    {"role": r.role, "country_code": r.country_code, "party_id": r.party_id,
-                     "name": r.name}
+                    {
+                        "role": r.role,
+                        "country_code": r.country_code,
+                        "party_id": r.party_id,
+                        "name": r.name,
+                    }
                     for r in roles
                 ],
                 outbound_token=outbound_token,

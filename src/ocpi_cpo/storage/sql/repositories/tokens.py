@@ -29,7 +29,9 @@ class SqlTokenRepository:
     async def add(self, partner_id: int, kind: TokenKind, token: str, now: datetime) -> None:
         await self._c.execute(
             insert(credentials_tokens).values(
-                token_hash=token_digest(token), partner_id=partner_id, kind=kind.value,
+                token_hash=token_digest(token),
+                partner_id=partner_id,
+                kind=kind.value,
                 created_at=now,
             )
         )

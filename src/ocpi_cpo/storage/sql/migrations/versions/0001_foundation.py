@@ -45,13 +45,13 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.PrimaryKeyConstraint("token_hash", name="pk_credentials_tokens"),
         sa.ForeignKeyConstraint(
-            ["partner_id"], ["partners.id"], ondelete="CASCADE",
+            ["partner_id"],
+            ["partners.id"],
+            ondelete="CASCADE",
             name="fk_credentials_tokens_partner_id_partners",
         ),
     )
-    op.create_index(
-        "ix_credentials_tokens_partner_id", "credentials_tokens", ["partner_id"]
-    )
+    op.create_index("ix_credentials_tokens_partner_id", "credentials_tokens", ["partner_id"])
     op.create_table(
         "hub_client_info",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -63,7 +63,9 @@ def upgrade() -> None:
         sa.Column("last_updated", UtcDateTime, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_hub_client_info"),
         sa.ForeignKeyConstraint(
-            ["partner_id"], ["partners.id"], ondelete="CASCADE",
+            ["partner_id"],
+            ["partners.id"],
+            ondelete="CASCADE",
             name="fk_hub_client_info_partner_id_partners",
         ),
         sa.UniqueConstraint(

@@ -1,0 +1,124 @@
+"""OCPI 2.2.1 basic types (transport_and_format, types): each constraint lives here, once.
+
+Inbound models ignore unknown fields (partners add some, e.g. Gireve's ``gireve_id``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+)
+
+_PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]*$")
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z)?$")
+
+
+class OcpiModel(BaseModel):
+    """Base of every wire model: unknown fields ignored, exact wire names, enums by value."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, use_enum_values=False)
+
+
+def _ci_string(value: str) -> str:
+    if not _PRINTABLE_ASCII.match(value):
+        raise ValueError("must be printable ASCII (CiString)")
+    return value
+
+
+def _no_controls(value: str) -> str:
+    if any(ch in value for ch in "\r\n\t"):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _parse_datetime(value: object) -> object:
+    """OCPI DateTime: RFC 3339 in UTC, 'Z' optional, no other offset (transport_and_format)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+    if not isinstance(value, str):
+        raise ValueError("must be a date-time string such as 2026-11-24T08:00:00Z")
+    if not _RFC3339.match(value):
+        raise ValueError(
+            "must be an RFC 3339 UTC date-time such as 2026-11-24T08:00:00Z (no offset other than Z)"
+        )
+    parsed = datetime.fromisoformat(value.removesuffix("Z"))
+    return parsed.replace(tzinfo=UTC)
+
+
+def format_datetime(value: datetime) -> str:
+    """Render a DateTime the way OCPI wants it: UTC with a 'Z', milliseconds only when present."""
+    value = value.astimezone(UTC)
+    if value.microsecond:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+#: An aware UTC datetime on our side, an RFC 3339 'Z' string on the wire.
+DateTime = Annotated[
+    datetime,
+    BeforeValidator(_parse_datetime),
+    PlainSerializer(format_datetime, return_type=str, when_used="json"),
+]
+
+CountryCode = Annotated[
+    str, StringConstraints(min_length=2, max_length=2), AfterValidator(_ci_string)
+]
+PartyId = Annotated[str, StringConstraints(min_length=3, max_length=3), AfterValidator(_ci_string)]
+Url = Annotated[str, StringConstraints(max_length=255), AfterValidator(_no_controls)]
+
+
+# CiString(n): case-insensitive printable ASCII; String(n): printable UTF-8 without control characters.
+# Spelled out per length so that type checkers see plain ``str``.
+_CI = AfterValidator(_ci_string)
+_TXT = AfterValidator(_no_controls)
+CiString2 = Annotated[str, StringConstraints(max_length=2), _CI]
+CiString3 = Annotated[str, StringConstraints(max_length=3), _CI]
+CiString4 = Annotated[str, StringConstraints(max_length=4), _CI]
+CiString36 = Annotated[str, StringConstraints(max_length=36), _CI]
+CiString39 = Annotated[str, StringConstraints(max_length=39), _CI]
+CiString48 = Annotated[str, StringConstraints(max_length=48), _CI]
+CiString64 = Annotated[str, StringConstraints(max_length=64), _CI]
+String2 = Annotated[str, StringConstraints(max_length=2), _TXT]
+String3 = Annotated[str, StringConstraints(max_length=3), _TXT]
+String4 = Annotated[str, StringConstraints(max_length=4), _TXT]
+String10 = Annotated[str, StringConstraints(max_length=10), _TXT]
+String16 = Annotated[str, StringConstraints(max_length=16), _TXT]
+String20 = Annotated[str, StringConstraints(max_length=20), _TXT]
+String45 = Annotated[str, StringConstraints(max_length=45), _TXT]
+String64 = Annotated[str, StringConstraints(max_length=64), _TXT]
+String100 = Annotated[str, StringConstraints(max_length=100), _TXT]
+String255 = Annotated[str, StringConstraints(max_length=255), _TXT]
+String512 = Annotated[str, StringConstraints(max_length=512), _TXT]
+String5000 = Annotated[str, StringConstraints(max_length=5000), _TXT]
+
+
+class DisplayText(OcpiModel):
+    language: Annotated[str, StringConstraints(min_length=2, max_length=2)]
+    text: Annotated[str, StringConstraints(max_length=512)]
+
+
+class Image(OcpiModel):
+    url: Url
+    thumbnail: Url | None = None
+    category: str
+    type: Annotated[str, StringConstraints(max_length=4)]
+    width: int | None = Field(default=None, ge=0, le=99999)
+    height: int | None = Field(default=None, ge=0, le=99999)
+
+
+class BusinessDetails(OcpiModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    website: Url | None = None
+    logo: Image | None = None
