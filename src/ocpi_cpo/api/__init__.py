@@ -1,0 +1,1 @@
+"""The one composition root: create_app(settings, *, clock, storage, transport)."""

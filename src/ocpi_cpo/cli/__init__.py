@@ -1,0 +1,1 @@
+"""Command line: serve, db, partners, locations, tariffs, outbox, stations, sim, demo."""

@@ -1,0 +1,1 @@
+"""Calls to partners: the one outbound transport, the outbox worker, the credentials handshake."""

@@ -1,0 +1,1 @@
+"""Use cases, version-neutral; the only callers of storage."""

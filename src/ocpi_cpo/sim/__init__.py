@@ -1,0 +1,1 @@
+"""Simulators: a Gireve-like hub and charge points, for the demo, tests and certification rehearsal."""
