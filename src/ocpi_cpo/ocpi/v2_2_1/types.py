@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
@@ -122,3 +124,115 @@ class BusinessDetails(OcpiModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     website: Url | None = None
     logo: Image | None = None
+
+
+# --- additions for the functional modules (locations, tariffs, tokens, sessions, cdrs, commands) ---
+
+CiString32 = Annotated[str, StringConstraints(max_length=32), _CI]
+
+
+def _reject_string_number(value: object) -> object:
+    # A JSON string such as "2.50" is not an OCPI number; lax pydantic would accept it silently.
+    if isinstance(value, str):
+        raise ValueError("must be a JSON number, not a string")
+    return value
+
+
+def _number_to_json(value: Decimal) -> int | float:
+    """Render a Decimal as a JSON number: integers stay integers, the rest become floats.
+
+    pydantic renders ``Decimal`` as a JSON *string*, which no OCPI peer accepts. A float keeps the
+    15 significant digits that OCPI numbers (4 decimals by default, transport_and_format) need.
+    """
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= 0:
+        return int(value)
+    return float(value)
+
+
+#: OCPI ``number`` (money, energy, time, power): a ``Decimal`` here, a JSON number on the wire.
+Number = Annotated[
+    Decimal,
+    BeforeValidator(_reject_string_number),
+    PlainSerializer(_number_to_json, return_type=int | float, when_used="json"),
+]
+
+#: A count that cannot be negative (voltages, step sizes, durations in seconds, timeouts).
+NonNegativeInt = Annotated[int, Field(ge=0)]
+#: An OCPI number that cannot be negative (energy, power, current, tariff prices, VAT).
+NonNegativeNumber = Annotated[Number, Field(ge=0)]
+
+#: GeoLocation latitude: string(10), ``-?[0-9]{1,2}\.[0-9]{5,7}`` (mod_locations).
+Latitude = Annotated[str, StringConstraints(max_length=10, pattern=r"^-?[0-9]{1,2}\.[0-9]{5,7}$")]
+#: GeoLocation longitude: string(11), ``-?[0-9]{1,3}\.[0-9]{5,7}`` (mod_locations).
+Longitude = Annotated[str, StringConstraints(max_length=11, pattern=r"^-?[0-9]{1,3}\.[0-9]{5,7}$")]
+#: Local time of day "HH:MM", 00:00-23:59 (RegularHours, TariffRestrictions).
+LocalTime = Annotated[
+    str, StringConstraints(max_length=5, pattern=r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$")
+]
+#: Local date "YYYY-MM-DD" (TariffRestrictions).
+LocalDate = Annotated[
+    str,
+    StringConstraints(
+        max_length=10,
+        pattern=r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+    ),
+]
+
+
+class Price(OcpiModel):
+    """Price (types): ``excl_vat`` always, ``incl_vat`` only when VAT is known (absent is not 0)."""
+
+    excl_vat: Number
+    incl_vat: Number | None = None
+
+
+class GeoLocation(OcpiModel):
+    """GeoLocation (mod_locations): WGS 84 coordinates as strings with at least 5 decimals."""
+
+    latitude: Latitude
+    longitude: Longitude
+
+
+class EnergySourceCategory(StrEnum):
+    """EnergySourceCategory (mod_locations)."""
+
+    NUCLEAR = "NUCLEAR"
+    GENERAL_FOSSIL = "GENERAL_FOSSIL"
+    COAL = "COAL"
+    GAS = "GAS"
+    GENERAL_GREEN = "GENERAL_GREEN"
+    SOLAR = "SOLAR"
+    WIND = "WIND"
+    WATER = "WATER"
+
+
+class EnvironmentalImpactCategory(StrEnum):
+    """EnvironmentalImpactCategory (mod_locations)."""
+
+    NUCLEAR_WASTE = "NUCLEAR_WASTE"
+    CARBON_DIOXIDE = "CARBON_DIOXIDE"
+
+
+class EnergySource(OcpiModel):
+    """EnergySource (mod_locations): share of one source in the mix, in percent."""
+
+    source: EnergySourceCategory
+    percentage: Annotated[NonNegativeNumber, Field(le=100)]
+
+
+class EnvironmentalImpact(OcpiModel):
+    """EnvironmentalImpact (mod_locations): amount in g/kWh."""
+
+    category: EnvironmentalImpactCategory
+    amount: NonNegativeNumber
+
+
+class EnergyMix(OcpiModel):
+    """EnergyMix (mod_locations); used by Location and Tariff, hence kept here."""
+
+    is_green_energy: bool
+    energy_sources: list[EnergySource] | None = None
+    environ_impact: list[EnvironmentalImpact] | None = None
+    supplier_name: String64 | None = None
+    energy_product_name: String64 | None = None
