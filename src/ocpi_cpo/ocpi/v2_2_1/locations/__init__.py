@@ -1,0 +1,1 @@
+"""OCPI 2.2.1 Locations module (mod_locations)."""
