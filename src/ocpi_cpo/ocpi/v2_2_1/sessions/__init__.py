@@ -1,0 +1,1 @@
+"""OCPI 2.2.1 Sessions module (mod_sessions)."""
