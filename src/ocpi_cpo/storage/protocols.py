@@ -61,6 +61,10 @@ class TokenRepository(Protocol):
 
     async def find(self, token: str) -> tuple[int, TokenKind] | None: ...
 
+    async def consume(self, token: str) -> bool:
+        """Delete the token; False when it was already gone (someone else used it first)."""
+        ...
+
     async def revoke_all(self, partner_id: int, kind: TokenKind | None = None) -> None: ...
 
 
@@ -75,9 +79,14 @@ class HubClientInfoRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    partners: PartnerRepository
-    tokens: TokenRepository
-    client_info: HubClientInfoRepository
+    @property
+    def partners(self) -> PartnerRepository: ...
+
+    @property
+    def tokens(self) -> TokenRepository: ...
+
+    @property
+    def client_info(self) -> HubClientInfoRepository: ...
 
 
 class Storage(Protocol):

@@ -47,6 +47,12 @@ class SqlTokenRepository:
             return None
         return row.partner_id, TokenKind(row.kind)
 
+    async def consume(self, token: str) -> bool:
+        result = await self._c.execute(
+            delete(credentials_tokens).where(credentials_tokens.c.token_hash == token_digest(token))
+        )
+        return bool(result.rowcount)
+
     async def revoke_all(self, partner_id: int, kind: TokenKind | None = None) -> None:
         statement = delete(credentials_tokens).where(credentials_tokens.c.partner_id == partner_id)
         if kind is not None:

@@ -1,0 +1,51 @@
+"""The ``ocpi-cpo`` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ocpi_cpo import __version__
+from ocpi_cpo.cli import db, partners, sim
+from ocpi_cpo.cli.demo import demo
+from ocpi_cpo.cli.serve import serve
+
+app = typer.Typer(
+    name="ocpi-cpo",
+    help="OCPI 2.2.1 roaming platform for Charge Point Operators (Gireve IOP ready).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ocpi-cpo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="settings file (default: ./ocpi-cpo.toml)")
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version")
+    ] = False,
+) -> None:
+    ctx.obj = {"config": config}
+
+
+app.command()(serve)
+app.command()(demo)
+app.add_typer(db.app, name="db")
+app.add_typer(partners.app, name="partners")
+app.add_typer(sim.app, name="sim")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,201 @@
+"""``ocpi-cpo partners``: invite, register, update, unregister, list, parties."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ocpi_cpo.cli.common import command_context, fail, run, settings_from
+from ocpi_cpo.domain.partners import PROFILES, ClientInfo, Partner
+from ocpi_cpo.ocpi.pull import PullError
+from ocpi_cpo.ocpi.transport import TransportError
+from ocpi_cpo.ocpi.v2_2_1.hubclientinfo.client import pull_client_info
+from ocpi_cpo.outbound import registration
+from ocpi_cpo.services import partners as service
+from ocpi_cpo.services.errors import ServiceError
+
+app = typer.Typer(help="OCPI partners (the Gireve IOP is one).", no_args_is_help=True)
+
+ProfileOption = Annotated[str, typer.Option("--profile", help=f"one of: {', '.join(PROFILES)}")]
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
+
+
+@app.command()
+def invite(ctx: typer.Context, name: str, profile: ProfileOption, json: JsonOption = False) -> None:
+    """Create a one-time registration token for a partner that registers with us (FromIOP)."""
+    settings = settings_from(ctx)
+
+    async def _invite() -> str:
+        async with command_context(settings) as context, context.storage.transaction() as uow:
+            return await service.invite(uow, name, profile, context.clock.now())
+
+    try:
+        token = run(_invite())
+    except ServiceError as exc:
+        fail(exc.message)
+    if json:
+        typer.echo(orjson.dumps({"token": token, "versions_url": settings.versions_url}).decode())
+        return
+    typer.echo(f"partner {name} invited with profile {profile}; hand it these two values:")
+    typer.echo(f"  versions URL:        {settings.versions_url}")
+    typer.echo(f"  registration token:  {token}")
+    typer.echo("The token works once, for versions and credentials only.")
+
+
+@app.command()
+def register(
+    ctx: typer.Context,
+    name: str,
+    versions_url: Annotated[str, typer.Option("--versions-url", help="the partner's versions URL")],
+    token: Annotated[str, typer.Option("--token", help="the registration token it gave us")],
+    profile: ProfileOption,
+) -> None:
+    """Start the handshake ourselves (ToIOP): POST our credentials to the partner."""
+    settings = settings_from(ctx)
+
+    async def _register() -> Partner:
+        async with command_context(settings) as context:
+            return await registration.register(context, name, versions_url, token, profile)
+
+    try:
+        partner = run(_register())
+    except registration.RegistrationError as exc:
+        fail(f"registration with {name} failed: {exc}")
+    typer.echo(
+        f"registered with {name} ({_identity(partner)}), OCPI {partner.version},"
+        f" {len(partner.endpoints)} endpoints"
+    )
+
+
+@app.command()
+def update(ctx: typer.Context, name: str) -> None:
+    """Refresh the partner's endpoints and rotate both tokens (credentials PUT)."""
+    settings = settings_from(ctx)
+
+    async def _update() -> Partner:
+        async with command_context(settings) as context:
+            return await registration.update(context, name)
+
+    try:
+        partner = run(_update())
+    except registration.RegistrationError as exc:
+        fail(str(exc))
+    typer.echo(f"updated {name}: {len(partner.endpoints)} endpoints, tokens rotated")
+
+
+@app.command()
+def unregister(
+    ctx: typer.Context,
+    name: str,
+    force: Annotated[
+        bool, typer.Option(help="end it on our side even if the partner cannot be told")
+    ] = False,
+) -> None:
+    """Unregister: tell the partner (credentials DELETE), then stop accepting its token."""
+    settings = settings_from(ctx)
+
+    async def _unregister() -> str | None:
+        async with command_context(settings) as context:
+            return await registration.unregister(context, name, force=force)
+
+    try:
+        warning = run(_unregister())
+    except registration.RegistrationError as exc:
+        fail(str(exc))
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(f"unregistered {name}; anything still queued for it is kept")
+
+
+def _identity(partner: Partner) -> str:
+    return ", ".join(str(r) for r in partner.roles) or "-"
+
+
+def _as_json(partner: Partner) -> dict[str, Any]:
+    return {
+        "name": partner.name,
+        "profile": partner.profile_name,
+        "state": partner.state.value,
+        "direction": partner.direction.value if partner.direction else None,
+        "roles": [
+            {"role": r.role, "country_code": r.country_code, "party_id": r.party_id, "name": r.name}
+            for r in partner.roles
+        ],
+        "version": partner.version,
+        "versions_url": partner.versions_url,
+        "endpoints": [
+            {"identifier": e.identifier, "role": e.role, "url": e.url} for e in partner.endpoints
+        ],
+        "registered_at": partner.registered_at.isoformat() if partner.registered_at else None,
+        "last_seen_at": partner.last_seen_at.isoformat() if partner.last_seen_at else None,
+    }
+
+
+@app.command("list")
+def list_partners(ctx: typer.Context, json: JsonOption = False) -> None:
+    """Each partner: identity and roles, version, endpoints, state, when it last called us."""
+    settings = settings_from(ctx)
+
+    async def _list() -> list[Partner]:
+        async with command_context(settings) as context, context.storage.read() as uow:
+            return list(await uow.partners.all())
+
+    partners = run(_list())
+    if json:
+        typer.echo(orjson.dumps([_as_json(p) for p in partners]).decode())
+        return
+    table = Table("name", "profile", "state", "identity", "version", "endpoints", "last call")
+    for p in partners:
+        modules = ", ".join(f"{e.identifier}:{e.role[0]}" for e in p.endpoints) or "-"
+        seen = p.last_seen_at.strftime("%Y-%m-%d %H:%M:%S") if p.last_seen_at else "never"
+        table.add_row(
+            p.name, p.profile_name, p.state.value, _identity(p), p.version or "-", modules, seen
+        )
+    Console().print(table)
+
+
+@app.command()
+def parties(
+    ctx: typer.Context,
+    name: str,
+    pull: Annotated[
+        bool, typer.Option("--pull", help="pull the hub's ClientInfo list first")
+    ] = False,
+) -> None:
+    """The parties behind a hub and their status (HubClientInfo)."""
+    settings = settings_from(ctx)
+
+    async def _parties() -> list[ClientInfo]:
+        async with command_context(settings) as context:
+            async with context.storage.read() as uow:
+                partner = await service.get_partner(uow, name)
+            if pull:
+                pulled = await pull_client_info(
+                    context.transport, partner, timeout=settings.partner_timeout
+                )
+                async with context.storage.transaction() as uow:
+                    for info in pulled:
+                        await uow.client_info.upsert(partner.id, info)
+            async with context.storage.read() as uow:
+                return list(await uow.client_info.all(partner.id))
+
+    try:
+        infos = run(_parties())
+    except ServiceError as exc:
+        fail(exc.message)
+    except (PullError, TransportError) as exc:
+        fail(f"pulling ClientInfo from {name} failed: {exc}")
+    table = Table("party", "role", "status", "last updated")
+    for info in infos:
+        table.add_row(
+            f"{info.country_code}/{info.party_id}",
+            info.role,
+            info.status.value,
+            info.last_updated.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    Console().print(table)
+    typer.echo(f"{len(infos)} parties")

@@ -1,0 +1,39 @@
+"""``ocpi-cpo serve``: the OCPI server (and, later, the outbox worker and OCPP gateway)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from ocpi_cpo.api.app import create_app
+from ocpi_cpo.cli.common import fail, prepare_database, run, settings_from
+from ocpi_cpo.logs import configure_logging
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="override the host setting")] = None,
+    port: Annotated[int | None, typer.Option(help="override the port setting")] = None,
+) -> None:
+    """Serve OCPI 2.2.1 at {public_url}/ocpi/versions (SQLite databases are upgraded first)."""
+    settings = settings_from(ctx)
+    if not settings.operations:
+        fail(
+            "setting operations is empty: configure at least one [[operations]] with an operator_id",
+            2,
+        )
+    run(prepare_database(settings, auto_upgrade=True))
+    configure_logging(settings.log_level)
+    config = uvicorn.Config(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=settings.access_log,
+        log_config=None,
+        timeout_keep_alive=30,
+    )
+    uvicorn.Server(config).run()

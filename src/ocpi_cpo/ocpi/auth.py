@@ -1,0 +1,104 @@
+"""Who is calling: ``Authorization: Token <base64 token>`` (transport_and_format; gireve.md §2.5).
+
+Many older peers send the token without Base64, so both readings are tried. Our tokens are kept as
+SHA-256 digests only and looked up by digest (see the token repository), so neither the stored
+value nor the comparison leaks the token. Unknown or missing tokens get HTTP 401.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from ocpi_cpo.domain.partners import Partner, PartnerState, TokenKind
+from ocpi_cpo.ocpi.context import OcpiContext, get_context
+from ocpi_cpo.ocpi.errors import Unauthorized
+
+_TOUCH_EVERY = timedelta(seconds=30)
+
+
+class Access(enum.Enum):
+    """What a route accepts."""
+
+    CONFIGURATION = "configuration"  # versions, credentials: token A or the final token
+    FUNCTIONAL = "functional"  # every other module: the final token of a registered partner
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    partner: Partner
+    token_kind: TokenKind
+    token: str  # kept to answer GET credentials; a secret, never logged
+
+    def __repr__(self) -> str:
+        return f"Caller(partner={self.partner.name!r}, token_kind={self.token_kind.value})"
+
+
+def token_candidates(header: str | None) -> list[str]:
+    """The tokens an Authorization header may carry: the Base64-decoded one first, then raw."""
+    if not header:
+        raise Unauthorized("Authorization header missing: expected 'Token <base64 token>'")
+    scheme, _, value = header.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() != "token" or not value:
+        raise Unauthorized("Authorization header malformed: expected 'Token <base64 token>'")
+    candidates = []
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        if decoded and decoded.isprintable() and " " not in decoded:
+            candidates.append(decoded)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    candidates.append(value)
+    return candidates
+
+
+async def authenticate(context: OcpiContext, header: str | None, access: Access) -> Caller:
+    for token in token_candidates(header):
+        async with context.storage.read() as uow:
+            found = await uow.tokens.find(token)
+            if found is None:
+                continue
+            partner = await uow.partners.get(found[0])
+        if partner is None:
+            break
+        kind = found[1]
+        if access is Access.FUNCTIONAL and (
+            kind is not TokenKind.ACCESS or partner.state is not PartnerState.REGISTERED
+        ):
+            raise Unauthorized(
+                "this token may only call versions and credentials until registration completes"
+            )
+        await _touch(context, partner)
+        return Caller(partner, kind, token)
+    raise Unauthorized("unknown token")
+
+
+async def _touch(context: OcpiContext, partner: Partner) -> None:
+    """Remember when the partner last called us, at most every 30 s (a write costs)."""
+    now = context.clock.now()
+    if partner.last_seen_at is None or now - partner.last_seen_at > _TOUCH_EVERY:
+        async with context.storage.transaction() as uow:
+            await uow.partners.touch(partner.id, now)
+        partner.last_seen_at = now
+
+
+def _dependency(access: Access) -> Callable[..., Awaitable[Caller]]:
+    async def caller(
+        request: Request,
+        authorization: Annotated[str | None, Header(description="Token <base64 token>")] = None,
+    ) -> Caller:
+        return await authenticate(get_context(request), authorization, access)
+
+    return caller
+
+
+ConfigurationCaller = Annotated[Caller, Depends(_dependency(Access.CONFIGURATION))]
+FunctionalCaller = Annotated[Caller, Depends(_dependency(Access.FUNCTIONAL))]

@@ -1,0 +1,30 @@
+"""What every OCPI route needs, built once by ``ocpi_cpo.api.create_app`` (the composition root)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ocpi_cpo.config import Settings
+from ocpi_cpo.domain.clock import Clock
+from ocpi_cpo.ocpi.transport import Transport
+from ocpi_cpo.storage.protocols import Storage
+
+
+@dataclass(slots=True)
+class OcpiContext:
+    settings: Settings
+    clock: Clock
+    storage: Storage
+    transport: Transport
+
+
+def get_context(request: Request) -> OcpiContext:
+    context: OcpiContext = request.app.state.ocpi
+    return context
+
+
+#: Route parameter type: ``context: Context``.
+Context = Annotated[OcpiContext, Depends(get_context)]

@@ -1,0 +1,1 @@
+"""Credentials module (configuration): registration in both directions."""

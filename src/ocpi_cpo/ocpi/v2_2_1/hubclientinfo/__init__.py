@@ -1,0 +1,1 @@
+"""HubClientInfo module: the status of the parties behind a hub."""

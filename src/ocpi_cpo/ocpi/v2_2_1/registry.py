@@ -1,0 +1,45 @@
+"""MODULES: every OCPI 2.2.1 module we host. Version details are generated from this list and the
+app mounts exactly these routers, so what we advertise is what is mounted (a test pins it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+
+from ocpi_cpo.ocpi.v2_2_1.credentials import server as credentials
+from ocpi_cpo.ocpi.v2_2_1.hubclientinfo import server as hubclientinfo
+from ocpi_cpo.ocpi.v2_2_1.versions import server as versions
+from ocpi_cpo.ocpi.v2_2_1.versions.schemas import Endpoint, InterfaceRole
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleSpec:
+    identifier: str
+    role: InterfaceRole
+    router: Callable[[], APIRouter]
+    #: whether requests and responses carry OCPI-from/to routing headers
+    functional: bool
+
+    @property
+    def path(self) -> str:
+        return f"/ocpi/{versions.VERSION}/{self.identifier}"
+
+
+MODULES: tuple[ModuleSpec, ...] = (
+    # For credentials the role is meaningless; the spec says to send SENDER.
+    ModuleSpec("credentials", InterfaceRole.SENDER, credentials.router, functional=False),
+    ModuleSpec("hubclientinfo", InterfaceRole.RECEIVER, hubclientinfo.router, functional=False),
+)
+
+
+def endpoints(public_url: str) -> list[Endpoint]:
+    return [
+        Endpoint(identifier=m.identifier, role=m.role, url=f"{public_url}{m.path}") for m in MODULES
+    ]
+
+
+def routers() -> list[tuple[APIRouter, str]]:
+    """(router, prefix): the versions router, then one router per module under its path."""
+    return [(versions.router(endpoints), "")] + [(m.router(), m.path) for m in MODULES]

@@ -1,0 +1,1 @@
+"""Versions module (configuration): our versions list and version details."""

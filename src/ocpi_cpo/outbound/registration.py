@@ -1,0 +1,190 @@
+"""Credentials as client: we start the handshake ("Register ToIOP"), update, unregister.
+
+Failures raise :class:`RegistrationError` with a message for an operator; nothing is left half
+done: a POST that fails revokes the token we had issued for it.
+"""
+
+from __future__ import annotations
+
+import orjson
+from pydantic import ValidationError
+
+from ocpi_cpo.domain.partners import Partner, PartnerState, Profile, get_profile, identity_problem
+from ocpi_cpo.ocpi.context import OcpiContext
+from ocpi_cpo.ocpi.errors import OcpiError
+from ocpi_cpo.ocpi.transport import OcpiReply, TransportError
+from ocpi_cpo.ocpi.v2_2_1.credentials.mapping import our_credentials, party_roles
+from ocpi_cpo.ocpi.v2_2_1.credentials.schemas import Credentials
+from ocpi_cpo.ocpi.v2_2_1.versions.client import Discovery, discover
+from ocpi_cpo.services import partners as service
+from ocpi_cpo.services.errors import ServiceError
+
+
+class RegistrationError(Exception):
+    pass
+
+
+async def _discover(context: OcpiContext, profile: Profile, url: str, token: str) -> Discovery:
+    try:
+        found = await discover(
+            context.transport,
+            url,
+            token,
+            token_base64=profile.token_base64,
+            timeout=context.settings.partner_timeout,
+        )
+    except OcpiError as exc:
+        raise RegistrationError(exc.message) from None
+    missing = service.missing_endpoints(profile, found.endpoints)
+    if missing:
+        raise RegistrationError(
+            f"the partner's version details lack {', '.join(missing)}, required by profile"
+            f" {profile.name}; not registering"
+        )
+    return found
+
+
+async def _send_credentials(
+    context: OcpiContext, profile: Profile, method: str, url: str, token: str, ours: str
+) -> Credentials:
+    body = orjson.dumps(our_credentials(context.settings, ours).model_dump(mode="json"))
+    try:
+        reply: OcpiReply = await context.transport.send(
+            method,
+            url,
+            token=token,
+            token_base64=profile.token_base64,
+            body=body,
+            timeout=context.settings.partner_timeout,
+        )
+    except TransportError as exc:
+        raise RegistrationError(str(exc)) from None
+    if not reply.ok:
+        raise RegistrationError(f"{method} {url} was refused: {reply.problem()}")
+    try:
+        theirs = Credentials.model_validate(reply.data)
+    except ValidationError as exc:
+        raise RegistrationError(f"{method} {url} answered invalid credentials: {exc}") from None
+    problem = identity_problem(profile, party_roles(theirs))
+    if problem is not None:
+        raise RegistrationError(problem)
+    return theirs
+
+
+def _connection(found: Discovery, theirs: Credentials, versions_url: str) -> service.Connection:
+    return service.Connection(
+        versions_url=versions_url,
+        version=found.version,
+        endpoints=found.endpoints,
+        roles=party_roles(theirs),
+        outbound_token=theirs.token,
+    )
+
+
+async def register(
+    context: OcpiContext, name: str, versions_url: str, token: str, profile_name: str
+) -> Partner:
+    """Discover the partner with its token A, POST our credentials (token B), keep its token C."""
+    try:
+        profile = get_profile(profile_name)
+    except ValueError as exc:
+        raise RegistrationError(str(exc)) from None
+    found = await _discover(context, profile, versions_url, token)
+    try:
+        async with context.storage.transaction() as uow:
+            partner, ours = await service.begin_registration(
+                uow, name, profile_name, context.clock.now()
+            )
+    except ServiceError as exc:
+        raise RegistrationError(exc.message) from None
+    credentials_url = _credentials_url(found)
+    try:
+        theirs = await _send_credentials(context, profile, "POST", credentials_url, token, ours)
+    except RegistrationError:
+        async with context.storage.transaction() as uow:
+            await service.abandon_registration(uow, partner)
+        raise
+    async with context.storage.transaction() as uow:
+        await service.complete_registration(
+            uow, partner, _connection(found, theirs, versions_url), context.clock.now()
+        )
+        stored = await uow.partners.get(partner.id)
+    assert stored is not None
+    return stored
+
+
+async def update(context: OcpiContext, name: str) -> Partner:
+    """Credentials PUT: refresh the partner's endpoints and rotate both tokens."""
+    partner = await _registered(context, name)
+    profile = partner.profile
+    if not profile.supports_credentials_update:
+        raise RegistrationError(
+            f"profile {profile.name} has no credentials update (Gireve does not implement PUT):"
+            f" to rotate tokens or change endpoints, run 'ocpi-cpo partners unregister {name}'"
+            " and register again"
+        )
+    if partner.versions_url is None or partner.outbound_token is None:
+        raise RegistrationError(f"partner {name!r} has no versions URL or token on record")
+    found = await _discover(context, profile, partner.versions_url, partner.outbound_token)
+    async with context.storage.transaction() as uow:
+        ours = await service.rotate_own_token(uow, partner, context.clock.now())
+    theirs = await _send_credentials(
+        context, profile, "PUT", _credentials_url(found), partner.outbound_token, ours
+    )
+    async with context.storage.transaction() as uow:
+        await service.finish_rotation(
+            uow,
+            partner,
+            ours,
+            _connection(found, theirs, partner.versions_url),
+            context.clock.now(),
+        )
+        stored = await uow.partners.get(partner.id)
+    assert stored is not None
+    return stored
+
+
+async def unregister(context: OcpiContext, name: str, *, force: bool = False) -> str | None:
+    """Credentials DELETE at the partner, then end it here. Returns a warning when forced."""
+    partner = await _registered(context, name)
+    warning = None
+    credentials = partner.endpoint("credentials", "SENDER")
+    try:
+        if credentials is None or partner.outbound_token is None:
+            raise RegistrationError("no credentials endpoint known for this partner")
+        reply = await context.transport.send(
+            "DELETE",
+            credentials.url,
+            token=partner.outbound_token,
+            token_base64=partner.profile.token_base64,
+            timeout=context.settings.partner_timeout,
+        )
+        if not reply.ok:
+            raise RegistrationError(f"DELETE {credentials.url} was refused: {reply.problem()}")
+    except (TransportError, RegistrationError) as exc:
+        if not force:
+            raise RegistrationError(f"{exc}; use --force to unregister on our side only") from None
+        warning = f"the partner was not told ({exc}); unregistered on our side only"
+    async with context.storage.transaction() as uow:
+        await service.unregister(uow, partner)
+    return warning
+
+
+async def _registered(context: OcpiContext, name: str) -> Partner:
+    async with context.storage.read() as uow:
+        try:
+            partner = await service.get_partner(uow, name)
+        except ServiceError as exc:
+            raise RegistrationError(exc.message) from None
+    if partner.state is not PartnerState.REGISTERED:
+        raise RegistrationError(
+            f"partner {name!r} is {partner.state.value.lower()}, not registered"
+        )
+    return partner
+
+
+def _credentials_url(found: Discovery) -> str:
+    for endpoint in found.endpoints:
+        if endpoint.identifier == "credentials":
+            return endpoint.url
+    raise RegistrationError("the partner offers no credentials endpoint")

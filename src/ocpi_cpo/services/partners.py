@@ -1,0 +1,213 @@
+"""Partner registration use cases (credentials module, OCPI 2.2.1 §3; gireve.md §2).
+
+The HTTP parts (fetching the partner's versions, POSTing credentials) happen in the OCPI and
+outbound layers; these functions hold the state changes, each inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from ocpi_cpo.domain.partners import (
+    Direction,
+    Endpoint,
+    Partner,
+    PartnerState,
+    PartyRole,
+    Profile,
+    TokenKind,
+    get_profile,
+    identity_problem,
+)
+from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation
+from ocpi_cpo.storage.protocols import UnitOfWork
+
+
+def new_token() -> str:
+    """A credentials token: 256 random bits, URL-safe, within OCPI's string(64) printable ASCII."""
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """What a handshake learnt about the partner."""
+
+    versions_url: str
+    version: str
+    endpoints: list[Endpoint]
+    roles: list[PartyRole]
+    outbound_token: str
+
+
+def check_connection(profile: Profile, connection: Connection) -> None:
+    """The profile's identity and endpoint rules; raises RuleViolation saying what was expected."""
+    problem = identity_problem(profile, connection.roles)
+    if problem is not None:
+        raise RuleViolation(problem)
+
+
+def missing_endpoints(profile: Profile, endpoints: list[Endpoint]) -> list[str]:
+    offered = {(e.identifier, e.role) for e in endpoints}
+    offered |= {("credentials", "SENDER") for e in endpoints if e.identifier == "credentials"}
+    return [f"{m} {r}" for m, r in profile.required_endpoints if (m, r) not in offered]
+
+
+async def get_partner(uow: UnitOfWork, name: str) -> Partner:
+    partner = await uow.partners.get_by_name(name)
+    if partner is None:
+        raise NotFoundError(f"no partner named {name!r}: see 'ocpi-cpo partners list'")
+    return partner
+
+
+async def invite(uow: UnitOfWork, name: str, profile_name: str, now: datetime) -> str:
+    """Create (or re-open) a partner and return a fresh one-time registration token (token A)."""
+    try:
+        get_profile(profile_name)
+    except ValueError as exc:
+        raise RuleViolation(str(exc)) from None
+    partner = await uow.partners.get_by_name(name)
+    if partner is None:
+        partner = await uow.partners.create(name, profile_name, PartnerState.INVITED, now)
+    elif partner.state in (PartnerState.REGISTERED, PartnerState.REGISTERING):
+        raise ConflictError(
+            f"partner {name!r} is {partner.state.value.lower()}: unregister it first"
+            f" ('ocpi-cpo partners unregister {name}')"
+        )
+    else:
+        await uow.partners.save_connection(
+            partner.id,
+            state=PartnerState.INVITED,
+            direction=None,
+            versions_url=None,
+            version=None,
+            endpoints=[],
+            roles=[],
+            outbound_token=None,
+            registered_at=None,
+        )
+        await uow.tokens.revoke_all(partner.id)
+    if partner.profile_name != profile_name:
+        raise ConflictError(
+            f"partner {name!r} exists with profile {partner.profile_name}: use that profile"
+        )
+    token = new_token()
+    await uow.tokens.add(partner.id, TokenKind.REGISTRATION, token, now)
+    return token
+
+
+async def accept_registration(
+    uow: UnitOfWork,
+    partner: Partner,
+    registration_token: str,
+    connection: Connection,
+    now: datetime,
+) -> str:
+    """The partner POSTed its credentials with token A: store it and return its new token C."""
+    if not await uow.tokens.consume(registration_token):
+        raise ConflictError("this registration token was already used")
+    await uow.tokens.revoke_all(partner.id)
+    await _store(uow, partner, connection, Direction.FROM_PARTNER, now)
+    token = new_token()
+    await uow.tokens.add(partner.id, TokenKind.ACCESS, token, now)
+    return token
+
+
+async def accept_update(
+    uow: UnitOfWork, partner: Partner, connection: Connection, now: datetime
+) -> str:
+    """The partner PUT new credentials: refresh its endpoints and rotate its token."""
+    await uow.tokens.revoke_all(partner.id)
+    await _store(uow, partner, connection, partner.direction or Direction.FROM_PARTNER, now)
+    token = new_token()
+    await uow.tokens.add(partner.id, TokenKind.ACCESS, token, now)
+    return token
+
+
+async def unregister(uow: UnitOfWork, partner: Partner) -> None:
+    """Both tokens die; the partner row, and anything queued for it, stays."""
+    await uow.tokens.revoke_all(partner.id)
+    await uow.partners.save_connection(
+        partner.id,
+        state=PartnerState.UNREGISTERED,
+        direction=partner.direction,
+        versions_url=partner.versions_url,
+        version=partner.version,
+        endpoints=partner.endpoints,
+        roles=partner.roles,
+        outbound_token=None,
+        registered_at=partner.registered_at,
+    )
+
+
+async def begin_registration(
+    uow: UnitOfWork, name: str, profile_name: str, now: datetime
+) -> tuple[Partner, str]:
+    """We start the handshake: create the partner and issue token B before we POST it."""
+    try:
+        get_profile(profile_name)
+    except ValueError as exc:
+        raise RuleViolation(str(exc)) from None
+    partner = await uow.partners.get_by_name(name)
+    if partner is None:
+        partner = await uow.partners.create(name, profile_name, PartnerState.REGISTERING, now)
+    elif partner.state is PartnerState.REGISTERED:
+        raise ConflictError(
+            f"partner {name!r} is already registered: 'ocpi-cpo partners update {name}' refreshes"
+            " it, 'ocpi-cpo partners unregister' ends it"
+        )
+    elif partner.profile_name != profile_name:
+        raise ConflictError(
+            f"partner {name!r} exists with profile {partner.profile_name}: use that profile"
+        )
+    await uow.tokens.revoke_all(partner.id)
+    await uow.partners.set_state(partner.id, PartnerState.REGISTERING)
+    token = new_token()
+    await uow.tokens.add(partner.id, TokenKind.ACCESS, token, now)
+    return partner, token
+
+
+async def complete_registration(
+    uow: UnitOfWork, partner: Partner, connection: Connection, now: datetime
+) -> None:
+    """The partner answered our POST with its token C."""
+    await _store(uow, partner, connection, Direction.TO_PARTNER, now)
+
+
+async def abandon_registration(uow: UnitOfWork, partner: Partner) -> None:
+    """Our POST failed: token B dies and the partner is left unregistered."""
+    await uow.tokens.revoke_all(partner.id)
+    await uow.partners.set_state(partner.id, PartnerState.UNREGISTERED)
+
+
+async def rotate_own_token(uow: UnitOfWork, partner: Partner, now: datetime) -> str:
+    """Issue a new token B' for a credentials PUT we send; the old one stays valid until it ends."""
+    token = new_token()
+    await uow.tokens.add(partner.id, TokenKind.ACCESS, token, now)
+    return token
+
+
+async def finish_rotation(
+    uow: UnitOfWork, partner: Partner, keep_token: str, connection: Connection, now: datetime
+) -> None:
+    """Our credentials PUT succeeded: only the new token B' stays valid."""
+    await uow.tokens.revoke_all(partner.id)
+    await uow.tokens.add(partner.id, TokenKind.ACCESS, keep_token, now)
+    await _store(uow, partner, connection, partner.direction or Direction.TO_PARTNER, now)
+
+
+async def _store(
+    uow: UnitOfWork, partner: Partner, connection: Connection, direction: Direction, now: datetime
+) -> None:
+    await uow.partners.save_connection(
+        partner.id,
+        state=PartnerState.REGISTERED,
+        direction=direction,
+        versions_url=connection.versions_url,
+        version=connection.version,
+        endpoints=connection.endpoints,
+        roles=connection.roles,
+        outbound_token=connection.outbound_token,
+        registered_at=now,
+    )
