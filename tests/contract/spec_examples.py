@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from pydantic import BaseModel, JsonValue, TypeAdapter
+from pydantic import BaseModel, JsonValue, TypeAdapter, ValidationError
 
 from ocpi_cpo.ocpi.v2_2_1.types import DateTime, format_datetime
 from tests.conftest import SHARED
@@ -69,3 +69,24 @@ def wire_text(model: BaseModel) -> JsonValue:
     """The same through ``model_dump_json``, parsed back: the hot path must agree."""
     dumped: JsonValue = json.loads(model.model_dump_json(exclude_none=True))
     return dumped
+
+
+def example_object(name: str, *keys: str | int) -> dict[str, JsonValue]:
+    """A fresh, mutable copy of an example object (for building invalid variants)."""
+    value = load_example(name, *keys)
+    assert isinstance(value, dict)
+    return value
+
+
+def rejection(model: type[BaseModel], data: JsonValue) -> ValidationError:
+    """Validate ``data`` and return the ValidationError it must raise."""
+    try:
+        model.model_validate(data)
+    except ValidationError as error:
+        return error
+    raise AssertionError(f"{model.__name__} accepted invalid data: {data!r}")
+
+
+def error_fields(error: ValidationError) -> set[tuple[str | int, ...]]:
+    """The locations (field paths) the error names."""
+    return {tuple(item["loc"]) for item in error.errors()}
