@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Literal
 
 import pytest
 from pydantic import ValidationError
@@ -46,3 +47,9 @@ def test_non_numbers_are_refused(value: object) -> None:
 def test_coordinates_stay_strings() -> None:
     location = GeoLocation(latitude="51.047599", longitude="-3.729944")
     assert location.model_dump(mode="json") == {"latitude": "51.047599", "longitude": "-3.729944"}
+
+
+@pytest.mark.parametrize("mode", ["validation", "serialization"])
+def test_json_schema_says_number(mode: Literal["validation", "serialization"]) -> None:
+    properties = Price.model_json_schema(mode=mode)["properties"]
+    assert properties["excl_vat"]["type"] == "number"

@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    WithJsonSchema,
 )
 
 _PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]*$")
@@ -155,12 +156,13 @@ Number = Annotated[
     Decimal,
     BeforeValidator(_reject_string_number),
     PlainSerializer(_number_to_json, return_type=int | float, when_used="json"),
+    WithJsonSchema({"type": "number"}),
 ]
 
 #: A count that cannot be negative (voltages, step sizes, durations in seconds, timeouts).
 NonNegativeInt = Annotated[int, Field(ge=0)]
 #: An OCPI number that cannot be negative (energy, power, current, tariff prices, VAT).
-NonNegativeNumber = Annotated[Number, Field(ge=0)]
+NonNegativeNumber = Annotated[Number, Field(ge=0), WithJsonSchema({"type": "number", "minimum": 0})]
 
 #: GeoLocation latitude: string(10), ``-?[0-9]{1,2}\.[0-9]{5,7}`` (mod_locations).
 Latitude = Annotated[str, StringConstraints(max_length=10, pattern=r"^-?[0-9]{1,2}\.[0-9]{5,7}$")]
@@ -218,7 +220,11 @@ class EnergySource(OcpiModel):
     """EnergySource (mod_locations): share of one source in the mix, in percent."""
 
     source: EnergySourceCategory
-    percentage: Annotated[NonNegativeNumber, Field(le=100)]
+    percentage: Annotated[
+        NonNegativeNumber,
+        Field(le=100),
+        WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100}),
+    ]
 
 
 class EnvironmentalImpact(OcpiModel):
