@@ -10,19 +10,24 @@ the 2.2.1 bug-fix release of mod_tariffs:
 * reservation TIME: its total is rounded with the step_size of the last reservation TIME component.
 
 A step_size of 0 means no rounding. The step multiplier is 1 Wh for ENERGY and 1 s for times.
+
+Before rounding up, a time total is taken to the nearest second: OCPI states times in decimal hours, so
+40 minutes arrive as 0.666667 h = 2400.0012 s, and rounding that noise up would bill a whole extra step.
+An energy total is taken to the nearest mWh for the same reason (115.2 Wh still bills 116 Wh).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 from ocpi_cpo.domain.pricing.tariff import PriceComponent, TariffDimensionType
 from ocpi_cpo.domain.pricing.timeline import Phase
 
 _KWH_PER_WH = Decimal("0.001")
 _SECOND = Decimal(1)
+_ENERGY_RESOLUTION = Decimal("0.000001")  # kWh, i.e. 1 mWh
 _TIMES = (TariffDimensionType.TIME, TariffDimensionType.PARKING_TIME)
 
 
@@ -62,12 +67,13 @@ def _round_total(lines: list[Line], selected: Callable[[Line], bool]) -> list[Li
     if not positions:
         return lines
     last = lines[positions[-1]]
-    unit = _KWH_PER_WH if last.dimension is TariffDimensionType.ENERGY else _SECOND
-    step = unit * last.component.step_size
+    energy = last.dimension is TariffDimensionType.ENERGY
+    step = (_KWH_PER_WH if energy else _SECOND) * last.component.step_size
     if step <= 0:
         return lines
     total = sum((lines[index].billed for index in positions), Decimal(0))
-    steps = (total / step).to_integral_value(rounding=ROUND_CEILING)
+    measured = total.quantize(_ENERGY_RESOLUTION if energy else _SECOND, rounding=ROUND_HALF_EVEN)
+    steps = (measured / step).to_integral_value(rounding=ROUND_CEILING)
     extra = steps * step - total
     lines[positions[-1]] = replace(last, billed=last.billed + extra)
     return lines
