@@ -15,7 +15,7 @@ new period whenever another price component becomes active (mod_cdrs, ChargingPe
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import Enum
 
@@ -73,8 +73,10 @@ def seconds(delta: timedelta) -> Decimal:
 
 
 def build_timeline(charge: Charge, zone: tzinfo) -> Timeline:
+    # In UTC: subtracting datetimes that share a ZoneInfo ignores summer time (wall-clock arithmetic).
     ordered = sorted(enumerate(charge.charging_periods), key=lambda item: item[1].start_date_time)
-    ends = [period.start_date_time for _, period in ordered[1:]] + [charge.end_date_time]
+    charge_end = charge.end_date_time.astimezone(UTC)
+    ends = [period.start_date_time.astimezone(UTC) for _, period in ordered[1:]] + [charge_end]
     warnings: list[str] = []
     if ordered and ordered[-1][1].start_date_time > charge.end_date_time:
         warnings.append("a charging period starts after end_date_time; it is priced as 0 long")
@@ -87,7 +89,7 @@ def build_timeline(charge: Charge, zone: tzinfo) -> Timeline:
         phase = (
             Phase.RESERVATION if period.has(CdrDimensionType.RESERVATION_TIME) else Phase.SESSION
         )
-        start = period.start_date_time
+        start = period.start_date_time.astimezone(UTC)
         phase_start.setdefault(phase, start)
         fact = _facts(index, period, phase, start, max(start, end), zone)
         facts.append(_with_context(fact, energy_before, seconds(start - phase_start[phase])))
@@ -95,9 +97,7 @@ def build_timeline(charge: Charge, zone: tzinfo) -> Timeline:
             energy_before += fact.energy
     session_start = phase_start.get(Phase.SESSION)
     session_seconds = (
-        _ZERO
-        if session_start is None
-        else max(_ZERO, seconds(charge.end_date_time - session_start))
+        _ZERO if session_start is None else max(_ZERO, seconds(charge_end - session_start))
     )
     return Timeline(tuple(facts), session_seconds, tuple(warnings))
 
