@@ -133,9 +133,7 @@ async def walk(demo: Demo, cpo_port: int, hub_port: int, hub2_port: int) -> None
         await asyncio.sleep(0.2)
         for process in demo.processes:
             if process.poll() is not None:
-                raise RuntimeError(
-                    f"{' '.join(map(str, process.args))} exited: see {DEMO_DIR}/*.log"
-                )
+                raise RuntimeError(f"{process.args!r} exited: see {DEMO_DIR}/*.log")
         await asyncio.gather(
             wait_http(f"{cpo}/ocpi/versions"),
             wait_http(f"{hub}/_sim/state"),

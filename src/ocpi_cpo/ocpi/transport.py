@@ -31,7 +31,10 @@ class Routing:
 
 @dataclass(frozen=True, slots=True)
 class OcpiReply:
-    """What a partner answered. ``ocpi_status`` is None when the body was no OCPI envelope."""
+    """What a partner answered. ``ocpi_status`` is None when the body was no OCPI envelope.
+
+    ``headers`` has lower-case names.
+    """
 
     http_status: int
     ocpi_status: int | None

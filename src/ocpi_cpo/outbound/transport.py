@@ -58,7 +58,7 @@ def decode_reply(
         ocpi_status=ocpi_status,
         message=message,
         data=data,
-        headers=headers,
+        headers={name.lower(): value for name, value in headers.items()},
         latency_ms=latency_ms,
         excerpt=excerpt,
         request_id=request_id,

@@ -173,6 +173,25 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
         state.issued[token] = "access"
         return _reply(state.credentials(token))
 
+    @app.put("/ocpi/2.2.1/credentials")
+    async def cpo_updates(request: Request) -> Response:
+        """The CPO rotates tokens: re-discover with its new token, issue ours anew."""
+        body = orjson.loads(await request.body())
+        try:
+            found = await discover(
+                transport, body["url"], body["token"], token_base64=True, timeout=10
+            )
+        except Exception as exc:
+            return _reply(status=3001, message=f"cannot use the CPO's API: {exc}")
+        state.cpo_token = body["token"]
+        state.cpo_endpoints = {e.identifier: e.url for e in found.endpoints}
+        caller = _decode_token(request.headers.get("authorization"))
+        if caller is not None:
+            state.issued.pop(caller, None)
+        token = secrets.token_urlsafe(24)
+        state.issued[token] = "access"
+        return _reply(state.credentials(token))
+
     @app.delete("/ocpi/2.2.1/credentials")
     async def cpo_unregisters(request: Request) -> Response:
         caller = _decode_token(request.headers.get("authorization"))
@@ -195,6 +214,14 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
         response = _reply(page)
         response.headers.update(headers)
         return response
+
+    @app.post("/_sim/parties")
+    async def set_parties(request: Request) -> Response:
+        """Replace the ClientInfo list the hub serves."""
+        state.parties = orjson.loads(await request.body())
+        return Response(
+            orjson.dumps({"parties": len(state.parties)}), media_type="application/json"
+        )
 
     @app.post("/_sim/invite")
     async def invite() -> Response:
@@ -228,8 +255,8 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
             "ok": reply.ok,
             "http": reply.http_status,
             "ocpi": reply.ocpi_status,
-            "request_id_echoed": reply.headers.get("X-Request-ID") == reply.request_id,
-            "correlation_id_echoed": reply.headers.get("X-Correlation-ID") == reply.correlation_id,
+            "request_id_echoed": reply.headers.get("x-request-id") == reply.request_id,
+            "correlation_id_echoed": reply.headers.get("x-correlation-id") == reply.correlation_id,
         }
         return Response(orjson.dumps(result), media_type="application/json")
 
@@ -272,8 +299,8 @@ async def register_from_iop(
             "http": reply.http_status,
             "ocpi": reply.ocpi_status,
             "message": reply.message,
-            "request_id_echoed": reply.headers.get("X-Request-ID") == reply.request_id,
-            "correlation_id_echoed": reply.headers.get("X-Correlation-ID") == reply.correlation_id,
+            "request_id_echoed": reply.headers.get("x-request-id") == reply.request_id,
+            "correlation_id_echoed": reply.headers.get("x-correlation-id") == reply.correlation_id,
         }
     )
     if not reply.ok:

@@ -1,0 +1,65 @@
+"""``ocpi-cpo partners`` without a partner on the other side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from tests.support.processes import cli, write_config
+
+
+def config_in(tmp_path: Path) -> Path:
+    return write_config(
+        tmp_path / "c.toml", port=8080, database_url=f"sqlite+aiosqlite:///{tmp_path}/db.sqlite"
+    )
+
+
+def test_invite_json_and_list(tmp_path: Path) -> None:
+    config = config_in(tmp_path)
+    done = cli(
+        "partners", "invite", "gireve", "--profile", "gireve-preprod", "--json", config=config
+    )
+    assert done.returncode == 0, done.stderr
+    invite = orjson.loads(done.stdout)
+    assert set(invite) == {"token", "versions_url"}
+    assert invite["versions_url"] == "http://127.0.0.1:8080/ocpi/versions"
+    listed = cli("partners", "list", "--json", config=config)
+    partners = orjson.loads(listed.stdout)
+    assert [(p["name"], p["profile"], p["state"]) for p in partners] == [
+        ("gireve", "gireve-preprod", "INVITED")
+    ]
+    assert invite["token"] not in listed.stdout
+    table = cli("partners", "list", config=config)
+    assert "gireve" in table.stdout and invite["token"] not in table.stdout
+
+
+def test_unknown_profile(tmp_path: Path) -> None:
+    done = cli("partners", "invite", "x", "--profile", "gireve", config=config_in(tmp_path))
+    assert done.returncode == 1
+    assert "unknown profile 'gireve'" in done.stderr
+    assert "gireve-preprod" in done.stderr
+
+
+def test_register_with_nobody_fails_cleanly(tmp_path: Path) -> None:
+    done = cli(
+        "partners",
+        "register",
+        "hub",
+        "--versions-url",
+        "http://127.0.0.1:9/ocpi/versions",
+        "--token",
+        "t",
+        "--profile",
+        "ocpi-2.2.1",
+        config=config_in(tmp_path),
+    )
+    assert done.returncode == 1
+    assert "registration with hub failed" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_update_unknown_partner(tmp_path: Path) -> None:
+    done = cli("partners", "update", "nobody", config=config_in(tmp_path))
+    assert done.returncode == 1
+    assert "no partner named 'nobody'" in done.stderr
