@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ocpi_cpo.ocpi.tracing import new_id
-from ocpi_cpo.ocpi.transport import OcpiReply, Routing, TransportError
+from ocpi_cpo.ocpi.transport import OcpiReply, Routing, TransportError, routing_headers
 from ocpi_cpo.outbound.transport import authorization_header, decode_reply
 
 
@@ -47,7 +47,7 @@ class AsgiTransport:
         if body is not None:
             headers["Content-Type"] = "application/json"
         if routing is not None:
-            headers.update(routing.headers())
+            headers.update(routing_headers(routing))
         self.sent.append({"method": method, "url": url, "headers": headers, "body": body})
         started = time.perf_counter()
         async with httpx.AsyncClient(

@@ -10,23 +10,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ocpi_cpo.domain.delivery import Routing
 
-@dataclass(frozen=True, slots=True)
-class Routing:
-    """OCPI-from-* / OCPI-to-* headers: functional modules only, never configuration modules."""
+__all__ = ["OcpiReply", "Routing", "Transport", "TransportError", "routing_headers"]
 
-    from_country_code: str
-    from_party_id: str
-    to_country_code: str
-    to_party_id: str
 
-    def headers(self) -> dict[str, str]:
-        return {
-            "OCPI-from-country-code": self.from_country_code,
-            "OCPI-from-party-id": self.from_party_id,
-            "OCPI-to-country-code": self.to_country_code,
-            "OCPI-to-party-id": self.to_party_id,
-        }
+def routing_headers(routing: Routing) -> dict[str, str]:
+    """OCPI-from-* / OCPI-to-*: functional modules only, never configuration modules."""
+    return {
+        "OCPI-from-country-code": routing.from_country_code,
+        "OCPI-from-party-id": routing.from_party_id,
+        "OCPI-to-country-code": routing.to_country_code,
+        "OCPI-to-party-id": routing.to_party_id,
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ import orjson
 from yarl import URL
 
 from ocpi_cpo.ocpi.tracing import new_id
-from ocpi_cpo.ocpi.transport import OcpiReply, Routing, TransportError
+from ocpi_cpo.ocpi.transport import OcpiReply, Routing, TransportError, routing_headers
 
 _EXCERPT = 500
 
@@ -107,7 +107,7 @@ class AiohttpTransport:
         if body is not None:
             headers["Content-Type"] = "application/json"
         if routing is not None:
-            headers.update(routing.headers())
+            headers.update(routing_headers(routing))
         target = URL(url, encoded=True) if params is None else URL(url).update_query(params)
         started = time.perf_counter()
         try:

@@ -6,11 +6,19 @@ with ``Storage.transaction()``; services never commit (architecture.md, house st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from ocpi_cpo.domain.delivery import (
+    Attempt,
+    MessageState,
+    NewMessage,
+    QueuedMessage,
+    QueueFilter,
+    QueueStats,
+)
 from ocpi_cpo.domain.partners import (
     ClientInfo,
     Direction,
@@ -78,6 +86,43 @@ class HubClientInfoRepository(Protocol):
     async def all(self, partner_id: int) -> Sequence[ClientInfo]: ...
 
 
+class OutboxRepository(Protocol):
+    async def add(self, message: NewMessage, now: datetime) -> int: ...
+
+    async def claim(
+        self, worker: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[QueuedMessage]: ...
+
+    async def record(
+        self,
+        attempt: Attempt,
+        *,
+        state: MessageState,
+        next_attempt_at: datetime | None = None,
+        reply_location: str | None = None,
+    ) -> None: ...
+
+    async def expire(self, message_id: int, reason: str, now: datetime) -> None: ...
+
+    async def release_claims(self, worker: str | None = None) -> int: ...
+
+    async def get(self, message_id: int) -> QueuedMessage | None: ...
+
+    async def attempts(self, message_id: int) -> list[Attempt]: ...
+
+    async def find(
+        self, filters: QueueFilter, limit: int = 100, newest_first: bool = False
+    ) -> list[QueuedMessage]: ...
+
+    async def count(self, filters: QueueFilter) -> int: ...
+
+    async def retry(self, filters: QueueFilter, ids: Sequence[int], now: datetime) -> int: ...
+
+    async def purge(self, filters: QueueFilter, older_than: datetime | None) -> int: ...
+
+    async def stats(self) -> list[QueueStats]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def partners(self) -> PartnerRepository: ...
@@ -87,6 +132,13 @@ class UnitOfWork(Protocol):
 
     @property
     def client_info(self) -> HubClientInfoRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the transaction has committed (e.g. wake the outbox worker)."""
+        ...
 
 
 class Storage(Protocol):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoRepository
+from ocpi_cpo.storage.sql.repositories.outbox import SqlOutboxRepository
 from ocpi_cpo.storage.sql.repositories.partners import SqlPartnerRepository
 from ocpi_cpo.storage.sql.repositories.tokens import SqlTokenRepository
 
@@ -42,12 +44,38 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+class Signal:
+    """Wakes the in-process outbox worker when a transaction that queued messages commits."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    async def wait(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except TimeoutError:
+            return False
+        finally:
+            self._event.clear()
+        return True
+
+
 class SqlUnitOfWork:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, signal: Signal | None = None) -> None:
         self.connection = connection
+        self._after_commit: list[Callable[[], None]] = []
         self.partners = SqlPartnerRepository(connection)
         self.tokens = SqlTokenRepository(connection)
         self.client_info = SqlHubClientInfoRepository(connection)
+        on_queue = (lambda: self.after_commit(signal.set)) if signal is not None else None
+        self.outbox = SqlOutboxRepository(connection, on_queue)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        if callback not in self._after_commit:
+            self._after_commit.append(callback)
 
 
 class SqlStorage:
@@ -56,6 +84,7 @@ class SqlStorage:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self.outbox_signal = Signal()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
@@ -63,7 +92,10 @@ class SqlStorage:
             if self.is_sqlite:
                 await connection.execution_options(sqlite_begin="IMMEDIATE")
             async with connection.begin():
-                yield SqlUnitOfWork(connection)
+                uow = SqlUnitOfWork(connection, self.outbox_signal)
+                yield uow
+        for callback in uow._after_commit:
+            callback()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlUnitOfWork]:

@@ -22,21 +22,31 @@ def _config(connection: Connection | None = None) -> Config:
     return config
 
 
+def head_revisions() -> frozenset[str]:
+    """Every head: features branch off in their own migration chains, all applied together."""
+    return frozenset(ScriptDirectory.from_config(_config()).get_heads())
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_config()).get_current_head()
-    assert head is not None
-    return head
+    """The heads as one printable value, e.g. ``0002+0003``."""
+    return "+".join(sorted(head_revisions()))
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
-    def _current(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
+async def current_revisions(engine: AsyncEngine) -> frozenset[str]:
+    def _current(connection: Connection) -> frozenset[str]:
+        return frozenset(MigrationContext.configure(connection).get_current_heads())
 
     async with engine.connect() as connection:
         return await connection.run_sync(_current)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The applied heads as one printable value, None on an empty database."""
+    current = await current_revisions(engine)
+    return "+".join(sorted(current)) if current else None
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     def _upgrade(connection: Connection) -> None:
         command.upgrade(_config(connection), revision)
 
@@ -45,4 +55,4 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
 
 async def is_up_to_date(engine: AsyncEngine) -> bool:
-    return await current_revision(engine) == head_revision()
+    return await current_revisions(engine) == head_revisions()

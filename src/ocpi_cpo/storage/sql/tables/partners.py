@@ -1,4 +1,4 @@
-"""Table definitions. The schema changes only through the Alembic migrations in ``migrations/``."""
+"""Partners, the tokens we issued, hub client info."""
 
 from __future__ import annotations
 
@@ -7,23 +7,14 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 
+from ocpi_cpo.storage.sql.tables.meta import metadata
 from ocpi_cpo.storage.sql.types import UtcDateTime
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
 
 partners = Table(
     "partners",

@@ -1,0 +1,151 @@
+"""Delivery to partners: messages, their states, and the one rule for what is retried.
+
+Gireve requires store-and-forward with FIFO resend (gireve.md §13); the spec's status classes
+(status_codes) tell whose fault a failure is:
+
+| answer                                     | outcome | why                                   |
+| ------------------------------------------ | ------- | ------------------------------------- |
+| no answer (connect, DNS, TLS, timeout)     | RETRY   | the partner or the network is down    |
+| HTTP 5xx, 429, 408                         | RETRY   | the partner is overloaded or broken   |
+| HTTP 401, 403                              | RETRY   | credentials being fixed; keep it      |
+| OCPI 1xxx (any HTTP 2xx)                   | DONE    | delivered                             |
+| OCPI 2xxx                                  | DEAD    | our data is wrong: park it, visibly   |
+| OCPI 3xxx, 4xxx                            | RETRY   | the partner (or the hub) failed       |
+| HTTP 2xx without an OCPI envelope          | DONE    | received; the body is not ours to fix |
+| other HTTP 4xx without an OCPI envelope    | DEAD    | the request itself is refused         |
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class MessageState(enum.StrEnum):
+    PENDING = "PENDING"  # waiting, in flight (claimed), or retrying
+    DELIVERED = "DELIVERED"
+    DEAD = "DEAD"  # parked: our data was refused, or too old; redeliverable by hand
+    SUPERSEDED = "SUPERSEDED"  # replaced by a newer full PUT of the same object before sending
+
+
+class Outcome(enum.StrEnum):
+    DELIVERED = "DELIVERED"
+    RETRY = "RETRY"
+    DEAD = "DEAD"
+
+
+_RETRY_HTTP = {401, 403, 408, 429}
+_JITTER = random.Random()
+
+
+def classify(http_status: int | None, ocpi_status: int | None) -> Outcome:
+    """The table above. ``http_status`` None means no HTTP answer at all."""
+    if http_status is None:
+        return Outcome.RETRY
+    if ocpi_status is not None:
+        if 1000 <= ocpi_status < 2000:
+            return Outcome.DELIVERED if 200 <= http_status < 300 else Outcome.RETRY
+        if 2000 <= ocpi_status < 3000:
+            return Outcome.DEAD
+        return Outcome.RETRY
+    if 200 <= http_status < 300:
+        return Outcome.DELIVERED
+    if http_status >= 500 or http_status in _RETRY_HTTP:
+        return Outcome.RETRY
+    return Outcome.DEAD
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Capped exponential backoff with jitter; a partner's Retry-After wins when longer."""
+
+    base_seconds: float = 1.0
+    cap_seconds: float = 300.0
+
+    def delay(
+        self, attempts: int, retry_after: float | None = None, rng: random.Random | None = None
+    ) -> float:
+        exponential = min(self.cap_seconds, self.base_seconds * 2.0 ** max(0, attempts - 1))
+        source = rng if rng is not None else _JITTER
+        jittered = exponential * (0.5 + 0.5 * source.random())
+        if retry_after is not None:
+            return max(jittered, min(retry_after, self.cap_seconds * 4))
+        return jittered
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    from_country_code: str
+    from_party_id: str
+    to_country_code: str
+    to_party_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to queue. ``url`` is relative to the partner's (module, interface) endpoint,
+    or absolute when ``interface`` is None (e.g. a command's response_url)."""
+
+    partner_id: int
+    module: str
+    object_key: str
+    method: str
+    url: str
+    body: bytes | None
+    interface: str | None = "RECEIVER"
+    routing: Routing | None = None
+    #: a full PUT of the object: older queued messages of the same object are superseded
+    full_replace: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    id: int
+    partner_id: int
+    module: str
+    object_key: str
+    method: str
+    interface: str | None
+    url: str
+    body: bytes | None
+    routing: Routing | None
+    state: MessageState
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    claimed_by: str | None
+    claimed_until: datetime | None
+    finished_at: datetime | None
+    last_error: str | None
+    reply_location: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    message_id: int
+    attempted_at: datetime
+    worker: str
+    http_status: int | None
+    ocpi_status: int | None
+    latency_ms: float
+    outcome: Outcome
+    error: str | None
+    excerpt: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    partner_id: int | None = None
+    module: str | None = None
+    state: MessageState | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    partner_id: int
+    module: str
+    state: MessageState
+    count: int
+    oldest: datetime | None

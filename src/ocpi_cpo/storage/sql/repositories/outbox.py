@@ -1,0 +1,320 @@
+"""The outbox queue. Claiming keeps per-object order and lets several workers share the queue.
+
+A message is claimable when it is PENDING, due, not claimed (or its claim expired: the worker
+died), its partner is registered, and no older PENDING message of the same object exists. On
+PostgreSQL the claim uses ``FOR UPDATE SKIP LOCKED`` so two workers never take the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ocpi_cpo.domain.delivery import (
+    Attempt,
+    MessageState,
+    NewMessage,
+    Outcome,
+    QueuedMessage,
+    QueueFilter,
+    QueueStats,
+    Routing,
+)
+from ocpi_cpo.domain.partners import PartnerState
+from ocpi_cpo.storage.sql.tables import outbox, outbox_attempts, partners
+
+NOTIFY_CHANNEL = "ocpi_cpo_outbox"
+
+
+def _to_message(row: Any) -> QueuedMessage:
+    routing = None
+    if row.to_country_code is not None:
+        routing = Routing(
+            row.from_country_code, row.from_party_id, row.to_country_code, row.to_party_id
+        )
+    return QueuedMessage(
+        id=row.id,
+        partner_id=row.partner_id,
+        module=row.module,
+        object_key=row.object_key,
+        method=row.method,
+        interface=row.interface,
+        url=row.url,
+        body=row.body,
+        routing=routing,
+        state=MessageState(row.state),
+        attempts=row.attempts,
+        created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at,
+        claimed_by=row.claimed_by,
+        claimed_until=row.claimed_until,
+        finished_at=row.finished_at,
+        last_error=row.last_error,
+        reply_location=row.reply_location,
+    )
+
+
+def _to_attempt(row: Any) -> Attempt:
+    return Attempt(
+        message_id=row.message_id,
+        attempted_at=row.attempted_at,
+        worker=row.worker,
+        http_status=row.http_status,
+        ocpi_status=row.ocpi_status,
+        latency_ms=row.latency_ms,
+        outcome=Outcome(row.outcome),
+        error=row.error,
+        excerpt=row.excerpt,
+    )
+
+
+def _filtered(statement: Any, filters: QueueFilter) -> Any:
+    if filters.partner_id is not None:
+        statement = statement.where(outbox.c.partner_id == filters.partner_id)
+    if filters.module is not None:
+        statement = statement.where(outbox.c.module == filters.module)
+    if filters.state is not None:
+        statement = statement.where(outbox.c.state == filters.state.value)
+    return statement
+
+
+class SqlOutboxRepository:
+    def __init__(
+        self, connection: AsyncConnection, on_queue: Callable[[], None] | None = None
+    ) -> None:
+        self._c = connection
+        self._postgres = connection.dialect.name == "postgresql"
+        self._on_queue = on_queue
+
+    async def _queued(self) -> None:
+        """Wake workers once the transaction commits: in-process, and over LISTEN/NOTIFY."""
+        if self._on_queue is not None:
+            self._on_queue()
+        if self._postgres:
+            await self._c.exec_driver_sql(f"NOTIFY {NOTIFY_CHANNEL}")
+
+    async def add(self, message: NewMessage, now: datetime) -> int:
+        if message.full_replace:
+            await self._supersede(message, now)
+        routing = message.routing
+        result = await self._c.execute(
+            insert(outbox)
+            .values(
+                partner_id=message.partner_id,
+                module=message.module,
+                object_key=message.object_key,
+                method=message.method,
+                interface=message.interface,
+                url=message.url,
+                body=message.body,
+                from_country_code=routing.from_country_code if routing else None,
+                from_party_id=routing.from_party_id if routing else None,
+                to_country_code=routing.to_country_code if routing else None,
+                to_party_id=routing.to_party_id if routing else None,
+                full_replace=message.full_replace,
+                state=MessageState.PENDING.value,
+                attempts=0,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            .returning(outbox.c.id)
+        )
+        await self._queued()
+        return int(result.scalar_one())
+
+    async def _supersede(self, message: NewMessage, now: datetime) -> None:
+        """A newer full PUT replaces older queued messages of the object that are not in flight."""
+        await self._c.execute(
+            update(outbox)
+            .where(outbox.c.partner_id == message.partner_id)
+            .where(outbox.c.object_key == message.object_key)
+            .where(outbox.c.state == MessageState.PENDING.value)
+            .where((outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now))
+            .values(state=MessageState.SUPERSEDED.value, finished_at=now, claimed_by=None)
+        )
+
+    async def claim(
+        self, worker: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[QueuedMessage]:
+        older = outbox.alias("older")
+        earlier_pending = (
+            select(older.c.id)
+            .where(older.c.partner_id == outbox.c.partner_id)
+            .where(older.c.object_key == outbox.c.object_key)
+            .where(older.c.state == MessageState.PENDING.value)
+            .where(older.c.id < outbox.c.id)
+        )
+        candidates = (
+            select(outbox.c.id)
+            .join(partners, partners.c.id == outbox.c.partner_id)
+            .where(partners.c.state == PartnerState.REGISTERED.value)
+            .where(outbox.c.state == MessageState.PENDING.value)
+            .where(outbox.c.next_attempt_at <= now)
+            .where((outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now))
+            .where(~earlier_pending.exists())
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        if self._postgres:
+            candidates = candidates.with_for_update(of=outbox, skip_locked=True)
+        ids = [row.id for row in await self._c.execute(candidates)]
+        if not ids:
+            return []
+        await self._c.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(ids))
+            .values(claimed_by=worker, claimed_until=now + lease)
+        )
+        rows = await self._c.execute(
+            select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)
+        )
+        return [_to_message(row) for row in rows]
+
+    async def record(
+        self,
+        attempt: Attempt,
+        *,
+        state: MessageState,
+        next_attempt_at: datetime | None = None,
+        reply_location: str | None = None,
+    ) -> None:
+        """Store one attempt and its effect on the message, releasing the claim."""
+        await self._c.execute(
+            insert(outbox_attempts).values(
+                message_id=attempt.message_id,
+                attempted_at=attempt.attempted_at,
+                worker=attempt.worker,
+                http_status=attempt.http_status,
+                ocpi_status=attempt.ocpi_status,
+                latency_ms=attempt.latency_ms,
+                outcome=attempt.outcome.value,
+                error=attempt.error,
+                excerpt=attempt.excerpt,
+            )
+        )
+        values: dict[str, Any] = {
+            "state": state.value,
+            "attempts": outbox.c.attempts + 1,
+            "claimed_by": None,
+            "claimed_until": None,
+            "last_error": attempt.error,
+        }
+        if next_attempt_at is not None:
+            values["next_attempt_at"] = next_attempt_at
+        if state is not MessageState.PENDING:
+            values["finished_at"] = attempt.attempted_at
+        if reply_location is not None:
+            values["reply_location"] = reply_location
+        await self._c.execute(
+            update(outbox).where(outbox.c.id == attempt.message_id).values(**values)
+        )
+
+    async def expire(self, message_id: int, reason: str, now: datetime) -> None:
+        await self._c.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id)
+            .values(
+                state=MessageState.DEAD.value,
+                last_error=reason,
+                finished_at=now,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+
+    async def release_claims(self, worker: str | None = None) -> int:
+        """Free claims (of one worker, or all: SQLite has a single worker, so a restart frees all)."""
+        statement = (
+            update(outbox)
+            .where(outbox.c.claimed_by.is_not(None))
+            .where(outbox.c.state == MessageState.PENDING.value)
+        )
+        if worker is not None:
+            statement = statement.where(outbox.c.claimed_by == worker)
+        result = await self._c.execute(statement.values(claimed_by=None, claimed_until=None))
+        return int(result.rowcount or 0)
+
+    async def get(self, message_id: int) -> QueuedMessage | None:
+        row = (await self._c.execute(select(outbox).where(outbox.c.id == message_id))).first()
+        return _to_message(row) if row else None
+
+    async def attempts(self, message_id: int) -> list[Attempt]:
+        rows = await self._c.execute(
+            select(outbox_attempts)
+            .where(outbox_attempts.c.message_id == message_id)
+            .order_by(outbox_attempts.c.id)
+        )
+        return [_to_attempt(row) for row in rows]
+
+    async def find(
+        self, filters: QueueFilter, limit: int = 100, newest_first: bool = False
+    ) -> list[QueuedMessage]:
+        order = outbox.c.id.desc() if newest_first else outbox.c.id
+        rows = await self._c.execute(
+            _filtered(select(outbox), filters).order_by(order).limit(limit)
+        )
+        return [_to_message(row) for row in rows]
+
+    async def count(self, filters: QueueFilter) -> int:
+        result = await self._c.execute(_filtered(select(func.count()).select_from(outbox), filters))
+        return int(result.scalar_one())
+
+    async def retry(self, filters: QueueFilter, ids: Sequence[int], now: datetime) -> int:
+        """Put DEAD messages back in the queue, due now."""
+        statement = update(outbox).where(outbox.c.state == MessageState.DEAD.value)
+        if ids:
+            statement = statement.where(outbox.c.id.in_(list(ids)))
+        statement = _filtered(statement, QueueFilter(filters.partner_id, filters.module, None))
+        result = await self._c.execute(
+            statement.values(
+                state=MessageState.PENDING.value,
+                next_attempt_at=now,
+                finished_at=None,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+        await self._queued()
+        return int(result.rowcount or 0)
+
+    async def purge(self, filters: QueueFilter, older_than: datetime | None) -> int:
+        """Delete finished messages (never PENDING ones: nothing queued is ever dropped)."""
+        statement = delete(outbox).where(outbox.c.state != MessageState.PENDING.value)
+        statement = _filtered(statement, filters)
+        if older_than is not None:
+            statement = statement.where(outbox.c.created_at < older_than)
+        # Attempts go with their message (ON DELETE CASCADE).
+        result = await self._c.execute(statement)
+        return int(result.rowcount or 0)
+
+    async def stats(self) -> list[QueueStats]:
+        rows = await self._c.execute(
+            select(
+                outbox.c.partner_id,
+                outbox.c.module,
+                outbox.c.state,
+                func.count().label("n"),
+                func.min(outbox.c.created_at).label("oldest"),
+            )
+            .where(outbox.c.state.in_([MessageState.PENDING.value, MessageState.DEAD.value]))
+            .group_by(outbox.c.partner_id, outbox.c.module, outbox.c.state)
+        )
+        return [
+            QueueStats(r.partner_id, r.module, MessageState(r.state), r.n, _aware(r.oldest))
+            for r in rows
+        ]
+
+
+def _aware(value: Any) -> datetime | None:
+    """Aggregates bypass the column type on SQLite: re-attach UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

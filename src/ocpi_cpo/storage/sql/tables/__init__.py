@@ -1,0 +1,17 @@
+"""Table definitions, one file per feature. The schema changes only through the Alembic migrations
+in ``migrations/versions`` (each feature has its own chain branching off the foundation)."""
+
+from __future__ import annotations
+
+from ocpi_cpo.storage.sql.tables.meta import metadata
+from ocpi_cpo.storage.sql.tables.outbox import outbox, outbox_attempts
+from ocpi_cpo.storage.sql.tables.partners import credentials_tokens, hub_client_info, partners
+
+__all__ = [
+    "credentials_tokens",
+    "hub_client_info",
+    "metadata",
+    "outbox",
+    "outbox_attempts",
+    "partners",
+]

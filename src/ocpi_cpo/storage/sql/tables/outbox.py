@@ -1,0 +1,73 @@
+"""The outbox: messages to partners, written in the same transaction as the change that causes
+them, and every attempt to deliver them (architecture.md, "Delivery")."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
+
+from ocpi_cpo.storage.sql.tables.meta import metadata
+from ocpi_cpo.storage.sql.types import UtcDateTime
+
+# BIGINT ids on PostgreSQL, INTEGER (the rowid alias) on SQLite.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("partner_id", Integer, ForeignKey("partners.id"), nullable=False),
+    Column("module", String(20), nullable=False),
+    # Messages with the same key are delivered one after the other, in id order.
+    Column("object_key", String(200), nullable=False),
+    Column("method", String(10), nullable=False),
+    # Relative to the partner's endpoint for (module, interface), or an absolute URL.
+    Column("interface", String(10)),
+    Column("url", String(1000), nullable=False),
+    Column("body", LargeBinary),
+    Column("from_country_code", String(2)),
+    Column("from_party_id", String(3)),
+    Column("to_country_code", String(2)),
+    Column("to_party_id", String(3)),
+    Column("full_replace", Boolean, nullable=False, default=False),
+    Column("state", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("claimed_by", String(100)),
+    Column("claimed_until", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    Column("last_error", Text),
+    # The answer's Location header (CDRs: where the receiver keeps the CDR).
+    Column("reply_location", String(1000)),
+    Index("ix_outbox_due", "state", "next_attempt_at"),
+    Index("ix_outbox_object", "partner_id", "object_key", "state", "id"),
+)
+
+outbox_attempts = Table(
+    "outbox_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "message_id", Id, ForeignKey("outbox.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("attempted_at", UtcDateTime, nullable=False),
+    Column("worker", String(100), nullable=False),
+    Column("http_status", Integer),
+    Column("ocpi_status", Integer),
+    Column("latency_ms", Float, nullable=False),
+    Column("outcome", String(12), nullable=False),
+    Column("error", Text),
+    Column("excerpt", Text),
+)
