@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ocpi_cpo import __version__
+from ocpi_cpo.api.admin.registry import ADMIN_ROUTERS
 from ocpi_cpo.api.errors import install_error_handlers
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import Clock, SystemClock
@@ -61,5 +62,7 @@ def create_app(
     install_error_handlers(app, clock)
     for router, prefix in routers():
         app.include_router(router, prefix=prefix)
+    for admin_router in ADMIN_ROUTERS:
+        app.include_router(admin_router(), prefix="/admin")
     app.add_middleware(TracingMiddleware)
     return app

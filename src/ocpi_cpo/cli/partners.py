@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from ocpi_cpo.api.admin.partners import partner_view
 from ocpi_cpo.cli.common import command_context, fail, run, settings_from
 from ocpi_cpo.domain.partners import PROFILES, ClientInfo, Partner
 from ocpi_cpo.ocpi.pull import PullError
@@ -115,26 +116,6 @@ def _identity(partner: Partner) -> str:
     return ", ".join(str(r) for r in partner.roles) or "-"
 
 
-def _as_json(partner: Partner) -> dict[str, Any]:
-    return {
-        "name": partner.name,
-        "profile": partner.profile_name,
-        "state": partner.state.value,
-        "direction": partner.direction.value if partner.direction else None,
-        "roles": [
-            {"role": r.role, "country_code": r.country_code, "party_id": r.party_id, "name": r.name}
-            for r in partner.roles
-        ],
-        "version": partner.version,
-        "versions_url": partner.versions_url,
-        "endpoints": [
-            {"identifier": e.identifier, "role": e.role, "url": e.url} for e in partner.endpoints
-        ],
-        "registered_at": partner.registered_at.isoformat() if partner.registered_at else None,
-        "last_seen_at": partner.last_seen_at.isoformat() if partner.last_seen_at else None,
-    }
-
-
 @app.command("list")
 def list_partners(ctx: typer.Context, json: JsonOption = False) -> None:
     """Each partner: identity and roles, version, endpoints, state, when it last called us."""
@@ -146,7 +127,7 @@ def list_partners(ctx: typer.Context, json: JsonOption = False) -> None:
 
     partners = run(_list())
     if json:
-        typer.echo(orjson.dumps([_as_json(p) for p in partners]).decode())
+        typer.echo(orjson.dumps([partner_view(p) for p in partners]).decode())
         return
     table = Table("name", "profile", "state", "identity", "version", "endpoints", "last call")
     for p in partners:

@@ -1,0 +1,1 @@
+"""The admin REST API (``/admin/...``, bearer admin token), documented at /admin/docs."""

@@ -1,0 +1,34 @@
+"""Routing headers on functional modules (transport_and_format §"Routing headers").
+
+A response swaps the request's OCPI-from-* and OCPI-to-*; configuration modules carry none.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+_PAIRS = (
+    ("ocpi-to-country-code", "OCPI-from-country-code"),
+    ("ocpi-to-party-id", "OCPI-from-party-id"),
+    ("ocpi-from-country-code", "OCPI-to-country-code"),
+    ("ocpi-from-party-id", "OCPI-to-party-id"),
+)
+
+
+def response_routing(request: Request) -> dict[str, str]:
+    """The routing headers of our answer: what the caller sent, the other way round."""
+    headers: dict[str, str] = {}
+    for incoming, outgoing in _PAIRS:
+        value = request.headers.get(incoming)
+        if value:
+            headers[outgoing] = value
+    return headers
+
+
+def addressed_party(request: Request) -> tuple[str, str] | None:
+    """The party the request is for (OCPI-to-*), when the caller said."""
+    country = request.headers.get("ocpi-to-country-code")
+    party = request.headers.get("ocpi-to-party-id")
+    if country and party:
+        return country.upper(), party.upper()
+    return None
