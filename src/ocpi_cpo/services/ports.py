@@ -1,0 +1,76 @@
+"""Ports between the station side and the use cases (driver-neutral).
+
+* ``StationEvents``: what a station driver (the OCPP gateway, the simulated driver) reports; the
+  session, location and token services implement it.
+* ``StationDriver``: how use cases (commands) act on stations; the OCPP gateway and the simulated
+  driver implement it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from ocpi_cpo.domain.stations import (
+    AuthorizationDecision,
+    AuthorizationRequest,
+    ChargingState,
+    CommandOutcome,
+    EvseStatus,
+    MeterReading,
+    TransactionStarted,
+    TransactionStopped,
+)
+
+
+class StationEvents(Protocol):
+    async def station_online(self, station_id: str, at: datetime) -> None: ...
+
+    async def station_offline(self, station_id: str, at: datetime) -> None:
+        """The connection dropped or heartbeats were missed: its EVSEs become UNKNOWN."""
+        ...
+
+    async def evse_status(self, evse_uid: str, status: EvseStatus, at: datetime) -> None: ...
+
+    async def authorize(self, request: AuthorizationRequest) -> AuthorizationDecision: ...
+
+    async def transaction_started(self, event: TransactionStarted) -> AuthorizationDecision:
+        """Open the session; the decision tells the station whether the token may charge."""
+        ...
+
+    async def meter_values(self, reading: MeterReading) -> None: ...
+
+    async def charging_state(
+        self, station_id: str, transaction_id: str, state: ChargingState, at: datetime
+    ) -> None: ...
+
+    async def transaction_stopped(self, event: TransactionStopped) -> None: ...
+
+
+class StationDriver(Protocol):
+    def is_online(self, evse_uid: str) -> bool: ...
+
+    async def start_session(
+        self,
+        evse_uid: str,
+        connector_id: str | None,
+        uid: str,
+        token_type: str,
+        remote_start_id: int,
+    ) -> CommandOutcome: ...
+
+    async def stop_session(self, station_id: str, transaction_id: str) -> CommandOutcome: ...
+
+    async def reserve_now(
+        self,
+        evse_uid: str | None,
+        location_id: str,
+        reservation_id: int,
+        uid: str,
+        token_type: str,
+        expiry: datetime,
+    ) -> CommandOutcome: ...
+
+    async def cancel_reservation(self, station_id: str, reservation_id: int) -> CommandOutcome: ...
+
+    async def unlock_connector(self, evse_uid: str, connector_id: str) -> CommandOutcome: ...
