@@ -79,6 +79,27 @@ class PageLimits(BaseModel):
     hubclientinfo: int = Field(default=100, ge=1, le=1000)
 
 
+class OutboxSettings(BaseModel):
+    """Store-and-forward delivery (gireve.md §13)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: run the delivery worker inside `ocpi-cpo serve` (turn off when running `ocpi-cpo worker`s)
+    worker_in_serve: bool = True
+    #: messages claimed per round
+    batch_size: int = Field(default=200, ge=1, le=5000)
+    #: concurrent requests per partner (order per object is kept whatever this is)
+    concurrency_per_partner: int = Field(default=16, ge=1, le=256)
+    #: a claimed message not finished after this long is taken by another worker
+    lease_seconds: float = Field(default=30.0, gt=0, le=3600)
+    #: how often a worker looks for due messages when nothing woke it
+    poll_seconds: float = Field(default=0.05, gt=0, le=60)
+    backoff_base_seconds: float = Field(default=1.0, gt=0, le=3600)
+    backoff_cap_seconds: float = Field(default=300.0, gt=0, le=86400)
+    #: a message still undelivered after this long becomes a dead letter (never dropped)
+    max_age_hours: float = Field(default=168.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="OCPI_CPO_", env_nested_delimiter="__", extra="forbid", frozen=True
@@ -93,6 +114,7 @@ class Settings(BaseSettings):
     business_details: BusinessDetails = BusinessDetails(name="ocpi-cpo")
     operations: list[Operation] = Field(default_factory=list)
     page_limits: PageLimits = PageLimits()
+    outbox: OutboxSettings = OutboxSettings()
     log_level: str = "INFO"
     access_log: bool = False
     #: seconds a partner's answer may take during registration and other calls

@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from ocpi_cpo import __version__
-from ocpi_cpo.cli import db, partners, sim
+from ocpi_cpo.cli import db, outbox, partners, sim
 from ocpi_cpo.cli.demo import demo
 from ocpi_cpo.cli.serve import serve
+from ocpi_cpo.cli.worker import worker
 
 app = typer.Typer(
     name="ocpi-cpo",
@@ -42,8 +43,10 @@ def main_options(
 
 app.command()(serve)
 app.command()(demo)
+app.command()(worker)
 app.add_typer(db.app, name="db")
 app.add_typer(partners.app, name="partners")
+app.add_typer(outbox.app, name="outbox")
 app.add_typer(sim.app, name="sim")
 
 

@@ -238,6 +238,16 @@ class SqlOutboxRepository:
         result = await self._c.execute(statement.values(claimed_by=None, claimed_until=None))
         return int(result.rowcount or 0)
 
+    async def claimers(self) -> list[str]:
+        """Workers that hold claims on pending messages."""
+        rows = await self._c.execute(
+            select(outbox.c.claimed_by)
+            .where(outbox.c.claimed_by.is_not(None))
+            .where(outbox.c.state == MessageState.PENDING.value)
+            .distinct()
+        )
+        return [row.claimed_by for row in rows]
+
     async def get(self, message_id: int) -> QueuedMessage | None:
         row = (await self._c.execute(select(outbox).where(outbox.c.id == message_id))).first()
         return _to_message(row) if row else None

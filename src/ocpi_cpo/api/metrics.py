@@ -1,0 +1,34 @@
+"""GET /metrics: Prometheus text format, behind the admin token (Prometheus sends it as a bearer
+token). Queue depth and the oldest message's age are read from the database at scrape time, so
+they are right whichever process delivers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ocpi_cpo.api.admin.auth import Admin
+from ocpi_cpo.ocpi.context import Context
+from ocpi_cpo.outbound import metrics
+
+
+def router() -> APIRouter:
+    api = APIRouter(tags=["metrics"])
+
+    @api.get("/metrics", summary="Prometheus metrics (bearer admin token)")
+    async def get_metrics(admin: Admin, context: Context) -> Response:
+        async with context.storage.read() as uow:
+            stats = await uow.outbox.stats()
+            names = {p.id: p.name for p in await uow.partners.all()}
+        now = context.clock.now()
+        metrics.DEPTH.clear()
+        metrics.OLDEST.clear()
+        for row in stats:
+            partner = names.get(row.partner_id, str(row.partner_id))
+            metrics.DEPTH.labels(partner, row.module, row.state.value).set(row.count)
+            if row.state.value == "PENDING" and row.oldest is not None:
+                age = (now - row.oldest).total_seconds()
+                metrics.OLDEST.labels(partner, row.module).set(age)
+        return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    return api

@@ -1,0 +1,33 @@
+"""``ocpi-cpo worker``: the outbox worker alone, to scale delivery out (PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import typer
+
+from ocpi_cpo.cli.common import command_context, run, settings_from
+from ocpi_cpo.logs import configure_logging
+from ocpi_cpo.outbound.worker import OutboxWorker
+
+
+def worker(ctx: typer.Context) -> None:
+    """Deliver queued messages to partners until stopped (SIGTERM or Ctrl-C)."""
+    settings = settings_from(ctx)
+    configure_logging(settings.log_level)
+
+    async def _work() -> None:
+        async with command_context(settings) as context:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            runner = OutboxWorker(context.storage, context.transport, settings, context.clock)
+            typer.echo(f"outbox worker {runner.name} started", err=True)
+            await runner.run(stop)
+            typer.echo(
+                f"outbox worker {runner.name} stopped: {runner.delivered} delivered", err=True
+            )
+
+    run(_work())

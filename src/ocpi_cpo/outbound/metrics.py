@@ -1,0 +1,33 @@
+"""Prometheus metrics of delivery. One registry per process, exported at /metrics."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+ATTEMPTS = Counter(
+    "ocpi_cpo_outbox_attempts",
+    "Delivery attempts to partners, by outcome (DELIVERED, RETRY, DEAD)",
+    ["partner", "module", "outcome"],
+    registry=REGISTRY,
+)
+LATENCY = Histogram(
+    "ocpi_cpo_outbox_request_seconds",
+    "Time a partner took to answer one delivery",
+    ["module"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=REGISTRY,
+)
+DEPTH = Gauge(
+    "ocpi_cpo_outbox_depth",
+    "Messages waiting (PENDING) or parked (DEAD), per partner and module",
+    ["partner", "module", "state"],
+    registry=REGISTRY,
+)
+OLDEST = Gauge(
+    "ocpi_cpo_outbox_oldest_age_seconds",
+    "Age of the oldest waiting message, per partner and module",
+    ["partner", "module"],
+    registry=REGISTRY,
+)

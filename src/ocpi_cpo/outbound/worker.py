@@ -1,0 +1,309 @@
+"""The outbox worker: claims due messages, sends them through the one transport, records every
+attempt, and retries or parks them by the table in ``domain.delivery``.
+
+Runs inside ``ocpi-cpo serve`` and alone as ``ocpi-cpo worker``; several workers may share one
+PostgreSQL database (claims use SKIP LOCKED and keep per-object order). Woken at once by the
+in-process signal, by LISTEN/NOTIFY across processes on PostgreSQL, else by a short poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from ocpi_cpo.config import Settings
+from ocpi_cpo.domain.clock import Clock
+from ocpi_cpo.domain.delivery import (
+    Attempt,
+    Backoff,
+    MessageState,
+    Outcome,
+    QueuedMessage,
+    classify,
+)
+from ocpi_cpo.domain.partners import Partner
+from ocpi_cpo.ocpi.transport import OcpiReply, Transport, TransportError
+from ocpi_cpo.outbound import metrics
+from ocpi_cpo.storage.protocols import Storage
+from ocpi_cpo.storage.sql.repositories.outbox import NOTIFY_CHANNEL
+
+log = logging.getLogger("ocpi_cpo.outbox")
+_EXCERPT = 300
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:6]}"
+
+
+def retry_after_seconds(reply: OcpiReply, now: datetime) -> float | None:
+    value = reply.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(slots=True)
+class Result:
+    message: QueuedMessage
+    partner: Partner | None
+    attempt: Attempt
+    state: MessageState
+    next_attempt_at: datetime | None
+    reply_location: str | None
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        storage: Storage,
+        transport: Transport,
+        settings: Settings,
+        clock: Clock,
+        *,
+        name: str | None = None,
+    ) -> None:
+        self.storage = storage
+        self.transport = transport
+        self.settings = settings.outbox
+        self.clock = clock
+        self.name = name or worker_name()
+        self.backoff = Backoff(
+            self.settings.backoff_base_seconds, self.settings.backoff_cap_seconds
+        )
+        self._database_url = settings.database_url
+        self._semaphores: dict[int, asyncio.Semaphore] = {}
+        self.delivered = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set. Survives database and partner outages."""
+        await self._release_dead_local_claims()
+        listener = await self._listen()
+        try:
+            while not stop.is_set():
+                try:
+                    handled = await self.drain_once()
+                except Exception:
+                    log.exception("outbox round failed; retrying shortly")
+                    handled = 0
+                    await asyncio.sleep(1.0)
+                if handled == 0:
+                    await self._wait(stop)
+        finally:
+            if listener is not None:
+                with contextlib.suppress(Exception):
+                    await listener.close()
+
+    async def _wait(self, stop: asyncio.Event) -> None:
+        waiter = asyncio.ensure_future(self.storage.outbox_signal.wait(self.settings.poll_seconds))
+        stopper = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (waiter, stopper):
+            task.cancel()
+
+    async def _listen(self) -> Any:
+        """PostgreSQL: LISTEN so that commits in other processes wake us at once."""
+        if not self._database_url.startswith("postgresql"):
+            return None
+        import asyncpg
+
+        dsn = self._database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        try:
+            connection = await asyncpg.connect(dsn)
+            await connection.add_listener(
+                NOTIFY_CHANNEL, lambda *_: self.storage.outbox_signal.set()
+            )
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("LISTEN %s unavailable (%s); polling instead", NOTIFY_CHANNEL, exc)
+            return None
+        return connection
+
+    async def _release_dead_local_claims(self) -> None:
+        """Claims of workers on this host whose process is gone are freed at once (after a crash
+        the others would wait for the lease to expire)."""
+        host = socket.gethostname()
+        async with self.storage.read() as uow:
+            claimed = await uow.outbox.claimers()
+        for worker in claimed:
+            parts = worker.split("/")
+            local = len(parts) == 3 and parts[0] == host and parts[1].isdigit()
+            if local and not _alive(int(parts[1])):
+                async with self.storage.transaction() as uow:
+                    freed = await uow.outbox.release_claims(worker)
+                log.info("freed %d messages claimed by dead worker %s", freed, worker)
+
+    async def drain_once(self) -> int:
+        """Claim one batch, send it, record the results. Returns how many were handled."""
+        now = self.clock.now()
+        lease = timedelta(seconds=self.settings.lease_seconds)
+        async with self.storage.transaction() as uow:
+            batch = await uow.outbox.claim(self.name, now, lease, self.settings.batch_size)
+            partners = {p.id: p for p in await uow.partners.all()} if batch else {}
+        if not batch:
+            return 0
+        results = await asyncio.gather(
+            *(self._deliver(message, partners.get(message.partner_id)) for message in batch)
+        )
+        async with self.storage.transaction() as uow:
+            for result in results:
+                await uow.outbox.record(
+                    result.attempt,
+                    state=result.state,
+                    next_attempt_at=result.next_attempt_at,
+                    reply_location=result.reply_location,
+                )
+        for result in results:
+            name = result.partner.name if result.partner else str(result.message.partner_id)
+            metrics.ATTEMPTS.labels(name, result.message.module, result.attempt.outcome.value).inc()
+            if result.state is MessageState.DELIVERED:
+                self.delivered += 1
+        return len(batch)
+
+    async def _deliver(self, message: QueuedMessage, partner: Partner | None) -> Result:
+        now = self.clock.now()
+        if now - message.created_at > timedelta(hours=self.settings.max_age_hours):
+            return self._result(
+                message,
+                partner,
+                None,
+                None,
+                0.0,
+                Outcome.DEAD,
+                f"not delivered within {self.settings.max_age_hours:g} h: parked as a dead letter",
+            )
+        target = self._url(message, partner)
+        if isinstance(target, str) and partner is not None and partner.outbound_token:
+            semaphore = self._semaphores.setdefault(
+                partner.id, asyncio.Semaphore(self.settings.concurrency_per_partner)
+            )
+            async with semaphore:
+                return await self._send(message, partner, target)
+        reason = target.reason if isinstance(target, _Unsendable) else "partner has no token"
+        return self._result(message, partner, None, None, 0.0, Outcome.DEAD, reason)
+
+    async def _send(self, message: QueuedMessage, partner: Partner, url: str) -> Result:
+        assert partner.outbound_token is not None
+        try:
+            reply = await self.transport.send(
+                message.method,
+                url,
+                token=partner.outbound_token,
+                token_base64=partner.profile.token_base64,
+                body=message.body,
+                routing=message.routing,
+                timeout=partner.profile.timeout_seconds,
+            )
+        except TransportError as exc:
+            return self._result(
+                message, partner, None, None, exc.latency_ms, Outcome.RETRY, str(exc)
+            )
+        metrics.LATENCY.labels(message.module).observe(reply.latency_ms / 1000)
+        outcome = classify(reply.http_status, reply.ocpi_status)
+        error = None if outcome is Outcome.DELIVERED else reply.problem()
+        result = self._result(
+            message,
+            partner,
+            reply.http_status,
+            reply.ocpi_status,
+            reply.latency_ms,
+            outcome,
+            error,
+            reply.excerpt[:_EXCERPT],
+            retry_after_seconds(reply, self.clock.now()),
+        )
+        result.reply_location = reply.headers.get("location")
+        return result
+
+    def _url(self, message: QueuedMessage, partner: Partner | None) -> str | _Unsendable:
+        if message.interface is None:
+            return message.url
+        if partner is None:
+            return _Unsendable("the partner no longer exists")
+        endpoint = partner.endpoint(message.module, message.interface)
+        if endpoint is None:
+            return _Unsendable(
+                f"partner {partner.name} offers no {message.module} {message.interface} endpoint"
+            )
+        return endpoint.url.rstrip("/") + message.url
+
+    def _result(
+        self,
+        message: QueuedMessage,
+        partner: Partner | None,
+        http_status: int | None,
+        ocpi_status: int | None,
+        latency_ms: float,
+        outcome: Outcome,
+        error: str | None,
+        excerpt: str | None = None,
+        retry_after: float | None = None,
+    ) -> Result:
+        now = self.clock.now()
+        attempt = Attempt(
+            message_id=message.id,
+            attempted_at=now,
+            worker=self.name,
+            http_status=http_status,
+            ocpi_status=ocpi_status,
+            latency_ms=latency_ms,
+            outcome=outcome,
+            error=error,
+            excerpt=excerpt,
+        )
+        state = {
+            Outcome.DELIVERED: MessageState.DELIVERED,
+            Outcome.DEAD: MessageState.DEAD,
+            Outcome.RETRY: MessageState.PENDING,
+        }[outcome]
+        next_at = None
+        if outcome is Outcome.RETRY:
+            delay = self.backoff.delay(message.attempts + 1, retry_after)
+            next_at = now + timedelta(seconds=delay)
+        if outcome is not Outcome.DELIVERED:
+            log.info(
+                "delivery %s of message %d (%s %s) to %s: %s",
+                outcome.value.lower(),
+                message.id,
+                message.method,
+                message.module,
+                partner.name if partner else message.partner_id,
+                error,
+            )
+        return Result(message, partner, attempt, state, next_at, None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Unsendable:
+    reason: str
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def start_worker(worker: OutboxWorker) -> tuple[asyncio.Task[None], Callable[[], None]]:
+    """Run the worker in the background; returns the task and a function that stops it."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop), name=f"outbox-worker {worker.name}")
+    return task, stop.set
