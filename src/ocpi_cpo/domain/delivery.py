@@ -59,7 +59,8 @@ def classify(http_status: int | None, ocpi_status: int | None) -> Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
-    """Capped exponential backoff with jitter; a partner's Retry-After wins when longer."""
+    """Capped exponential backoff with jitter; a partner's Retry-After wins when longer (up to
+    an hour, or the cap when that is longer: a partner cannot park us for days)."""
 
     base_seconds: float = 1.0
     cap_seconds: float = 300.0
@@ -71,7 +72,7 @@ class Backoff:
         source = rng if rng is not None else _JITTER
         jittered = exponential * (0.5 + 0.5 * source.random())
         if retry_after is not None:
-            return max(jittered, min(retry_after, self.cap_seconds * 4))
+            return max(jittered, min(retry_after, max(self.cap_seconds, 3600.0)))
         return jittered
 
 

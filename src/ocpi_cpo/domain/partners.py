@@ -75,8 +75,6 @@ class Profile:
             }
         )
     )
-    #: HTTP timeout in seconds for our calls to this partner
-    timeout_seconds: float = 10.0
 
 
 def _gireve(name: str, country: str, party: str, stage: str) -> Profile:

@@ -87,6 +87,7 @@ class OutboxWorker:
             self.settings.backoff_base_seconds, self.settings.backoff_cap_seconds
         )
         self._database_url = settings.database_url
+        self._timeout = settings.partner_timeout
         self._semaphores: dict[int, asyncio.Semaphore] = {}
         self.delivered = 0
 
@@ -160,13 +161,9 @@ class OutboxWorker:
             *(self._deliver(message, partners.get(message.partner_id)) for message in batch)
         )
         async with self.storage.transaction() as uow:
-            for result in results:
-                await uow.outbox.record(
-                    result.attempt,
-                    state=result.state,
-                    next_attempt_at=result.next_attempt_at,
-                    reply_location=result.reply_location,
-                )
+            await uow.outbox.record_many(
+                [(r.attempt, r.state, r.next_attempt_at, r.reply_location) for r in results]
+            )
         for result in results:
             name = result.partner.name if result.partner else str(result.message.partner_id)
             metrics.ATTEMPTS.labels(name, result.message.module, result.attempt.outcome.value).inc()
@@ -206,7 +203,7 @@ class OutboxWorker:
                 token_base64=partner.profile.token_base64,
                 body=message.body,
                 routing=message.routing,
-                timeout=partner.profile.timeout_seconds,
+                timeout=self._timeout,
             )
         except TransportError as exc:
             return self._result(

@@ -6,7 +6,7 @@ with ``Storage.transaction()``; services never commit (architecture.md, house st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -19,6 +19,16 @@ from ocpi_cpo.domain.delivery import (
     QueueFilter,
     QueueStats,
 )
+from ocpi_cpo.domain.locations import (
+    EvseRow,
+    LocationKey,
+    LocationPage,
+    LocationRow,
+    LocationSummary,
+    OperationCounts,
+    StoredLocation,
+    Visibility,
+)
 from ocpi_cpo.domain.partners import (
     ClientInfo,
     Direction,
@@ -28,6 +38,8 @@ from ocpi_cpo.domain.partners import (
     PartyRole,
     TokenKind,
 )
+from ocpi_cpo.domain.station_registry import Station
+from ocpi_cpo.domain.tariffs import Party, Tariff, TariffKey, TariffPage
 
 
 class PartnerRepository(Protocol):
@@ -102,6 +114,10 @@ class OutboxRepository(Protocol):
         reply_location: str | None = None,
     ) -> None: ...
 
+    async def record_many(
+        self, results: Sequence[tuple[Attempt, MessageState, datetime | None, str | None]]
+    ) -> None: ...
+
     async def expire(self, message_id: int, reason: str, now: datetime) -> None: ...
 
     async def release_claims(self, worker: str | None = None) -> int: ...
@@ -125,6 +141,105 @@ class OutboxRepository(Protocol):
     async def stats(self) -> list[QueueStats]: ...
 
 
+class TariffRepository(Protocol):
+    """Tariff descriptions we publish (one per target eMSP plus the default one)."""
+
+    async def get(self, key: TariffKey) -> Tariff | None: ...
+
+    async def descriptions(
+        self, country_code: str, party_id: str, tariff_id: str
+    ) -> list[Tariff]: ...
+
+    async def put(self, tariff: Tariff, document: bytes) -> bool:
+        """Store the description with its wire JSON; True when it was new."""
+        ...
+
+    async def delete(self, key: TariffKey) -> bool: ...
+
+    async def all(self, owner: Party | None = None) -> Sequence[Tariff]: ...
+
+    async def page(self, query: TariffPage) -> tuple[int, list[bytes]]: ...
+
+
+class StationRepository(Protocol):
+    """Stations on the OCPP gateway (domain.station_registry) and their OCPP counters."""
+
+    async def add(
+        self,
+        station_id: str,
+        location_id: str,
+        evses: Mapping[int, str],
+        password_hash: str | None,
+        now: datetime,
+    ) -> None: ...
+
+    async def get(self, station_id: str) -> Station | None: ...
+
+    async def all(self) -> Sequence[Station]: ...
+
+    async def owner_of(self, evse_uids: Sequence[str]) -> dict[str, str]:
+        """evse_uid -> station_id for those of ``evse_uids`` already mapped."""
+        ...
+
+    async def remove(self, station_id: str) -> bool: ...
+
+    async def connected(self, station_id: str, ocpp_version: str, now: datetime) -> None: ...
+
+    async def disconnected(self, station_id: str, now: datetime) -> None: ...
+
+    async def booted(
+        self,
+        station_id: str,
+        *,
+        vendor: str | None,
+        model: str | None,
+        firmware_version: str | None,
+        now: datetime,
+    ) -> None: ...
+
+    async def heartbeat(self, station_id: str, now: datetime) -> None: ...
+
+    async def next_remote_start_id(self, station_id: str) -> int:
+        """The station's next OCPP 2.0.1 remoteStartId (a per-station counter)."""
+        ...
+
+    async def new_transaction_id(
+        self, station_id: str, connector_id: int, id_tag: str, now: datetime
+    ) -> int:
+        """A new OCPP 1.6 transactionId, unique across stations and restarts."""
+        ...
+
+
+class LocationRepository(Protocol):
+    """Locations as wire JSON documents with the columns queries need (domain.locations)."""
+
+    async def find(self, keys: Sequence[LocationKey]) -> dict[LocationKey, StoredLocation]: ...
+
+    async def get(self, key: LocationKey) -> StoredLocation | None: ...
+
+    async def by_evse_uid(self, uid: str) -> list[StoredLocation]: ...
+
+    async def add(self, rows: Sequence[LocationRow]) -> None: ...
+
+    async def replace(self, rows: Sequence[tuple[int, LocationRow]]) -> None: ...
+
+    async def set_evse(
+        self, pk: int, last_updated: datetime, document: bytes, evse: EvseRow
+    ) -> None: ...
+
+    async def page(self, query: LocationPage) -> tuple[int, list[bytes]]: ...
+
+    async def after(
+        self, visibilities: frozenset[Visibility], after_pk: int, limit: int
+    ) -> list[StoredLocation]: ...
+
+    async def count(self) -> int: ...
+
+    async def summaries(self, offset: int, limit: int) -> list[LocationSummary]: ...
+
+    async def operation_counts(self) -> list[OperationCounts]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def partners(self) -> PartnerRepository: ...
@@ -137,6 +252,15 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def stations(self) -> StationRepository: ...
+
+    @property
+    def tariffs(self) -> TariffRepository: ...
+
+    @property
+    def locations(self) -> LocationRepository: ...
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed (e.g. wake the outbox worker)."""

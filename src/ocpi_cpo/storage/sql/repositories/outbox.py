@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.delivery import (
@@ -26,8 +26,12 @@ from ocpi_cpo.domain.delivery import (
 )
 from ocpi_cpo.domain.partners import PartnerState
 from ocpi_cpo.storage.sql.tables import outbox, outbox_attempts, partners
+from ocpi_cpo.storage.sql.types import UtcDateTime
 
 NOTIFY_CHANNEL = "ocpi_cpo_outbox"
+
+#: (attempt, the message's new state, when to try again, the answer's Location header)
+Recorded = tuple[Attempt, MessageState, datetime | None, str | None]
 
 
 def _to_message(row: Any) -> QueuedMessage:
@@ -183,34 +187,55 @@ class SqlOutboxRepository:
         reply_location: str | None = None,
     ) -> None:
         """Store one attempt and its effect on the message, releasing the claim."""
+        await self.record_many([(attempt, state, next_attempt_at, reply_location)])
+
+    async def record_many(self, results: Sequence[Recorded]) -> None:
+        """Store attempts and their effects in two statements (executemany), whatever their number."""
+        if not results:
+            return
         await self._c.execute(
-            insert(outbox_attempts).values(
-                message_id=attempt.message_id,
-                attempted_at=attempt.attempted_at,
-                worker=attempt.worker,
-                http_status=attempt.http_status,
-                ocpi_status=attempt.ocpi_status,
-                latency_ms=attempt.latency_ms,
-                outcome=attempt.outcome.value,
-                error=attempt.error,
-                excerpt=attempt.excerpt,
-            )
+            insert(outbox_attempts),
+            [
+                {
+                    "message_id": a.message_id,
+                    "attempted_at": a.attempted_at,
+                    "worker": a.worker,
+                    "http_status": a.http_status,
+                    "ocpi_status": a.ocpi_status,
+                    "latency_ms": a.latency_ms,
+                    "outcome": a.outcome.value,
+                    "error": a.error,
+                    "excerpt": a.excerpt,
+                }
+                for a, _, _, _ in results
+            ],
         )
-        values: dict[str, Any] = {
-            "state": state.value,
-            "attempts": outbox.c.attempts + 1,
-            "claimed_by": None,
-            "claimed_until": None,
-            "last_error": attempt.error,
-        }
-        if next_attempt_at is not None:
-            values["next_attempt_at"] = next_attempt_at
-        if state is not MessageState.PENDING:
-            values["finished_at"] = attempt.attempted_at
-        if reply_location is not None:
-            values["reply_location"] = reply_location
         await self._c.execute(
-            update(outbox).where(outbox.c.id == attempt.message_id).values(**values)
+            update(outbox)
+            .where(outbox.c.id == bindparam("m_id"))
+            .values(
+                state=bindparam("m_state"),
+                attempts=outbox.c.attempts + 1,
+                claimed_by=None,
+                claimed_until=None,
+                last_error=bindparam("m_error"),
+                next_attempt_at=func.coalesce(
+                    bindparam("m_next", type_=UtcDateTime), outbox.c.next_attempt_at
+                ),
+                finished_at=bindparam("m_finished", type_=UtcDateTime),
+                reply_location=func.coalesce(bindparam("m_location"), outbox.c.reply_location),
+            ),
+            [
+                {
+                    "m_id": a.message_id,
+                    "m_state": state.value,
+                    "m_error": a.error,
+                    "m_next": next_at,
+                    "m_finished": None if state is MessageState.PENDING else a.attempted_at,
+                    "m_location": location,
+                }
+                for a, state, next_at, location in results
+            ],
         )
 
     async def expire(self, message_id: int, reason: str, now: datetime) -> None:

@@ -1,0 +1,63 @@
+"""The one retry rule (domain.delivery), table-driven, and the backoff."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from ocpi_cpo.domain.delivery import Backoff, Outcome, classify
+
+
+@pytest.mark.parametrize(
+    ("http", "ocpi", "outcome"),
+    [
+        (None, None, Outcome.RETRY),  # no answer: connection refused, timeout, TLS
+        (200, 1000, Outcome.DELIVERED),
+        (201, 1000, Outcome.DELIVERED),
+        (200, 1900, Outcome.DELIVERED),
+        (200, 2000, Outcome.DEAD),
+        (200, 2001, Outcome.DEAD),
+        (400, 2001, Outcome.DEAD),
+        (404, 2003, Outcome.DEAD),
+        (200, 3000, Outcome.RETRY),
+        (500, 3000, Outcome.RETRY),
+        (200, 3001, Outcome.RETRY),
+        (200, 4001, Outcome.RETRY),
+        (200, 4002, Outcome.RETRY),
+        (500, None, Outcome.RETRY),
+        (502, None, Outcome.RETRY),
+        (503, None, Outcome.RETRY),
+        (429, None, Outcome.RETRY),
+        (408, None, Outcome.RETRY),
+        (401, None, Outcome.RETRY),
+        (403, None, Outcome.RETRY),
+        (401, 2000, Outcome.DEAD),
+        (200, None, Outcome.DELIVERED),
+        (204, None, Outcome.DELIVERED),
+        (400, None, Outcome.DEAD),
+        (404, None, Outcome.DEAD),
+        (405, None, Outcome.DEAD),
+        (500, 1000, Outcome.RETRY),  # success status in an HTTP error: not trusted
+    ],
+)
+def test_classify(http: int | None, ocpi: int | None, outcome: Outcome) -> None:
+    assert classify(http, ocpi) is outcome
+
+
+def test_backoff_grows_is_capped_and_jittered() -> None:
+    backoff = Backoff(base_seconds=1, cap_seconds=60)
+    rng = random.Random(7)
+    delays = [backoff.delay(n, rng=rng) for n in range(1, 12)]
+    for attempt, delay in enumerate(delays, start=1):
+        ceiling = min(60, 2 ** (attempt - 1))
+        assert ceiling / 2 <= delay <= ceiling
+    assert max(delays) <= 60
+
+
+def test_retry_after_wins_when_longer() -> None:
+    backoff = Backoff(base_seconds=1, cap_seconds=10)
+    assert backoff.delay(1, retry_after=30, rng=random.Random(1)) == 30
+    assert backoff.delay(1, retry_after=0, rng=random.Random(1)) <= 1
+    # A partner cannot park us for days: Retry-After is bounded too.
+    assert backoff.delay(1, retry_after=86400) == 3600
