@@ -100,6 +100,21 @@ class OutboxSettings(BaseModel):
     max_age_hours: float = Field(default=168.0, gt=0)
 
 
+class OcppSettings(BaseModel):
+    """The OCPP gateway (ocpp-bridge.md §1-2): stations at ws(s)://HOST:PORT/ocpp/{station_id}."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: heartbeat interval given to stations in the BootNotification reply, seconds
+    heartbeat_interval: int = Field(default=300, ge=1, le=86400)
+    #: a station silent for this many intervals is reported offline (its EVSEs UNKNOWN)
+    heartbeat_grace: float = Field(default=2.0, ge=1.0, le=10.0)
+    #: seconds a station may take to answer a command before the result is TIMEOUT
+    command_timeout: float = Field(default=30.0, gt=0, le=300)
+    #: after a reconnection without BootNotification, ask for StatusNotification this soon
+    status_trigger_delay: float = Field(default=5.0, ge=0, le=300)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="OCPI_CPO_", env_nested_delimiter="__", extra="forbid", frozen=True
@@ -115,6 +130,7 @@ class Settings(BaseSettings):
     operations: list[Operation] = Field(default_factory=list)
     page_limits: PageLimits = PageLimits()
     outbox: OutboxSettings = OutboxSettings()
+    ocpp: OcppSettings = OcppSettings()
     log_level: str = "INFO"
     access_log: bool = False
     #: seconds a partner's answer may take during registration and other calls

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ocpi_cpo import __version__
-from ocpi_cpo.cli import db, outbox, partners, sim
+from ocpi_cpo.cli import db, outbox, partners, sim, stations
 from ocpi_cpo.cli.demo import demo
 from ocpi_cpo.cli.serve import serve
 from ocpi_cpo.cli.worker import worker
@@ -48,6 +48,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(partners.app, name="partners")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(sim.app, name="sim")
+app.add_typer(stations.app, name="stations")
 
 
 def main() -> None:

@@ -6,9 +6,12 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from websockets.exceptions import InvalidStatus
 
-from ocpi_cpo.cli.common import fail
+from ocpi_cpo.cli.common import fail, run
 from ocpi_cpo.sim.hub import SimHubState, create_hub_app
+from ocpi_cpo.sim.scenarios import SCENARIOS, ScenarioOptions
+from ocpi_cpo.sim.station import SimError, SimStation
 
 app = typer.Typer(
     help="Simulators for the demo, tests and certification rehearsals.", no_args_is_help=True
@@ -28,3 +31,40 @@ def hub(
     state = SimHubState(country.upper(), party.upper(), f"http://127.0.0.1:{port}", quiet=quiet)
     typer.echo(f"simulated hub {country.upper()}/{party.upper()} at {state.base_url}/ocpi/versions")
     uvicorn.run(create_hub_app(state), host="127.0.0.1", port=port, log_level="warning")
+
+
+@app.command()
+def station(
+    url: Annotated[str, typer.Option(help="the gateway, e.g. ws://127.0.0.1:8080/ocpp")],
+    station_id: Annotated[str, typer.Option("--id", help="the station id (as in 'stations add')")],
+    scenario: Annotated[str, typer.Option(help=f"one of: {', '.join(SCENARIOS)}")],
+    ocpp: Annotated[str, typer.Option("--ocpp", help="1.6 or 2.0.1")] = "1.6",
+    password: Annotated[str | None, typer.Option(help="HTTP Basic auth password")] = None,
+    badge: Annotated[str, typer.Option(help="RFID UID to present")] = ScenarioOptions.badge,
+    bad_badge: Annotated[str, typer.Option(help="RFID UID expected to be refused")] = (
+        ScenarioOptions.bad_badge
+    ),
+    wait: Annotated[float, typer.Option(help="seconds to wait for commands")] = 60.0,
+) -> None:
+    """A simulated OCPP station playing one scenario against the gateway (loopback only)."""
+    if ocpp not in ("1.6", "2.0.1"):
+        fail(f"--ocpp {ocpp!r}: expected 1.6 or 2.0.1", 2)
+    play = SCENARIOS.get(scenario)
+    if play is None:
+        fail(f"--scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}", 2)
+    sim_station = SimStation(url, station_id, ocpp, password=password, say=typer.echo)
+    options = ScenarioOptions(badge=badge, bad_badge=bad_badge, wait=wait)
+
+    async def _play() -> None:
+        async with sim_station:
+            await play(sim_station, options)
+
+    try:
+        run(_play())
+    except SimError as exc:
+        fail(f"scenario {scenario} failed: {exc}")
+    except InvalidStatus as exc:
+        fail(f"the gateway refused the station: HTTP {exc.response.status_code}")
+    except (OSError, TimeoutError) as exc:
+        fail(f"cannot reach {url} ({exc or type(exc).__name__})")
+    typer.echo(f"scenario {scenario} done")

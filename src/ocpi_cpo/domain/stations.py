@@ -79,6 +79,9 @@ class TransactionStarted:
     meter_start_wh: Decimal
     started_at: datetime
     remote_start_id: int | None = None
+    #: False when the station gave no register reading at the start (2.0.1 without a
+    #: Transaction.Begin sample): ``meter_start_wh`` is then 0 and the first reading is the start
+    meter_start_known: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoRepository
 from ocpi_cpo.storage.sql.repositories.outbox import SqlOutboxRepository
 from ocpi_cpo.storage.sql.repositories.partners import SqlPartnerRepository
+from ocpi_cpo.storage.sql.repositories.stations import SqlStationRepository
 from ocpi_cpo.storage.sql.repositories.tokens import SqlTokenRepository
 
 
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
         self.partners = SqlPartnerRepository(connection)
         self.tokens = SqlTokenRepository(connection)
         self.client_info = SqlHubClientInfoRepository(connection)
+        self.stations = SqlStationRepository(connection)
         on_queue = (lambda: self.after_commit(signal.set)) if signal is not None else None
         self.outbox = SqlOutboxRepository(connection, on_queue)
 

@@ -6,12 +6,16 @@ from __future__ import annotations
 from ocpi_cpo.storage.sql.tables.meta import metadata
 from ocpi_cpo.storage.sql.tables.outbox import outbox, outbox_attempts
 from ocpi_cpo.storage.sql.tables.partners import credentials_tokens, hub_client_info, partners
+from ocpi_cpo.storage.sql.tables.stations import ocpp16_transactions, station_evses, stations
 
 __all__ = [
     "credentials_tokens",
     "hub_client_info",
     "metadata",
+    "ocpp16_transactions",
     "outbox",
     "outbox_attempts",
     "partners",
+    "station_evses",
+    "stations",
 ]

@@ -1,0 +1,160 @@
+"""``ocpi-cpo stations``: the OCPP stations allowed to connect, and their EVSE mapping."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ocpi_cpo.cli.common import command_context, fail, run, settings_from
+from ocpi_cpo.config import Settings
+from ocpi_cpo.domain.clock import SystemClock
+from ocpi_cpo.domain.station_registry import Station
+from ocpi_cpo.services import stations as service
+from ocpi_cpo.services.errors import ServiceError
+
+app = typer.Typer(help="OCPP stations (1.6J / 2.0.1) and their OCPI EVSEs.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
+
+
+def parse_evses(values: list[str]) -> dict[int, str]:
+    evses: dict[int, str] = {}
+    for value in values:
+        number, sep, uid = value.partition("=")
+        if not sep or not number.strip().isdigit() or not uid.strip():
+            fail(f"--evse {value!r}: expected N=EVSE_UID, e.g. --evse 1=FR*AB1*E1", 2)
+        if int(number) in evses:
+            fail(f"--evse {number} is given twice", 2)
+        evses[int(number)] = uid.strip()
+    return evses
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    station_id: str,
+    location: Annotated[str, typer.Option("--location", help="the OCPI location id")],
+    evse: Annotated[
+        list[str],
+        typer.Option(
+            "--evse",
+            help="N=EVSE_UID: OCPP connectorId (1.6) or evseId (2.0.1) N is OCPI EVSE EVSE_UID;"
+            " repeat for each",
+        ),
+    ],
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "--password",
+            help="HTTP Basic auth password the station must send (OCPP security profile 1/2);"
+            " '-' reads it from standard input",
+        ),
+    ] = None,
+) -> None:
+    """Allow a station to connect at ws(s)://HOST:PORT/ocpp/STATION_ID and map its EVSEs."""
+    settings = settings_from(ctx)
+    evses = parse_evses(evse)
+    if password == "-":
+        password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
+
+    async def _add() -> Station:
+        async with command_context(settings) as context, context.storage.transaction() as uow:
+            return await service.add_station(
+                uow, station_id, location, evses, password, context.clock.now()
+            )
+
+    try:
+        station = run(_add())
+    except ServiceError as exc:
+        fail(exc.message)
+    auth = "with Basic auth" if station.needs_password else "without a password"
+    typer.echo(
+        f"station {station.station_id} added at location {station.location_id}, {auth}:"
+        f" {_evses(station)}"
+    )
+    typer.echo(f"it connects to {_ws_url(settings)}/ocpp/{station.station_id}")
+
+
+@app.command("list")
+def list_stations(ctx: typer.Context, json: JsonOption = False) -> None:
+    """Each station: location, EVSEs, OCPP version, whether it is connected, last heartbeat."""
+    settings = settings_from(ctx)
+
+    async def _list() -> list[Station]:
+        async with command_context(settings) as context, context.storage.read() as uow:
+            return list(await service.list_stations(uow))
+
+    stations = run(_list())
+    now = SystemClock().now()
+    grace = timedelta(seconds=settings.ocpp.heartbeat_interval * settings.ocpp.heartbeat_grace)
+    if json:
+        typer.echo(
+            orjson.dumps([station_view(s, s.is_connected(now, grace)) for s in stations]).decode()
+        )
+        return
+    table = Table(
+        "station", "location", "EVSEs", "OCPP", "connected", "last heartbeat", "firmware", "auth"
+    )
+    for s in stations:
+        heartbeat = (
+            s.last_heartbeat_at.strftime("%Y-%m-%d %H:%M:%S") if s.last_heartbeat_at else "never"
+        )
+        table.add_row(
+            s.station_id,
+            s.location_id,
+            _evses(s),
+            s.ocpp_version or "-",
+            "yes" if s.is_connected(now, grace) else "no",
+            heartbeat,
+            s.firmware_version or "-",
+            "basic" if s.needs_password else "none",
+        )
+    Console(width=160).print(table)
+    typer.echo(f"{len(stations)} stations")
+
+
+@app.command()
+def remove(ctx: typer.Context, station_id: str) -> None:
+    """Refuse the station from now on (a connected station keeps its connection until it drops)."""
+    settings = settings_from(ctx)
+
+    async def _remove() -> None:
+        async with command_context(settings) as context, context.storage.transaction() as uow:
+            await service.remove_station(uow, station_id)
+
+    try:
+        run(_remove())
+    except ServiceError as exc:
+        fail(exc.message)
+    typer.echo(f"station {station_id} removed")
+
+
+def station_view(station: Station, connected: bool) -> dict[str, object]:
+    """The station for JSON output: never its password hash."""
+    return {
+        "station_id": station.station_id,
+        "location_id": station.location_id,
+        "evses": {str(n): uid for n, uid in sorted(station.evses.items())},
+        "ocpp_version": station.ocpp_version,
+        "connected": connected,
+        "last_heartbeat": station.last_heartbeat_at.isoformat()
+        if station.last_heartbeat_at
+        else None,
+        "vendor": station.vendor,
+        "model": station.model,
+        "firmware_version": station.firmware_version,
+        "basic_auth": station.needs_password,
+    }
+
+
+def _evses(station: Station) -> str:
+    return ", ".join(f"{n}={uid}" for n, uid in sorted(station.evses.items()))
+
+
+def _ws_url(settings: Settings) -> str:
+    return settings.public_url.replace("https://", "wss://").replace("http://", "ws://")

@@ -1,0 +1,58 @@
+"""Typed doors into the ``ocpp`` library (it ships no type information).
+
+Everything the gateway and the simulator take from ``ocpp`` passes through here, so the untyped
+surface stays in one file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from ocpp.exceptions import OCPPError
+from ocpp.routing import on as _on
+from ocpp.v16 import ChargePoint as _ChargePoint16
+from ocpp.v16 import call as call16
+from ocpp.v16 import call_result as result16
+from ocpp.v201 import ChargePoint as _ChargePoint201
+from ocpp.v201 import call as call201
+from ocpp.v201 import call_result as result201
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SUBPROTOCOLS = {"ocpp2.0.1": "2.0.1", "ocpp1.6": "1.6"}
+#: our preference when a station offers both
+PREFERRED = ("ocpp2.0.1", "ocpp1.6")
+
+
+def on(action: str) -> Callable[[F], F]:
+    """``ocpp.routing.on``: the decorated method answers the station's CALL ``action``."""
+    return cast(Callable[[F], F], _on(action))
+
+
+class ChargePoint16(_ChargePoint16):  # type: ignore[misc]
+    """The library's OCPP 1.6 endpoint (either side)."""
+
+
+class ChargePoint201(_ChargePoint201):  # type: ignore[misc]
+    """The library's OCPP 2.0.1 endpoint (either side)."""
+
+
+def error_code(error: BaseException) -> str:
+    code = getattr(error, "code", None)
+    return str(code) if code else type(error).__name__
+
+
+__all__ = [
+    "PREFERRED",
+    "SUBPROTOCOLS",
+    "ChargePoint16",
+    "ChargePoint201",
+    "OCPPError",
+    "call16",
+    "call201",
+    "error_code",
+    "on",
+    "result16",
+    "result201",
+]

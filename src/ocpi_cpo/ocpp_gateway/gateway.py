@@ -1,0 +1,203 @@
+"""The OCPP endpoint on the FastAPI app: ``ws(s)://HOST:PORT/ocpp/{station_id}``.
+
+The handshake is checked before the websocket is accepted:
+
+* a subprotocol we speak (``ocpp2.0.1`` preferred, ``ocpp1.6``), else HTTP 400;
+* a station in the registry (``ocpi-cpo stations add``), else HTTP 404 (OCPP-J: unknown identity);
+* when the station has a password (OCPP security profiles 1 and 2), HTTP Basic auth with the
+  station id as user name, else HTTP 401 with ``WWW-Authenticate``. Use TLS (wss) for profile 2.
+
+A second connection of the same station replaces the first. A dropped connection, or heartbeats
+missed for ``ocpp.heartbeat_grace`` intervals, is reported with ``StationEvents.station_offline``;
+on return ``station_online`` and a TriggerMessage(StatusNotification) unless the station boots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import logging
+from typing import Any
+
+from fastapi import FastAPI, WebSocket
+from starlette.responses import PlainTextResponse
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from ocpi_cpo.domain.station_registry import Station, verify_password
+from ocpi_cpo.ocpi.context import OcpiContext
+from ocpi_cpo.ocpp_gateway._lib import PREFERRED, SUBPROTOCOLS
+from ocpi_cpo.ocpp_gateway.driver import OcppDriver
+from ocpi_cpo.ocpp_gateway.link import StationLink
+from ocpi_cpo.ocpp_gateway.mapping import V16
+from ocpi_cpo.ocpp_gateway.v16 import CentralSystem16
+from ocpi_cpo.ocpp_gateway.v201 import CentralSystem201
+from ocpi_cpo.services.ports import StationEvents
+
+LOG = logging.getLogger(__name__)
+PATH = "/ocpp/{station_id}"
+
+
+class Refused(Exception):
+    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(reason)
+        self.status, self.reason, self.headers = status, reason, headers or {}
+
+
+class WebSocketConnection:
+    """The ``ocpp`` library's connection interface (``recv``/``send``) over a Starlette websocket."""
+
+    def __init__(self, websocket: WebSocket, link: StationLink) -> None:
+        self._ws = websocket
+        self._link = link
+
+    async def recv(self) -> str:
+        message = await self._ws.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        text = message.get("text")
+        if text is None:
+            text = (message.get("bytes") or b"").decode("utf-8", errors="replace")
+        self._link.touch(text)
+        return str(text)
+
+    async def send(self, message: str) -> None:
+        await self._ws.send_text(message)
+
+
+def choose_subprotocol(offered: list[str]) -> str | None:
+    for name in PREFERRED:
+        if name in offered:
+            return name
+    return None
+
+
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, sep, password = decoded.partition(":")
+    return (user, password) if sep else None
+
+
+class Gateway:
+    def __init__(self, context: OcpiContext, events: StationEvents, driver: OcppDriver) -> None:
+        self.context = context
+        self.events = events
+        self.driver = driver
+
+    async def _admit(self, websocket: WebSocket, station_id: str) -> tuple[Station, str]:
+        offered = list(websocket.scope.get("subprotocols") or [])
+        subprotocol = choose_subprotocol(offered)
+        if subprotocol is None:
+            raise Refused(
+                400, f"no OCPP subprotocol we speak in {offered}: use ocpp1.6 or ocpp2.0.1"
+            )
+        async with self.context.storage.read() as uow:
+            station = await uow.stations.get(station_id)
+        if station is None:
+            raise Refused(404, f"unknown station {station_id!r}")
+        if station.password_hash is not None:
+            credentials = basic_credentials(websocket.headers.get("authorization"))
+            ok = credentials is not None and credentials[0] == station_id
+            if ok and credentials is not None:
+                ok = await asyncio.to_thread(verify_password, credentials[1], station.password_hash)
+            if not ok:
+                raise Refused(
+                    401,
+                    f"station {station_id}: HTTP Basic auth missing or wrong",
+                    {"WWW-Authenticate": 'Basic realm="ocpi-cpo OCPP", charset="UTF-8"'},
+                )
+        return station, subprotocol
+
+    async def endpoint(self, websocket: WebSocket, station_id: str) -> None:
+        try:
+            station, subprotocol = await self._admit(websocket, station_id)
+        except Refused as refused:
+            LOG.warning("OCPP connection refused (%s): %s", refused.status, refused.reason)
+            await _deny(websocket, refused)
+            return
+        await websocket.accept(subprotocol=subprotocol)
+        await self._serve(websocket, station, SUBPROTOCOLS[subprotocol])
+
+    async def _serve(self, websocket: WebSocket, station: Station, version: str) -> None:
+        context = self.context
+
+        async def close() -> None:
+            if websocket.application_state is WebSocketState.CONNECTED:
+                with contextlib.suppress(RuntimeError):
+                    await websocket.close(code=1001)
+
+        link = StationLink(
+            station,
+            version,
+            events=self.events,
+            storage=context.storage,
+            clock=context.clock,
+            options=context.settings.ocpp,
+            close=close,
+        )
+        connection = WebSocketConnection(websocket, link)
+        endpoint: Any = (CentralSystem16 if version == V16 else CentralSystem201)(link, connection)
+        link.endpoint = endpoint
+        previous = self.driver.attach(link)
+        if previous is not None:
+            LOG.warning(
+                "station %s connected again: closing its previous connection", station.station_id
+            )
+            await previous.close()
+        LOG.info("station %s connected (OCPP %s)", station.station_id, version)
+        link.start()
+        link.emit(lambda: self.events.station_online(station.station_id, context.clock.now()))
+        async with context.storage.transaction() as uow:
+            await uow.stations.connected(station.station_id, version, context.clock.now())
+        link.spawn(
+            link.watch(), link.trigger_status_later(context.settings.ocpp.status_trigger_delay)
+        )
+        try:
+            link.mark_receive_loop()
+            await endpoint.start()
+        except WebSocketDisconnect:
+            pass
+        except Exception:
+            LOG.exception("station %s: connection failed", station.station_id)
+        finally:
+            await self._closed(link)
+
+    async def _closed(self, link: StationLink) -> None:
+        link.closed.set()
+        await link.cancel_tasks()
+        current = self.driver.detach(link)
+        if current:
+            with contextlib.suppress(Exception):
+                async with self.context.storage.transaction() as uow:
+                    await uow.stations.disconnected(link.station_id, self.context.clock.now())
+            link.went_offline("connection closed")
+        await link.drain()
+        LOG.info("station %s disconnected", link.station_id)
+
+
+async def _deny(websocket: WebSocket, refused: Refused) -> None:
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(
+            PlainTextResponse(refused.reason, status_code=refused.status, headers=refused.headers)
+        )
+    else:
+        await websocket.close(code=1008)
+
+
+def mount_gateway(app: FastAPI, context: OcpiContext, events: StationEvents) -> OcppDriver:
+    """Serve OCPP 1.6J and 2.0.1 stations at ``/ocpp/{station_id}`` on ``app``.
+
+    ``events`` receives what stations report; the returned driver is the ``StationDriver`` for
+    commands. Settings: ``context.settings.ocpp``. Call ``await driver.close()`` at shutdown to
+    close the connections before storage goes away.
+    """
+    driver = OcppDriver()
+    gateway = Gateway(context, events, driver)
+    app.add_api_websocket_route(PATH, gateway.endpoint, name="ocpp")
+    return driver

@@ -1,0 +1,64 @@
+"""Station registry use cases: which OCPP stations may connect and where their EVSEs are.
+
+Each function runs inside the caller's unit of work (services never commit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from ocpi_cpo.domain.station_registry import (
+    Station,
+    StationRuleError,
+    check_password,
+    check_station,
+    hash_password,
+)
+from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation
+from ocpi_cpo.storage.protocols import UnitOfWork
+
+
+async def add_station(
+    uow: UnitOfWork,
+    station_id: str,
+    location_id: str,
+    evses: Mapping[int, str],
+    password: str | None,
+    now: datetime,
+) -> Station:
+    try:
+        check_station(station_id, location_id, evses)
+        if password is not None:
+            check_password(password)
+    except StationRuleError as exc:
+        raise RuleViolation(str(exc)) from None
+    if await uow.stations.get(station_id) is not None:
+        raise ConflictError(
+            f"station {station_id} already exists: 'ocpi-cpo stations remove {station_id}' first"
+        )
+    taken = await uow.stations.owner_of(list(evses.values()))
+    if taken:
+        uid, owner = sorted(taken.items())[0]
+        raise ConflictError(f"EVSE {uid} is already mapped to station {owner}")
+    hashed = hash_password(password) if password is not None else None
+    await uow.stations.add(station_id, location_id, evses, hashed, now)
+    station = await uow.stations.get(station_id)
+    assert station is not None
+    return station
+
+
+async def get_station(uow: UnitOfWork, station_id: str) -> Station:
+    station = await uow.stations.get(station_id)
+    if station is None:
+        raise NotFoundError(f"no station {station_id!r}: see 'ocpi-cpo stations list'")
+    return station
+
+
+async def remove_station(uow: UnitOfWork, station_id: str) -> None:
+    if not await uow.stations.remove(station_id):
+        raise NotFoundError(f"no station {station_id!r}: see 'ocpi-cpo stations list'")
+
+
+async def list_stations(uow: UnitOfWork) -> Sequence[Station]:
+    return await uow.stations.all()

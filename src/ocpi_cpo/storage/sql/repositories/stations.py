@@ -1,0 +1,157 @@
+"""Stations on the OCPP gateway: registry, connection state, OCPP counters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ocpi_cpo.domain.station_registry import Station
+from ocpi_cpo.storage.sql.tables.stations import ocpp16_transactions, station_evses, stations
+
+
+def _to_station(row: Any, evses: Mapping[int, str]) -> Station:
+    return Station(
+        station_id=row.station_id,
+        location_id=row.location_id,
+        evses=dict(evses),
+        created_at=row.created_at,
+        password_hash=row.password_hash,
+        ocpp_version=row.ocpp_version,
+        vendor=row.vendor,
+        model=row.model,
+        firmware_version=row.firmware_version,
+        online=bool(row.online),
+        connected_at=row.connected_at,
+        disconnected_at=row.disconnected_at,
+        last_heartbeat_at=row.last_heartbeat_at,
+    )
+
+
+class SqlStationRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._c = connection
+
+    async def add(
+        self,
+        station_id: str,
+        location_id: str,
+        evses: Mapping[int, str],
+        password_hash: str | None,
+        now: datetime,
+    ) -> None:
+        await self._c.execute(
+            insert(stations).values(
+                station_id=station_id,
+                location_id=location_id,
+                password_hash=password_hash,
+                online=False,
+                remote_start_counter=0,
+                created_at=now,
+            )
+        )
+        await self._c.execute(
+            insert(station_evses),
+            [
+                {"station_id": station_id, "ocpp_number": number, "evse_uid": uid}
+                for number, uid in sorted(evses.items())
+            ],
+        )
+
+    async def get(self, station_id: str) -> Station | None:
+        row = (
+            await self._c.execute(select(stations).where(stations.c.station_id == station_id))
+        ).first()
+        if row is None:
+            return None
+        rows = await self._c.execute(
+            select(station_evses).where(station_evses.c.station_id == station_id)
+        )
+        return _to_station(row, {r.ocpp_number: r.evse_uid for r in rows})
+
+    async def all(self) -> Sequence[Station]:
+        rows = list(await self._c.execute(select(stations).order_by(stations.c.station_id)))
+        evse_rows = await self._c.execute(select(station_evses))
+        by_station: dict[str, dict[int, str]] = {}
+        for r in evse_rows:
+            by_station.setdefault(r.station_id, {})[r.ocpp_number] = r.evse_uid
+        return [_to_station(row, by_station.get(row.station_id, {})) for row in rows]
+
+    async def owner_of(self, evse_uids: Sequence[str]) -> dict[str, str]:
+        """evse_uid -> station_id for those of ``evse_uids`` already mapped."""
+        rows = await self._c.execute(
+            select(station_evses.c.evse_uid, station_evses.c.station_id).where(
+                station_evses.c.evse_uid.in_(evse_uids)
+            )
+        )
+        return {r.evse_uid: r.station_id for r in rows}
+
+    async def remove(self, station_id: str) -> bool:
+        await self._c.execute(delete(station_evses).where(station_evses.c.station_id == station_id))
+        result = await self._c.execute(delete(stations).where(stations.c.station_id == station_id))
+        return bool(result.rowcount)
+
+    async def connected(self, station_id: str, ocpp_version: str, now: datetime) -> None:
+        await self._c.execute(
+            update(stations)
+            .where(stations.c.station_id == station_id)
+            .values(online=True, ocpp_version=ocpp_version, connected_at=now)
+        )
+
+    async def disconnected(self, station_id: str, now: datetime) -> None:
+        await self._c.execute(
+            update(stations)
+            .where(stations.c.station_id == station_id)
+            .values(online=False, disconnected_at=now)
+        )
+
+    async def booted(
+        self,
+        station_id: str,
+        *,
+        vendor: str | None,
+        model: str | None,
+        firmware_version: str | None,
+        now: datetime,
+    ) -> None:
+        await self._c.execute(
+            update(stations)
+            .where(stations.c.station_id == station_id)
+            .values(
+                vendor=vendor,
+                model=model,
+                firmware_version=firmware_version,
+                last_heartbeat_at=now,
+            )
+        )
+
+    async def heartbeat(self, station_id: str, now: datetime) -> None:
+        await self._c.execute(
+            update(stations)
+            .where(stations.c.station_id == station_id)
+            .values(last_heartbeat_at=now, online=True)
+        )
+
+    async def next_remote_start_id(self, station_id: str) -> int:
+        result = await self._c.execute(
+            update(stations)
+            .where(stations.c.station_id == station_id)
+            .values(remote_start_counter=stations.c.remote_start_counter + 1)
+            .returning(stations.c.remote_start_counter)
+        )
+        value: int = result.scalar_one()
+        return value
+
+    async def new_transaction_id(
+        self, station_id: str, connector_id: int, id_tag: str, now: datetime
+    ) -> int:
+        result = await self._c.execute(
+            insert(ocpp16_transactions)
+            .values(station_id=station_id, connector_id=connector_id, id_tag=id_tag, started_at=now)
+            .returning(ocpp16_transactions.c.id)
+        )
+        value: int = result.scalar_one()
+        return value
