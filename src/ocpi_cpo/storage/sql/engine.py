@@ -14,6 +14,7 @@ from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoReposi
 from ocpi_cpo.storage.sql.repositories.outbox import SqlOutboxRepository
 from ocpi_cpo.storage.sql.repositories.partners import SqlPartnerRepository
 from ocpi_cpo.storage.sql.repositories.stations import SqlStationRepository
+from ocpi_cpo.storage.sql.repositories.tariffs import SqlTariffRepository
 from ocpi_cpo.storage.sql.repositories.tokens import SqlTokenRepository
 
 
@@ -72,6 +73,7 @@ class SqlUnitOfWork:
         self.tokens = SqlTokenRepository(connection)
         self.client_info = SqlHubClientInfoRepository(connection)
         self.stations = SqlStationRepository(connection)
+        self.tariffs = SqlTariffRepository(connection)
         on_queue = (lambda: self.after_commit(signal.set)) if signal is not None else None
         self.outbox = SqlOutboxRepository(connection, on_queue)
 

@@ -7,6 +7,7 @@ from ocpi_cpo.storage.sql.tables.meta import metadata
 from ocpi_cpo.storage.sql.tables.outbox import outbox, outbox_attempts
 from ocpi_cpo.storage.sql.tables.partners import credentials_tokens, hub_client_info, partners
 from ocpi_cpo.storage.sql.tables.stations import ocpp16_transactions, station_evses, stations
+from ocpi_cpo.storage.sql.tables.tariffs import tariffs
 
 __all__ = [
     "credentials_tokens",
@@ -18,4 +19,5 @@ __all__ = [
     "partners",
     "station_evses",
     "stations",
+    "tariffs",
 ]

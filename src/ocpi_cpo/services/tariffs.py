@@ -1,0 +1,294 @@
+"""Tariff use cases: publish, delete, change a price, with Gireve's rules (gireve.md §12).
+
+Every change is stored and its pushes queued in the caller's transaction (architecture.md,
+"Delivery"): a PUT when a partner's view of a tariff id changes, a DELETE when it disappears.
+A hub (role HUB, e.g. Gireve) receives every description, since it dispatches them per eMSP; an
+eMSP receives, per tariff id, its own description, else the default one (docs/tariffs.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+import orjson
+
+from ocpi_cpo.domain.delivery import NewMessage
+from ocpi_cpo.domain.partners import Partner
+from ocpi_cpo.domain.tariffs import (
+    Party,
+    Tariff,
+    TariffKey,
+    format_utc,
+    forwarding_warning,
+    frozen_changes,
+    immutability_message,
+    rule_problems,
+    variant_warnings,
+    visible_description,
+)
+from ocpi_cpo.services.delivery import enqueue, receivers, routing_for
+from ocpi_cpo.services.errors import NotFoundError, RuleViolation
+from ocpi_cpo.storage.protocols import UnitOfWork
+
+MODULE = "tariffs"
+
+
+@dataclass(slots=True)
+class Published:
+    """What a publish did. ``warnings`` do not stop it (Gireve forwarding, missing default)."""
+
+    created: list[TariffKey] = field(default_factory=list)
+    updated: list[TariffKey] = field(default_factory=list)
+    unchanged: list[TariffKey] = field(default_factory=list)
+    deleted: list[TariffKey] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    #: messages queued for partners
+    queued: int = 0
+    #: connectors that got the new id next to the old one (change-price), None when not done
+    connectors: int | None = None
+
+
+def render(tariff: Tariff) -> bytes:
+    """The wire JSON kept with the description and sent in PUTs."""
+    return orjson.dumps(tariff.document())
+
+
+def _check_batch(descriptions: Sequence[Tariff], owners: frozenset[Party]) -> None:
+    problems: list[str] = []
+    seen: set[TariffKey] = set()
+    for tariff in descriptions:
+        if tariff.key.owner not in owners:
+            ours = ", ".join(str(p) for p in sorted(owners)) or "none configured"
+            problems.append(
+                f"tariff {tariff.key}: owner {tariff.key.owner} is not one of our operations"
+                f" ({ours}): set country_code/party_id to an operation's, or add the operation"
+                " to the settings"
+            )
+        if tariff.key in seen:
+            problems.append(f"tariff {tariff.key} is given twice")
+        seen.add(tariff.key)
+        problems.extend(rule_problems(tariff))
+    if problems:
+        raise RuleViolation("; ".join(problems))
+
+
+async def publish(
+    uow: UnitOfWork, descriptions: Sequence[Tariff], owners: frozenset[Party], now: datetime
+) -> Published:
+    """Create or update descriptions; all or nothing. Frozen fields of a published description
+    never change (RuleViolation saying how to change a price instead)."""
+    if not descriptions:
+        raise RuleViolation("no tariff given")
+    _check_batch(descriptions, owners)
+    result = Published()
+    changes: list[Tariff] = []
+    for tariff in descriptions:
+        published = await uow.tariffs.get(tariff.key)
+        if published is not None:
+            fields = frozen_changes(published, tariff)
+            if fields:
+                raise RuleViolation(immutability_message(tariff.key, fields))
+            if dict(published.content) == dict(tariff.content):
+                result.unchanged.append(tariff.key)
+                continue
+        (result.updated if published else result.created).append(tariff.key)
+        changes.append(replace(tariff, last_updated=now))
+    for tariff_id, group in _by_tariff_id(changes).items():
+        before = await uow.tariffs.descriptions(*tariff_id)
+        for tariff in group:
+            await uow.tariffs.put(tariff, render(tariff))
+        after = await uow.tariffs.descriptions(*tariff_id)
+        result.queued += await _push(uow, tariff_id, before, after, now)
+        result.warnings.extend(variant_warnings(after))
+    result.warnings[:0] = [w for t in changes if (w := forwarding_warning(t)) is not None]
+    return result
+
+
+def _by_tariff_id(descriptions: Sequence[Tariff]) -> dict[tuple[str, str, str], list[Tariff]]:
+    groups: dict[tuple[str, str, str], list[Tariff]] = {}
+    for tariff in descriptions:
+        groups.setdefault((tariff.key.country_code, tariff.key.party_id, tariff.key.id), []).append(
+            tariff
+        )
+    return groups
+
+
+async def delete(
+    uow: UnitOfWork,
+    owner: Party,
+    tariff_id: str,
+    target: Party | None,
+    now: datetime,
+    *,
+    every_description: bool,
+) -> Published:
+    """Remove one description (``target``, None for the default one) or all of a tariff id."""
+    before = await uow.tariffs.descriptions(owner.country_code, owner.party_id, tariff_id)
+    doomed = [t for t in before if every_description or t.key.target == target]
+    if not doomed:
+        which = "" if every_description else f" ({'default' if target is None else target})"
+        raise NotFoundError(f"no tariff {owner}/{tariff_id}{which}: see 'ocpi-cpo tariffs list'")
+    for tariff in doomed:
+        await uow.tariffs.delete(tariff.key)
+    after = await uow.tariffs.descriptions(owner.country_code, owner.party_id, tariff_id)
+    result = Published(deleted=[t.key for t in doomed])
+    key = (owner.country_code, owner.party_id, tariff_id)
+    result.queued = await _push(uow, key, before, after, now)
+    result.warnings.extend(variant_warnings(after))
+    return result
+
+
+async def _push(
+    uow: UnitOfWork,
+    tariff_id: tuple[str, str, str],
+    before: Sequence[Tariff],
+    after: Sequence[Tariff],
+    now: datetime,
+) -> int:
+    queued = 0
+    for partner in await receivers(uow, MODULE):
+        for method, body, whole in _messages_for(partner, before, after):
+            queued += 1
+            await enqueue(uow, _message(partner, tariff_id, method, body, whole), now)
+    return queued
+
+
+def _is_hub(partner: Partner) -> bool:
+    return any(role.role == "HUB" for role in partner.roles)
+
+
+def _messages_for(
+    partner: Partner, before: Sequence[Tariff], after: Sequence[Tariff]
+) -> list[tuple[str, bytes | None, bool]]:
+    """(method, body, whether the body is the id's whole state for this partner)."""
+    if not _is_hub(partner):
+        audience = [Party(r.country_code, r.party_id) for r in partner.roles]
+        was = visible_description(before, audience)
+        now = visible_description(after, audience)
+        if now is None:
+            return [] if was is None else [("DELETE", None, True)]
+        if was is not None and render(was) == render(now):
+            return []
+        return [("PUT", render(now), True)]
+    whole = len(after) == 1
+    previous = {t.key: render(t) for t in before}
+    if not after:
+        return [("DELETE", None, True)] if before else []
+    if set(previous) - {t.key for t in after}:
+        # One description of several went away: a DELETE names only the id, so delete it and
+        # send the remaining descriptions again (docs/tariffs.md, "Per-eMSP descriptions").
+        return [("DELETE", None, False)] + [("PUT", render(t), False) for t in after]
+    return [("PUT", render(t), whole) for t in after if previous.get(t.key) != render(t)]
+
+
+def _message(
+    partner: Partner, tariff_id: tuple[str, str, str], method: str, body: bytes | None, whole: bool
+) -> NewMessage:
+    country, party, identifier = tariff_id
+    return NewMessage(
+        partner_id=partner.id,
+        module=MODULE,
+        # Per tariff id: every description's PUT and the DELETE keep their order.
+        object_key=f"{country}/{party}/{identifier}",
+        method=method,
+        url=f"/{country}/{party}/{identifier}",
+        body=body,
+        routing=routing_for(partner, country, party),
+        full_replace=method == "PUT" and whole,
+    )
+
+
+async def add_new_tariff_to_connectors(
+    uow: UnitOfWork, owner: Party, old_id: str, new_id: str, now: datetime
+) -> int | None:
+    """HOOK for the locations service: put ``new_id`` next to ``old_id`` on every connector of
+    ``owner`` that lists ``old_id`` (and queue the connector/EVSE pushes the profile requires).
+
+    Returns how many connectors changed, or None while no locations service exists to do it.
+    """
+    return None
+
+
+async def change_price(
+    uow: UnitOfWork,
+    old_id: str,
+    new: Sequence[Tariff],
+    at: datetime | None,
+    owners: frozenset[Party],
+    now: datetime,
+) -> Published:
+    """Gireve's price change in one step (gireve.md §12.3): the new tariff starts at ``at``, the
+    old one ends then, and connectors listing the old id get both."""
+    if not new:
+        raise RuleViolation("no new tariff given")
+    ids = {(t.key.owner, t.key.id) for t in new}
+    if len(ids) != 1:
+        raise RuleViolation("the new tariff file must describe one tariff id (one owner)")
+    owner, new_id = ids.pop()
+    if new_id == old_id:
+        raise RuleViolation(f"the new tariff needs another id than {old_id}: tariffs are immutable")
+    start = at or new[0].start_date_time
+    if start is None:
+        raise RuleViolation("give the change date: --at 2026-12-01T00:00:00Z or start_date_time")
+    old = await uow.tariffs.descriptions(owner.country_code, owner.party_id, old_id)
+    if not old:
+        raise NotFoundError(f"no tariff {owner}/{old_id}: see 'ocpi-cpo tariffs list'")
+    starts = [_starting(t, start) for t in new]
+    ends = [_ending(t, start) for t in old]
+    result = await publish(uow, [*starts, *ends], owners, now)
+    result.connectors = await add_new_tariff_to_connectors(uow, owner, old_id, new_id, now)
+    return result
+
+
+def _starting(tariff: Tariff, at: datetime) -> Tariff:
+    if tariff.start_date_time is not None and tariff.start_date_time != at:
+        raise RuleViolation(
+            f"tariff {tariff.key}: start_date_time {format_utc(tariff.start_date_time)} differs"
+            f" from the change date {format_utc(at)}: give one of them"
+        )
+    content = {**tariff.content, "start_date_time": format_utc(at)}
+    return replace(tariff, start_date_time=at, content=content)
+
+
+def _ending(tariff: Tariff, at: datetime) -> Tariff:
+    if tariff.start_date_time is not None and at <= tariff.start_date_time:
+        raise RuleViolation(
+            f"tariff {tariff.key} starts at {format_utc(tariff.start_date_time)}: the change date"
+            f" {format_utc(at)} must be later"
+        )
+    if tariff.end_date_time is not None and tariff.end_date_time < at:
+        raise RuleViolation(
+            f"tariff {tariff.key} already ends at {format_utc(tariff.end_date_time)}, before"
+            f" the change date {format_utc(at)}"
+        )
+    content = {**tariff.content, "end_date_time": format_utc(at)}
+    return replace(tariff, end_date_time=at, content=content)
+
+
+def expected_at(partner: Partner, descriptions: Sequence[Tariff]) -> list[Tariff]:
+    """Per tariff id, the description a GET on the partner's receiver should return: the one it
+    sees (eMSP), or for a hub the one addressed to the hub itself (the default one)."""
+    parties = [Party(r.country_code, r.party_id) for r in partner.roles]
+    expected = []
+    for group in _by_tariff_id(descriptions).values():
+        seen = visible_description(group, parties)
+        if seen is None and _is_hub(partner):
+            seen = group[0]
+        if seen is not None:
+            expected.append(seen)
+    return expected
+
+
+async def resend(
+    uow: UnitOfWork, partner: Partner, tariff_ids: Sequence[tuple[str, str, str]], now: datetime
+) -> int:
+    """Queue again, for one partner, what it should hold of these tariff ids (check --fix)."""
+    queued = 0
+    for tariff_id in tariff_ids:
+        current = await uow.tariffs.descriptions(*tariff_id)
+        for method, body, whole in _messages_for(partner, [], current):
+            queued += 1
+            await enqueue(uow, _message(partner, tariff_id, method, body, whole), now)
+    return queued
