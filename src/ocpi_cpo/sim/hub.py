@@ -49,6 +49,8 @@ class SimHubState:
     cpo_endpoints: dict[str, str] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     parties: list[dict[str, Any]] = field(default_factory=list)
+    #: Tariffs Receiver: "cc/pid/id" -> {"" or "CC/PID" of the target eMSP -> Tariff}
+    tariffs: dict[str, dict[str, Any]] = field(default_factory=dict)
     quiet: bool = False
 
     def credentials(self, token: str) -> dict[str, Any]:
@@ -214,6 +216,36 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
         response = _reply(page)
         response.headers.update(headers)
         return response
+
+    @app.put("/ocpi/2.2.1/tariffs/{country_code}/{party_id}/{tariff_id}")
+    async def put_tariff(
+        country_code: str, party_id: str, tariff_id: str, request: Request
+    ) -> Response:
+        """Keep one description per target eMSP (Gireve's target_operator_* extension)."""
+        body = orjson.loads(await request.body())
+        if (body.get("country_code"), body.get("party_id"), body.get("id")) != (
+            country_code,
+            party_id,
+            tariff_id,
+        ):
+            return _reply(status=2001, message="country_code/party_id/id differ from the URL")
+        target = body.get("target_operator_country_code")
+        variant = f"{target}/{body.get('target_operator_party_id')}" if target else ""
+        state.tariffs.setdefault(f"{country_code}/{party_id}/{tariff_id}", {})[variant] = body
+        return _reply()
+
+    @app.get("/ocpi/2.2.1/tariffs/{country_code}/{party_id}/{tariff_id}")
+    async def get_tariff(country_code: str, party_id: str, tariff_id: str) -> Response:
+        stored = state.tariffs.get(f"{country_code}/{party_id}/{tariff_id}")
+        if not stored:
+            return _reply(status=2000, message="unknown tariff", http=404)
+        return _reply(stored.get("") or next(iter(stored.values())))
+
+    @app.delete("/ocpi/2.2.1/tariffs/{country_code}/{party_id}/{tariff_id}")
+    async def delete_tariff(country_code: str, party_id: str, tariff_id: str) -> Response:
+        if state.tariffs.pop(f"{country_code}/{party_id}/{tariff_id}", None) is None:
+            return _reply(status=2000, message="unknown tariff", http=404)
+        return _reply()
 
     @app.post("/_sim/parties")
     async def set_parties(request: Request) -> Response:

@@ -6,6 +6,6 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
-from ocpi_cpo.api.admin import partners
+from ocpi_cpo.api.admin import partners, tariffs
 
-ADMIN_ROUTERS: tuple[Callable[[], APIRouter], ...] = (partners.router,)
+ADMIN_ROUTERS: tuple[Callable[[], APIRouter], ...] = (partners.router, tariffs.router)
