@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from ocpi_cpo import __version__
-from ocpi_cpo.cli import db, outbox, partners, sim, stations
+from ocpi_cpo.cli import db, outbox, partners, sim, stations, tariffs
 from ocpi_cpo.cli.demo import demo
+from ocpi_cpo.cli.price import price
 from ocpi_cpo.cli.serve import serve
 from ocpi_cpo.cli.worker import worker
 
@@ -43,12 +44,14 @@ def main_options(
 
 app.command()(serve)
 app.command()(demo)
+app.command()(price)
 app.command()(worker)
 app.add_typer(db.app, name="db")
 app.add_typer(partners.app, name="partners")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(sim.app, name="sim")
 app.add_typer(stations.app, name="stations")
+app.add_typer(tariffs.app, name="tariffs")
 
 
 def main() -> None:
