@@ -10,6 +10,7 @@ the given location, or a transaction id that cannot be one -> REJECTED.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import UTC, datetime
@@ -64,10 +65,16 @@ class OcppDriver:
                 return link, number
         return None
 
-    async def close(self) -> None:
-        """Close every station connection (shutdown)."""
-        for link in list(self._links.values()):
+    async def close(self, timeout: float = 10.0) -> None:
+        """Close every station connection and wait until their last events are delivered."""
+        links = list(self._links.values())
+        for link in links:
             await link.close()
+        if links:
+            waits = [asyncio.create_task(link.finished.wait()) for link in links]
+            _, pending = await asyncio.wait(waits, timeout=timeout)
+            for task in pending:
+                task.cancel()
 
     # -- StationDriver ------------------------------------------------------------------------
 

@@ -129,7 +129,7 @@ class Gateway:
 
         async def close() -> None:
             if websocket.application_state is WebSocketState.CONNECTED:
-                with contextlib.suppress(RuntimeError):
+                with contextlib.suppress(Exception):  # already gone: nothing left to close
                     await websocket.close(code=1001)
 
         link = StationLink(
@@ -161,7 +161,7 @@ class Gateway:
         try:
             link.mark_receive_loop()
             await endpoint.start()
-        except WebSocketDisconnect:
+        except (WebSocketDisconnect, OSError):  # uvicorn's ClientDisconnected is an OSError
             pass
         except Exception:
             LOG.exception("station %s: connection failed", station.station_id)
@@ -178,6 +178,7 @@ class Gateway:
                     await uow.stations.disconnected(link.station_id, self.context.clock.now())
             link.went_offline("connection closed")
         await link.drain()
+        link.finished.set()
         LOG.info("station %s disconnected", link.station_id)
 
 

@@ -106,6 +106,7 @@ class StationLink:
         self.pending: list[PendingStart] = []
         self.online = True
         self.closed = asyncio.Event()
+        self.finished = asyncio.Event()  # closed and its last events delivered
         self.first_message = asyncio.Event()
         self.booted = False
         self.endpoint: Any = None  # the version's ChargePoint subclass, set by the gateway

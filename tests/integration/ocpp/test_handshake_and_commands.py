@@ -1,0 +1,190 @@
+"""Handshake refusals, Basic auth, command outcomes, CALLERRORs, heartbeat supervision."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Subprotocol
+
+from ocpi_cpo.domain.stations import CommandOutcome, EvseStatus
+from ocpi_cpo.sim.station import SimStation
+from tests.integration.ocpp.conftest import PASSWORD, Gateway, RecordingEvents, serve_gateway
+
+
+async def _refused(url: str, *, subprotocol: str = "ocpp1.6", auth: str | None = None) -> int:
+    headers = {"Authorization": auth} if auth else {}
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(
+            url, subprotocols=[Subprotocol(subprotocol)], additional_headers=headers
+        ):
+            pass
+    status: int = refused.value.response.status_code
+    return status
+
+
+async def _reply(ws: ClientConnection) -> str:
+    """The next reply to us, skipping the gateway's own CALLs (e.g. its TriggerMessage)."""
+    while True:
+        message = str(await ws.recv())
+        if not message.startswith("[2,"):
+            return message
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+async def test_unknown_station_is_refused(gateway: Gateway) -> None:
+    assert await _refused(f"{gateway.url}/NOBODY") == 404
+    assert gateway.events.calls == []
+
+
+async def test_subprotocol_is_required(gateway: Gateway) -> None:
+    await gateway.add_station("CP1")
+    assert await _refused(f"{gateway.url}/CP1", subprotocol="ocpp2.1") == 400
+
+
+async def test_basic_auth(gateway: Gateway, version: str) -> None:
+    await gateway.add_station("CP1", password=PASSWORD)
+    url = f"{gateway.url}/CP1"
+    assert await _refused(url) == 401
+    assert await _refused(url, auth=_basic("CP1", "wrong-password-123456")) == 401
+    assert await _refused(url, auth=_basic("CP2", PASSWORD)) == 401  # user must be the station
+    async with SimStation(gateway.url, "CP1", version, password=PASSWORD) as station:
+        assert await station.boot() == "Accepted"
+    async with gateway.storage.read() as uow:
+        stored = await uow.stations.get("CP1")
+    assert stored is not None and stored.password_hash is not None
+    assert PASSWORD not in stored.password_hash
+
+
+async def test_preferred_subprotocol_is_2_0_1(gateway: Gateway) -> None:
+    await gateway.add_station("CP1")
+    protocols = [Subprotocol("ocpp1.6"), Subprotocol("ocpp2.0.1")]
+    async with connect(f"{gateway.url}/CP1", subprotocols=protocols) as ws:
+        assert ws.subprotocol == "ocpp2.0.1"
+
+
+async def test_unhandled_action_gets_callerror(gateway: Gateway) -> None:
+    await gateway.add_station("CP1")
+    async with connect(f"{gateway.url}/CP1", subprotocols=[Subprotocol("ocpp1.6")]) as ws:
+        await ws.send('[2,"m1","DataTransfer",{"vendorId":"x"}]')
+        assert (await _reply(ws)).startswith('[4,"m1","NotImplemented"')
+        await ws.send('[2,"m2","NoSuchAction",{}]')
+        assert (await _reply(ws)).startswith('[4,"m2","NotSupported"')
+        await ws.send('[2,"m3","Heartbeat",{"unexpected":1}]')
+        reply = await _reply(ws)
+        assert reply.startswith('[4,"m3"') and "Violation" in reply
+
+
+async def test_command_outcomes(gateway: Gateway, version: str) -> None:
+    await gateway.add_station("CP1")
+    driver = gateway.driver
+    start = "RemoteStartTransaction" if version == "1.6" else "RequestStartTransaction"
+    replies = {start: "Rejected", "CancelReservation": "Rejected", "UnlockConnector": "error"}
+    async with SimStation(gateway.url, "CP1", version, replies=replies) as station:
+        await station.boot()
+        await station.status(1, "Charging" if version == "1.6" else "Occupied")
+        await gateway.events.wait(lambda: gateway.events.statuses("CP1*1") == [EvseStatus.CHARGING])
+        # Rejected on an EVSE we know is in use: EVSE_OCCUPIED
+        assert await driver.start_session("CP1*1", None, "T1", "RFID", 1) is (
+            CommandOutcome.EVSE_OCCUPIED
+        )
+        expiry = datetime.now(UTC) + timedelta(minutes=15)
+        assert await driver.reserve_now("CP1*1", "LOC1", 5, "T1", "RFID", expiry) is (
+            CommandOutcome.ACCEPTED
+        )
+        assert await driver.reserve_now("CP1*1", "OTHER", 5, "T1", "RFID", expiry) is (
+            CommandOutcome.REJECTED
+        )
+        assert await driver.cancel_reservation("CP1", 5) is CommandOutcome.UNKNOWN_RESERVATION
+        assert await driver.unlock_connector("CP1*1", "1") is CommandOutcome.FAILED  # CALLERROR
+        assert await driver.stop_session("CP1", "123") is CommandOutcome.ACCEPTED
+    await gateway.events.wait(lambda: bool(gateway.events.named("station_offline")))
+    assert not driver.is_online("CP1*1")
+    assert await driver.start_session("CP1*1", None, "T1", "RFID", 2) is CommandOutcome.FAILED
+    assert await driver.stop_session("CP1", "123") is CommandOutcome.FAILED
+
+
+async def test_late_reply_is_timeout_and_the_connection_goes_on(
+    gateway: Gateway, version: str
+) -> None:
+    await gateway.add_station("CP1")
+    start = "RemoteStartTransaction" if version == "1.6" else "RequestStartTransaction"
+    async with SimStation(
+        gateway.url, "CP1", version, replies={start: "late"}, late_delay=1.5
+    ) as station:
+        await station.boot()
+        outcome = await gateway.driver.start_session("CP1*1", None, "T1", "RFID", 1)
+        assert outcome is CommandOutcome.TIMEOUT
+        await asyncio.sleep(0.8)  # the late reply arrives and is dropped
+        assert await gateway.driver.unlock_connector("CP1*1", "1") is CommandOutcome.ACCEPTED
+
+
+async def test_not_implemented_command_is_not_supported(gateway: Gateway) -> None:
+    await gateway.add_station("CP1")
+    async with connect(f"{gateway.url}/CP1", subprotocols=[Subprotocol("ocpp1.6")]) as ws:
+
+        async def station() -> None:  # implements nothing
+            while True:
+                unique_id = str(await ws.recv()).split('"')[1]
+                await ws.send(f'[4,"{unique_id}","NotImplemented","no",{{}}]')
+
+        answering = asyncio.create_task(station())
+        await gateway.events.wait(lambda: gateway.driver.connected() == ["CP1"])
+        outcome = await gateway.driver.unlock_connector("CP1*1", "1")
+        answering.cancel()
+    assert outcome is CommandOutcome.NOT_SUPPORTED
+
+
+async def test_missed_heartbeats_then_back(tmp_path: Path, version: str) -> None:
+    events = RecordingEvents()
+    async with serve_gateway(tmp_path, events, heartbeat_interval=1, heartbeat_grace=1.0) as gw:
+        await gw.add_station("CP1")
+        async with SimStation(gw.url, "CP1", version) as station:
+            await station.boot()
+            await station.status(1, "Available")
+            station.stop_heartbeats()
+            await events.wait(lambda: bool(events.named("station_offline")), timeout=5)
+            assert not gw.driver.is_online("CP1*1")
+            await station.heartbeat()  # back: online again, statuses asked for and pushed again
+            await events.wait(lambda: events.statuses("CP1*1").count(EvseStatus.AVAILABLE) == 2)
+            assert gw.driver.is_online("CP1*1")
+    assert [n for n, _ in events.calls if n.startswith("station_")] == [
+        "station_online",
+        "station_offline",
+        "station_online",
+        "station_offline",
+    ]
+
+
+async def test_second_connection_replaces_the_first(gateway: Gateway) -> None:
+    await gateway.add_station("CP1")
+    async with SimStation(gateway.url, "CP1", "1.6") as first:
+        await first.boot()
+        async with SimStation(gateway.url, "CP1", "1.6") as second:
+            assert await second.boot() == "Accepted"
+            await asyncio.sleep(0.1)
+            assert gateway.driver.is_online("CP1*1")
+    await gateway.events.wait(lambda: bool(gateway.events.named("station_offline")))
+    assert gateway.events.named("station_offline") == ["CP1"]
+
+
+async def test_services_failure_is_a_callerror_the_station_can_retry(gateway: Gateway) -> None:
+    await gateway.add_station("CP1")
+    gateway.events.fail_next.add("transaction_started")
+    async with connect(f"{gateway.url}/CP1", subprotocols=[Subprotocol("ocpp1.6")]) as ws:
+        start = (
+            '[2,"s1","StartTransaction",{"connectorId":1,"idTag":"04A1B2C3D4E5F6",'
+            '"meterStart":10,"timestamp":"2026-11-24T08:00:00Z"}]'
+        )
+        await ws.send(start)
+        assert (await _reply(ws)).startswith('[4,"s1","InternalError"')
+        await ws.send(start.replace("s1", "s2"))
+        assert '"Accepted"' in await _reply(ws)

@@ -1,0 +1,75 @@
+"""The station registry and OCPP counters on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ocpi_cpo.services import stations as service
+from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation
+from ocpi_cpo.storage.sql.engine import SqlStorage
+
+NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+async def test_add_get_list_remove(storage: SqlStorage) -> None:
+    async with storage.transaction() as uow:
+        added = await service.add_station(
+            uow, "CP1", "LOC1", {1: "FR*AB1*E1", 2: "FR*AB1*E2"}, "a-station-password-16+", NOW
+        )
+        await service.add_station(uow, "CP0", "LOC2", {1: "FR*AB1*E3"}, None, NOW)
+    assert added.evses == {1: "FR*AB1*E1", 2: "FR*AB1*E2"}
+    assert added.needs_password and added.created_at == NOW and not added.online
+    async with storage.read() as uow:
+        listed = await service.list_stations(uow)
+    assert [(s.station_id, s.needs_password) for s in listed] == [("CP0", False), ("CP1", True)]
+    async with storage.transaction() as uow:
+        await service.remove_station(uow, "CP1")
+    async with storage.read() as uow:
+        assert await uow.stations.get("CP1") is None
+        assert await uow.stations.owner_of(["FR*AB1*E1"]) == {}
+    async with storage.transaction() as uow:
+        with pytest.raises(NotFoundError, match="no station 'CP1'"):
+            await service.remove_station(uow, "CP1")
+
+
+async def test_conflicts_and_rules(storage: SqlStorage) -> None:
+    async with storage.transaction() as uow:
+        await service.add_station(uow, "CP1", "LOC1", {1: "E1"}, None, NOW)
+    async with storage.transaction() as uow:
+        with pytest.raises(ConflictError, match="already exists"):
+            await service.add_station(uow, "CP1", "LOC1", {1: "E9"}, None, NOW)
+        with pytest.raises(ConflictError, match="EVSE E1 is already mapped to station CP1"):
+            await service.add_station(uow, "CP2", "LOC1", {1: "E1"}, None, NOW)
+        with pytest.raises(RuleViolation, match="16 to 40"):
+            await service.add_station(uow, "CP3", "LOC1", {1: "E3"}, "short", NOW)
+
+
+async def test_connection_state_and_counters(storage: SqlStorage) -> None:
+    async with storage.transaction() as uow:
+        await service.add_station(uow, "CP1", "LOC1", {1: "E1"}, None, NOW)
+        await service.add_station(uow, "CP2", "LOC1", {1: "E2"}, None, NOW)
+    async with storage.transaction() as uow:
+        await uow.stations.connected("CP1", "2.0.1", NOW)
+        await uow.stations.booted(
+            "CP1", vendor="V", model="M", firmware_version="1.2", now=NOW + timedelta(seconds=1)
+        )
+        counters = [await uow.stations.next_remote_start_id("CP1") for _ in range(3)]
+        other = await uow.stations.next_remote_start_id("CP2")
+        ids = [await uow.stations.new_transaction_id(s, 1, "TAG", NOW) for s in ("CP1", "CP2")]
+    assert counters == [1, 2, 3] and other == 1  # per station
+    assert ids[1] > ids[0] > 0  # one sequence for all 1.6 stations
+    async with storage.read() as uow:
+        station = await uow.stations.get("CP1")
+    assert station is not None
+    assert (station.ocpp_version, station.vendor, station.firmware_version) == ("2.0.1", "V", "1.2")
+    grace = timedelta(seconds=600)
+    assert station.is_connected(NOW, grace)
+    assert not station.is_connected(NOW + timedelta(hours=1), grace)  # stale flag
+    async with storage.transaction() as uow:
+        await uow.stations.disconnected("CP1", NOW + timedelta(seconds=5))
+    async with storage.read() as uow:
+        gone = await uow.stations.get("CP1")
+    assert gone is not None and not gone.is_connected(NOW, grace)
+    assert gone.disconnected_at == NOW + timedelta(seconds=5)
