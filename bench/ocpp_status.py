@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import statistics
 import tempfile
@@ -21,7 +22,7 @@ from typing import Any
 
 import orjson
 import uvicorn
-from fastapi import WebSocket
+from fastapi import WebSocket, WebSocketDisconnect
 from websockets.asyncio.client import connect
 
 from ocpi_cpo.api.app import create_app
@@ -120,8 +121,9 @@ async def run(count: int, rounds: int, version: str) -> dict[str, Any]:
     @app.websocket("/echo")
     async def echo_route(websocket: WebSocket) -> None:
         await websocket.accept()
-        while True:
-            await websocket.send_text(await websocket.receive_text())
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                await websocket.send_text(await websocket.receive_text())
 
     async with storage.transaction() as uow:
         for n in range(count):
