@@ -1,14 +1,68 @@
-"""``make bench``: runs every benchmark and writes bench/results.json."""
+"""``make bench``: every benchmark, each figure beside a baseline measured in the same run.
+
+Writes bench/results.json and prints the table (figure, value, baseline, ratio, target, result).
+PostgreSQL figures run when ``OCPI_CPO_BENCH_POSTGRES_URL`` (or the test server on 127.0.0.1)
+answers. ``--quick`` runs smaller loads; ``--only NAME`` runs one suite.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import os
 import sys
+from collections.abc import Awaitable, Callable
+
+from bench import push
+from bench.report import Figure, print_table, write_results
+
+Suite = Callable[[bool, str | None], Awaitable[list[Figure]]]
+
+SUITES: dict[str, Suite] = {
+    "push": lambda quick, pg: push.run_all(quick, pg),
+}
 
 
-def main() -> int:
-    print("no benchmark yet: the first ones arrive with the Locations Sender and the outbox")
-    return 0
+async def _postgres_url() -> str | None:
+    url = os.environ.get(
+        "OCPI_CPO_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    )
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 3})
+    name = "ocpi_cpo_bench"
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        print(f"PostgreSQL figures skipped: {url} not usable ({type(exc).__name__})")
+        return None
+    finally:
+        await admin.dispose()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+async def main(quick: bool, only: str | None) -> list[Figure]:
+    postgres = await _postgres_url()
+    figures: list[Figure] = []
+    for name, suite in SUITES.items():
+        if only and name != only:
+            continue
+        print(f"running {name} ...", flush=True)
+        figures += await suite(quick, postgres)
+    return figures
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="smaller loads")
+    parser.add_argument("--only", choices=sorted(SUITES), help="one suite")
+    arguments = parser.parse_args()
+    results = asyncio.run(main(arguments.quick, arguments.only))
+    print()
+    print_table(results)
+    write_results(results)
+    print("\nwritten to bench/results.json")
+    sys.exit(0)

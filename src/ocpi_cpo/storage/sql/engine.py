@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoRepository
+from ocpi_cpo.storage.sql.repositories.locations import SqlLocationRepository
 from ocpi_cpo.storage.sql.repositories.outbox import SqlOutboxRepository
 from ocpi_cpo.storage.sql.repositories.partners import SqlPartnerRepository
 from ocpi_cpo.storage.sql.repositories.stations import SqlStationRepository
@@ -21,7 +22,11 @@ from ocpi_cpo.storage.sql.repositories.tokens import SqlTokenRepository
 def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
     """An engine tuned per backend: SQLite in WAL mode with explicit BEGIN, asyncpg pooled."""
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, connect_args={"timeout": 30})
+        # Every transaction ends in an explicit COMMIT or ROLLBACK, so the pool's own rollback
+        # on check-in is a wasted round trip to the SQLite thread.
+        engine = create_async_engine(
+            database_url, connect_args={"timeout": 30}, pool_reset_on_return=None
+        )
         _configure_sqlite(engine)
         return engine
     return create_async_engine(database_url, pool_size=pool_size, max_overflow=pool_size)
@@ -72,6 +77,7 @@ class SqlUnitOfWork:
         self.partners = SqlPartnerRepository(connection)
         self.tokens = SqlTokenRepository(connection)
         self.client_info = SqlHubClientInfoRepository(connection)
+        self.locations = SqlLocationRepository(connection)
         self.stations = SqlStationRepository(connection)
         self.tariffs = SqlTariffRepository(connection)
         on_queue = (lambda: self.after_commit(signal.set)) if signal is not None else None
