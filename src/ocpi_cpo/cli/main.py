@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ocpi_cpo import __version__
-from ocpi_cpo.cli import db, outbox, partners, sim, stations, tariffs
+from ocpi_cpo.cli import db, locations, outbox, partners, sim, stations, tariffs
 from ocpi_cpo.cli.demo import demo
 from ocpi_cpo.cli.price import price
 from ocpi_cpo.cli.serve import serve
@@ -48,6 +48,9 @@ app.command()(price)
 app.command()(worker)
 app.add_typer(db.app, name="db")
 app.add_typer(partners.app, name="partners")
+app.add_typer(locations.app, name="locations")
+app.add_typer(locations.evses_app, name="evses")
+app.add_typer(locations.operations_app, name="operations")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(sim.app, name="sim")
 app.add_typer(stations.app, name="stations")

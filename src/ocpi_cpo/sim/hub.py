@@ -22,6 +22,7 @@ from ocpi_cpo.ocpi.envelope import encode_envelope
 from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.ocpi.v2_2_1.versions.client import discover
 from ocpi_cpo.outbound.transport import AiohttpTransport
+from ocpi_cpo.sim.hub_locations import add_locations_receiver
 
 HUB_MODULES = (
     ("credentials", "SENDER"),
@@ -49,6 +50,8 @@ class SimHubState:
     cpo_endpoints: dict[str, str] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     parties: list[dict[str, Any]] = field(default_factory=list)
+    #: Locations Receiver: "cc/pid/location_id" -> Location (sim.hub_locations)
+    locations: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Tariffs Receiver: "cc/pid/id" -> {"" or "CC/PID" of the target eMSP -> Tariff}
     tariffs: dict[str, dict[str, Any]] = field(default_factory=dict)
     quiet: bool = False
@@ -246,6 +249,8 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
         if state.tariffs.pop(f"{country_code}/{party_id}/{tariff_id}", None) is None:
             return _reply(status=2000, message="unknown tariff", http=404)
         return _reply()
+
+    add_locations_receiver(app, state.locations, _reply)
 
     @app.post("/_sim/parties")
     async def set_parties(request: Request) -> Response:

@@ -6,6 +6,10 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
-from ocpi_cpo.api.admin import partners, tariffs
+from ocpi_cpo.api.admin import locations, partners, tariffs
 
-ADMIN_ROUTERS: tuple[Callable[[], APIRouter], ...] = (partners.router, tariffs.router)
+ADMIN_ROUTERS: tuple[Callable[[], APIRouter], ...] = (
+    partners.router,
+    tariffs.router,
+    locations.router,
+)

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from ocpi_cpo.ocpi.v2_2_1.credentials import server as credentials
 from ocpi_cpo.ocpi.v2_2_1.hubclientinfo import server as hubclientinfo
+from ocpi_cpo.ocpi.v2_2_1.locations import server as locations
 from ocpi_cpo.ocpi.v2_2_1.tariffs import server as tariffs
 from ocpi_cpo.ocpi.v2_2_1.versions import server as versions
 from ocpi_cpo.ocpi.v2_2_1.versions.schemas import Endpoint, InterfaceRole
@@ -32,6 +33,7 @@ MODULES: tuple[ModuleSpec, ...] = (
     # For credentials the role is meaningless; the spec says to send SENDER.
     ModuleSpec("credentials", InterfaceRole.SENDER, credentials.router, functional=False),
     ModuleSpec("hubclientinfo", InterfaceRole.RECEIVER, hubclientinfo.router, functional=False),
+    ModuleSpec("locations", InterfaceRole.SENDER, locations.router, functional=True),
     ModuleSpec("tariffs", InterfaceRole.SENDER, tariffs.router, functional=True),
 )
 

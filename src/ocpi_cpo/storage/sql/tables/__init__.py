@@ -3,6 +3,7 @@ in ``migrations/versions`` (each feature has its own chain branching off the fou
 
 from __future__ import annotations
 
+from ocpi_cpo.storage.sql.tables.locations import location_evses, locations
 from ocpi_cpo.storage.sql.tables.meta import metadata
 from ocpi_cpo.storage.sql.tables.outbox import outbox, outbox_attempts
 from ocpi_cpo.storage.sql.tables.partners import credentials_tokens, hub_client_info, partners
@@ -12,6 +13,8 @@ from ocpi_cpo.storage.sql.tables.tariffs import tariffs
 __all__ = [
     "credentials_tokens",
     "hub_client_info",
+    "location_evses",
+    "locations",
     "metadata",
     "ocpp16_transactions",
     "outbox",

@@ -1,0 +1,67 @@
+"""Check EVCI (gireve.md §5): read every Location we publish back from a partner's Receiver,
+say what is missing, different or stale there, and optionally queue the full PUTs that repair it.
+
+Locations are walked in creation order, a batch at a time, each batch read back concurrently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import orjson
+
+from ocpi_cpo.domain.location_check import Difference, differences
+from ocpi_cpo.domain.locations import Document, LocationKey
+from ocpi_cpo.domain.partners import Partner
+from ocpi_cpo.ocpi.context import OcpiContext
+from ocpi_cpo.ocpi.v2_2_1.locations.client import read_back
+from ocpi_cpo.services import locations as service
+from ocpi_cpo.services.location_pushes import queue_repairs
+
+_BATCH = 200
+
+
+@dataclass(slots=True)
+class CheckReport:
+    checked: int = 0
+    differences: list[Difference] = field(default_factory=list)
+    #: Locations whose copy could not be read, and why
+    unreadable: list[tuple[LocationKey, str]] = field(default_factory=list)
+    #: Locations to repair (the partner's copy is missing, different or stale)
+    to_repair: list[Document] = field(default_factory=list)
+    queued: int = 0
+
+    @property
+    def in_sync(self) -> bool:
+        return not self.differences and not self.unreadable
+
+
+async def check_partner(context: OcpiContext, partner: Partner, *, fix: bool) -> CheckReport:
+    report = CheckReport()
+    after = 0
+    while True:
+        async with context.storage.read() as uow:
+            batch = await service.partner_locations(uow, after, _BATCH)
+        if not batch:
+            break
+        after = batch[-1].pk
+        copies = await read_back(
+            context.transport,
+            partner,
+            [stored.key for stored in batch],
+            timeout=context.settings.partner_timeout,
+        )
+        for stored, copy in zip(batch, copies, strict=True):
+            report.checked += 1
+            if copy.error is not None:
+                report.unreadable.append((stored.key, copy.error))
+                continue
+            ours = orjson.loads(stored.document)
+            found = differences(stored.key, ours, copy.document)
+            if found:
+                report.differences += found
+                report.to_repair.append(ours)
+    if fix and report.to_repair:
+        async with context.storage.transaction() as uow:
+            report.queued = await queue_repairs(uow, partner, report.to_repair, context.clock.now())
+    return report

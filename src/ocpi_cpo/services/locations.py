@@ -1,0 +1,203 @@
+"""Locations use cases: import from the back office, EVSE status changes, reads for the Sender.
+
+Every change is written with its pushes in the same transaction (architecture.md, "Delivery").
+Documents arrive already validated against the wire model (the OCPI layer parses them); here they
+pass the platform's input rules (``domain.location_rules``) as a whole: one broken rule anywhere
+and nothing is stored (:class:`InvalidLocations` lists every problem with its JSON path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+
+from ocpi_cpo.domain.emi3 import OperatorId
+from ocpi_cpo.domain.location_changes import merge, set_status
+from ocpi_cpo.domain.location_rules import input_problems
+from ocpi_cpo.domain.locations import (
+    PARTNER_VISIBLE,
+    Document,
+    LocationKey,
+    LocationPage,
+    LocationRow,
+    LocationSummary,
+    OperationCounts,
+    Problem,
+    StoredLocation,
+    evse_rows,
+    find_evse,
+    parse_stamp,
+    stamp,
+    visibility_of,
+)
+from ocpi_cpo.domain.stations import EvseStatus
+from ocpi_cpo.services.delivery import receivers
+from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation
+from ocpi_cpo.services.location_pushes import queue_changes
+from ocpi_cpo.storage.protocols import UnitOfWork
+
+#: called with the number of Locations written so far (progress bars)
+Progress = Callable[[int], None]
+_WRITE_BATCH = 1000
+
+
+class InvalidLocations(RuleViolation):
+    """The input breaks rules; ``problems`` names each with its JSON path. Nothing was stored."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        shown = "; ".join(str(p) for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(f"{len(problems)} problem(s), nothing stored: {shown}{more}")
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+    #: push messages queued for partners
+    queued: int
+
+
+def row_of(key: LocationKey, document: Document) -> LocationRow:
+    return LocationRow(
+        key=key,
+        visibility=visibility_of(document),
+        last_updated=parse_stamp(str(document["last_updated"])),
+        document=orjson.dumps(document),
+        evses=evse_rows(document),
+    )
+
+
+async def import_locations(
+    uow: UnitOfWork,
+    documents: Sequence[Document],
+    operators: Iterable[OperatorId],
+    now: datetime,
+    *,
+    single: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Store new and changed Locations and queue their pushes; all or nothing."""
+    problems = input_problems(documents, operators, single=single)
+    if problems:
+        raise InvalidLocations(problems)
+    partners = await receivers(uow, "locations")
+    moment = stamp(now)
+    created = updated = queued = 0
+    for start in range(0, len(documents), _WRITE_BATCH):
+        batch = documents[start : start + _WRITE_BATCH]
+        keyed = [(LocationKey.of(d), d) for d in batch]
+        existing = await uow.locations.find([key for key, _ in keyed])
+        new_rows: list[LocationRow] = []
+        changed_rows: list[tuple[int, LocationRow]] = []
+        for key, document in keyed:
+            stored = existing.get(key)
+            old = orjson.loads(stored.document) if stored is not None else None
+            merged = merge(old, document, moment)
+            if not merged.changed:
+                continue
+            row = row_of(key, merged.document)
+            if stored is None:
+                new_rows.append(row)
+            else:
+                changed_rows.append((stored.pk, row))
+            queued += await queue_changes(
+                uow,
+                partners,
+                key,
+                merged.document,
+                merged.changes,
+                before=stored.visibility if stored is not None else None,
+                now=now,
+            )
+        await uow.locations.add(new_rows)
+        await uow.locations.replace(changed_rows)
+        created, updated = created + len(new_rows), updated + len(changed_rows)
+        if progress is not None:
+            progress(start + len(batch))
+    unchanged = len(documents) - created - updated
+    return ImportResult(created, updated, unchanged, queued)
+
+
+async def set_evse_status(
+    uow: UnitOfWork,
+    evse_uid: str,
+    status: EvseStatus,
+    now: datetime,
+    *,
+    location: LocationKey | None = None,
+) -> bool:
+    """Change one EVSE's status and queue the PATCH; False when it already had that status.
+
+    The EVSE is found by uid (OCPI makes it unique within a Location only: name the Location when
+    two share a uid).
+    """
+    stored = await _evse_location(uow, evse_uid, location)
+    document = orjson.loads(stored.document)
+    moment = stamp(now)
+    change = set_status(document, evse_uid, status.value, moment)
+    if change is None:
+        return False
+    at = parse_stamp(moment)
+    evse = next(row for row in evse_rows(document) if row.uid == evse_uid)
+    await uow.locations.set_evse(stored.pk, at, orjson.dumps(document), evse)
+    partners = await receivers(uow, "locations")
+    await queue_changes(
+        uow, partners, stored.key, document, [change], before=stored.visibility, now=now
+    )
+    return True
+
+
+async def _evse_location(
+    uow: UnitOfWork, evse_uid: str, location: LocationKey | None
+) -> StoredLocation:
+    if location is not None:
+        stored = await uow.locations.get(location)
+        if stored is None:
+            raise NotFoundError(f"no Location {location}: see 'ocpi-cpo locations list'")
+        if find_evse(orjson.loads(stored.document), evse_uid) is None:
+            raise NotFoundError(f"Location {location} has no EVSE with uid {evse_uid!r}")
+        return stored
+    found = await uow.locations.by_evse_uid(evse_uid)
+    if not found:
+        raise NotFoundError(f"no EVSE with uid {evse_uid!r}: see 'ocpi-cpo locations show ID'")
+    if len(found) > 1:
+        where = ", ".join(str(s.key) for s in found)
+        raise ConflictError(
+            f"EVSE uid {evse_uid!r} exists in several Locations ({where}): name the Location"
+        )
+    return found[0]
+
+
+async def page(uow: UnitOfWork, query: LocationPage) -> tuple[int, list[bytes]]:
+    return await uow.locations.page(query)
+
+
+async def get(uow: UnitOfWork, key: LocationKey) -> StoredLocation:
+    stored = await uow.locations.get(key)
+    if stored is None:
+        raise NotFoundError(f"no Location {key}: see 'ocpi-cpo locations list'")
+    return stored
+
+
+async def by_location_id(uow: UnitOfWork, location_id: str) -> list[StoredLocation]:
+    """Every operation's Location with this id (OCPI ids are unique per owner only)."""
+    return await uow.locations.by_location_id(location_id)
+
+
+async def partner_locations(uow: UnitOfWork, after_pk: int, limit: int) -> list[StoredLocation]:
+    """The Locations partners may see, in creation order after ``after_pk`` (for walks)."""
+    return await uow.locations.after(PARTNER_VISIBLE, after_pk, limit)
+
+
+async def summaries(uow: UnitOfWork, offset: int, limit: int) -> tuple[int, list[LocationSummary]]:
+    return await uow.locations.count(), await uow.locations.summaries(offset, limit)
+
+
+async def operation_counts(uow: UnitOfWork) -> list[OperationCounts]:
+    return await uow.locations.operation_counts()

@@ -1,0 +1,327 @@
+"""Locations: wire JSON per Location plus one row per EVSE, written in bulk, read by index.
+
+The Sender's page is one statement: the matching documents in creation order with the total as a
+scalar subquery. On SQLite a ``date_from``/``date_to`` filter matching many rows walks the
+primary key instead of the ``last_updated`` index (which would sort every match); PostgreSQL's
+planner makes that choice from its statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ocpi_cpo.domain.locations import (
+    EvseRow,
+    LocationKey,
+    LocationPage,
+    LocationRow,
+    LocationSummary,
+    OperationCounts,
+    StoredLocation,
+    Visibility,
+)
+from ocpi_cpo.storage.sql.tables.locations import location_evses, locations
+from ocpi_cpo.storage.sql.types import UtcDateTime
+
+_CHUNK = 500
+#: above this many matches, SQLite walks the primary key rather than sorting the matches
+_SORT_LIMIT = 2000
+_STORED = (
+    locations.c.id,
+    locations.c.country_code,
+    locations.c.party_id,
+    locations.c.location_id,
+    locations.c.visibility,
+    locations.c.last_updated,
+    locations.c.document,
+)
+
+
+def _stored(row: Any) -> StoredLocation:
+    return StoredLocation(
+        pk=row.id,
+        key=LocationKey(row.country_code, row.party_id, row.location_id),
+        visibility=Visibility(row.visibility),
+        last_updated=row.last_updated,
+        document=row.document,
+    )
+
+
+def _evse_values(pk: int, evse: EvseRow) -> dict[str, Any]:
+    return {
+        "location_pk": pk,
+        "uid": evse.uid,
+        "evse_id": evse.evse_id,
+        "status": evse.status,
+        "last_updated": evse.last_updated,
+    }
+
+
+class SqlLocationRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._c = connection
+        self._sqlite = connection.dialect.name == "sqlite"
+
+    async def find(self, keys: Sequence[LocationKey]) -> dict[LocationKey, StoredLocation]:
+        found: dict[LocationKey, StoredLocation] = {}
+        column = tuple_(locations.c.country_code, locations.c.party_id, locations.c.location_id)
+        for start in range(0, len(keys), _CHUNK):
+            chunk = [(k.country_code, k.party_id, k.id) for k in keys[start : start + _CHUNK]]
+            rows = await self._c.execute(select(*_STORED).where(column.in_(chunk)))
+            for row in rows:
+                stored = _stored(row)
+                found[stored.key] = stored
+        return found
+
+    async def get(self, key: LocationKey) -> StoredLocation | None:
+        row = (
+            await self._c.execute(
+                select(*_STORED).where(
+                    locations.c.country_code == key.country_code,
+                    locations.c.party_id == key.party_id,
+                    locations.c.location_id == key.id,
+                )
+            )
+        ).first()
+        return _stored(row) if row else None
+
+    async def by_location_id(self, location_id: str) -> list[StoredLocation]:
+        rows = await self._c.execute(
+            select(*_STORED).where(locations.c.location_id == location_id).order_by(locations.c.id)
+        )
+        return [_stored(row) for row in rows]
+
+    async def by_evse_uid(self, uid: str) -> list[StoredLocation]:
+        rows = await self._c.execute(
+            select(*_STORED)
+            .join(location_evses, location_evses.c.location_pk == locations.c.id)
+            .where(location_evses.c.uid == uid)
+            .order_by(locations.c.id)
+        )
+        return [_stored(row) for row in rows]
+
+    async def add(self, rows: Sequence[LocationRow]) -> None:
+        """Insert new Locations and their EVSE rows, in bulk."""
+        if not rows:
+            return
+        statement = insert(locations).returning(locations.c.id, sort_by_parameter_order=True)
+        values = [
+            {
+                "country_code": row.key.country_code,
+                "party_id": row.key.party_id,
+                "location_id": row.key.id,
+                "visibility": row.visibility.value,
+                "last_updated": row.last_updated,
+                "document": row.document,
+            }
+            for row in rows
+        ]
+        pks = [pk for (pk,) in await self._c.execute(statement, values)]
+        await self._add_evses(list(zip(pks, rows, strict=True)))
+
+    async def replace(self, rows: Sequence[tuple[int, LocationRow]]) -> None:
+        """Rewrite changed Locations (by primary key) and their EVSE rows, in bulk."""
+        if not rows:
+            return
+        await self._c.execute(
+            update(locations)
+            .where(locations.c.id == bindparam("pk"))
+            .values(
+                visibility=bindparam("visibility"),
+                last_updated=bindparam("last_updated"),
+                document=bindparam("document"),
+            ),
+            [
+                {
+                    "pk": pk,
+                    "visibility": row.visibility.value,
+                    "last_updated": row.last_updated,
+                    "document": row.document,
+                }
+                for pk, row in rows
+            ],
+        )
+        pks = [pk for pk, _ in rows]
+        for start in range(0, len(pks), _CHUNK):
+            chunk = pks[start : start + _CHUNK]
+            await self._c.execute(
+                delete(location_evses).where(location_evses.c.location_pk.in_(chunk))
+            )
+        await self._add_evses(list(rows))
+
+    async def _add_evses(self, rows: list[tuple[int, LocationRow]]) -> None:
+        values = [_evse_values(pk, evse) for pk, row in rows for evse in row.evses]
+        if values:
+            await self._c.execute(insert(location_evses), values)
+
+    async def set_evse(
+        self, pk: int, last_updated: datetime, document: bytes, evse: EvseRow
+    ) -> None:
+        """One EVSE changed (its status): the document, the Location's and the EVSE's row."""
+        await self._c.execute(
+            update(locations)
+            .where(locations.c.id == pk)
+            .values(last_updated=last_updated, document=document)
+        )
+        await self._c.execute(
+            update(location_evses)
+            .where(location_evses.c.location_pk == pk, location_evses.c.uid == evse.uid)
+            .values(status=evse.status, last_updated=evse.last_updated)
+        )
+
+    def _matching(self, query: LocationPage, *, pk_walk: bool = False) -> list[Any]:
+        conditions: list[Any] = [
+            locations.c.visibility.in_(sorted(v.value for v in query.visibilities))
+        ]
+        if query.owner is not None:
+            conditions += [
+                locations.c.country_code == query.owner[0],
+                locations.c.party_id == query.owner[1],
+            ]
+        # SQLite: a unary + on the column keeps the planner off the last_updated index.
+        stamp: Any = (
+            literal_column("+locations.last_updated", UtcDateTime())
+            if pk_walk
+            else locations.c.last_updated
+        )
+        if query.date_from is not None:
+            conditions.append(stamp >= query.date_from)
+        if query.date_to is not None:
+            conditions.append(stamp < query.date_to)
+        return conditions
+
+    async def page(self, query: LocationPage) -> tuple[int, list[bytes]]:
+        """(matches for this caller, the page's wire documents in creation order)."""
+        dated = query.date_from is not None or query.date_to is not None
+        total_query = (
+            select(func.count()).select_from(locations).where(and_(*self._matching(query)))
+        )
+        if dated and self._sqlite:
+            total = int((await self._c.execute(total_query)).scalar_one())
+            if total == 0 or query.offset >= total:
+                return total, []
+            conditions = self._matching(query, pk_walk=total > _SORT_LIMIT)
+            rows = await self._c.execute(
+                self._page_of(select(locations.c.document), conditions, query)
+            )
+            return total, [row.document for row in rows]
+        statement = self._page_of(
+            select(total_query.scalar_subquery().label("total"), locations.c.document),
+            self._matching(query),
+            query,
+        )
+        found = (await self._c.execute(statement)).all()
+        if found:
+            return int(found[0].total), [row.document for row in found]
+        return int((await self._c.execute(total_query)).scalar_one()), []
+
+    @staticmethod
+    def _page_of(statement: Select[Any], conditions: list[Any], query: LocationPage) -> Select[Any]:
+        return (
+            statement.where(and_(*conditions))
+            .order_by(locations.c.id)
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+
+    async def after(
+        self, visibilities: frozenset[Visibility], after_pk: int, limit: int
+    ) -> list[StoredLocation]:
+        """Locations in creation order after ``after_pk`` (keyset), for walks over all of them."""
+        rows = await self._c.execute(
+            select(*_STORED)
+            .where(
+                locations.c.id > after_pk,
+                locations.c.visibility.in_(sorted(v.value for v in visibilities)),
+            )
+            .order_by(locations.c.id)
+            .limit(limit)
+        )
+        return [_stored(row) for row in rows]
+
+    async def count(self) -> int:
+        return int(
+            (await self._c.execute(select(func.count()).select_from(locations))).scalar_one()
+        )
+
+    async def summaries(self, offset: int, limit: int) -> list[LocationSummary]:
+        page = (
+            select(locations.c.id, *_STORED[1:6])
+            .order_by(locations.c.id)
+            .limit(limit)
+            .offset(offset)
+            .subquery()
+        )
+        rows = await self._c.execute(
+            select(page, location_evses.c.status, func.count(location_evses.c.uid).label("n"))
+            .select_from(page.outerjoin(location_evses, location_evses.c.location_pk == page.c.id))
+            .group_by(*page.c, location_evses.c.status)
+            .order_by(page.c.id)
+        )
+        summaries: dict[int, LocationSummary] = {}
+        for row in rows:
+            summary = summaries.get(row.id)
+            if summary is None:
+                summary = summaries[row.id] = LocationSummary(
+                    key=LocationKey(row.country_code, row.party_id, row.location_id),
+                    visibility=Visibility(row.visibility),
+                    last_updated=row.last_updated,
+                    evses=0,
+                    statuses={},
+                )
+            if row.status is not None:
+                summary.statuses[row.status] = int(row.n)
+        return [
+            LocationSummary(
+                s.key, s.visibility, s.last_updated, sum(s.statuses.values()), s.statuses
+            )
+            for s in summaries.values()
+        ]
+
+    async def operation_counts(self) -> list[OperationCounts]:
+        owners = (
+            await self._c.execute(
+                select(locations.c.country_code, locations.c.party_id, func.count()).group_by(
+                    locations.c.country_code, locations.c.party_id
+                )
+            )
+        ).all()
+        statuses = await self._c.execute(
+            select(
+                locations.c.country_code,
+                locations.c.party_id,
+                location_evses.c.status,
+                func.count(),
+            )
+            .join(location_evses, location_evses.c.location_pk == locations.c.id)
+            .group_by(locations.c.country_code, locations.c.party_id, location_evses.c.status)
+        )
+        per_owner: dict[tuple[str, str], dict[str, int]] = {}
+        for cc, pid, status, n in statuses:
+            per_owner.setdefault((cc, pid), {})[status] = int(n)
+        return [
+            OperationCounts(
+                cc,
+                pid,
+                int(n),
+                sum(per_owner.get((cc, pid), {}).values()),
+                per_owner.get((cc, pid), {}),
+            )
+            for cc, pid, n in owners
+        ]

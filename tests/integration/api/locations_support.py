@@ -1,0 +1,28 @@
+"""Shared steps of the Locations API tests: register the hub, import through the admin API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.integration.api.conftest import Network
+
+ADMIN = {"Authorization": "Bearer admin-token-0123456789abcdef"}
+
+
+async def registered(network: Network) -> str:
+    await network.hub_registers(await network.invite())
+    assert network.hub_state.cpo_token is not None
+    return network.hub_state.cpo_token
+
+
+async def admin_import(network: Network, body: Any) -> httpx.Response:
+    return await network.client.post("/admin/locations", headers=ADMIN, json=body)
+
+
+async def imported(network: Network, body: Any) -> dict[str, Any]:
+    response = await admin_import(network, body)
+    assert response.json()["status_code"] == 1000, response.json()
+    data: dict[str, Any] = response.json()["data"]
+    return data
