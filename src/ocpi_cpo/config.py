@@ -135,6 +135,9 @@ class Settings(BaseSettings):
     access_log: bool = False
     #: seconds a partner's answer may take during registration and other calls
     partner_timeout: float = Field(default=10.0, gt=0, le=300)
+    #: seconds the hub may take to answer a real-time authorization before the whitelist rules
+    #: decide (the driver is waiting at the charger)
+    authorization_timeout: float = Field(default=3.0, gt=0, le=60)
 
     @field_validator("public_url")
     @classmethod

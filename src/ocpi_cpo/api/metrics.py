@@ -7,9 +7,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from ocpi_cpo import metrics
 from ocpi_cpo.api.admin.auth import Admin
 from ocpi_cpo.ocpi.context import Context
-from ocpi_cpo.outbound import metrics
 
 
 def router() -> APIRouter:

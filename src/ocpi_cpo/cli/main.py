@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ocpi_cpo import __version__
-from ocpi_cpo.cli import db, locations, outbox, partners, sim, stations, tariffs
+from ocpi_cpo.cli import db, locations, outbox, partners, sim, stations, tariffs, tokens
 from ocpi_cpo.cli.demo import demo
 from ocpi_cpo.cli.price import price
 from ocpi_cpo.cli.serve import serve
@@ -55,6 +55,7 @@ app.add_typer(outbox.app, name="outbox")
 app.add_typer(sim.app, name="sim")
 app.add_typer(stations.app, name="stations")
 app.add_typer(tariffs.app, name="tariffs")
+app.add_typer(tokens.app, name="tokens")
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,6 +10,8 @@ from fastapi import Depends, Request
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import Clock
 from ocpi_cpo.ocpi.transport import Transport
+from ocpi_cpo.ocpi.v2_2_1.tokens.client import HubAuthorizer
+from ocpi_cpo.services.authorization import AuthorizationService
 from ocpi_cpo.storage.protocols import Storage
 
 
@@ -19,6 +21,12 @@ class OcpiContext:
     clock: Clock
     storage: Storage
     transport: Transport
+    authorization: AuthorizationService = field(init=False)
+
+    def __post_init__(self) -> None:
+        timeout = self.settings.authorization_timeout
+        hub = HubAuthorizer(self.transport, timeout)
+        self.authorization = AuthorizationService(self.storage, self.clock, hub, timeout)
 
 
 def get_context(request: Request) -> OcpiContext:

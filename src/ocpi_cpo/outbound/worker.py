@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from ocpi_cpo import metrics
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import Clock
 from ocpi_cpo.domain.delivery import (
@@ -32,7 +33,6 @@ from ocpi_cpo.domain.delivery import (
 )
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.transport import OcpiReply, Transport, TransportError
-from ocpi_cpo.outbound import metrics
 from ocpi_cpo.storage.protocols import Storage
 from ocpi_cpo.storage.sql.repositories.outbox import NOTIFY_CHANNEL
 

@@ -23,6 +23,7 @@ from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.ocpi.v2_2_1.versions.client import discover
 from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.sim.hub_locations import add_locations_receiver
+from ocpi_cpo.sim.hub_tokens import add_tokens_sender
 
 HUB_MODULES = (
     ("credentials", "SENDER"),
@@ -54,6 +55,10 @@ class SimHubState:
     locations: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Tariffs Receiver: "cc/pid/id" -> {"" or "CC/PID" of the target eMSP -> Tariff}
     tariffs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Tokens Sender: uid -> outcome of a real-time authorization (sim.hub_tokens)
+    token_outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Tokens Sender list served to pulls (empty: the hub answers an empty list)
+    token_list: list[dict[str, Any]] = field(default_factory=list)
     quiet: bool = False
 
     def credentials(self, token: str) -> dict[str, Any]:
@@ -251,6 +256,7 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
         return _reply()
 
     add_locations_receiver(app, state.locations, _reply)
+    add_tokens_sender(app, state.token_outcomes, state.token_list, _reply)
 
     @app.post("/_sim/parties")
     async def set_parties(request: Request) -> Response:

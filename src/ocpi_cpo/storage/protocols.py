@@ -11,6 +11,12 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from ocpi_cpo.domain.authorization import (
+    DecisionRecord,
+    DecisionSource,
+    StoredToken,
+    TokenKey,
+)
 from ocpi_cpo.domain.delivery import (
     Attempt,
     MessageState,
@@ -221,6 +227,8 @@ class LocationRepository(Protocol):
 
     async def by_evse_uid(self, uid: str) -> list[StoredLocation]: ...
 
+    async def by_evse_id(self, evse_id: str) -> tuple[str, StoredLocation] | None: ...
+
     async def add(self, rows: Sequence[LocationRow]) -> None: ...
 
     async def replace(self, rows: Sequence[tuple[int, LocationRow]]) -> None: ...
@@ -242,6 +250,29 @@ class LocationRepository(Protocol):
     async def operation_counts(self) -> list[OperationCounts]: ...
 
 
+class EmspTokenRepository(Protocol):
+    async def get(self, key: TokenKey) -> StoredToken | None: ...
+
+    async def by_uid(self, uid: str, token_type: str) -> list[StoredToken]: ...
+
+    async def put(self, token: StoredToken) -> bool: ...
+
+    async def count(self) -> int: ...
+
+    async def record(self, decision: DecisionRecord) -> int: ...
+
+    async def decisions(self, limit: int = 100, uid: str | None = None) -> list[DecisionRecord]: ...
+
+    async def latest(
+        self,
+        uid: str,
+        since: datetime,
+        *,
+        source: DecisionSource | None = None,
+        location_id: str | None = None,
+    ) -> DecisionRecord | None: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def partners(self) -> PartnerRepository: ...
@@ -257,6 +288,9 @@ class UnitOfWork(Protocol):
 
     @property
     def stations(self) -> StationRepository: ...
+
+    @property
+    def emsp_tokens(self) -> EmspTokenRepository: ...
 
     @property
     def tariffs(self) -> TariffRepository: ...

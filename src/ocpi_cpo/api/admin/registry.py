@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
-from ocpi_cpo.api.admin import locations, partners, tariffs
+from ocpi_cpo.api.admin import locations, partners, tariffs, tokens
 
 ADMIN_ROUTERS: tuple[Callable[[], APIRouter], ...] = (
     partners.router,
     tariffs.router,
     locations.router,
+    tokens.router,
 )

@@ -12,6 +12,7 @@ from ocpi_cpo.ocpi.v2_2_1.credentials import server as credentials
 from ocpi_cpo.ocpi.v2_2_1.hubclientinfo import server as hubclientinfo
 from ocpi_cpo.ocpi.v2_2_1.locations import server as locations
 from ocpi_cpo.ocpi.v2_2_1.tariffs import server as tariffs
+from ocpi_cpo.ocpi.v2_2_1.tokens import server as tokens
 from ocpi_cpo.ocpi.v2_2_1.versions import server as versions
 from ocpi_cpo.ocpi.v2_2_1.versions.schemas import Endpoint, InterfaceRole
 
@@ -35,6 +36,7 @@ MODULES: tuple[ModuleSpec, ...] = (
     ModuleSpec("hubclientinfo", InterfaceRole.RECEIVER, hubclientinfo.router, functional=False),
     ModuleSpec("locations", InterfaceRole.SENDER, locations.router, functional=True),
     ModuleSpec("tariffs", InterfaceRole.SENDER, tariffs.router, functional=True),
+    ModuleSpec("tokens", InterfaceRole.RECEIVER, tokens.router, functional=True),
 )
 
 

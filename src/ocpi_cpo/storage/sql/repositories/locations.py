@@ -116,6 +116,23 @@ class SqlLocationRepository:
         )
         return [_stored(row) for row in rows]
 
+    async def by_evse_id(self, evse_id: str) -> tuple[str, StoredLocation] | None:
+        """(EVSE uid, its Location) for an eMI3 evse_id, written with or without ``*``."""
+        compact = evse_id.replace("*", "").upper()
+        row = (
+            await self._c.execute(
+                select(location_evses.c.uid, *_STORED)
+                .join(locations, location_evses.c.location_pk == locations.c.id)
+                .where(
+                    (location_evses.c.evse_id == evse_id)
+                    | (func.upper(func.replace(location_evses.c.evse_id, "*", "")) == compact)
+                )
+                .order_by(locations.c.id)
+                .limit(1)
+            )
+        ).first()
+        return (row.uid, _stored(row)) if row else None
+
     async def add(self, rows: Sequence[LocationRow]) -> None:
         """Insert new Locations and their EVSE rows, in bulk."""
         if not rows:

@@ -1,4 +1,4 @@
-"""Prometheus metrics of delivery. One registry per process, exported at /metrics."""
+"""Prometheus metrics, one registry per process, exported at /metrics (bearer admin token)."""
 
 from __future__ import annotations
 
@@ -29,5 +29,18 @@ OLDEST = Gauge(
     "ocpi_cpo_outbox_oldest_age_seconds",
     "Age of the oldest waiting message, per partner and module",
     ["partner", "module"],
+    registry=REGISTRY,
+)
+AUTHORIZATIONS = Counter(
+    "ocpi_cpo_authorizations",
+    "Authorization decisions, by outcome and by how they were reached",
+    ["outcome", "source"],
+    registry=REGISTRY,
+)
+AUTHORIZATION_LATENCY = Histogram(
+    "ocpi_cpo_authorization_seconds",
+    "Time to decide an authorization (including the hub's answer)",
+    ["source"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
     registry=REGISTRY,
 )

@@ -1,0 +1,106 @@
+"""The partner's Tokens Sender: real-time authorization (POST {tokens}/{uid}/authorize) and pulls.
+
+Real-time authorization always names exactly one location and one EVSE (gireve.md §8.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from urllib.parse import quote
+
+import orjson
+from pydantic import ValidationError
+
+from ocpi_cpo.domain.authorization import HubAnswer, HubVerdict
+from ocpi_cpo.domain.delivery import Routing
+from ocpi_cpo.domain.partners import Partner
+from ocpi_cpo.ocpi.pull import PullError, pull_pages
+from ocpi_cpo.ocpi.transport import Transport, TransportError
+from ocpi_cpo.ocpi.v2_2_1.tokens.schemas import AuthorizationInfo, Token
+from ocpi_cpo.ocpi.v2_2_1.types import format_datetime
+
+
+class HubAuthorizer:
+    """Implements ``services.authorization.HubAuthorizer`` over the one transport."""
+
+    def __init__(self, transport: Transport, timeout: float) -> None:
+        self.transport = transport
+        self.timeout = timeout
+
+    async def authorize(
+        self,
+        partner: Partner,
+        uid: str,
+        token_type: str,
+        location_id: str,
+        evse_uid: str,
+        routing: Routing,
+    ) -> HubAnswer:
+        endpoint = partner.endpoint("tokens", "SENDER")
+        if endpoint is None or partner.outbound_token is None:
+            return HubAnswer(HubVerdict.FAILED, reason=f"{partner.name} offers no tokens Sender")
+        url = f"{endpoint.url.rstrip('/')}/{quote(uid, safe='')}/authorize?type={token_type}"
+        body = orjson.dumps({"location_id": location_id, "evse_uids": [evse_uid]})
+        try:
+            reply = await self.transport.send(
+                "POST",
+                url,
+                token=partner.outbound_token,
+                token_base64=partner.profile.token_base64,
+                body=body,
+                routing=routing,
+                timeout=self.timeout,
+            )
+        except TransportError as exc:
+            return HubAnswer(HubVerdict.FAILED, reason=str(exc))
+        if reply.http_status == 404 or reply.ocpi_status == 2004:
+            return HubAnswer(HubVerdict.UNKNOWN_TOKEN, reason="the eMSP does not know this token")
+        if not reply.ok:
+            return HubAnswer(HubVerdict.FAILED, reason=f"hub answered {reply.problem()}")
+        try:
+            info = AuthorizationInfo.model_validate(reply.data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            return HubAnswer(
+                HubVerdict.FAILED, reason=f"malformed AuthorizationInfo: {where}: {first['msg']}"
+            )
+        return HubAnswer(
+            HubVerdict.ANSWERED,
+            allowed=info.allowed.value,
+            authorization_reference=info.authorization_reference,
+            token_document=orjson.dumps(info.token.model_dump(mode="json", exclude_none=True)),
+            reason=f"the eMSP answered {info.allowed.value}",
+        )
+
+
+async def pull_tokens(
+    transport: Transport,
+    partner: Partner,
+    *,
+    since: datetime | None,
+    timeout: float,
+    routing: Routing | None,
+) -> AsyncIterator[list[Token]]:
+    """Each page of the partner's Tokens Sender list (incremental with ``date_from``)."""
+    endpoint = partner.endpoint("tokens", "SENDER")
+    if endpoint is None or partner.outbound_token is None:
+        raise PullError(f"partner {partner.name} offers no Tokens Sender: nothing to pull")
+    params = {"date_from": format_datetime(since)} if since is not None else None
+    async for page in pull_pages(
+        transport,
+        endpoint.url,
+        token=partner.outbound_token,
+        token_base64=partner.profile.token_base64,
+        params=params,
+        routing=routing,
+        timeout=timeout,
+    ):
+        tokens = []
+        for index, item in enumerate(page.items):
+            try:
+                tokens.append(Token.model_validate(item))
+            except ValidationError as exc:
+                raise PullError(f"token #{index} of {page.url} is invalid: {exc}") from None
+        yield tokens
