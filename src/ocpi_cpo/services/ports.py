@@ -47,6 +47,14 @@ class StationEvents(Protocol):
     async def transaction_stopped(self, event: TransactionStopped) -> None: ...
 
 
+class SessionDirectory(Protocol):
+    """What commands need to know of sessions (implemented by the session service)."""
+
+    async def transaction_of(self, session_id: str) -> tuple[str, str] | None:
+        """(station_id, transaction_id) of an ACTIVE or PENDING session, else None."""
+        ...
+
+
 class StationDriver(Protocol):
     def is_online(self, evse_uid: str) -> bool: ...
 
