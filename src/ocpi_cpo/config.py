@@ -115,6 +115,59 @@ class OcppSettings(BaseModel):
     status_trigger_delay: float = Field(default=5.0, ge=0, le=300)
 
 
+class TlsSettings(BaseModel):
+    """TLS for `ocpi-cpo serve` (Gireve requires HTTPS and may use mutual TLS: gireve.md §3)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cert_file: str
+    key_file: str
+    #: when set, clients must present a certificate signed by this CA (mutual TLS)
+    client_ca_file: str | None = None
+
+
+class ClientTls(BaseModel):
+    """A client certificate (and optionally a CA) for our calls to URLs starting with url_prefix."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url_prefix: str = Field(pattern=r"^https://")
+    cert_file: str | None = None
+    key_file: str | None = None
+    ca_file: str | None = None
+
+
+class LimitSettings(BaseModel):
+    """What one caller may ask of us (issue "Security and robustness")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: largest request body on OCPI routes, bytes
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    #: largest request body on admin routes (location imports), bytes
+    admin_max_body_bytes: int = Field(default=256 * 1_048_576, ge=1024)
+    #: requests per second per partner (token bucket), and the bucket size
+    partner_rate: float = Field(default=100.0, gt=0)
+    partner_burst: int = Field(default=500, ge=1)
+    #: seconds a client may take to send its request body
+    body_timeout_seconds: float = Field(default=30.0, gt=0)
+
+
+class CommandSettings(BaseModel):
+    """Commands of eMSPs (mod_commands; ocpp-bridge.md §2.3)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: seconds we give the station to answer; then the result is TIMEOUT. The CommandResponse
+    #: tells the eMSP this many seconds (rounded up) plus ``result_margin``
+    timeout: float = Field(default=30.0, gt=0, le=300)
+    #: seconds added to ``timeout`` in the CommandResponse for queueing and delivering the result
+    result_margin: int = Field(default=10, ge=0, le=300)
+    #: EVSEs whose station is not connected over OCPP are played by simulated stations (the demo
+    #: and tests); keep false in production, where such EVSEs are offline
+    simulate_stations: bool = False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="OCPI_CPO_", env_nested_delimiter="__", extra="forbid", frozen=True
@@ -131,6 +184,10 @@ class Settings(BaseSettings):
     page_limits: PageLimits = PageLimits()
     outbox: OutboxSettings = OutboxSettings()
     ocpp: OcppSettings = OcppSettings()
+    commands: CommandSettings = CommandSettings()
+    tls: TlsSettings | None = None
+    client_tls: list[ClientTls] = Field(default_factory=list)
+    limits: LimitSettings = LimitSettings()
     log_level: str = "INFO"
     access_log: bool = False
     #: seconds a partner's answer may take during registration and other calls

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from ocpi_cpo import __version__
 from ocpi_cpo.api.admin.registry import ADMIN_ROUTERS
 from ocpi_cpo.api.errors import install_error_handlers
+from ocpi_cpo.api.limits import LimitsMiddleware
 from ocpi_cpo.api.metrics import router as metrics_router
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import Clock, SystemClock
@@ -40,7 +41,7 @@ def create_app(
         settings=settings,
         clock=clock,
         storage=storage or SqlStorage(create_engine(settings.database_url)),
-        transport=transport or AiohttpTransport(),
+        transport=transport or AiohttpTransport(client_tls=settings.client_tls),
     )
 
     @asynccontextmanager
@@ -81,5 +82,6 @@ def create_app(
     for admin_router in ADMIN_ROUTERS:
         app.include_router(admin_router(), prefix="/admin")
     app.include_router(metrics_router())
+    app.add_middleware(LimitsMiddleware, limits=settings.limits, clock=clock)
     app.add_middleware(TracingMiddleware)
     return app

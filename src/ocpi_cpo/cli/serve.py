@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import ssl
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -26,6 +27,13 @@ def serve(
         )
     run(prepare_database(settings, auto_upgrade=True))
     configure_logging(settings.log_level)
+    tls: dict[str, Any] = {}
+    if settings.tls is not None:
+        tls = {"ssl_certfile": settings.tls.cert_file, "ssl_keyfile": settings.tls.key_file}
+        if settings.tls.client_ca_file:
+            # Mutual TLS: only clients holding a certificate from this CA get through.
+            tls["ssl_ca_certs"] = settings.tls.client_ca_file
+            tls["ssl_cert_reqs"] = ssl.CERT_REQUIRED
     config = uvicorn.Config(
         create_app(settings),
         host=host or settings.host,
@@ -35,5 +43,9 @@ def serve(
         access_log=settings.access_log,
         log_config=None,
         timeout_keep_alive=30,
+        **tls,
     )
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    except (OSError, ssl.SSLError) as exc:
+        fail(f"cannot serve: {exc}", 2)

@@ -76,6 +76,8 @@ async def authenticate(context: OcpiContext, header: str | None, access: Access)
             raise Unauthorized(
                 "this token may only call versions and credentials until registration completes"
             )
+        if access is Access.FUNCTIONAL:
+            context.limiter.check(partner.id)
         await _touch(context, partner)
         return Caller(partner, kind, token)
     raise Unauthorized("unknown token")

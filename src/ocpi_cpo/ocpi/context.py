@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import Clock
+from ocpi_cpo.ocpi.ratelimit import RateLimiter
 from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.ocpi.v2_2_1.tokens.client import HubAuthorizer
 from ocpi_cpo.services.authorization import AuthorizationService
@@ -22,8 +23,12 @@ class OcpiContext:
     storage: Storage
     transport: Transport
     authorization: AuthorizationService = field(init=False)
+    limiter: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
+        self.limiter = RateLimiter(
+            self.settings.limits.partner_rate, self.settings.limits.partner_burst
+        )
         timeout = self.settings.authorization_timeout
         hub = HubAuthorizer(self.transport, timeout)
         self.authorization = AuthorizationService(self.storage, self.clock, hub, timeout)

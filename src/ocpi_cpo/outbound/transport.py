@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aiohttp
 import orjson
 from yarl import URL
 
+from ocpi_cpo.config import ClientTls
 from ocpi_cpo.ocpi.tracing import new_id
 from ocpi_cpo.ocpi.transport import OcpiReply, Routing, TransportError, routing_headers
 
@@ -66,12 +68,36 @@ def decode_reply(
     )
 
 
-class AiohttpTransport:
-    """One pooled client session, created lazily inside the running event loop."""
+def client_ssl_contexts(client_tls: Sequence[ClientTls]) -> list[tuple[str, ssl.SSLContext]]:
+    """(url prefix, context) for each configured partner, longest prefix first."""
+    contexts = []
+    for entry in client_tls:
+        context = ssl.create_default_context(cafile=entry.ca_file)
+        if entry.cert_file:
+            context.load_cert_chain(entry.cert_file, entry.key_file)
+        contexts.append((entry.url_prefix, context))
+    return sorted(contexts, key=lambda pair: len(pair[0]), reverse=True)
 
-    def __init__(self, *, connections_per_host: int = 16) -> None:
+
+class AiohttpTransport:
+    """One pooled client session, created lazily inside the running event loop.
+
+    ``client_tls`` gives, per URL prefix, the client certificate (mutual TLS) and the CA to trust
+    for a partner (gireve.md §3.3: Gireve issues the client certificate we present).
+    """
+
+    def __init__(
+        self, *, connections_per_host: int = 16, client_tls: Sequence[ClientTls] = ()
+    ) -> None:
         self._connections_per_host = connections_per_host
         self._session: aiohttp.ClientSession | None = None
+        self._ssl = client_ssl_contexts(client_tls)
+
+    def _ssl_for(self, url: str) -> ssl.SSLContext | bool:
+        for prefix, context in self._ssl:
+            if url.startswith(prefix):
+                return context
+        return True
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -118,6 +144,7 @@ class AiohttpTransport:
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=timeout),
                 allow_redirects=False,
+                ssl=self._ssl_for(url),
             ) as response:
                 raw = await response.read()
                 latency_ms = (time.perf_counter() - started) * 1000
