@@ -22,6 +22,7 @@ from ocpi_cpo.ocpi.envelope import encode_envelope
 from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.ocpi.v2_2_1.versions.client import discover
 from ocpi_cpo.outbound.transport import AiohttpTransport
+from ocpi_cpo.sim.hub_control import Failure, add_controls, failure_response
 from ocpi_cpo.sim.hub_locations import add_locations_receiver
 from ocpi_cpo.sim.hub_tokens import add_tokens_sender
 
@@ -59,6 +60,9 @@ class SimHubState:
     token_outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Tokens Sender list served to pulls (empty: the hub answers an empty list)
     token_list: list[dict[str, Any]] = field(default_factory=list)
+    #: the CPO's own party (from its credentials), for routing headers when we pull its Senders
+    cpo_party: tuple[str, str] | None = None
+    failure: Failure = field(default_factory=Failure)
     quiet: bool = False
 
     def credentials(self, token: str) -> dict[str, Any]:
@@ -95,6 +99,13 @@ def _decode_token(header: str | None) -> str | None:
         return base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         return None
+
+
+def _first_party(credentials: Any) -> tuple[str, str] | None:
+    roles = credentials.get("roles") if isinstance(credentials, dict) else None
+    if not roles:
+        return None
+    return str(roles[0]["country_code"]), str(roles[0]["party_id"])
 
 
 def _module_of(path: str) -> str:
@@ -146,6 +157,10 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
             print(f"[hub] {request.method} {request.url.path}{flag}", flush=True)
         if token is None or token not in state.issued:
             return _reply(status=2000, message="unknown token", http=401)
+        if module not in CONFIGURATION_MODULES:
+            failed = await failure_response(state.failure, _reply)
+            if failed is not None:
+                return failed
         response = await call_next(request)
         response.headers["X-Request-ID"] = request.headers.get("x-request-id", "")
         response.headers["X-Correlation-ID"] = request.headers.get("x-correlation-id", "")
@@ -176,6 +191,7 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
         state.cpo_token = body["token"]
         state.cpo_versions_url = body["url"]
         state.cpo_endpoints = {e.identifier: e.url for e in found.endpoints}
+        state.cpo_party = _first_party(body)
         caller = _decode_token(request.headers.get("authorization"))
         if caller is not None:
             state.issued.pop(caller, None)
@@ -257,6 +273,7 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
 
     add_locations_receiver(app, state.locations, _reply)
     add_tokens_sender(app, state.token_outcomes, state.token_list, _reply)
+    add_controls(app, state.failure, transport, state)
 
     @app.post("/_sim/parties")
     async def set_parties(request: Request) -> Response:
@@ -350,6 +367,7 @@ async def register_from_iop(
         state.issued.pop(token_b, None)
         return {"ok": False, "steps": steps}
     state.cpo_token = reply.data["token"]
+    state.cpo_party = _first_party(reply.data)
     state.cpo_versions_url = versions_url
     state.cpo_endpoints = endpoints
     return {"ok": True, "steps": steps, "endpoints": endpoints}
