@@ -79,6 +79,7 @@ def import_(ctx: typer.Context, file: Path, json: JsonOption = False) -> None:
                 operators,
                 context.clock.now(),
                 single=single,
+                checked=True,
                 progress=lambda n: bar.update(storing, completed=n),
             )
 

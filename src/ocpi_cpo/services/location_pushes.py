@@ -25,7 +25,7 @@ from ocpi_cpo.domain.locations import (
     visibility_of,
 )
 from ocpi_cpo.domain.partners import Partner
-from ocpi_cpo.services.delivery import enqueue, routing_for
+from ocpi_cpo.services.delivery import routing_for
 from ocpi_cpo.storage.protocols import UnitOfWork
 
 MODULE = "locations"
@@ -58,6 +58,40 @@ def full_put(document: Document) -> Change:
     return Change(Target.LOCATION, "PUT", document)
 
 
+def messages_for(
+    partners: Sequence[Partner],
+    key: LocationKey,
+    document: Document,
+    changes: Sequence[Change],
+    *,
+    before: Visibility | None,
+) -> list[NewMessage]:
+    """The messages that tell each partner about ``changes`` of the Location ``key`` (now
+    ``document``). ``before``: the visibility partners knew, None for a Location never seen."""
+    if not changes:
+        return []
+    visible_now = visibility_of(document) in PARTNER_VISIBLE
+    visible_before = before in PARTNER_VISIBLE
+    if not visible_now and not visible_before:
+        return []
+    messages = []
+    for partner in partners:
+        if visible_now and not visible_before:
+            partner_changes = [full_put(document)]
+        else:
+            partner_changes = for_profile(
+                list(changes),
+                document,
+                tariff_change_as_evse_patch=partner.profile.tariff_change_as_evse_patch,
+            )
+        # A brand-new Location has nothing older queued to supersede.
+        messages += [
+            message(partner, key, change, supersede=before is not None)
+            for change in partner_changes
+        ]
+    return messages
+
+
 async def queue_changes(
     uow: UnitOfWork,
     partners: Sequence[Partner],
@@ -68,38 +102,16 @@ async def queue_changes(
     before: Visibility | None,
     now: datetime,
 ) -> int:
-    """Queue ``changes`` of the Location ``key`` (now ``document``) for each partner; how many.
-
-    ``before``: the visibility the partners knew, None for a Location they never heard of.
-    """
-    if not changes:
-        return 0
-    visible_now = visibility_of(document) in PARTNER_VISIBLE
-    visible_before = before in PARTNER_VISIBLE
-    queued = 0
-    for partner in partners:
-        if not visible_now and not visible_before:
-            continue
-        if visible_now and not visible_before:
-            partner_changes = [full_put(document)]
-        else:
-            partner_changes = for_profile(
-                list(changes),
-                document,
-                tariff_change_as_evse_patch=partner.profile.tariff_change_as_evse_patch,
-            )
-        for change in partner_changes:
-            # A brand-new Location has nothing older queued to supersede.
-            await enqueue(uow, message(partner, key, change, supersede=before is not None), now)
-            queued += 1
-    return queued
+    """Queue :func:`messages_for` in the caller's transaction; how many."""
+    messages = messages_for(partners, key, document, changes, before=before)
+    await uow.outbox.add_many(messages, now)
+    return len(messages)
 
 
 async def queue_repairs(
     uow: UnitOfWork, partner: Partner, documents: Sequence[Document], now: datetime
 ) -> int:
     """Check EVCI --fix: a full PUT of each Location, superseding what is still queued for it."""
-    for document in documents:
-        key = LocationKey.of(document)
-        await enqueue(uow, message(partner, key, full_put(document), supersede=True), now)
-    return len(documents)
+    messages = [message(partner, LocationKey.of(d), full_put(d), supersede=True) for d in documents]
+    await uow.outbox.add_many(messages, now)
+    return len(messages)

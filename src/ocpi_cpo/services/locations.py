@@ -14,6 +14,7 @@ from datetime import datetime
 
 import orjson
 
+from ocpi_cpo.domain.delivery import NewMessage
 from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.location_changes import merge, set_status
 from ocpi_cpo.domain.location_rules import input_problems
@@ -36,7 +37,7 @@ from ocpi_cpo.domain.locations import (
 from ocpi_cpo.domain.stations import EvseStatus
 from ocpi_cpo.services.delivery import receivers
 from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation
-from ocpi_cpo.services.location_pushes import queue_changes
+from ocpi_cpo.services.location_pushes import messages_for, queue_changes
 from ocpi_cpo.storage.protocols import UnitOfWork
 
 #: called with the number of Locations written so far (progress bars)
@@ -81,11 +82,17 @@ async def import_locations(
     *,
     single: bool = False,
     progress: Progress | None = None,
+    checked: bool = False,
 ) -> ImportResult:
-    """Store new and changed Locations and queue their pushes; all or nothing."""
-    problems = input_problems(documents, operators, single=single)
-    if problems:
-        raise InvalidLocations(problems)
+    """Store new and changed Locations and queue their pushes; all or nothing.
+
+    ``checked``: the caller already held ``documents`` to the input rules with these operators
+    (``ocpi.v2_2_1.locations.mapping.parse_locations`` does, to list a file's every problem).
+    """
+    if not checked:
+        problems = input_problems(documents, operators, single=single)
+        if problems:
+            raise InvalidLocations(problems)
     partners = await receivers(uow, "locations")
     moment = stamp(now)
     created = updated = queued = 0
@@ -95,6 +102,7 @@ async def import_locations(
         existing = await uow.locations.find([key for key, _ in keyed])
         new_rows: list[LocationRow] = []
         changed_rows: list[tuple[int, LocationRow]] = []
+        messages: list[NewMessage] = []
         for key, document in keyed:
             stored = existing.get(key)
             old = orjson.loads(stored.document) if stored is not None else None
@@ -106,17 +114,17 @@ async def import_locations(
                 new_rows.append(row)
             else:
                 changed_rows.append((stored.pk, row))
-            queued += await queue_changes(
-                uow,
+            messages += messages_for(
                 partners,
                 key,
                 merged.document,
                 merged.changes,
                 before=stored.visibility if stored is not None else None,
-                now=now,
             )
         await uow.locations.add(new_rows)
         await uow.locations.replace(changed_rows)
+        await uow.outbox.add_many(messages, now)
+        queued += len(messages)
         created, updated = created + len(new_rows), updated + len(changed_rows)
         if progress is not None:
             progress(start + len(batch))

@@ -107,6 +107,10 @@ class HubClientInfoRepository(Protocol):
 class OutboxRepository(Protocol):
     async def add(self, message: NewMessage, now: datetime) -> int: ...
 
+    async def add_many(self, messages: Sequence[NewMessage], now: datetime) -> None:
+        """``add`` for each message, in order, in bulk."""
+        ...
+
     async def claim(
         self, worker: str, now: datetime, lease: timedelta, limit: int
     ) -> list[QueuedMessage]: ...

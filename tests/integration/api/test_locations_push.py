@@ -190,3 +190,24 @@ async def test_check_repairs_a_stale_copy(network: Network) -> None:
     assert await deliver(network) == 2
     report = await check_partner(context, partner, fix=False)
     assert report.in_sync and report.checked == 3
+
+
+async def test_bulk_queueing_keeps_order_and_supersedes(network: Network) -> None:
+    await registered(network)
+    await imported(network, [make_location(1)])
+    assert await set_status(network, "E1-1", "CHARGING")
+    async with network.storage.read() as uow:
+        partner = await uow.partners.get_by_name("gireve")
+    assert partner is not None
+    context = network.app.state.ocpi
+    # The hub lost everything: --fix queues a full PUT, superseding the queued ones.
+    network.hub_state.locations.clear()
+    report = await check_partner(context, partner, fix=True)
+    assert report.queued == 1
+    messages = await queued(network)
+    assert [(m["method"], m["state"]) for m in messages] == [
+        ("PUT", "SUPERSEDED"),
+        ("PATCH", "SUPERSEDED"),
+        ("PUT", "PENDING"),
+    ]
+    assert messages[2]["body"]["evses"][0]["status"] == "CHARGING"

@@ -129,7 +129,7 @@ def router() -> APIRouter:
             documents, single = parse_locations(await request.body(), operators=operators)
             async with context.storage.transaction() as uow:
                 result = await service.import_locations(
-                    uow, documents, operators, now, single=single
+                    uow, documents, operators, now, single=single, checked=True
                 )
         except (LocationInputError, service.InvalidLocations) as exc:
             return ocpi_response(

@@ -1,9 +1,10 @@
 """Locations: wire JSON per Location plus one row per EVSE, written in bulk, read by index.
 
-The Sender's page is one statement: the matching documents in creation order with the total as a
-scalar subquery. On SQLite a ``date_from``/``date_to`` filter matching many rows walks the
-primary key instead of the ``last_updated`` index (which would sort every match); PostgreSQL's
-planner makes that choice from its statistics.
+The Sender's page is one statement: the documents in creation order, with the caller's total as
+a scalar subquery read from an index only (``ix_locations_last_updated``, ``ix_locations_owner``).
+SQLite is kept walking the primary key (unary + on the filter columns): its planner would
+otherwise sort every match of an owner or date filter. With a date filter SQLite counts first and
+uses the ``last_updated`` index only when few rows match. PostgreSQL plans from its statistics.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from ocpi_cpo.domain.locations import (
     Visibility,
 )
 from ocpi_cpo.storage.sql.tables.locations import location_evses, locations
-from ocpi_cpo.storage.sql.types import UtcDateTime
 
 _CHUNK = 500
 #: above this many matches, SQLite walks the primary key rather than sorting the matches
@@ -202,51 +202,67 @@ class SqlLocationRepository:
             .values(status=evse.status, last_updated=evse.last_updated)
         )
 
-    def _matching(self, query: LocationPage, *, pk_walk: bool = False) -> list[Any]:
+    @staticmethod
+    def _matching(query: LocationPage, hide: frozenset[str] = frozenset()) -> list[Any]:
+        """The caller's filters; columns in ``hide`` get SQLite's unary + so that the planner
+        keeps off their indexes (it would sort every match rather than walk the primary key)."""
+
+        def column(name: str) -> Any:
+            if name in hide:
+                return literal_column(f"+locations.{name}", locations.c[name].type)
+            return locations.c[name]
+
         conditions: list[Any] = [
             locations.c.visibility.in_(sorted(v.value for v in query.visibilities))
         ]
         if query.owner is not None:
             conditions += [
-                locations.c.country_code == query.owner[0],
-                locations.c.party_id == query.owner[1],
+                column("country_code") == query.owner[0],
+                column("party_id") == query.owner[1],
             ]
-        # SQLite: a unary + on the column keeps the planner off the last_updated index.
-        stamp: Any = (
-            literal_column("+locations.last_updated", UtcDateTime())
-            if pk_walk
-            else locations.c.last_updated
-        )
         if query.date_from is not None:
-            conditions.append(stamp >= query.date_from)
+            conditions.append(column("last_updated") >= query.date_from)
         if query.date_to is not None:
-            conditions.append(stamp < query.date_to)
+            conditions.append(column("last_updated") < query.date_to)
         return conditions
 
     async def page(self, query: LocationPage) -> tuple[int, list[bytes]]:
         """(matches for this caller, the page's wire documents in creation order)."""
-        dated = query.date_from is not None or query.date_to is not None
         total_query = (
             select(func.count()).select_from(locations).where(and_(*self._matching(query)))
         )
-        if dated and self._sqlite:
-            total = int((await self._c.execute(total_query)).scalar_one())
-            if total == 0 or query.offset >= total:
-                return total, []
-            conditions = self._matching(query, pk_walk=total > _SORT_LIMIT)
-            rows = await self._c.execute(
-                self._page_of(select(locations.c.document), conditions, query)
+        dated = query.date_from is not None or query.date_to is not None
+        if not dated or not self._sqlite:
+            # One statement: the total as a scalar subquery (by index), the page beside it.
+            hide = frozenset({"country_code", "party_id"}) if self._sqlite else frozenset()
+            statement = self._page_of(
+                select(total_query.scalar_subquery().label("total"), locations.c.document),
+                self._matching(query, hide),
+                query,
             )
-            return total, [row.document for row in rows]
-        statement = self._page_of(
-            select(total_query.scalar_subquery().label("total"), locations.c.document),
-            self._matching(query),
-            query,
-        )
-        found = (await self._c.execute(statement)).all()
-        if found:
-            return int(found[0].total), [row.document for row in found]
-        return int((await self._c.execute(total_query)).scalar_one()), []
+            found = (await self._c.execute(statement)).all()
+            if found:
+                return int(found[0].total), [row.document for row in found]
+            return int((await self._c.execute(total_query)).scalar_one()), []
+        total = int((await self._c.execute(total_query)).scalar_one())
+        if total == 0 or query.offset >= total:
+            return total, []
+        if total > _SORT_LIMIT:
+            # Many matches: walk the primary key, filtering as it goes.
+            walk = frozenset({"country_code", "party_id", "last_updated"})
+            statement = self._page_of(
+                select(locations.c.document), self._matching(query, walk), query
+            )
+        else:
+            # Few matches: sort their ids (from the index), then read the page's documents.
+            ids = self._page_of(
+                select(locations.c.id), self._matching(query), query
+            ).scalar_subquery()
+            statement = (
+                select(locations.c.document).where(locations.c.id.in_(ids)).order_by(locations.c.id)
+            )
+        rows = await self._c.execute(statement)
+        return total, [row.document for row in rows]
 
     @staticmethod
     def _page_of(statement: Select[Any], conditions: list[Any], query: LocationPage) -> Select[Any]:

@@ -130,6 +130,44 @@ class SqlOutboxRepository:
         await self._queued()
         return int(result.scalar_one())
 
+    async def add_many(self, messages: Sequence[NewMessage], now: datetime) -> None:
+        """``add`` for many messages in order, with one INSERT per run between full PUTs (bulk
+        imports queue thousands at once)."""
+        pending: list[dict[str, Any]] = []
+        for message in messages:
+            if message.full_replace:
+                await self._insert_many(pending)
+                pending = []
+                await self._supersede(message, now)
+            routing = message.routing
+            pending.append(
+                {
+                    "partner_id": message.partner_id,
+                    "module": message.module,
+                    "object_key": message.object_key,
+                    "method": message.method,
+                    "interface": message.interface,
+                    "url": message.url,
+                    "body": message.body,
+                    "from_country_code": routing.from_country_code if routing else None,
+                    "from_party_id": routing.from_party_id if routing else None,
+                    "to_country_code": routing.to_country_code if routing else None,
+                    "to_party_id": routing.to_party_id if routing else None,
+                    "full_replace": message.full_replace,
+                    "state": MessageState.PENDING.value,
+                    "attempts": 0,
+                    "created_at": now,
+                    "next_attempt_at": now,
+                }
+            )
+        await self._insert_many(pending)
+        if messages:
+            await self._queued()
+
+    async def _insert_many(self, values: list[dict[str, Any]]) -> None:
+        if values:
+            await self._c.execute(insert(outbox), values)
+
     async def _supersede(self, message: NewMessage, now: datetime) -> None:
         """A newer full PUT replaces older queued messages of the object that are not in flight."""
         await self._c.execute(

@@ -33,6 +33,8 @@ locations = Table(
     UniqueConstraint("country_code", "party_id", "location_id", name="uq_locations_key"),
     # date_from / date_to and their counts read this index only.
     Index("ix_locations_last_updated", "last_updated", "visibility"),
+    # Counts of one operation's Locations (a request addressed to it) read this index only.
+    Index("ix_locations_owner", "country_code", "party_id", "visibility", "last_updated"),
     # The Sender's GET of one Location names only its id.
     Index("ix_locations_location_id", "location_id"),
 )

@@ -32,6 +32,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("country_code", "party_id", "location_id", name="uq_locations_key"),
     )
     op.create_index("ix_locations_last_updated", "locations", ["last_updated", "visibility"])
+    op.create_index(
+        "ix_locations_owner",
+        "locations",
+        ["country_code", "party_id", "visibility", "last_updated"],
+    )
     op.create_index("ix_locations_location_id", "locations", ["location_id"])
     op.create_table(
         "location_evses",
