@@ -1,0 +1,179 @@
+"""Every mounted route against every wrong caller: 401 and nothing leaked.
+
+The matrix names every route the app mounts; a new route that is not in it fails
+``test_every_route_is_in_the_matrix`` until its access is stated here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.integration.api.conftest import Network, auth
+from tests.integration.api.locations_support import ADMIN, imported, registered
+from tests.support.locations import make_location
+
+CONFIG, FUNCTIONAL, ADMIN_ONLY = "configuration", "functional", "admin"
+
+#: (method, path) -> who may call it
+MATRIX: dict[tuple[str, str], str] = {
+    ("GET", "/ocpi/versions"): CONFIG,
+    ("GET", "/ocpi/2.2.1"): CONFIG,
+    ("GET", "/ocpi/2.2.1/credentials"): CONFIG,
+    ("POST", "/ocpi/2.2.1/credentials"): CONFIG,
+    ("PUT", "/ocpi/2.2.1/credentials"): CONFIG,
+    ("DELETE", "/ocpi/2.2.1/credentials"): CONFIG,
+    ("GET", "/ocpi/2.2.1/hubclientinfo/{country_code}/{party_id}"): FUNCTIONAL,
+    ("PUT", "/ocpi/2.2.1/hubclientinfo/{country_code}/{party_id}"): FUNCTIONAL,
+    ("GET", "/ocpi/2.2.1/locations"): FUNCTIONAL,
+    ("GET", "/ocpi/2.2.1/locations/{location_id}"): FUNCTIONAL,
+    ("GET", "/ocpi/2.2.1/locations/{location_id}/{evse_uid}"): FUNCTIONAL,
+    ("GET", "/ocpi/2.2.1/locations/{location_id}/{evse_uid}/{connector_id}"): FUNCTIONAL,
+    ("GET", "/ocpi/2.2.1/tariffs"): FUNCTIONAL,
+    ("GET", "/ocpi/2.2.1/tariffs/{country_code}/{party_id}/{tariff_id}"): FUNCTIONAL,
+    ("GET", "/ocpi/2.2.1/tokens/{country_code}/{party_id}/{uid}"): FUNCTIONAL,
+    ("PUT", "/ocpi/2.2.1/tokens/{country_code}/{party_id}/{uid}"): FUNCTIONAL,
+    ("PATCH", "/ocpi/2.2.1/tokens/{country_code}/{party_id}/{uid}"): FUNCTIONAL,
+    ("GET", "/admin/partners"): ADMIN_ONLY,
+    ("GET", "/admin/tariffs"): ADMIN_ONLY,
+    ("PUT", "/admin/tariffs"): ADMIN_ONLY,
+    ("DELETE", "/admin/tariffs/{country_code}/{party_id}/{tariff_id}"): ADMIN_ONLY,
+    ("POST", "/admin/tariffs/{country_code}/{party_id}/{tariff_id}/change-price"): ADMIN_ONLY,
+    ("GET", "/admin/locations"): ADMIN_ONLY,
+    ("POST", "/admin/locations"): ADMIN_ONLY,
+    ("GET", "/admin/locations/{country_code}/{party_id}/{location_id}"): ADMIN_ONLY,
+    ("PUT", "/admin/evses/{evse_uid}/status"): ADMIN_ONLY,
+    ("GET", "/admin/operations"): ADMIN_ONLY,
+    ("POST", "/admin/tokens/authorize"): ADMIN_ONLY,
+    ("GET", "/admin/authorizations"): ADMIN_ONLY,
+    ("GET", "/metrics"): ADMIN_ONLY,
+}
+
+VALUES = {
+    "country_code": "FR",
+    "party_id": "AB1",
+    "location_id": "LOC1",
+    "evse_uid": "E1-1",
+    "connector_id": "1",
+    "tariff_id": "T1",
+    "uid": "04A23BC1",
+    "session_id": "S1",
+    "cdr_id": "C1",
+    "command": "START_SESSION",
+    "station_id": "ST1",
+}
+
+
+def mounted(network: Network) -> set[tuple[str, str]]:
+    paths = network.app.openapi()["paths"]
+    return {(method.upper(), path) for path, ops in paths.items() for method in ops}
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: VALUES.get(m.group(1), "x"), path)
+
+
+def test_every_route_is_in_the_matrix(network: Network) -> None:
+    routes = mounted(network)
+    assert routes - set(MATRIX) == set(), "new routes: state who may call them in MATRIX"
+    assert set(MATRIX) - routes == set(), "routes in MATRIX that are no longer mounted"
+
+
+async def wrong_callers(network: Network) -> dict[str, dict[str, str]]:
+    """Every kind of caller that must be refused, as request headers."""
+    token_a = await network.invite("gireve", "gireve-preprod")
+    await network.hub_registers(token_a)
+    token_b = await network.invite("gone", "ocpi-2.2.1")
+    state = network.hub_state
+    registered_token = state.cpo_token
+    state.cpo_token = None
+    await network.hub_registers(token_b)
+    gone_token = state.cpo_token
+    assert gone_token is not None
+    await network.client.delete("/ocpi/2.2.1/credentials", headers=auth(gone_token))
+    state.cpo_token = registered_token
+    admin = "admin-token-0123456789abcdef"
+    return {
+        "no token": {},
+        "malformed header": {"Authorization": "Basic dXNlcjpwYXNz"},
+        "empty token": {"Authorization": "Token "},
+        "registration token after registration": auth(token_a),
+        "unregistered partner's token": auth(gone_token),
+        "admin token as an OCPI token": auth(admin),
+        "admin token sent raw": {"Authorization": f"Token {admin}"},
+        "unknown token": auth("never-issued-token"),
+    }
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]} {r[1]}")
+async def test_wrong_callers_get_401_and_nothing_leaks(
+    network: Network, route: tuple[str, str]
+) -> None:
+    callers = await wrong_callers(network)
+    partner_token = network.hub_state.cpo_token
+    assert partner_token is not None
+    if MATRIX[route] == ADMIN_ONLY:
+        callers = {k: v for k, v in callers.items() if "admin" not in k}
+        callers["partner token on admin"] = auth(partner_token)
+        callers["partner token as bearer"] = {"Authorization": f"Bearer {partner_token}"}
+    elif MATRIX[route] == CONFIG:
+        # Token A is still accepted on versions/credentials before registration; after it, not.
+        pass
+    method, path = route
+    secrets = [partner_token, "admin-token-0123456789abcdef", *network.hub_state.issued]
+    for name, headers in callers.items():
+        body: Any = {} if method in ("POST", "PUT", "PATCH") else None
+        response = await network.client.request(method, concrete(path), headers=headers, json=body)
+        assert response.status_code == 401, f"{name}: {response.status_code} {response.text}"
+        envelope = response.json()
+        assert envelope["status_code"] == 2000 and envelope["status_message"], name
+        assert "Traceback" not in response.text
+        for secret in secrets:
+            assert secret not in response.text, name
+
+
+@pytest.mark.parametrize(
+    "route", sorted(r for r, k in MATRIX.items() if k != CONFIG), ids=lambda r: f"{r[0]} {r[1]}"
+)
+async def test_the_right_caller_gets_through(network: Network, route: tuple[str, str]) -> None:
+    token = await registered(network)
+    method, path = route
+    headers = ADMIN if MATRIX[route] == ADMIN_ONLY else auth(token)
+    body: Any = {} if method in ("POST", "PUT", "PATCH") else None
+    response = await network.client.request(method, concrete(path), headers=headers, json=body)
+    assert response.status_code not in (401, 403), response.text
+    assert response.status_code != 500, response.text
+
+
+async def test_a_partner_does_not_see_a_location_not_published_to_it(network: Network) -> None:
+    token = await registered(network)
+    hidden = make_location(2, publish=False)
+    await imported(network, [make_location(1), hidden])
+    listed = await network.client.get("/ocpi/2.2.1/locations", headers=auth(token))
+    assert [loc["id"] for loc in listed.json()["data"]] == ["LOC1"]
+    one = await network.client.get("/ocpi/2.2.1/locations/LOC2", headers=auth(token))
+    assert one.status_code == 404
+    assert "publish" not in one.text
+
+
+async def test_hub_client_info_is_per_partner(network: Network) -> None:
+    token = await registered(network)
+    info = {
+        "party_id": "ABC",
+        "country_code": "NL",
+        "role": "EMSP",
+        "status": "CONNECTED",
+        "last_updated": "2026-11-24T08:00:00Z",
+    }
+    await network.client.put("/ocpi/2.2.1/hubclientinfo/NL/ABC", headers=auth(token), json=info)
+    other = await network.invite("other", "ocpi-2.2.1")
+    network.hub_state.cpo_token = None
+    await network.hub_registers(other)
+    other_token = network.hub_state.cpo_token
+    assert other_token is not None
+    response = await network.client.get(
+        "/ocpi/2.2.1/hubclientinfo/NL/ABC", headers=auth(other_token)
+    )
+    assert response.status_code == 404
