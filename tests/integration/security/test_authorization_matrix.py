@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from ocpi_cpo.sim.hub import SimHubState
 from tests.integration.api.conftest import Network, auth
 from tests.integration.api.locations_support import ADMIN, imported, registered
 from tests.support.locations import make_location
@@ -66,6 +67,11 @@ VALUES = {
 }
 
 
+def _current(state: SimHubState) -> str | None:
+    """The hub's token for us now (a function, so type checkers do not assume it unchanged)."""
+    return state.cpo_token
+
+
 def mounted(network: Network) -> set[tuple[str, str]]:
     paths = network.app.openapi()["paths"]
     return {(method.upper(), path) for path, ops in paths.items() for method in ops}
@@ -90,7 +96,7 @@ async def wrong_callers(network: Network) -> dict[str, dict[str, str]]:
     registered_token = state.cpo_token
     state.cpo_token = None
     await network.hub_registers(token_b)
-    gone_token = state.cpo_token
+    gone_token = _current(state)
     assert gone_token is not None
     await network.client.delete("/ocpi/2.2.1/credentials", headers=auth(gone_token))
     state.cpo_token = registered_token
@@ -171,7 +177,7 @@ async def test_hub_client_info_is_per_partner(network: Network) -> None:
     other = await network.invite("other", "ocpi-2.2.1")
     network.hub_state.cpo_token = None
     await network.hub_registers(other)
-    other_token = network.hub_state.cpo_token
+    other_token = _current(network.hub_state)
     assert other_token is not None
     response = await network.client.get(
         "/ocpi/2.2.1/hubclientinfo/NL/ABC", headers=auth(other_token)
