@@ -328,6 +328,8 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
     async def show_state() -> Response:
         shown = {
             "registered": state.cpo_token is not None,
+            # A simulator shows its token for us, so tests can call us as the hub would.
+            "cpo_token": state.cpo_token,
             "cpo_versions_url": state.cpo_versions_url,
             "cpo_endpoints": state.cpo_endpoints,
         }

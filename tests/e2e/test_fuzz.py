@@ -1,0 +1,150 @@
+"""Schema-driven fuzzing of every endpoint of a real `ocpi-cpo serve` (schemathesis on our
+OpenAPI, hypothesis underneath): no 500, every answer an OCPI envelope, and a rejected request
+leaves the database exactly as it was."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.core.result import Ok
+
+from tests.e2e.test_registration_e2e import call
+from tests.support.processes import cli, free_port, running, write_config
+
+pytestmark = pytest.mark.e2e
+
+ADMIN = "admin-token-0123456789abcdef"
+#: tables that only change through accepted requests (the outbox, attempts, last-seen stamps and
+#: the authorization log change by themselves)
+WATCHED = (
+    "locations",
+    "location_evses",
+    "tariffs",
+    "emsp_tokens",
+    "hub_client_info",
+    "credentials_tokens",
+    "stations",
+    "sessions",
+    "cdrs",
+    "commands",
+)
+
+
+class Server:
+    def __init__(self, url: str, database: Path, token: str) -> None:
+        self.url = url
+        self.database = database
+        self.token = token
+        self.calls = 0
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True) as connection:
+            names = {
+                r[0]
+                for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            for table in WATCHED:
+                if table in names:
+                    for row in connection.execute(f"SELECT * FROM {table} ORDER BY 1"):  # noqa: S608
+                        digest.update(repr(row).encode())
+        return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("fuzz")
+    cpo_port, hub_port = free_port(), free_port()
+    database = folder / "db.sqlite"
+    config = write_config(
+        folder / "c.toml", port=cpo_port, database_url=f"sqlite+aiosqlite:///{database}"
+    )
+    config.write_text(
+        config.read_text() + "\n[limits]\npartner_rate = 100000.0\npartner_burst = 100000\n"
+    )
+    cpo, hub = f"http://127.0.0.1:{cpo_port}", f"http://127.0.0.1:{hub_port}"
+    with (
+        running(
+            ["sim", "hub", "--port", str(hub_port), "--quiet"],
+            ready_url=f"{hub}/_sim/state",
+            log=folder / "hub.log",
+        ),
+        running(
+            ["--config", str(config), "serve"],
+            ready_url=f"{cpo}/ocpi/versions",
+            log=folder / "cpo.log",
+        ),
+    ):
+        invite = orjson.loads(
+            cli(
+                "partners",
+                "invite",
+                "gireve",
+                "--profile",
+                "gireve-preprod",
+                "--json",
+                config=config,
+            ).stdout
+        )
+        assert call(f"{hub}/_sim/register", method="POST", body=invite)[2]["ok"]
+        # Our token at the hub is the one the hub uses to call us: ask the hub for it.
+        state = call(f"{hub}/_sim/state")[2]
+        assert state["registered"]
+        yield Server(cpo, database, _hub_token(hub))
+
+
+def _hub_token(hub: str) -> str:
+    token: str = call(f"{hub}/_sim/state")[2]["cpo_token"]
+    return token
+
+
+def check(case: Any, server: Server) -> None:
+    """One generated request: no 500, an envelope, and no change when it is rejected."""
+    if case.path.startswith(("/admin", "/metrics")):
+        headers = {"Authorization": f"Bearer {ADMIN}"}
+    else:
+        headers = {"Authorization": "Token " + base64.b64encode(server.token.encode()).decode()}
+    before = server.fingerprint()
+    response = case.call(base_url=server.url, headers=headers)
+    server.calls += 1
+    where = f"{case.method} {case.formatted_path}"
+    assert response.status_code < 500, f"{where}: {response.text}"
+    if case.path == "/metrics":
+        return
+    envelope = response.json()
+    assert isinstance(envelope.get("status_code"), int), f"{where}: {response.text}"
+    assert "timestamp" in envelope
+    if response.status_code >= 400 or envelope["status_code"] >= 2000:
+        assert envelope.get("status_message"), f"{where}: {response.text}"
+        assert server.fingerprint() == before, f"{where} changed data: {response.text}"
+
+
+def test_every_operation(server: Server) -> None:
+    schema = schemathesis.openapi.from_url(f"{server.url}/admin/openapi.json")
+    operations = []
+    for result in schema.get_all_operations():
+        assert isinstance(result, Ok), f"our OpenAPI has an invalid operation: {result}"
+        operations.append(result.ok())
+    assert len(operations) > 20
+    for operation in operations:
+        if operation.method.upper() == "DELETE" and operation.path == "/ocpi/2.2.1/credentials":
+            continue  # unregistering would end the session
+
+        @settings(
+            max_examples=10, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
+        @given(case=operation.as_strategy())
+        def fuzz(case: Any) -> None:
+            check(case, server)
+
+        fuzz()
+    assert server.calls > 5 * len(operations)
