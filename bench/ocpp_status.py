@@ -33,7 +33,6 @@ from ocpi_cpo.domain.stations import (
     AuthorizationOutcome,
     EvseStatus,
 )
-from ocpi_cpo.ocpp_gateway import mount_gateway
 from ocpi_cpo.services import stations as station_service
 from ocpi_cpo.sim.station import SimStation
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
@@ -114,9 +113,9 @@ async def run(count: int, rounds: int, version: str) -> dict[str, Any]:
     await upgrade(engine)
     storage = SqlStorage(engine)
     settings = load_settings(database_url=database, ocpp={"heartbeat_interval": 300})
-    app = create_app(settings, clock=SystemClock(), storage=storage)
     events = TimingEvents()
-    driver = mount_gateway(app, app.state.ocpi, events)
+    app = create_app(settings, clock=SystemClock(), storage=storage, station_events=events)
+    driver = app.state.ocpp_driver
 
     @app.websocket("/echo")
     async def echo_route(websocket: WebSocket) -> None:

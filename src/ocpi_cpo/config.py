@@ -60,10 +60,26 @@ class Operation(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     network_group: str | None = None
     website: str | None = Field(default=None, max_length=255)
+    #: send anonymised Sessions and CDRs of charges that are not roaming (Advenir reporting
+    #: through the hub, gireve.md §15), with the CdrToken of the ``[advenir]`` section
+    advenir: bool = False
 
     @property
     def operator(self) -> OperatorId:
         return OperatorId.parse(self.operator_id)
+
+
+class AdvenirSettings(BaseModel):
+    """The anonymous CdrToken of Advenir Sessions and CDRs (gireve.md §15: "to be confirmed by
+    Gireve during onboarding", hence settings)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    country_code: str = Field(default="$$", min_length=2, max_length=2)
+    party_id: str = Field(default="ADV", min_length=3, max_length=3)
+    uid: str = Field(default="12345671234567", min_length=1, max_length=36)
+    type: str = Field(default="RFID", pattern=r"^(AD_HOC_USER|APP_USER|OTHER|RFID)$")
+    contract_id: str = Field(default="Gireve2Advenir", min_length=1, max_length=36)
 
 
 class PageLimits(BaseModel):
@@ -182,6 +198,7 @@ class Settings(BaseSettings):
     business_details: BusinessDetails = BusinessDetails(name="ocpi-cpo")
     operations: list[Operation] = Field(default_factory=list)
     page_limits: PageLimits = PageLimits()
+    advenir: AdvenirSettings = AdvenirSettings()
     outbox: OutboxSettings = OutboxSettings()
     ocpp: OcppSettings = OcppSettings()
     commands: CommandSettings = CommandSettings()

@@ -20,8 +20,11 @@ from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.tracing import TracingMiddleware
 from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.ocpi.v2_2_1.registry import routers
+from ocpi_cpo.ocpp_gateway import mount_gateway
 from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.outbound.worker import OutboxWorker, start_worker
+from ocpi_cpo.services.ports import StationEvents
+from ocpi_cpo.services.station_events import StationEventsService
 from ocpi_cpo.storage.protocols import Storage
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
 
@@ -32,8 +35,13 @@ def create_app(
     clock: Clock | None = None,
     storage: Storage | None = None,
     transport: Transport | None = None,
+    station_events: StationEvents | None = None,
 ) -> FastAPI:
-    """Build the application. Storage and transport made here are closed with the app."""
+    """Build the application. Storage and transport made here are closed with the app.
+
+    Stations connect at ``/ocpp/{station_id}``; what they report goes to ``station_events``
+    (default: the platform's ``StationEventsService``); the OCPP driver is ``app.state.station_driver``.
+    """
     clock = clock or SystemClock()
     owned_storage = storage is None
     owned_transport = transport is None
@@ -58,6 +66,8 @@ def create_app(
         try:
             yield
         finally:
+            # Stations first: their last events still reach storage.
+            await app.state.ocpp_driver.close()
             if stop_worker is not None and worker_task is not None:
                 stop_worker()
                 await asyncio.wait_for(worker_task, timeout=15)
@@ -76,6 +86,13 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.ocpi = context
+    events = station_events or StationEventsService(
+        context.storage, context.authorization, context.sessions
+    )
+    app.state.station_events = events
+    # The commands engineer may wrap station_driver (e.g. with a simulated driver); the OCPP
+    # driver itself is closed at shutdown.
+    app.state.ocpp_driver = app.state.station_driver = mount_gateway(app, context, events)
     install_error_handlers(app, clock)
     for router, prefix in routers():
         app.include_router(router, prefix=prefix)

@@ -13,6 +13,7 @@ from ocpi_cpo.ocpi.ratelimit import RateLimiter
 from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.ocpi.v2_2_1.tokens.client import HubAuthorizer
 from ocpi_cpo.services.authorization import AuthorizationService
+from ocpi_cpo.services.sessions import SessionService
 from ocpi_cpo.storage.protocols import Storage
 
 
@@ -23,6 +24,8 @@ class OcpiContext:
     storage: Storage
     transport: Transport
     authorization: AuthorizationService = field(init=False)
+    #: the session service (station events feed it; commands ask it: SessionDirectory)
+    sessions: SessionService = field(init=False)
     limiter: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -32,6 +35,7 @@ class OcpiContext:
         timeout = self.settings.authorization_timeout
         hub = HubAuthorizer(self.transport, timeout)
         self.authorization = AuthorizationService(self.storage, self.clock, hub, timeout)
+        self.sessions = SessionService(self.storage, self.clock, self.settings, self.authorization)
 
 
 def get_context(request: Request) -> OcpiContext:

@@ -5,7 +5,8 @@ Senders page by page as Gireve does (to rehearse the pagination checks of certif
 until told "ok") every request to a functional module answers: down → HTTP 503 without an OCPI
 envelope, 503 → HTTP 503 with Retry-After: 1, slow → after N seconds' delay, 3000 → OCPI 3000.
 
-``POST /_sim/pull {"module": "locations", "limit": 10}`` → the objects' ids, the pages, and any
+``POST /_sim/pull {"module": "locations", "limit": 10, "party": "FR/AB1"}`` (the party the pull is
+addressed to; default the CPO's first) → the objects' ids, the pages, and any
 pagination problem seen (missing X-Total-Count / X-Limit, a total that moves, a Link that does not
 repeat the limit, a page larger than asked).
 """
@@ -70,22 +71,34 @@ def add_controls(app: FastAPI, failure: Failure, transport: Transport, state: An
     @app.post("/_sim/pull")
     async def pull(request: Request) -> Response:
         order = orjson.loads(await request.body())
+        party = order.get("party")
         result = await pull_module(
-            state, transport, str(order["module"]), order.get("limit"), order.get("params") or {}
+            state,
+            transport,
+            str(order["module"]),
+            order.get("limit"),
+            order.get("params") or {},
+            tuple(str(party).split("/")) if party else None,
         )
         return Response(orjson.dumps(result), media_type="application/json")
 
 
 async def pull_module(
-    state: Any, transport: Transport, module: str, limit: int | None, params: dict[str, str]
+    state: Any,
+    transport: Transport,
+    module: str,
+    limit: int | None,
+    params: dict[str, str],
+    party: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
+    """Pull one of the CPO's Senders, addressed (OCPI-to) to ``party`` or its first party."""
     url = state.cpo_endpoints.get(module)
     if url is None or state.cpo_token is None:
         return {"ok": False, "error": f"the CPO offers no {module} Sender (or is not registered)"}
     query = dict(params)
     if limit is not None:
         query["limit"] = str(limit)
-    cc, pid = state.cpo_party or ("FR", "XXX")
+    cc, pid = party if party and len(party) == 2 else (state.cpo_party or ("FR", "XXX"))
     routing = Routing(state.country_code, state.party_id, cc, pid)
     pages: list[dict[str, Any]] = []
     ids: list[str] = []

@@ -17,6 +17,7 @@ from ocpi_cpo.domain.authorization import (
     StoredToken,
     TokenKey,
 )
+from ocpi_cpo.domain.cdrs import CdrPage, StoredCdr
 from ocpi_cpo.domain.delivery import (
     Attempt,
     MessageState,
@@ -44,6 +45,7 @@ from ocpi_cpo.domain.partners import (
     PartyRole,
     TokenKind,
 )
+from ocpi_cpo.domain.sessions import ChargeSession, SessionKey, SessionPage, SessionStatus
 from ocpi_cpo.domain.station_registry import Station
 from ocpi_cpo.domain.tariffs import Party, Tariff, TariffKey, TariffPage
 
@@ -277,6 +279,54 @@ class EmspTokenRepository(Protocol):
     ) -> DecisionRecord | None: ...
 
 
+class SessionRepository(Protocol):
+    """Sessions with their wire JSON (domain.sessions); the Sender reads documents as stored."""
+
+    async def add(self, session: ChargeSession, document: bytes) -> None: ...
+
+    async def save(self, session: ChargeSession, document: bytes) -> None: ...
+
+    async def get(self, key: SessionKey) -> ChargeSession | None: ...
+
+    async def by_id(self, session_id: str) -> list[ChargeSession]: ...
+
+    async def by_transaction(
+        self, station_id: str, transaction_id: str
+    ) -> ChargeSession | None: ...
+
+    async def at_evse(self, evse_uid: str, status: SessionStatus) -> list[ChargeSession]: ...
+
+    async def document(self, key: SessionKey) -> bytes | None: ...
+
+    async def page(self, query: SessionPage) -> tuple[int, list[bytes]]: ...
+
+    async def recent(self, limit: int, offset: int = 0) -> list[ChargeSession]: ...
+
+    async def published_after(
+        self, after_pk: int, limit: int
+    ) -> list[tuple[int, ChargeSession]]: ...
+
+
+class CdrRepository(Protocol):
+    """CDRs as POSTed (final, never rewritten); credit CDRs name their original."""
+
+    async def add(self, cdr: StoredCdr) -> None: ...
+
+    async def by_id(self, cdr_id: str) -> list[StoredCdr]: ...
+
+    async def credits_of(self, cdr_id: str) -> list[StoredCdr]: ...
+
+    async def page(self, query: CdrPage) -> tuple[int, list[bytes]]: ...
+
+    async def recent(self, limit: int, offset: int = 0) -> list[StoredCdr]: ...
+
+    async def sent_to(self, partner_id: int) -> list[tuple[str, str, str | None]]:
+        """(object_key, outbox state, reply Location) of every CDR POST for a partner."""
+        ...
+
+    async def all_sorted(self, keys: Sequence[str]) -> list[StoredCdr]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def partners(self) -> PartnerRepository: ...
@@ -301,6 +351,12 @@ class UnitOfWork(Protocol):
 
     @property
     def locations(self) -> LocationRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
+
+    @property
+    def cdrs(self) -> CdrRepository: ...
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed (e.g. wake the outbox worker)."""

@@ -26,7 +26,7 @@ from ocpi_cpo.domain.stations import (
     TransactionStopped,
 )
 from ocpi_cpo.ocpi.context import OcpiContext
-from ocpi_cpo.ocpp_gateway import OcppDriver, mount_gateway
+from ocpi_cpo.ocpp_gateway import OcppDriver
 from ocpi_cpo.services import stations as station_service
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
 from ocpi_cpo.storage.sql.migrate import upgrade
@@ -142,9 +142,9 @@ async def serve_gateway(
         **ocpp,
     }
     settings = make_settings(url, ocpp=options)
-    app = create_app(settings, clock=SystemClock(), storage=storage)
+    app = create_app(settings, clock=SystemClock(), storage=storage, station_events=events)
     context: OcpiContext = app.state.ocpi
-    driver = mount_gateway(app, context, events)
+    driver: OcppDriver = app.state.ocpp_driver
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")

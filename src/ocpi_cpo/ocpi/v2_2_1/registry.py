@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
+from ocpi_cpo.ocpi.v2_2_1.cdrs import server as cdrs
 from ocpi_cpo.ocpi.v2_2_1.credentials import server as credentials
 from ocpi_cpo.ocpi.v2_2_1.hubclientinfo import server as hubclientinfo
 from ocpi_cpo.ocpi.v2_2_1.locations import server as locations
+from ocpi_cpo.ocpi.v2_2_1.sessions import server as sessions
 from ocpi_cpo.ocpi.v2_2_1.tariffs import server as tariffs
 from ocpi_cpo.ocpi.v2_2_1.tokens import server as tokens
 from ocpi_cpo.ocpi.v2_2_1.versions import server as versions
@@ -35,6 +37,8 @@ MODULES: tuple[ModuleSpec, ...] = (
     ModuleSpec("credentials", InterfaceRole.SENDER, credentials.router, functional=False),
     ModuleSpec("hubclientinfo", InterfaceRole.RECEIVER, hubclientinfo.router, functional=False),
     ModuleSpec("locations", InterfaceRole.SENDER, locations.router, functional=True),
+    ModuleSpec("sessions", InterfaceRole.SENDER, sessions.router, functional=True),
+    ModuleSpec("cdrs", InterfaceRole.SENDER, cdrs.router, functional=True),
     ModuleSpec("tariffs", InterfaceRole.SENDER, tariffs.router, functional=True),
     ModuleSpec("tokens", InterfaceRole.RECEIVER, tokens.router, functional=True),
 )

@@ -15,6 +15,7 @@ from ocpi_cpo.storage.sql.repositories.emsp_tokens import SqlEmspTokenRepository
 from ocpi_cpo.storage.sql.repositories.locations import SqlLocationRepository
 from ocpi_cpo.storage.sql.repositories.outbox import SqlOutboxRepository
 from ocpi_cpo.storage.sql.repositories.partners import SqlPartnerRepository
+from ocpi_cpo.storage.sql.repositories.sessions import SqlCdrRepository, SqlSessionRepository
 from ocpi_cpo.storage.sql.repositories.stations import SqlStationRepository
 from ocpi_cpo.storage.sql.repositories.tariffs import SqlTariffRepository
 from ocpi_cpo.storage.sql.repositories.tokens import SqlTokenRepository
@@ -84,6 +85,8 @@ class SqlUnitOfWork:
         on_queue = (lambda: self.after_commit(signal.set)) if signal is not None else None
         self.outbox = SqlOutboxRepository(connection, on_queue)
         self.emsp_tokens = SqlEmspTokenRepository(connection)
+        self.sessions = SqlSessionRepository(connection)
+        self.cdrs = SqlCdrRepository(connection)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         if callback not in self._after_commit:

@@ -8,11 +8,13 @@ from ocpi_cpo.storage.sql.tables.locations import location_evses, locations
 from ocpi_cpo.storage.sql.tables.meta import metadata
 from ocpi_cpo.storage.sql.tables.outbox import outbox, outbox_attempts
 from ocpi_cpo.storage.sql.tables.partners import credentials_tokens, hub_client_info, partners
+from ocpi_cpo.storage.sql.tables.sessions import cdrs, sessions
 from ocpi_cpo.storage.sql.tables.stations import ocpp16_transactions, station_evses, stations
 from ocpi_cpo.storage.sql.tables.tariffs import tariffs
 
 __all__ = [
     "authorizations",
+    "cdrs",
     "credentials_tokens",
     "emsp_tokens",
     "hub_client_info",
@@ -23,6 +25,7 @@ __all__ = [
     "outbox",
     "outbox_attempts",
     "partners",
+    "sessions",
     "station_evses",
     "stations",
     "tariffs",

@@ -1,0 +1,322 @@
+"""The steps of ``ocpi-cpo demo``: every Gireve CPO use case, against real processes.
+
+Each step returns a one-line detail or raises; the runner prints a tick or a cross and its time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+
+from ocpi_cpo.outbound.transport import AiohttpTransport
+from ocpi_cpo.sim import demo_data
+from ocpi_cpo.sim.station import SimStation
+
+ADMIN_TOKEN = "demo-admin-token-0123456789"
+BADGE = "04A1B2C3D4E5F6"
+
+Step = tuple[str, Callable[[], Awaitable[str]]]
+
+
+class StepFailed(Exception):
+    pass
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise StepFailed(message)
+
+
+@dataclass
+class Stage:
+    """What the steps share: where everything runs and what earlier steps learnt."""
+
+    folder: Path
+    cpo: str
+    hub: str
+    cli: Callable[..., Any]
+    session: aiohttp.ClientSession
+    state: dict[str, Any] = field(default_factory=dict)
+    stations: list[SimStation] = field(default_factory=list)
+
+    async def get(self, url: str) -> Any:
+        async with self.session.get(url) as response:
+            return orjson.loads(await response.read())
+
+    async def post(self, url: str, body: Any = None) -> Any:
+        async with self.session.post(
+            url, data=orjson.dumps(body or {}), headers={"Content-Type": "application/json"}
+        ) as response:
+            return orjson.loads(await response.read())
+
+    async def admin(self, method: str, path: str, body: Any = None) -> Any:
+        async with self.session.request(
+            method,
+            f"{self.cpo}{path}",
+            data=orjson.dumps(body) if body is not None else None,
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"},
+        ) as response:
+            return orjson.loads(await response.read())
+
+    async def hub_requests(self, method: str, path_part: str) -> list[dict[str, Any]]:
+        return [
+            r
+            for r in await self.get(f"{self.hub}/_sim/requests")
+            if r["method"] == method and path_part in r["path"]
+        ]
+
+    async def until(self, check: Callable[[], Awaitable[Any]], what: str, limit: float = 10) -> Any:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            found = await check()
+            if found:
+                return found
+            await asyncio.sleep(0.05)
+        raise StepFailed(f"{what}: not seen within {limit:g} s")
+
+    def run_cli(self, *args: str) -> str:
+        done = self.cli(*args)
+        expect(
+            done.returncode == 0,
+            f"ocpi-cpo {' '.join(args)}: {done.stderr.strip() or done.stdout.strip()}",
+        )
+        return str(done.stdout)
+
+
+def steps(stage: Stage) -> list[Step]:
+    s = stage
+
+    async def register() -> str:
+        invite = orjson.loads(
+            s.run_cli("partners", "invite", "gireve", "--profile", "gireve-preprod", "--json")
+        )
+        result = await s.post(f"{s.hub}/_sim/register", invite)
+        expect(result["ok"], f"registration failed: {result}")
+        transport = AiohttpTransport()
+        try:
+            reply = await transport.send("GET", f"{s.cpo}/ocpi/versions", token=invite["token"])
+        finally:
+            await transport.close()
+        expect(reply.http_status == 401, "the registration token still works")
+        return "versions, details, POST credentials; the registration token is now refused"
+
+    async def tariffs_push() -> str:
+        path = s.folder / "tariffs.json"
+        path.write_bytes(orjson.dumps(demo_data.tariffs()))
+        s.run_cli("tariffs", "import", str(path))
+        puts = await s.until(lambda: s.hub_requests("PUT", "/tariffs/"), "tariff PUT at the hub")
+        return f"ocpi-cpo tariffs import: {len(puts)} PUT at the hub"
+
+    async def locations_push() -> str:
+        path = s.folder / "locations.json"
+        path.write_bytes(orjson.dumps(demo_data.locations(25)))
+        s.run_cli("locations", "import", str(path))
+        held = await s.until(
+            lambda: _count(s.get(f"{s.hub}/_sim/locations"), 25), "25 locations at the hub"
+        )
+        return f"ocpi-cpo locations import: the hub holds {held} locations"
+
+    async def pull() -> str:
+        found, shown = [], []
+        for party in ("FR/AB1", "FR/AB2"):  # one pull per operation, as the hub addresses them
+            result = await s.post(
+                f"{s.hub}/_sim/pull", {"module": "locations", "limit": 10, "party": party}
+            )
+            expect(result["ok"], f"pagination problems: {result}")
+            found += result["ids"]
+            shown.append(f"{party}: {[p['count'] for p in result['pages']]}")
+        expect(len(set(found)) == 25, f"{len(set(found))} distinct locations pulled, not 25")
+        return f"the hub pulled all 25 locations page by page ({'; '.join(shown)})"
+
+    async def stations_connect() -> str:
+        s.run_cli(
+            "stations", "add", "ST16", "--location", "LOC1", "--evse", "1=E1-1", "--evse", "2=E1-2"
+        )
+        s.run_cli(
+            "stations", "add", "ST201", "--location", "LOC2", "--evse", "1=E2-1", "--evse", "2=E2-2"
+        )
+        ws = s.cpo.replace("http://", "ws://") + "/ocpp"
+        for station_id, version in (("ST16", "1.6"), ("ST201", "2.0.1")):
+            station = SimStation(ws, station_id, version, connectors=2, say=lambda _: None)
+            await station.connect()
+            await station.boot()
+            for number in (1, 2):
+                await station.status(number, "Available")
+            s.stations.append(station)
+        await s.until(lambda: _status_patches(s, "E2-2", "AVAILABLE"), "AVAILABLE at the hub")
+        return "ST16 (OCPP 1.6) and ST201 (OCPP 2.0.1) booted; statuses pushed"
+
+    async def status_change() -> str:
+        started = time.perf_counter()
+        await s.stations[0].status(2, "Faulted", "GroundFailure")
+        await s.until(
+            lambda: _status_patches(s, "E1-2", "OUTOFORDER"), "OUTOFORDER at the hub", 1.0
+        )
+        return f"Faulted on ST16 connector 2 -> PATCH OUTOFORDER at the hub in {(time.perf_counter() - started) * 1000:.0f} ms"
+
+    async def rfid_authorize() -> str:
+        station = s.stations[0]
+        await station.status(1, "Preparing")
+        status = await station.authorize(BADGE)
+        expect(status == "Accepted", f"badge refused: {status}")
+        [call] = await s.hub_requests("POST", f"/tokens/{BADGE}/authorize")
+        expect(
+            call["body"] == {"location_id": "LOC1", "evse_uids": ["E1-1"]},
+            f"LocationReferences {call['body']}",
+        )
+        return "Authorize -> POST tokens/{uid}/authorize with LocationReferences -> Accepted"
+
+    async def rfid_session() -> str:
+        station = s.stations[0]
+        status = await station.start_transaction(1, BADGE)
+        expect(status == "Accepted", f"transaction refused: {status}")
+        await station.charging(1)
+        for _ in range(3):
+            await station.meter(1, 2000)
+        session = await s.until(
+            lambda: _session(s, lambda x: float(x.get("kwh", 0)) >= 6),
+            "a session with 6 kWh at the hub",
+        )
+        s.state["rfid_session"] = session["id"]
+        return f"session {session['id']} {session['status']}, {session['kwh']} kWh, PUT to the hub"
+
+    async def rfid_cdr() -> str:
+        await s.stations[0].stop_transaction(1, "EVDisconnected")
+        cdr = await s.until(lambda: _cdr(s, s.state["rfid_session"]), "the CDR at the hub", 3)
+        cost = cdr["total_cost"]
+        expect(float(cost["excl_vat"]) > 0, "the CDR has no price")
+        return f"CDR {cdr['id']}: {cdr['total_energy']} kWh, {cost['excl_vat']} EUR excl. VAT ({cost.get('incl_vat')} incl.)"
+
+    async def remote_start() -> str:
+        answer = await s.post(
+            f"{s.hub}/_sim/commands/START_SESSION", {"location_id": "LOC2", "evse_uid": "E2-1"}
+        )
+        expect(answer.get("data", {}).get("result") == "ACCEPTED", f"CommandResponse {answer}")
+        await s.stations[1].wait_for("started", 10)
+        result = await s.until(lambda: _command_result(s, "ACCEPTED"), "CommandResult ACCEPTED")
+        session = await s.until(
+            lambda: _session(s, lambda x: x["evse_uid"] == "E2-1"), "the remote session at the hub"
+        )
+        s.state["remote_session"] = session["id"]
+        return f"START_SESSION -> RequestStartTransaction -> CommandResult {result['result']}, session {session['id']}"
+
+    async def meter_values() -> str:
+        station = s.stations[1]
+        for _ in range(2):
+            await station.meter(1, 3000)
+        session = await s.until(
+            lambda: _session(
+                s, lambda x: x["id"] == s.state["remote_session"] and float(x["kwh"]) >= 6
+            ),
+            "the session's kWh at the hub",
+        )
+        return f"session {session['id']}: {session['kwh']} kWh, {len(session.get('charging_periods', []))} charging periods"
+
+    async def remote_stop() -> str:
+        answer = await s.post(
+            f"{s.hub}/_sim/commands/STOP_SESSION", {"session_id": s.state["remote_session"]}
+        )
+        expect(answer.get("data", {}).get("result") == "ACCEPTED", f"CommandResponse {answer}")
+        await s.stations[1].wait_for("stopped", 10)
+        cdr = await s.until(lambda: _cdr(s, s.state["remote_session"]), "the CDR at the hub", 3)
+        return f"STOP_SESSION -> CDR {cdr['id']}: {cdr['total_cost']['excl_vat']} EUR excl. VAT"
+
+    async def tariff_delete() -> str:
+        path = s.folder / "promo.json"
+        path.write_bytes(orjson.dumps(demo_data.tariff(demo_data.PROMO_ID, "0.20")))
+        s.run_cli("tariffs", "import", str(path))
+        s.run_cli("tariffs", "delete", demo_data.PROMO_ID, "--operation", "FR*AB1")
+        await s.until(
+            lambda: s.hub_requests("DELETE", f"/tariffs/FR/AB1/{demo_data.PROMO_ID}"),
+            "the tariff DELETE at the hub",
+        )
+        return "PUT then DELETE of tariff PROMO at the hub"
+
+    async def outage() -> str:
+        await s.post(f"{s.hub}/_sim/fail", {"mode": "down", "seconds": 3})
+        sequence = ["CHARGING", "AVAILABLE", "BLOCKED", "AVAILABLE", "CHARGING"]
+        for status in sequence:
+            await s.admin("PUT", "/admin/evses/E3-1/status", {"status": status})
+        seen = await s.until(lambda: _statuses(s, "E3-1", len(sequence)), "the replay", 20)
+        expect(seen == sequence, f"replayed out of order: {seen}")
+        return f"hub down 3 s, 5 changes kept and replayed in order: {' > '.join(seen)}"
+
+    async def check_evci() -> str:
+        stale = demo_data.location(5, datetime.now(UTC))
+        stale["name"] = "A stale copy"
+        async with s.session.put(f"{s.hub}/_sim/locations/FR/AB1/LOC5", data=orjson.dumps(stale)):
+            pass
+        found = s.cli("locations", "check", "gireve")
+        expect(found.returncode == 1 and "LOC5" in found.stdout, f"not found stale: {found.stdout}")
+        s.run_cli("locations", "check", "gireve", "--fix")
+        await s.until(lambda: _hub_name(s, "FR/AB1/LOC5", "Demo station 5"), "the repaired copy")
+        again = s.cli("locations", "check", "gireve")
+        expect(again.returncode == 0, f"still out of sync: {again.stdout}")
+        return "found the stale LOC5, --fix pushed it, the hub now matches"
+
+    return [
+        ("registration from the hub (Gireve FromIOP)", register),
+        ("tariffs push", tariffs_push),
+        ("locations push (PUT)", locations_push),
+        ("pull with pagination (25 locations, pages of 10)", pull),
+        ("stations connect: OCPP 1.6 and 2.0.1", stations_connect),
+        ("a status change reaches the hub within a second", status_change),
+        ("RFID real-time authorization through the hub", rfid_authorize),
+        ("RFID charge: session updates at the hub", rfid_session),
+        ("end of charge: priced CDR at the hub", rfid_cdr),
+        ("remote start from the hub", remote_start),
+        ("meter values: session updates", meter_values),
+        ("remote stop and its CDR", remote_stop),
+        ("tariff push and delete", tariff_delete),
+        ("hub outage and FIFO replay", outage),
+        ("Check EVCI and repair", check_evci),
+    ]
+
+
+async def _count(fetch: Awaitable[Any], wanted: int) -> int | None:
+    held = await fetch
+    return len(held) if len(held) >= wanted else None
+
+
+async def _status_patches(s: Stage, evse: str, status: str) -> bool:
+    for r in await s.hub_requests("PATCH", f"/{evse}"):
+        if isinstance(r["body"], dict) and r["body"].get("status") == status:
+            return True
+    return False
+
+
+async def _statuses(s: Stage, evse: str, count: int) -> list[str] | None:
+    seen = [
+        r["body"]["status"]
+        for r in await s.hub_requests("PATCH", f"/{evse}")
+        if isinstance(r["body"], dict) and "status" in r["body"]
+    ]
+    return seen[-count:] if len(seen) >= count else None
+
+
+async def _session(s: Stage, match: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+    sessions = await s.get(f"{s.hub}/_sim/sessions")
+    return next((x for x in sessions.values() if match(x)), None)
+
+
+async def _cdr(s: Stage, session_id: str) -> dict[str, Any] | None:
+    cdrs = await s.get(f"{s.hub}/_sim/cdrs")
+    return next((c for c in cdrs if c.get("session_id") == session_id), None)
+
+
+async def _command_result(s: Stage, result: str) -> dict[str, Any] | None:
+    results = await s.get(f"{s.hub}/_sim/command_results")
+    return next((r for r in results if r.get("result") == result), None)
+
+
+async def _hub_name(s: Stage, key: str, name: str) -> bool:
+    held = await s.get(f"{s.hub}/_sim/locations")
+    return bool(held.get(key, {}).get("name") == name)

@@ -1,0 +1,63 @@
+"""CDRs Sender (mod_cdrs, CPO side): the paginated list and GET of one CDR.
+
+A hub sees every CDR; an eMSP the CDRs of its own tokens. CDRs are final: each is served as the
+JSON it was POSTed with, never re-encoded (``ocpi.sender``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+
+from ocpi_cpo.domain.cdrs import CdrPage
+from ocpi_cpo.ocpi.auth import FunctionalCaller
+from ocpi_cpo.ocpi.context import Context
+from ocpi_cpo.ocpi.errors import NotFound
+from ocpi_cpo.ocpi.pagination import PageRequest
+from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
+from ocpi_cpo.ocpi.routing import response_routing
+from ocpi_cpo.ocpi.sender import sender_page
+from ocpi_cpo.services.session_pushes import audience
+
+CdrIdPath = Annotated[str, Path(min_length=1, max_length=39)]
+
+
+def router() -> APIRouter:
+    api = APIRouter(tags=["cdrs"])
+
+    @api.get("", summary="Our CDRs, paginated (date_from, date_to, offset, limit)")
+    async def list_cdrs(
+        request: Request, caller: FunctionalCaller, context: Context
+    ) -> OcpiResponse:
+        seen_by = audience(caller.partner)
+
+        async def load(page: PageRequest) -> tuple[int, Sequence[bytes]]:
+            query = CdrPage(page.offset, page.limit, page.date_from, page.date_to, seen_by)
+            async with context.storage.read() as uow:
+                return await uow.cdrs.page(query)
+
+        return await sender_page(
+            request, context, max_limit=context.settings.page_limits.cdrs, load=load
+        )
+
+    @api.get("/{cdr_id}", summary="One CDR")
+    async def get_cdr(
+        request: Request, caller: FunctionalCaller, context: Context, cdr_id: CdrIdPath
+    ) -> OcpiResponse:
+        seen_by = audience(caller.partner)
+        async with context.storage.read() as uow:
+            found = await uow.cdrs.by_id(cdr_id)
+        visible = [
+            c
+            for c in found
+            if seen_by is None or (c.token_country_code, c.token_party_id) in seen_by
+        ]
+        if not visible:
+            raise NotFound(f"no CDR {cdr_id!r}")
+        return ocpi_response(
+            context.clock.now(), raw_data=visible[0].document, headers=response_routing(request)
+        )
+
+    return api

@@ -1,0 +1,84 @@
+"""Sessions Sender (mod_sessions, CPO side): the paginated list (``date_from`` required, as the
+spec says), GET of one session, and the charging preferences Receiver.
+
+A hub sees every published session; an eMSP the sessions of its own tokens. Pages are built from
+each session's wire JSON kept ready (``ocpi.sender``), never re-encoded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+
+from ocpi_cpo.domain.sessions import SessionPage
+from ocpi_cpo.ocpi.auth import FunctionalCaller
+from ocpi_cpo.ocpi.context import Context
+from ocpi_cpo.ocpi.errors import NotFound
+from ocpi_cpo.ocpi.pagination import PageRequest
+from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
+from ocpi_cpo.ocpi.routing import response_routing
+from ocpi_cpo.ocpi.sender import sender_page
+from ocpi_cpo.ocpi.v2_2_1.sessions.schemas import ChargingPreferences
+from ocpi_cpo.services import session_reads
+from ocpi_cpo.services.session_pushes import audience
+
+SessionIdPath = Annotated[str, Path(min_length=1, max_length=36)]
+
+
+def router() -> APIRouter:
+    api = APIRouter(tags=["sessions"])
+
+    @api.get("", summary="Our sessions, paginated (date_from required, date_to, offset, limit)")
+    async def list_sessions(
+        request: Request, caller: FunctionalCaller, context: Context
+    ) -> OcpiResponse:
+        seen_by = audience(caller.partner)
+
+        async def load(page: PageRequest) -> tuple[int, Sequence[bytes]]:
+            query = SessionPage(page.offset, page.limit, page.date_from, page.date_to, seen_by)
+            async with context.storage.read() as uow:
+                return await uow.sessions.page(query)
+
+        return await sender_page(
+            request,
+            context,
+            max_limit=context.settings.page_limits.sessions,
+            load=load,
+            date_from_required=True,
+        )
+
+    @api.get("/{session_id}", summary="One session")
+    async def get_session(
+        request: Request, caller: FunctionalCaller, context: Context, session_id: SessionIdPath
+    ) -> OcpiResponse:
+        async with context.storage.read() as uow:
+            found = await session_reads.visible(uow, session_id, audience(caller.partner))
+        if found is None:
+            raise NotFound(f"no session {session_id!r}")
+        return ocpi_response(context.clock.now(), raw_data=found, headers=response_routing(request))
+
+    @api.put(
+        "/{session_id}/charging_preferences",
+        summary="Set the driver's charging preferences (NOT_POSSIBLE unless the EVSE is capable)",
+    )
+    async def put_charging_preferences(
+        request: Request,
+        body: ChargingPreferences,
+        caller: FunctionalCaller,
+        context: Context,
+        session_id: SessionIdPath,
+    ) -> OcpiResponse:
+        async with context.storage.transaction() as uow:
+            answer = await session_reads.set_preferences(
+                uow,
+                session_id,
+                audience(caller.partner),
+                body.model_dump(mode="json", exclude_none=True),
+            )
+        if answer is None:
+            raise NotFound(f"no session {session_id!r}")
+        return ocpi_response(context.clock.now(), answer, headers=response_routing(request))
+
+    return api

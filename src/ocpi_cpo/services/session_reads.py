@@ -1,0 +1,72 @@
+"""Reads of sessions for the Sender and the back office, and the charging preferences a partner
+sets on a session (mod_sessions, Receiver of ``{session_id}/charging_preferences``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from ocpi_cpo.domain.sessions import ChargeSession, SessionStatus
+from ocpi_cpo.services.errors import ConflictError, NotFoundError
+from ocpi_cpo.storage.protocols import UnitOfWork
+
+Audience = frozenset[tuple[str, str]] | None
+
+
+def _visible_to(session: ChargeSession, seen_by: Audience) -> bool:
+    if not session.published:
+        return False
+    party = tuple(p.upper() for p in session.token_party)
+    return seen_by is None or party in seen_by
+
+
+async def visible_session(
+    uow: UnitOfWork, session_id: str, seen_by: Audience
+) -> ChargeSession | None:
+    for session in await uow.sessions.by_id(session_id):
+        if _visible_to(session, seen_by):
+            return session
+    return None
+
+
+async def visible(uow: UnitOfWork, session_id: str, seen_by: Audience) -> bytes | None:
+    """The session's wire JSON as stored, when the audience may see it."""
+    session = await visible_session(uow, session_id, seen_by)
+    return None if session is None else await uow.sessions.document(session.key)
+
+
+async def set_preferences(
+    uow: UnitOfWork, session_id: str, seen_by: Audience, preferences: dict[str, Any]
+) -> str | None:
+    """ChargingPreferencesResponse; None for a session the caller does not know.
+
+    NOT_POSSIBLE unless the EVSE advertises CHARGING_PREFERENCES_CAPABLE and the session is still
+    running; when accepted the preferences are stored with the session (smart charging acts on them:
+    gireve.md §10.5, not through the hub today).
+    """
+    session = await visible_session(uow, session_id, seen_by)
+    if session is None:
+        return None
+    running = session.status in (SessionStatus.PENDING, SessionStatus.ACTIVE)
+    if not session.preferences_capable or not running:
+        return "NOT_POSSIBLE"
+    session.charging_preferences = preferences
+    document = await uow.sessions.document(session.key)
+    assert document is not None
+    await uow.sessions.save(session, document)
+    return "ACCEPTED"
+
+
+async def one(uow: UnitOfWork, session_id: str) -> ChargeSession:
+    found = await uow.sessions.by_id(session_id)
+    if not found:
+        raise NotFoundError(f"no session {session_id!r}: see 'ocpi-cpo sessions list'")
+    if len(found) > 1:
+        raise ConflictError(f"session id {session_id!r} exists for several operations")
+    return found[0]
+
+
+def document(session: ChargeSession) -> dict[str, Any]:
+    parsed: dict[str, Any] = orjson.loads(orjson.dumps(session.document()))
+    return parsed

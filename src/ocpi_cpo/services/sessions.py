@@ -1,0 +1,351 @@
+"""The session service: charges followed from station events, pushed live, closed into a CDR.
+
+Fed through the driver-neutral API (``services.ports.StationEvents``, via
+``services.station_events``): a transaction starts (ACTIVE; INVALID when the token was refused,
+unless the operation reports non-roaming charges to Advenir), meter values and charging states build
+the periods (``domain.sessions``), the stop completes the session and builds the priced CDR in the
+same transaction (``services.cdrs``). Every change is rendered once, stored as the Sender serves it
+and queued for the partners that hear about it (``services.session_pushes``).
+
+Each event is one short transaction: the outbox worker is woken on commit, so the CDR leaves as soon
+as the stop is stored (issue "CDR: p99 under 200 ms").
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+import orjson
+
+from ocpi_cpo.config import Settings
+from ocpi_cpo.domain.authorization import DecisionRecord
+from ocpi_cpo.domain.cdrs import auth_method_of, cdr_token_of
+from ocpi_cpo.domain.clock import Clock
+from ocpi_cpo.domain.locations import stamp
+from ocpi_cpo.domain.pricing import PricingError, load_charge, load_tariff, price_charge
+from ocpi_cpo.domain.pricing.result import PricingResult
+from ocpi_cpo.domain.sessions import (
+    ChargeSession,
+    Metering,
+    SegmentKind,
+    SessionKey,
+    SessionStatus,
+)
+from ocpi_cpo.domain.stations import (
+    AuthorizationDecision,
+    AuthorizationOutcome,
+    AuthorizationRequest,
+    ChargingState,
+    MeterReading,
+    TransactionStarted,
+    TransactionStopped,
+)
+from ocpi_cpo.services import cdrs as cdr_service
+from ocpi_cpo.services.authorization import AuthorizationService
+from ocpi_cpo.services.session_opening import (
+    Place,
+    advenir_token,
+    command_grant,
+    decision_uid,
+    find_place,
+    operation_of,
+    recent_decision,
+    tariff_for,
+)
+from ocpi_cpo.services.session_pushes import queue_session
+from ocpi_cpo.storage.protocols import Storage, UnitOfWork
+
+log = logging.getLogger("ocpi_cpo.sessions")
+_KIND = {
+    ChargingState.CHARGING: SegmentKind.CHARGING,
+    ChargingState.NOT_CHARGING: SegmentKind.PARKING,
+    ChargingState.OUT_OF_ORDER: SegmentKind.OUT_OF_ORDER,
+}
+_DEFAULT_CURRENCY = "EUR"
+
+
+def new_session_id() -> str:
+    """16 upper-case hex characters: unique, and short enough for ``<id>-C`` credit CDR ids."""
+    return uuid.uuid4().hex[:16].upper()
+
+
+def price_so_far(session: ChargeSession, end: datetime) -> PricingResult | None:
+    """The session priced with its tariff up to ``end``; None without a tariff or periods."""
+    periods = session.periods(end)
+    if session.tariff is None or not periods:
+        return None
+    charge = load_charge(
+        {
+            "start_date_time": stamp(session.started_at),
+            "end_date_time": stamp(end),
+            "currency": session.currency,
+            "charging_periods": periods,
+        }
+    )
+    return price_charge(load_tariff(session.tariff), charge, session.time_zone or "UTC")
+
+
+def _allowed(decision: DecisionRecord | None) -> bool:
+    return decision is not None and decision.outcome is AuthorizationOutcome.ALLOWED
+
+
+def _as_decision(record: DecisionRecord | None) -> AuthorizationDecision:
+    if record is None:
+        return AuthorizationDecision(AuthorizationOutcome.UNKNOWN, reason="no decision")
+    return AuthorizationDecision(
+        record.outcome, record.authorization_reference, record.offline, record.reason
+    )
+
+
+class SessionService:
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock,
+        settings: Settings,
+        authorization: AuthorizationService,
+    ) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.settings = settings
+        self.authorization = authorization
+
+    # --- the transaction starts -------------------------------------------------------------
+
+    async def transaction_started(self, event: TransactionStarted) -> AuthorizationDecision:
+        async with self.storage.read() as uow:
+            known = await uow.sessions.by_transaction(event.station_id, event.transaction_id)
+            if known is not None:  # the station sent it again: same answer, no second session
+                allowed = known.status is not SessionStatus.INVALID
+                outcome = AuthorizationOutcome.ALLOWED if allowed else AuthorizationOutcome.UNKNOWN
+                return AuthorizationDecision(outcome, known.authorization_reference)
+            place = await find_place(uow, event.evse_uid, event.connector_id)
+            record = await self._linked_decision(uow, event, place)
+        if record is None:
+            request = AuthorizationRequest(
+                event.station_id, event.evse_uid, event.uid, event.token_type
+            )
+            await self.authorization.authorize(request)
+            async with self.storage.read() as uow:
+                uid = decision_uid(event.uid, event.token_type)
+                record = await recent_decision(
+                    uow, uid, place.key.id if place else "", self.clock.now(), allowed_only=False
+                )
+        if place is None:
+            log.warning(
+                "transaction %s on %s: EVSE %s is in no Location, no session kept",
+                event.transaction_id,
+                event.station_id,
+                event.evse_uid,
+            )
+            return _as_decision(record)
+        async with self.storage.transaction() as uow:
+            await self._open(uow, event, place, record)
+        return _as_decision(record)
+
+    async def _linked_decision(
+        self, uow: UnitOfWork, event: TransactionStarted, place: Place | None
+    ) -> DecisionRecord | None:
+        now = self.clock.now()
+        location_id = place.key.id if place else ""
+        uid = decision_uid(event.uid, event.token_type)
+        grant = await command_grant(uow, uid, location_id, event.remote_start_id, now)
+        if grant is not None:
+            return grant
+        return await recent_decision(uow, uid, location_id, now)
+
+    async def _open(
+        self,
+        uow: UnitOfWork,
+        event: TransactionStarted,
+        place: Place,
+        record: DecisionRecord | None,
+    ) -> ChargeSession:
+        now = self.clock.now()
+        pending = await self._adopt_pending(uow, event.evse_uid, event.uid, now)
+        own = (place.key.country_code, place.key.party_id)
+        operation = operation_of(self.settings, place.key)
+        advenir = not _allowed(record) and operation is not None and operation.advenir
+        token = (
+            advenir_token(self.settings)
+            if advenir
+            else cdr_token_of(record, event.uid, event.token_type, own)
+        )
+        tariff = await tariff_for(
+            uow, place, (token["country_code"], token["party_id"]), event.started_at
+        )
+        session = ChargeSession(
+            key=pending.key if pending else SessionKey(*own, new_session_id()),
+            station_id=event.station_id,
+            transaction_id=event.transaction_id,
+            status=SessionStatus.ACTIVE if _allowed(record) or advenir else SessionStatus.INVALID,
+            started_at=event.started_at,
+            location_id=place.key.id,
+            evse_uid=event.evse_uid,
+            connector_id=str(place.connector["id"]),
+            cdr_token=token,
+            auth_method="WHITELIST" if advenir else auth_method_of(record),
+            authorization_reference=None
+            if advenir or record is None
+            else record.authorization_reference,
+            currency=str(tariff["currency"]) if tariff else _DEFAULT_CURRENCY,
+            time_zone=place.time_zone,
+            cdr_location=place.cdr_location(),
+            tariff=tariff,
+            metering=Metering.begin(
+                event.started_at, event.meter_start_wh, event.meter_start_known
+            ),
+            last_updated=now,
+            published=_allowed(record) or advenir,
+            advenir=advenir,
+            preferences_capable=place.preferences_capable,
+            opened_at=pending.opened_at if pending else now,
+        )
+        session.reported(event.started_at)
+        self._price(session, event.started_at)
+        document = orjson.dumps(session.document())
+        await queue_session(uow, session, document, now, first=pending is None)
+        if pending is None:
+            await uow.sessions.add(session, document)
+        else:
+            await uow.sessions.save(session, document)
+        return session
+
+    async def _adopt_pending(
+        self, uow: UnitOfWork, evse_uid: str, uid: str, now: datetime
+    ) -> ChargeSession | None:
+        """The PENDING session of this token at this EVSE becomes the charge; other PENDING ones
+        there never started: INVALID."""
+        adopted = None
+        for pending in await uow.sessions.at_evse(evse_uid, SessionStatus.PENDING):
+            if adopted is None and pending.cdr_token.get("uid") == uid:
+                adopted = pending
+                continue
+            pending.status = SessionStatus.INVALID
+            pending.last_updated = now
+            await self._store(uow, pending, now)
+        return adopted
+
+    async def open_pending(
+        self, evse_uid: str, connector_id: str | None, record: DecisionRecord
+    ) -> SessionKey | None:
+        """A PENDING session after an accepted authorization at a known EVSE (gireve.md §10.1:
+        PUT the Session after an accepted authorization); the transaction adopts it."""
+        now = self.clock.now()
+        async with self.storage.transaction() as uow:
+            place = await find_place(uow, evse_uid, connector_id)
+            if place is None:
+                return None
+            await self._adopt_pending(uow, evse_uid, "", now)
+            own = (place.key.country_code, place.key.party_id)
+            token = cdr_token_of(record, record.uid, record.token_type, own)
+            tariff = await tariff_for(uow, place, (token["country_code"], token["party_id"]), now)
+            session = ChargeSession(
+                key=SessionKey(*own, new_session_id()),
+                station_id=(await uow.stations.owner_of([evse_uid])).get(evse_uid, ""),
+                transaction_id=None,
+                status=SessionStatus.PENDING,
+                started_at=now,
+                location_id=place.key.id,
+                evse_uid=evse_uid,
+                connector_id=str(place.connector["id"]),
+                cdr_token=token,
+                auth_method=auth_method_of(record),
+                authorization_reference=record.authorization_reference,
+                currency=str(tariff["currency"]) if tariff else _DEFAULT_CURRENCY,
+                time_zone=place.time_zone,
+                cdr_location=place.cdr_location(),
+                tariff=tariff,
+                metering=Metering.begin(now, Decimal(0), False),
+                last_updated=now,
+                preferences_capable=place.preferences_capable,
+                opened_at=now,
+            )
+            document = orjson.dumps(session.document())
+            await queue_session(uow, session, document, now, first=True)
+            await uow.sessions.add(session, document)
+        return session.key
+
+    # --- during the charge -------------------------------------------------------------------
+
+    async def meter_values(self, reading: MeterReading) -> None:
+        async with self.storage.transaction() as uow:
+            session = await uow.sessions.by_transaction(reading.station_id, reading.transaction_id)
+            if session is None or session.ended_at is not None:
+                return
+            if reading.register_wh is not None:
+                session.metering.register(reading.register_wh)
+            if reading.power_w is not None:
+                session.metering.power(reading.power_w)
+            await self._changed(uow, session, reading.at)
+
+    async def charging_state(
+        self, station_id: str, transaction_id: str, state: ChargingState, at: datetime
+    ) -> None:
+        async with self.storage.transaction() as uow:
+            session = await uow.sessions.by_transaction(station_id, transaction_id)
+            if session is None or session.ended_at is not None:
+                return
+            if session.metering.switch(max(at, session.started_at), _KIND[state]):
+                await self._changed(uow, session, at)
+
+    async def _changed(self, uow: UnitOfWork, session: ChargeSession, at: datetime) -> None:
+        now = self.clock.now()
+        session.reported(at)
+        session.last_updated = now
+        self._price(session, session.as_of or at)
+        await self._store(uow, session, now)
+
+    async def _store(self, uow: UnitOfWork, session: ChargeSession, now: datetime) -> None:
+        document = orjson.dumps(session.document())
+        await queue_session(uow, session, document, now)
+        await uow.sessions.save(session, document)
+
+    def _price(self, session: ChargeSession, end: datetime) -> PricingResult | None:
+        try:
+            result = price_so_far(session, end)
+        except PricingError as exc:
+            log.error("session %s cannot be priced: %s", session.key, exc)
+            return None
+        if result is not None:
+            session.total_cost = result.to_cdr_totals()["total_cost"]  # type: ignore[assignment]
+        return result
+
+    # --- the end -------------------------------------------------------------------------------
+
+    async def transaction_stopped(self, event: TransactionStopped) -> str | None:
+        """Complete the session and build its CDR; the CDR id (None when none is due)."""
+        async with self.storage.transaction() as uow:
+            session = await uow.sessions.by_transaction(event.station_id, event.transaction_id)
+            if session is None or session.ended_at is not None:
+                return None
+            if event.meter_stop_wh is not None:
+                session.metering.register(event.meter_stop_wh)
+            session.ended_at = max(event.stopped_at, session.started_at)
+            if session.status is SessionStatus.ACTIVE:
+                session.status = SessionStatus.COMPLETED
+            now = self.clock.now()
+            session.last_updated = max(now, session.ended_at)
+            pricing = self._price(session, session.ended_at)
+            cdr_id = None
+            if session.status is SessionStatus.COMPLETED:
+                cdr_id = await cdr_service.close(uow, session, pricing, event, now)
+                session.cdr_id = cdr_id
+            await self._store(uow, session, now)
+            return cdr_id
+
+    # --- SessionDirectory ----------------------------------------------------------------------
+
+    async def transaction_of(self, session_id: str) -> tuple[str, str] | None:
+        async with self.storage.read() as uow:
+            found = await uow.sessions.by_id(session_id)
+        for session in found:
+            if (
+                session.status in (SessionStatus.ACTIVE, SessionStatus.PENDING)
+                and session.transaction_id is not None
+            ):
+                return session.station_id, session.transaction_id
+        return None

@@ -1,0 +1,101 @@
+"""``StationEvents`` implemented: what stations report, handed to the use case that owns it.
+
+| event                                   | goes to                                             |
+| --------------------------------------- | --------------------------------------------------- |
+| evse_status                             | locations: the EVSE's status, PATCHed to partners   |
+| station_offline                         | locations: every EVSE of the station UNKNOWN        |
+| station_online                          | nothing (the gateway asks for StatusNotifications)  |
+| authorize                               | authorization (real time, whitelist rules); an      |
+|                                         | accepted one at a known EVSE opens a PENDING session |
+| transaction_started / meter_values /    | sessions (and the CDR at the stop)                  |
+| charging_state / transaction_stopped    |                                                     |
+
+Also the ``SessionDirectory`` commands need (``transaction_of``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime
+
+from ocpi_cpo.domain.stations import (
+    AuthorizationDecision,
+    AuthorizationRequest,
+    ChargingState,
+    EvseStatus,
+    MeterReading,
+    TransactionStarted,
+    TransactionStopped,
+)
+from ocpi_cpo.services import locations
+from ocpi_cpo.services.authorization import AuthorizationService
+from ocpi_cpo.services.errors import ServiceError
+from ocpi_cpo.services.session_opening import decision_uid
+from ocpi_cpo.services.sessions import SessionService
+from ocpi_cpo.storage.protocols import Storage
+
+log = logging.getLogger("ocpi_cpo.station_events")
+
+
+class StationEventsService:
+    def __init__(
+        self, storage: Storage, authorization: AuthorizationService, sessions: SessionService
+    ) -> None:
+        self.storage = storage
+        self.authorization = authorization
+        self.sessions = sessions
+
+    async def station_online(self, station_id: str, at: datetime) -> None:
+        log.info("station %s online", station_id)
+
+    async def station_offline(self, station_id: str, at: datetime) -> None:
+        async with self.storage.read() as uow:
+            station = await uow.stations.get(station_id)
+        if station is None:
+            return
+        for evse_uid in station.evses.values():
+            await self.evse_status(evse_uid, EvseStatus.UNKNOWN, at)
+
+    async def evse_status(self, evse_uid: str, status: EvseStatus, at: datetime) -> None:
+        try:
+            async with self.storage.transaction() as uow:
+                await locations.set_evse_status(uow, evse_uid, status, at)
+        except ServiceError as exc:
+            log.warning("status %s of EVSE %s not applied: %s", status.value, evse_uid, exc)
+
+    async def authorize(self, request: AuthorizationRequest) -> AuthorizationDecision:
+        """A station that did not say which EVSE (OCPP 1.6 Authorize) is asked about at its first
+        EVSE: all its EVSEs share one Location, which is what the hub needs (gireve.md §8.2)."""
+        asked = request
+        if request.evse_uid is None:
+            async with self.storage.read() as uow:
+                station = await uow.stations.get(request.station_id)
+            if station is not None and station.evses:
+                first = station.evses[min(station.evses)]
+                asked = replace(request, evse_uid=first)
+        decision = await self.authorization.authorize(asked)
+        if decision.allowed and request.evse_uid is not None:
+            uid = decision_uid(request.uid, request.token_type)
+            async with self.storage.read() as uow:
+                record = await uow.emsp_tokens.decisions(limit=1, uid=uid)
+            if record and record[0].outcome is decision.outcome:
+                await self.sessions.open_pending(request.evse_uid, None, record[0])
+        return decision
+
+    async def transaction_started(self, event: TransactionStarted) -> AuthorizationDecision:
+        return await self.sessions.transaction_started(event)
+
+    async def meter_values(self, reading: MeterReading) -> None:
+        await self.sessions.meter_values(reading)
+
+    async def charging_state(
+        self, station_id: str, transaction_id: str, state: ChargingState, at: datetime
+    ) -> None:
+        await self.sessions.charging_state(station_id, transaction_id, state, at)
+
+    async def transaction_stopped(self, event: TransactionStopped) -> None:
+        await self.sessions.transaction_stopped(event)
+
+    async def transaction_of(self, session_id: str) -> tuple[str, str] | None:
+        return await self.sessions.transaction_of(session_id)

@@ -1,0 +1,261 @@
+"""Sessions and CDRs: rows with their wire JSON; the Senders read the stored documents as is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ocpi_cpo.domain.cdrs import CdrPage, StoredCdr
+from ocpi_cpo.domain.sessions import (
+    ChargeSession,
+    SessionKey,
+    SessionPage,
+    SessionStatus,
+    session_from_state,
+)
+from ocpi_cpo.storage.sql.tables.outbox import outbox
+from ocpi_cpo.storage.sql.tables.sessions import cdrs, sessions
+
+_S = sessions.c
+_C = cdrs.c
+
+
+def _session(row: Any) -> ChargeSession:
+    return session_from_state(
+        SessionKey(row.country_code, row.party_id, row.session_id),
+        station_id=row.station_id,
+        transaction_id=row.transaction_id,
+        status=SessionStatus(row.status),
+        location_id=row.location_id,
+        evse_uid=row.evse_uid,
+        connector_id=row.connector_id,
+        published=row.published,
+        last_updated=row.last_updated,
+        state=orjson.loads(row.state),
+    )
+
+
+def _session_values(session: ChargeSession, document: bytes) -> dict[str, Any]:
+    token_country, token_party = session.token_party
+    return {
+        "station_id": session.station_id,
+        "transaction_id": session.transaction_id,
+        "status": session.status.value,
+        "location_id": session.location_id,
+        "evse_uid": session.evse_uid,
+        "connector_id": session.connector_id,
+        "token_country_code": token_country[:2],
+        "token_party_id": token_party[:3],
+        "published": session.published,
+        "last_updated": session.last_updated,
+        "document": document,
+        "state": orjson.dumps(session.to_state()),
+    }
+
+
+def _audience(country: Any, party: Any, audience: frozenset[tuple[str, str]]) -> Any:
+    return or_(*[and_(country == c, party == p) for c, p in sorted(audience)])
+
+
+class SqlSessionRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._c = connection
+
+    async def add(self, session: ChargeSession, document: bytes) -> None:
+        key = session.key
+        await self._c.execute(
+            insert(sessions).values(
+                country_code=key.country_code,
+                party_id=key.party_id,
+                session_id=key.id,
+                **_session_values(session, document),
+            )
+        )
+
+    async def save(self, session: ChargeSession, document: bytes) -> None:
+        key = session.key
+        await self._c.execute(
+            update(sessions)
+            .where(_S.country_code == key.country_code)
+            .where(_S.party_id == key.party_id)
+            .where(_S.session_id == key.id)
+            .values(**_session_values(session, document))
+        )
+
+    async def get(self, key: SessionKey) -> ChargeSession | None:
+        row = (
+            await self._c.execute(
+                select(sessions)
+                .where(_S.country_code == key.country_code)
+                .where(_S.party_id == key.party_id)
+                .where(_S.session_id == key.id)
+            )
+        ).first()
+        return _session(row) if row else None
+
+    async def by_id(self, session_id: str) -> list[ChargeSession]:
+        rows = await self._c.execute(select(sessions).where(_S.session_id == session_id))
+        return [_session(row) for row in rows]
+
+    async def by_transaction(self, station_id: str, transaction_id: str) -> ChargeSession | None:
+        row = (
+            await self._c.execute(
+                select(sessions)
+                .where(_S.station_id == station_id)
+                .where(_S.transaction_id == transaction_id)
+                .order_by(_S.pk.desc())
+                .limit(1)
+            )
+        ).first()
+        return _session(row) if row else None
+
+    async def at_evse(self, evse_uid: str, status: SessionStatus) -> list[ChargeSession]:
+        rows = await self._c.execute(
+            select(sessions)
+            .where(_S.evse_uid == evse_uid)
+            .where(_S.status == status.value)
+            .order_by(_S.pk)
+        )
+        return [_session(row) for row in rows]
+
+    async def document(self, key: SessionKey) -> bytes | None:
+        row = (
+            await self._c.execute(
+                select(_S.document)
+                .where(_S.country_code == key.country_code)
+                .where(_S.party_id == key.party_id)
+                .where(_S.session_id == key.id)
+            )
+        ).first()
+        return row.document if row else None
+
+    async def page(self, query: SessionPage) -> tuple[int, list[bytes]]:
+        """(matches, the page's documents), oldest first; published sessions only."""
+        conditions: list[Any] = [_S.published.is_(True)]
+        if query.audience is not None:
+            conditions.append(_audience(_S.token_country_code, _S.token_party_id, query.audience))
+        if query.date_from is not None:
+            conditions.append(_S.last_updated >= query.date_from)
+        if query.date_to is not None:
+            conditions.append(_S.last_updated < query.date_to)
+        where = and_(*conditions)
+        total = (
+            await self._c.execute(select(func.count()).select_from(sessions).where(where))
+        ).scalar_one()
+        rows = await self._c.execute(
+            select(_S.document).where(where).order_by(_S.pk).offset(query.offset).limit(query.limit)
+        )
+        return total, [row.document for row in rows]
+
+    async def recent(self, limit: int, offset: int = 0) -> list[ChargeSession]:
+        rows = await self._c.execute(
+            select(sessions).order_by(_S.pk.desc()).offset(offset).limit(limit)
+        )
+        return [_session(row) for row in rows]
+
+    async def published_after(self, after_pk: int, limit: int) -> list[tuple[int, ChargeSession]]:
+        rows = await self._c.execute(
+            select(sessions)
+            .where(_S.published.is_(True))
+            .where(_S.pk > after_pk)
+            .order_by(_S.pk)
+            .limit(limit)
+        )
+        return [(row.pk, _session(row)) for row in rows]
+
+
+def _cdr(row: Any) -> StoredCdr:
+    return StoredCdr(
+        country_code=row.country_code,
+        party_id=row.party_id,
+        id=row.cdr_id,
+        session_id=row.session_id,
+        credit=row.credit,
+        credit_reference_id=row.credit_reference_id,
+        token_country_code=row.token_country_code,
+        token_party_id=row.token_party_id,
+        last_updated=row.last_updated,
+        document=row.document,
+    )
+
+
+class SqlCdrRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._c = connection
+
+    async def add(self, cdr: StoredCdr) -> None:
+        await self._c.execute(
+            insert(cdrs).values(
+                country_code=cdr.country_code,
+                party_id=cdr.party_id,
+                cdr_id=cdr.id,
+                session_id=cdr.session_id,
+                credit=cdr.credit,
+                credit_reference_id=cdr.credit_reference_id,
+                token_country_code=cdr.token_country_code[:2],
+                token_party_id=cdr.token_party_id[:3],
+                last_updated=cdr.last_updated,
+                document=cdr.document,
+            )
+        )
+
+    async def by_id(self, cdr_id: str) -> list[StoredCdr]:
+        rows = await self._c.execute(select(cdrs).where(_C.cdr_id == cdr_id).order_by(_C.pk))
+        return [_cdr(row) for row in rows]
+
+    async def credits_of(self, cdr_id: str) -> list[StoredCdr]:
+        rows = await self._c.execute(select(cdrs).where(_C.credit_reference_id == cdr_id))
+        return [_cdr(row) for row in rows]
+
+    async def page(self, query: CdrPage) -> tuple[int, list[bytes]]:
+        conditions: list[Any] = []
+        if query.audience is not None:
+            conditions.append(_audience(_C.token_country_code, _C.token_party_id, query.audience))
+        if query.date_from is not None:
+            conditions.append(_C.last_updated >= query.date_from)
+        if query.date_to is not None:
+            conditions.append(_C.last_updated < query.date_to)
+        count = select(func.count()).select_from(cdrs)
+        rows = select(_C.document).order_by(_C.pk).offset(query.offset).limit(query.limit)
+        if conditions:
+            count, rows = count.where(and_(*conditions)), rows.where(and_(*conditions))
+        total = (await self._c.execute(count)).scalar_one()
+        return total, [row.document for row in await self._c.execute(rows)]
+
+    async def recent(self, limit: int, offset: int = 0) -> list[StoredCdr]:
+        rows = await self._c.execute(
+            select(cdrs).order_by(_C.pk.desc()).offset(offset).limit(limit)
+        )
+        return [_cdr(row) for row in rows]
+
+    async def sent_to(self, partner_id: int) -> list[tuple[str, str, str | None]]:
+        """(object_key, state, reply Location) of every CDR POST queued for a partner."""
+        rows = await self._c.execute(
+            select(outbox.c.object_key, outbox.c.state, outbox.c.reply_location)
+            .where(outbox.c.partner_id == partner_id)
+            .where(outbox.c.module == "cdrs")
+            .where(outbox.c.method == "POST")
+            .order_by(outbox.c.id)
+        )
+        return [(row.object_key, row.state, row.reply_location) for row in rows]
+
+    async def all_sorted(self, keys: Sequence[str]) -> list[StoredCdr]:
+        """CDRs by object key ("cc/pid/id")."""
+        found = []
+        for key in keys:
+            country, party, cdr_id = key.removeprefix("cdr/").split("/", 2)
+            row = (
+                await self._c.execute(
+                    select(cdrs)
+                    .where(_C.country_code == country)
+                    .where(_C.party_id == party)
+                    .where(_C.cdr_id == cdr_id)
+                )
+            ).first()
+            if row is not None:
+                found.append(_cdr(row))
+        return found
