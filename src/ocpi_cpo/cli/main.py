@@ -12,6 +12,7 @@ from ocpi_cpo.cli import db, locations, outbox, partners, sim, stations, tariffs
 from ocpi_cpo.cli.demo import demo
 from ocpi_cpo.cli.price import price
 from ocpi_cpo.cli.serve import serve
+from ocpi_cpo.cli.sessions import cdrs_app, sessions_app
 from ocpi_cpo.cli.worker import worker
 
 app = typer.Typer(
@@ -56,6 +57,8 @@ app.add_typer(sim.app, name="sim")
 app.add_typer(stations.app, name="stations")
 app.add_typer(tariffs.app, name="tariffs")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(sessions_app, name="sessions")
+app.add_typer(cdrs_app, name="cdrs")
 
 
 def main() -> None:

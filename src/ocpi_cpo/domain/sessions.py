@@ -45,11 +45,10 @@ class SegmentKind(enum.StrEnum):
 
 
 def number(value: Decimal) -> int | float:
-    """A Decimal as a JSON number (integers stay integers), as the wire types render it."""
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= 0:
+    """A Decimal as a JSON number: whole values as integers (15 kWh, not 15.0), others as floats."""
+    if value == value.to_integral_value():
         return int(value)
-    return float(value.normalize())
+    return float(value)
 
 
 def hours(seconds: Decimal) -> Decimal:

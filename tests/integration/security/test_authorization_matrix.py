@@ -50,6 +50,16 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/admin/tokens/authorize"): ADMIN_ONLY,
     ("GET", "/admin/authorizations"): ADMIN_ONLY,
     ("GET", "/metrics"): ADMIN_ONLY,
+    ("GET", "/ocpi/2.2.1/sessions"): FUNCTIONAL,
+    ("GET", "/ocpi/2.2.1/sessions/{session_id}"): FUNCTIONAL,
+    ("PUT", "/ocpi/2.2.1/sessions/{session_id}/charging_preferences"): FUNCTIONAL,
+    ("GET", "/ocpi/2.2.1/cdrs"): FUNCTIONAL,
+    ("GET", "/ocpi/2.2.1/cdrs/{cdr_id}"): FUNCTIONAL,
+    ("GET", "/admin/sessions"): ADMIN_ONLY,
+    ("GET", "/admin/sessions/{session_id}"): ADMIN_ONLY,
+    ("GET", "/admin/cdrs"): ADMIN_ONLY,
+    ("GET", "/admin/cdrs/{cdr_id}"): ADMIN_ONLY,
+    ("POST", "/admin/cdrs/{cdr_id}/credit"): ADMIN_ONLY,
 }
 
 VALUES = {

@@ -6,11 +6,12 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
-from ocpi_cpo.api.admin import locations, partners, tariffs, tokens
+from ocpi_cpo.api.admin import locations, partners, sessions, tariffs, tokens
 
 ADMIN_ROUTERS: tuple[Callable[[], APIRouter], ...] = (
     partners.router,
     tariffs.router,
     locations.router,
     tokens.router,
+    sessions.router,
 )

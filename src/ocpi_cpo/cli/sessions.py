@@ -1,0 +1,182 @@
+"""``ocpi-cpo sessions`` (list, show, check) and ``ocpi-cpo cdrs`` (list, show, check, credit)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ocpi_cpo.api.admin.sessions import cdr_view, session_view
+from ocpi_cpo.cli.common import command_context, fail, run, settings_from
+from ocpi_cpo.domain.partners import Partner
+from ocpi_cpo.ocpi.context import OcpiContext
+from ocpi_cpo.ocpi.transport import TransportError
+from ocpi_cpo.ocpi.v2_2_1.sessions.check import ReadBack, check_cdrs, check_sessions
+from ocpi_cpo.services import cdrs as cdr_service
+from ocpi_cpo.services import partners as partner_service
+from ocpi_cpo.services import session_reads
+from ocpi_cpo.services.errors import ServiceError
+
+T = TypeVar("T")
+
+sessions_app = typer.Typer(help="Charging sessions (OCPI Sessions Sender).", no_args_is_help=True)
+cdrs_app = typer.Typer(help="CDRs, credit CDRs (OCPI CDRs Sender).", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
+LimitOption = Annotated[
+    int, typer.Option("--limit", min=1, max=1000, help="how many, newest first")
+]
+
+
+def _run(ctx: typer.Context, work: Callable[[OcpiContext], Awaitable[T]]) -> T:
+    settings = settings_from(ctx)
+
+    async def _main() -> T:
+        async with command_context(settings) as context:
+            return await work(context)
+
+    try:
+        return run(_main())
+    except ServiceError as exc:
+        fail(exc.message)
+    except TransportError as exc:
+        fail(f"the partner cannot be reached: {exc}")
+
+
+def _price(price: Any) -> str:
+    return (
+        ""
+        if not isinstance(price, dict)
+        else f"{price.get('excl_vat')} / {price.get('incl_vat', '-')}"
+    )
+
+
+@sessions_app.command("list")
+def list_sessions(ctx: typer.Context, limit: LimitOption = 50, json: JsonOption = False) -> None:
+    """The latest sessions: status, energy and cost so far."""
+
+    async def work(context: OcpiContext) -> list[dict[str, Any]]:
+        async with context.storage.read() as uow:
+            return [session_view(s) for s in await uow.sessions.recent(limit)]
+
+    views = _run(ctx, work)
+    if json:
+        typer.echo(orjson.dumps(views).decode())
+        return
+    table = Table("id", "status", "evse", "token", "kWh", "cost excl/incl", "published", "cdr")
+    for view in views:
+        s = view["session"]
+        token = s["cdr_token"]
+        table.add_row(
+            s["id"],
+            s["status"],
+            s["evse_uid"],
+            f"{token['country_code']}/{token['party_id']}/{token['uid']}",
+            str(s["kwh"]),
+            _price(s.get("total_cost")),
+            "yes" if view["published"] else "no",
+            view["cdr_id"] or "",
+        )
+    Console().print(table)
+
+
+@sessions_app.command("show")
+def show_session(ctx: typer.Context, session_id: str) -> None:
+    """One session as partners see it, and what stands behind it."""
+
+    async def work(context: OcpiContext) -> dict[str, Any]:
+        async with context.storage.read() as uow:
+            return session_view(await session_reads.one(uow, session_id))
+
+    typer.echo(orjson.dumps(_run(ctx, work), option=orjson.OPT_INDENT_2).decode())
+
+
+def _report(report: ReadBack, what: str, partner: str) -> None:
+    for name, problem in report.problems:
+        typer.echo(f"{name}: {problem}")
+    typer.echo(f"{report.checked} {what} checked at {partner}, {len(report.problems)} problem(s)")
+    if not report.in_sync:
+        raise typer.Exit(1)
+
+
+def _partner_check(
+    check: Callable[[OcpiContext, Partner], Awaitable[ReadBack]], partner: str
+) -> Callable[[OcpiContext], Awaitable[ReadBack]]:
+    async def work(context: OcpiContext) -> ReadBack:
+        async with context.storage.read() as uow:
+            found = await partner_service.get_partner(uow, partner)
+        return await check(context, found)
+
+    return work
+
+
+@sessions_app.command("check")
+def check_sessions_command(ctx: typer.Context, partner: str) -> None:
+    """Read every session back from PARTNER's Sessions Receiver and compare."""
+    _report(_run(ctx, _partner_check(check_sessions, partner)), "session(s)", partner)
+
+
+@cdrs_app.command("list")
+def list_cdrs(ctx: typer.Context, limit: LimitOption = 50, json: JsonOption = False) -> None:
+    """The latest CDRs (credit CDRs included)."""
+
+    async def work(context: OcpiContext) -> list[dict[str, Any]]:
+        async with context.storage.read() as uow:
+            return [cdr_view(c) for c in await uow.cdrs.recent(limit)]
+
+    views = _run(ctx, work)
+    if json:
+        typer.echo(orjson.dumps(views).decode())
+        return
+    table = Table("id", "session", "end", "kWh", "hours", "cost excl/incl", "credit of")
+    for cdr in views:
+        table.add_row(
+            cdr["id"],
+            cdr.get("session_id") or "",
+            cdr["end_date_time"],
+            str(cdr["total_energy"]),
+            str(cdr["total_time"]),
+            _price(cdr["total_cost"]),
+            cdr.get("credit_reference_id") or "",
+        )
+    Console().print(table)
+
+
+@cdrs_app.command("show")
+def show_cdr(ctx: typer.Context, cdr_id: str) -> None:
+    """One CDR as it was POSTed."""
+
+    async def work(context: OcpiContext) -> dict[str, Any]:
+        async with context.storage.read() as uow:
+            return cdr_view(await cdr_service.one(uow, cdr_id))
+
+    typer.echo(orjson.dumps(_run(ctx, work), option=orjson.OPT_INDENT_2).decode())
+
+
+@cdrs_app.command("check")
+def check_cdrs_command(ctx: typer.Context, partner: str) -> None:
+    """Read every CDR back from PARTNER (at the Location its POST answer gave) and compare."""
+    _report(_run(ctx, _partner_check(check_cdrs, partner)), "CDR(s)", partner)
+
+
+@cdrs_app.command("credit")
+def credit(
+    ctx: typer.Context,
+    cdr_id: str,
+    reason: Annotated[str, typer.Option("--reason", help="why: goes in the Credit CDR's remark")],
+) -> None:
+    """Create the Credit CDR of CDR_ID (credit=true, negated amounts) and POST it to partners."""
+
+    async def work(context: OcpiContext) -> dict[str, Any]:
+        async with context.storage.transaction() as uow:
+            return await cdr_service.credit(uow, cdr_id, reason, context.clock.now())
+
+    created = _run(ctx, work)
+    typer.echo(
+        f"credit CDR {created['id']} created for {cdr_id}"
+        f" (total_cost {_price(created['total_cost'])}); queued to partners"
+    )
