@@ -152,7 +152,8 @@ async def _run(
     stage_args: tuple[Path, str, str, Path], processes: Processes
 ) -> list[tuple[str, bool, float, str]]:
     folder, cpo, hub, config = stage_args
-    async with aiohttp.ClientSession() as session:
+    # No keep-alive: servers close idle connections while a CLI step runs.
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as session:
         stage = Stage(folder, cpo, hub, _cli(config), session)  # type: ignore[arg-type]
         try:
             return await _walk(stage, processes)

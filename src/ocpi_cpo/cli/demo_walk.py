@@ -67,10 +67,11 @@ class Stage:
             return orjson.loads(await response.read())
 
     async def hub_requests(self, method: str, path_part: str) -> list[dict[str, Any]]:
+        """What the hub accepted (requests it failed on purpose are left out)."""
         return [
             r
             for r in await self.get(f"{self.hub}/_sim/requests")
-            if r["method"] == method and path_part in r["path"]
+            if r["method"] == method and path_part in r["path"] and not r.get("failed")
         ]
 
     async def until(self, check: Callable[[], Awaitable[Any]], what: str, limit: float = 10) -> Any:

@@ -176,3 +176,5 @@ class TariffPage:
     date_from: datetime | None = None
     date_to: datetime | None = None
     audience: frozenset[Party] | None = None
+    #: only this operation's tariffs (the request was addressed to it with OCPI-to-*)
+    owner: Party | None = None

@@ -165,6 +165,7 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
         if module not in CONFIGURATION_MODULES:
             failed = await failure_response(state.failure, _reply)
             if failed is not None:
+                entry["failed"] = state.failure.mode
                 return failed
         response = await call_next(request)
         response.headers["X-Request-ID"] = request.headers.get("x-request-id", "")

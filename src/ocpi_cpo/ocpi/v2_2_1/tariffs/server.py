@@ -18,7 +18,7 @@ from ocpi_cpo.ocpi.context import Context
 from ocpi_cpo.ocpi.errors import NotFound
 from ocpi_cpo.ocpi.pagination import PageRequest
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
-from ocpi_cpo.ocpi.routing import response_routing
+from ocpi_cpo.ocpi.routing import addressed_party, response_routing
 from ocpi_cpo.ocpi.sender import sender_page
 
 CountryCodePath = Annotated[str, Path(min_length=2, max_length=2)]
@@ -52,6 +52,9 @@ def router() -> APIRouter:
         request: Request, caller: FunctionalCaller, context: Context
     ) -> OcpiResponse:
         seen_by = audience(caller)
+        addressed = addressed_party(request)
+        ours = {(o.operator.country_code, o.operator.party_id) for o in context.settings.operations}
+        owner = Party(*addressed) if addressed in ours and addressed is not None else None
 
         async def load(page: PageRequest) -> tuple[int, Sequence[bytes]]:
             query = TariffPage(
@@ -60,6 +63,7 @@ def router() -> APIRouter:
                 date_from=page.date_from,
                 date_to=page.date_to,
                 audience=seen_by,
+                owner=owner,
             )
             async with context.storage.read() as uow:
                 return await uow.tariffs.page(query)

@@ -137,6 +137,9 @@ class SqlTariffRepository:
             conditions.append(_T.last_updated >= query.date_from)
         if query.date_to is not None:
             conditions.append(_T.last_updated < query.date_to)
+        if query.owner is not None:
+            conditions.append(_T.country_code == query.owner.country_code)
+            conditions.append(_T.party_id == query.owner.party_id)
         where = and_(*conditions) if conditions else None
         count = select(func.count()).select_from(tariffs)
         rows = select(_T.document).order_by(_T.pk).offset(query.offset).limit(query.limit)

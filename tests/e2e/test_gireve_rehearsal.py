@@ -1,0 +1,95 @@
+"""A rehearsal of Gireve's certification with real processes on 127.0.0.1: one test per CPO use
+case (the same steps as `make demo`, in order), then the pagination checks Gireve is known to
+run (at least 21 locations, 21 CDRs and 101 tariffs, each seen over several pages)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+import pytest
+import pytest_asyncio
+
+from ocpi_cpo.cli.demo import Processes, _cli, _config, _wait_up, free_port
+from ocpi_cpo.cli.demo_walk import BADGE, Stage, steps
+from ocpi_cpo.sim import demo_data
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
+
+STEP_TITLES = [title for title, _ in steps(None)]  # type: ignore[arg-type]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def stage(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stage]:
+    folder = tmp_path_factory.mktemp("rehearsal")
+    cpo_port, hub_port = free_port(), free_port()
+    config = folder / "ocpi-cpo.toml"
+    config.write_text(
+        _config(cpo_port).replace(
+            str(Path("var/demo").resolve() / "ocpi-cpo.db"), str(folder / "ocpi-cpo.db")
+        )
+    )
+    processes = Processes()
+    for args, log in (
+        (["--config", str(config), "serve"], "cpo.log"),
+        (["sim", "hub", "--port", str(hub_port), "--quiet"], "hub.log"),
+    ):
+        with (folder / log).open("wb") as out:
+            processes.running.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "ocpi_cpo", *args], stdout=out, stderr=subprocess.STDOUT
+                )
+            )
+    cpo, hub = f"http://127.0.0.1:{cpo_port}", f"http://127.0.0.1:{hub_port}"
+    try:
+        await _wait_up(f"{cpo}/ocpi/versions", processes)
+        await _wait_up(f"{hub}/_sim/state", processes)
+        connector = aiohttp.TCPConnector(force_close=True)  # servers close idle connections
+        async with aiohttp.ClientSession(connector=connector) as session:
+            rehearsal = Stage(folder, cpo, hub, _cli(config), session)  # type: ignore[arg-type]
+            yield rehearsal
+            for station in rehearsal.stations:
+                await station.disconnect()
+    finally:
+        processes.stop()
+
+
+@pytest.mark.parametrize("title", STEP_TITLES)
+async def test_use_case(stage: Stage, title: str) -> None:
+    action = dict(steps(stage))[title]
+    detail = await action()
+    assert detail
+
+
+async def test_21_cdrs_pulled_in_pages_of_20(stage: Stage) -> None:
+    station = stage.stations[0]
+    for _ in range(19):  # two CDRs exist from the use cases above
+        await station.status(1, "Preparing")
+        assert await station.authorize(BADGE) == "Accepted"
+        assert await station.start_transaction(1, BADGE) == "Accepted"
+        await station.meter(1, 1000)
+        await station.stop_transaction(1, "EVDisconnected")
+    await stage.until(lambda: _at_least(stage.get(f"{stage.hub}/_sim/cdrs"), 21), "21 CDRs", 30)
+    result = await stage.post(f"{stage.hub}/_sim/pull", {"module": "cdrs", "party": "FR/AB1"})
+    assert result["ok"], result
+    assert [p["count"] for p in result["pages"]] == [20, 1]
+    assert {p["limit"] for p in result["pages"]} == {20}
+
+
+async def test_101_tariffs_pulled_in_pages_of_100(stage: Stage) -> None:
+    path = stage.folder / "many-tariffs.json"
+    path.write_bytes(orjson.dumps([demo_data.tariff(f"T{n:03d}", "0.25") for n in range(100)]))
+    stage.run_cli("tariffs", "import", str(path))
+    result = await stage.post(f"{stage.hub}/_sim/pull", {"module": "tariffs", "party": "FR/AB1"})
+    assert result["ok"], result
+    assert len(result["ids"]) == 101  # AC22 and T000..T099
+    assert [p["count"] for p in result["pages"]] == [100, 1]
+
+
+async def _at_least(fetch: Any, count: int) -> bool:
+    return len(await fetch) >= count
