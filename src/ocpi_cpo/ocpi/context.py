@@ -11,9 +11,13 @@ from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import Clock
 from ocpi_cpo.ocpi.ratelimit import RateLimiter
 from ocpi_cpo.ocpi.transport import Transport
+from ocpi_cpo.ocpi.v2_2_1.commands.mapping import result_body
 from ocpi_cpo.ocpi.v2_2_1.tokens.client import HubAuthorizer
 from ocpi_cpo.services.authorization import AuthorizationService
+from ocpi_cpo.services.commands import CommandService
 from ocpi_cpo.services.sessions import SessionService
+from ocpi_cpo.services.simulated_stations import SimulatedStations
+from ocpi_cpo.services.station_drivers import StationDrivers
 from ocpi_cpo.storage.protocols import Storage
 
 
@@ -24,6 +28,8 @@ class OcpiContext:
     storage: Storage
     transport: Transport
     authorization: AuthorizationService = field(init=False)
+    #: commands to stations; the station side plugs in with ``commands.connect(...)``
+    commands: CommandService = field(init=False)
     #: the session service (station events feed it; commands ask it: SessionDirectory)
     sessions: SessionService = field(init=False)
     limiter: RateLimiter = field(init=False)
@@ -35,6 +41,18 @@ class OcpiContext:
         timeout = self.settings.authorization_timeout
         hub = HubAuthorizer(self.transport, timeout)
         self.authorization = AuthorizationService(self.storage, self.clock, hub, timeout)
+        options = self.settings.commands
+        simulated = SimulatedStations(self.clock) if options.simulate_stations else None
+        self.commands = CommandService(
+            self.storage,
+            self.clock,
+            options,
+            StationDrivers(simulated=simulated),
+            result_body,
+            parties=[
+                (o.operator.country_code, o.operator.party_id) for o in self.settings.operations
+            ],
+        )
         self.sessions = SessionService(self.storage, self.clock, self.settings, self.authorization)
 
 

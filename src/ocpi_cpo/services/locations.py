@@ -28,7 +28,10 @@ from ocpi_cpo.domain.locations import (
     OperationCounts,
     Problem,
     StoredLocation,
+    Visibility,
+    connectors_of,
     evse_rows,
+    evses_of,
     find_evse,
     parse_stamp,
     stamp,
@@ -209,3 +212,39 @@ async def summaries(uow: UnitOfWork, offset: int, limit: int) -> tuple[int, list
 
 async def operation_counts(uow: UnitOfWork) -> list[OperationCounts]:
     return await uow.locations.operation_counts()
+
+
+async def add_tariff_to_connectors(
+    uow: UnitOfWork, owner: OperatorId, old_id: str, new_id: str, now: datetime
+) -> int:
+    """Put ``new_id`` right after ``old_id`` on every connector of ``owner`` that lists it (a
+    Gireve price change: both ids on the connectors, gireve.md §12.3), then store and push the
+    changed Locations as any edit is (a Gireve partner gets the EVSE-level PATCH). Returns how
+    many connectors changed."""
+    changed: list[Document] = []
+    connectors = 0
+    after = 0
+    every = frozenset(Visibility)
+    while batch := await uow.locations.after(every, after, 500):
+        after = batch[-1].pk
+        for stored in batch:
+            if (stored.key.country_code, stored.key.party_id) != (
+                owner.country_code,
+                owner.party_id,
+            ):
+                continue
+            document = orjson.loads(stored.document)
+            touched = 0
+            for evse in evses_of(document):
+                for connector in connectors_of(evse):
+                    ids = list(connector.get("tariff_ids") or [])
+                    if old_id in ids and new_id not in ids:
+                        ids.insert(ids.index(old_id) + 1, new_id)
+                        connector["tariff_ids"] = ids
+                        touched += 1
+            if touched:
+                connectors += touched
+                changed.append(document)
+    if changed:
+        await import_locations(uow, changed, [owner], now)
+    return connectors

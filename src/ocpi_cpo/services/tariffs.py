@@ -15,6 +15,7 @@ from datetime import datetime
 import orjson
 
 from ocpi_cpo.domain.delivery import NewMessage
+from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.domain.tariffs import (
     Party,
@@ -30,6 +31,7 @@ from ocpi_cpo.domain.tariffs import (
 )
 from ocpi_cpo.services.delivery import enqueue, receivers, routing_for
 from ocpi_cpo.services.errors import NotFoundError, RuleViolation
+from ocpi_cpo.services.locations import add_tariff_to_connectors
 from ocpi_cpo.storage.protocols import UnitOfWork
 
 MODULE = "tariffs"
@@ -203,12 +205,11 @@ def _message(
 async def add_new_tariff_to_connectors(
     uow: UnitOfWork, owner: Party, old_id: str, new_id: str, now: datetime
 ) -> int | None:
-    """HOOK for the locations service: put ``new_id`` next to ``old_id`` on every connector of
-    ``owner`` that lists ``old_id`` (and queue the connector/EVSE pushes the profile requires).
-
-    Returns how many connectors changed, or None while no locations service exists to do it.
-    """
-    return None
+    """Put ``new_id`` next to ``old_id`` on every connector of ``owner`` that lists ``old_id``,
+    queueing the connector/EVSE pushes each partner's profile requires. Returns how many
+    connectors changed."""
+    operator = OperatorId(owner.country_code, owner.party_id)
+    return await add_tariff_to_connectors(uow, operator, old_id, new_id, now)
 
 
 async def change_price(

@@ -22,6 +22,7 @@ from ocpi_cpo.ocpi.envelope import encode_envelope
 from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.ocpi.v2_2_1.versions.client import discover
 from ocpi_cpo.outbound.transport import AiohttpTransport
+from ocpi_cpo.sim.hub_commands import add_commands_sender
 from ocpi_cpo.sim.hub_control import Failure, add_controls, failure_response
 from ocpi_cpo.sim.hub_locations import add_locations_receiver
 from ocpi_cpo.sim.hub_sessions import add_cdrs_receiver, add_sessions_receiver
@@ -63,6 +64,8 @@ class SimHubState:
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: CDRs Receiver: number in the Location URL -> CDR (sim.hub_sessions)
     cdrs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: CommandResults the CPO POSTed to our response_urls, oldest first (sim.hub_commands)
+    command_results: list[dict[str, Any]] = field(default_factory=list)
     #: Tokens Sender list served to pulls (empty: the hub answers an empty list)
     token_list: list[dict[str, Any]] = field(default_factory=list)
     #: the CPO's own party (from its credentials), for routing headers when we pull its Senders
@@ -279,6 +282,7 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
 
     add_locations_receiver(app, state.locations, _reply)
     add_tokens_sender(app, state.token_outcomes, state.token_list, _reply)
+    add_commands_sender(app, state, state.command_results, transport, _reply)
     add_sessions_receiver(app, state.sessions, _reply)
     add_cdrs_receiver(app, state.cdrs, lambda: state.base_url, _reply)
     add_controls(app, state.failure, transport, state)

@@ -18,6 +18,7 @@ from ocpi_cpo.domain.authorization import (
     TokenKey,
 )
 from ocpi_cpo.domain.cdrs import CdrPage, StoredCdr
+from ocpi_cpo.domain.commands import NewCommand, StoredCommand
 from ocpi_cpo.domain.delivery import (
     Attempt,
     MessageState,
@@ -47,6 +48,7 @@ from ocpi_cpo.domain.partners import (
 )
 from ocpi_cpo.domain.sessions import ChargeSession, SessionKey, SessionPage, SessionStatus
 from ocpi_cpo.domain.station_registry import Station
+from ocpi_cpo.domain.stations import CommandOutcome
 from ocpi_cpo.domain.tariffs import Party, Tariff, TariffKey, TariffPage
 
 
@@ -279,6 +281,32 @@ class EmspTokenRepository(Protocol):
     ) -> DecisionRecord | None: ...
 
 
+class CommandRepository(Protocol):
+    """Commands of eMSPs (domain.commands): PENDING until their one result, then DONE."""
+
+    async def add(self, command: NewCommand) -> int: ...
+
+    async def set_station_reservation_id(self, command_id: int, value: int) -> None: ...
+
+    async def get(self, command_id: int) -> StoredCommand | None: ...
+
+    async def finish(
+        self, command_id: int, result: CommandOutcome, message: str | None, now: datetime
+    ) -> bool:
+        """PENDING -> DONE with the result; False when it was DONE already (never twice)."""
+        ...
+
+    async def record_late(self, command_id: int, result: CommandOutcome) -> None: ...
+
+    async def overdue(self, before: datetime, limit: int = 500) -> list[int]: ...
+
+    async def reservation(
+        self, partner_id: int, reservation_id: str, location_id: str | None = None
+    ) -> StoredCommand | None: ...
+
+    async def recent(self, limit: int = 100) -> list[StoredCommand]: ...
+
+
 class SessionRepository(Protocol):
     """Sessions with their wire JSON (domain.sessions); the Sender reads documents as stored."""
 
@@ -357,6 +385,9 @@ class UnitOfWork(Protocol):
 
     @property
     def cdrs(self) -> CdrRepository: ...
+
+    @property
+    def commands(self) -> CommandRepository: ...
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed (e.g. wake the outbox worker)."""

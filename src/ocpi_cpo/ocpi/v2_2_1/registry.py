@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter
 
 from ocpi_cpo.ocpi.v2_2_1.cdrs import server as cdrs
+from ocpi_cpo.ocpi.v2_2_1.commands import server as commands
 from ocpi_cpo.ocpi.v2_2_1.credentials import server as credentials
 from ocpi_cpo.ocpi.v2_2_1.hubclientinfo import server as hubclientinfo
 from ocpi_cpo.ocpi.v2_2_1.locations import server as locations
@@ -35,6 +36,7 @@ class ModuleSpec:
 MODULES: tuple[ModuleSpec, ...] = (
     # For credentials the role is meaningless; the spec says to send SENDER.
     ModuleSpec("credentials", InterfaceRole.SENDER, credentials.router, functional=False),
+    ModuleSpec("commands", InterfaceRole.RECEIVER, commands.router, functional=True),
     ModuleSpec("hubclientinfo", InterfaceRole.RECEIVER, hubclientinfo.router, functional=False),
     ModuleSpec("locations", InterfaceRole.SENDER, locations.router, functional=True),
     ModuleSpec("sessions", InterfaceRole.SENDER, sessions.router, functional=True),

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoRepository
+from ocpi_cpo.storage.sql.repositories.commands import SqlCommandRepository
 from ocpi_cpo.storage.sql.repositories.emsp_tokens import SqlEmspTokenRepository
 from ocpi_cpo.storage.sql.repositories.locations import SqlLocationRepository
 from ocpi_cpo.storage.sql.repositories.outbox import SqlOutboxRepository
@@ -85,6 +86,7 @@ class SqlUnitOfWork:
         on_queue = (lambda: self.after_commit(signal.set)) if signal is not None else None
         self.outbox = SqlOutboxRepository(connection, on_queue)
         self.emsp_tokens = SqlEmspTokenRepository(connection)
+        self.commands = SqlCommandRepository(connection)
         self.sessions = SqlSessionRepository(connection)
         self.cdrs = SqlCdrRepository(connection)
 

@@ -3,6 +3,7 @@ in ``migrations/versions`` (each feature has its own chain branching off the fou
 
 from __future__ import annotations
 
+from ocpi_cpo.storage.sql.tables.commands import commands
 from ocpi_cpo.storage.sql.tables.emsp_tokens import authorizations, emsp_tokens
 from ocpi_cpo.storage.sql.tables.locations import location_evses, locations
 from ocpi_cpo.storage.sql.tables.meta import metadata
@@ -15,6 +16,7 @@ from ocpi_cpo.storage.sql.tables.tariffs import tariffs
 __all__ = [
     "authorizations",
     "cdrs",
+    "commands",
     "credentials_tokens",
     "emsp_tokens",
     "hub_client_info",

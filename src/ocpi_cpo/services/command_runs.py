@@ -1,0 +1,202 @@
+"""Running accepted commands: the station call in the background, then exactly one CommandResult.
+
+* The station call runs in its own task, never in the HTTP handler (nor in a station handler).
+* Whatever ends first, the station's answer or our timeout, moves the command PENDING -> DONE in
+  one conditional update and queues its CommandResult in the same transaction (the outbox then
+  delivers it with the partner's token, routing headers and retries). The loser finds it DONE.
+* A station answer after TIMEOUT is logged and kept as ``late_result``, never sent. A late
+  ACCEPTED START_SESSION whose transaction does begin is reported as any session is (with the
+  command's token and authorization_reference, kept as a COMMAND authorization decision): the
+  energy was delivered (ocpp-bridge.md §2.4, point 8).
+* Commands left PENDING by a process that stopped are expired to TIMEOUT by :meth:`sweep`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from ocpi_cpo.domain.clock import Clock
+from ocpi_cpo.domain.commands import CommandName, StoredCommand
+from ocpi_cpo.domain.delivery import NewMessage
+from ocpi_cpo.domain.stations import CommandOutcome
+from ocpi_cpo.services.delivery import enqueue
+from ocpi_cpo.storage.protocols import Storage, UnitOfWork
+
+LOG = logging.getLogger("ocpi_cpo.commands")
+MODULE = "commands"
+
+#: renders a CommandResult body for the wire (supplied by the OCPI layer)
+ResultRenderer = Callable[[CommandOutcome, str | None], bytes]
+StationCall = Callable[[], Awaitable[CommandOutcome]]
+
+_MESSAGES = {
+    CommandOutcome.FAILED: "the station could not carry out the command (offline or failed)",
+    CommandOutcome.NOT_SUPPORTED: "the station does not support this command",
+    CommandOutcome.REJECTED: "the station rejected the command",
+}
+
+
+def result_message(outcome: CommandOutcome, timeout: float) -> str | None:
+    if outcome is CommandOutcome.TIMEOUT:
+        return f"the station did not answer within {timeout:g} s"
+    return _MESSAGES.get(outcome)
+
+
+async def finish_in(
+    uow: UnitOfWork,
+    command: StoredCommand,
+    outcome: CommandOutcome,
+    message: str | None,
+    render: ResultRenderer,
+    clock: Clock,
+) -> bool:
+    """Decide the command's result and queue it, in the caller's transaction; False (nothing
+    queued) when the command had its result already."""
+    now = clock.now()
+    if not await uow.commands.finish(command.id, outcome, message, now):
+        return False
+    await enqueue(
+        uow,
+        NewMessage(
+            partner_id=command.partner_id,
+            module=MODULE,
+            object_key=f"command/{command.id}",
+            method="POST",
+            url=command.response_url,
+            body=render(outcome, message),
+            interface=None,
+            routing=command.routing,
+        ),
+        now,
+    )
+    return True
+
+
+class CommandRunner:
+    def __init__(
+        self, storage: Storage, clock: Clock, timeout: float, render: ResultRenderer
+    ) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.timeout = timeout
+        self.render = render
+        #: how long a station answer is still awaited after TIMEOUT, to log it
+        self.late_wait = max(60.0, 4 * timeout)
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def launch(self, command: StoredCommand, call: StationCall) -> None:
+        task = asyncio.create_task(self._run(command, call), name=f"command-{command.id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def idle(self) -> None:
+        """Wait until every launched command has its result (and late answers are logged)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _run(self, command: StoredCommand, call: StationCall) -> None:
+        station = asyncio.ensure_future(_guarded(command, call))
+        remaining = (command.deadline - self.clock.now()).total_seconds()
+        done, _ = await asyncio.wait({station}, timeout=max(remaining, 0.0))
+        if station in done:
+            outcome = station.result()
+            if not await self.finish(command, outcome, result_message(outcome, self.timeout)):
+                await self._late(command, outcome)
+            return
+        timed_out = await self.finish(
+            command, CommandOutcome.TIMEOUT, result_message(CommandOutcome.TIMEOUT, self.timeout)
+        )
+        if timed_out:
+            LOG.warning(
+                "command %d %s: no answer from the station within %g s: TIMEOUT sent",
+                command.id,
+                command.name.value,
+                self.timeout,
+            )
+        try:
+            late = await asyncio.wait_for(station, self.late_wait)
+        except TimeoutError:
+            LOG.warning("command %d: the station never answered", command.id)
+            return
+        await self._late(command, late)
+
+    async def finish(
+        self, command: StoredCommand, outcome: CommandOutcome, message: str | None
+    ) -> bool:
+        try:
+            async with self.storage.transaction() as uow:
+                finished = await finish_in(uow, command, outcome, message, self.render, self.clock)
+        except Exception:
+            # The command stays PENDING: the sweep sends TIMEOUT once it is overdue.
+            LOG.exception("command %d: could not record its result %s", command.id, outcome.value)
+            return False
+        if finished:
+            LOG.info("command %d %s: result %s", command.id, command.name.value, outcome.value)
+        return finished
+
+    async def _late(self, command: StoredCommand, outcome: CommandOutcome) -> None:
+        with contextlib.suppress(Exception):
+            async with self.storage.transaction() as uow:
+                await uow.commands.record_late(command.id, outcome)
+        consequence = "not sent: the command had its result already"
+        if command.name is CommandName.START_SESSION and outcome is CommandOutcome.ACCEPTED:
+            consequence += (
+                "; a transaction it starts is reported as a session with the command's token"
+                f" and authorization_reference (remote_start_id={command.id})"
+            )
+        LOG.warning(
+            "command %d %s: late station answer %s %s",
+            command.id,
+            command.name.value,
+            outcome.value,
+            consequence,
+        )
+
+    async def sweep(self) -> int:
+        """Expire commands PENDING well past their deadline (their process stopped): TIMEOUT."""
+        before = self.clock.now() - timedelta(seconds=self.timeout + 5)
+        async with self.storage.read() as uow:
+            overdue = await uow.commands.overdue(before)
+        expired = 0
+        for command_id in overdue:
+            async with self.storage.transaction() as uow:
+                command = await uow.commands.get(command_id)
+                if command is None:
+                    continue
+                message = "no answer recorded for this command (the platform restarted)"
+                if await finish_in(
+                    uow, command, CommandOutcome.TIMEOUT, message, self.render, self.clock
+                ):
+                    expired += 1
+        if expired:
+            LOG.warning("%d commands had no result after a restart: TIMEOUT sent", expired)
+        return expired
+
+    async def sweep_forever(self, every: float) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception:
+                LOG.exception("command sweep failed; retrying")
+            await asyncio.sleep(every)
+
+
+async def _guarded(command: StoredCommand, call: StationCall) -> CommandOutcome:
+    """The station call; an exception is a station error: FAILED."""
+    try:
+        return await call()
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        LOG.warning("command %d %s: the station call failed: %s", command.id, command.name, exc)
+        return CommandOutcome.FAILED

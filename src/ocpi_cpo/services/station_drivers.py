@@ -1,0 +1,92 @@
+"""``StationDrivers``: the one ``StationDriver`` commands use, over the OCPP gateway's driver and,
+when ``[commands] simulate_stations`` is on, simulated stations.
+
+An EVSE whose station is connected over OCPP is always driven over OCPP; any other EVSE is driven
+by the simulated stations when there are some, else by the OCPP driver (which answers FAILED:
+no station connected). A transaction or reservation the simulated stations made stays theirs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ocpi_cpo.domain.stations import CommandOutcome
+from ocpi_cpo.services.ports import StationDriver
+from ocpi_cpo.services.simulated_stations import SimulatedStations
+
+
+class StationDrivers:
+    def __init__(
+        self, ocpp: StationDriver | None = None, simulated: SimulatedStations | None = None
+    ) -> None:
+        self.ocpp = ocpp
+        self.simulated = simulated
+
+    def _for_evse(self, evse_uid: str) -> StationDriver | None:
+        if self.ocpp is not None and self.ocpp.is_online(evse_uid):
+            return self.ocpp
+        return self.simulated if self.simulated is not None else self.ocpp
+
+    def is_online(self, evse_uid: str) -> bool:
+        driver = self._for_evse(evse_uid)
+        return driver is not None and driver.is_online(evse_uid)
+
+    async def start_session(
+        self,
+        evse_uid: str,
+        connector_id: str | None,
+        uid: str,
+        token_type: str,
+        remote_start_id: int,
+    ) -> CommandOutcome:
+        driver = self._for_evse(evse_uid)
+        if driver is None:
+            return CommandOutcome.FAILED
+        return await driver.start_session(evse_uid, connector_id, uid, token_type, remote_start_id)
+
+    async def stop_session(self, station_id: str, transaction_id: str) -> CommandOutcome:
+        if self.simulated is not None and self.simulated.has_transaction(transaction_id):
+            return await self.simulated.stop_session(station_id, transaction_id)
+        if self.ocpp is None:
+            return CommandOutcome.FAILED
+        return await self.ocpp.stop_session(station_id, transaction_id)
+
+    async def reserve_now(
+        self,
+        evse_uid: str | None,
+        location_id: str,
+        reservation_id: int,
+        uid: str,
+        token_type: str,
+        expiry: datetime,
+    ) -> CommandOutcome:
+        if evse_uid is not None:
+            driver = self._for_evse(evse_uid)
+            if driver is None:
+                return CommandOutcome.FAILED
+            return await driver.reserve_now(
+                evse_uid, location_id, reservation_id, uid, token_type, expiry
+            )
+        outcome = CommandOutcome.FAILED
+        if self.ocpp is not None:
+            outcome = await self.ocpp.reserve_now(
+                None, location_id, reservation_id, uid, token_type, expiry
+            )
+        if outcome is CommandOutcome.FAILED and self.simulated is not None:
+            outcome = await self.simulated.reserve_now(
+                None, location_id, reservation_id, uid, token_type, expiry
+            )
+        return outcome
+
+    async def cancel_reservation(self, station_id: str, reservation_id: int) -> CommandOutcome:
+        if self.simulated is not None and self.simulated.has_reservation(reservation_id):
+            return await self.simulated.cancel_reservation(station_id, reservation_id)
+        if self.ocpp is None:
+            return CommandOutcome.FAILED
+        return await self.ocpp.cancel_reservation(station_id, reservation_id)
+
+    async def unlock_connector(self, evse_uid: str, connector_id: str) -> CommandOutcome:
+        driver = self._for_evse(evse_uid)
+        if driver is None:
+            return CommandOutcome.FAILED
+        return await driver.unlock_connector(evse_uid, connector_id)
