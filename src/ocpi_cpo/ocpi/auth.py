@@ -2,7 +2,9 @@
 
 Many older peers send the token without Base64, so both readings are tried. Our tokens are kept as
 SHA-256 digests only and looked up by digest (see the token repository), so neither the stored
-value nor the comparison leaks the token. Unknown or missing tokens get HTTP 401.
+value nor the comparison leaks the token. Unknown or missing tokens get HTTP 401. Known callers are
+kept a few seconds (``ocpi.callers``): revoked in this process, a token stops working at once; in
+another process (the CLI), within ``CALLER_TTL`` seconds.
 """
 
 from __future__ import annotations
@@ -61,15 +63,21 @@ def token_candidates(header: str | None) -> list[str]:
 
 
 async def authenticate(context: OcpiContext, header: str | None, access: Access) -> Caller:
+    # Taken before reading: a change committed meanwhile makes what we read stale at once.
+    version = context.storage.credentials_version
     for token in token_candidates(header):
-        async with context.storage.read() as uow:
-            found = await uow.tokens.find(token)
-            if found is None:
-                continue
-            partner = await uow.partners.get(found[0])
-        if partner is None:
-            break
-        kind = found[1]
+        known = context.callers.get(token, version)
+        if known is None:
+            async with context.storage.read(snapshot=False) as uow:
+                found = await uow.tokens.find(token)
+                if found is None:
+                    continue
+                stored = await uow.partners.get(found[0])
+            if stored is None:
+                break
+            known = (stored, found[1])
+            context.callers.put(token, version, stored, found[1])
+        partner, kind = known
         if access is Access.FUNCTIONAL and (
             kind is not TokenKind.ACCESS or partner.state is not PartnerState.REGISTERED
         ):

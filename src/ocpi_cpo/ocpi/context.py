@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import Clock
+from ocpi_cpo.ocpi.callers import CallerCache
 from ocpi_cpo.ocpi.ratelimit import RateLimiter
 from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.ocpi.v2_2_1.commands.mapping import result_body
@@ -33,8 +34,11 @@ class OcpiContext:
     #: the session service (station events feed it; commands ask it: SessionDirectory)
     sessions: SessionService = field(init=False)
     limiter: RateLimiter = field(init=False)
+    #: callers by token, a few seconds (ocpi.callers)
+    callers: CallerCache = field(init=False)
 
     def __post_init__(self) -> None:
+        self.callers = CallerCache()
         self.limiter = RateLimiter(
             self.settings.limits.partner_rate, self.settings.limits.partner_burst
         )
@@ -61,5 +65,10 @@ def get_context(request: Request) -> OcpiContext:
     return context
 
 
+async def _context_dependency(request: Request) -> OcpiContext:
+    # A coroutine: FastAPI runs plain functions in its thread pool, a thread hop per request.
+    return get_context(request)
+
+
 #: Route parameter type: ``context: Context``.
-Context = Annotated[OcpiContext, Depends(get_context)]
+Context = Annotated[OcpiContext, Depends(_context_dependency)]

@@ -406,12 +406,20 @@ class Storage(Protocol):
     @property
     def outbox_signal(self) -> Wakeup: ...
 
+    @property
+    def credentials_version(self) -> int:
+        """Changes after each commit through this storage that wrote tokens or partners (other
+        processes' commits are not seen: caches of callers also expire by time)."""
+        ...
+
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """A write transaction, committed when the block ends without an exception."""
         ...
 
-    def read(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        """A read-only transaction."""
+    def read(self, *, snapshot: bool = True) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A read-only transaction. ``snapshot=False``: each statement sees what is committed
+        when it runs (on SQLite no BEGIN/COMMIT is sent), for hot reads whose statements need not
+        agree with each other."""
         ...
 
     async def close(self) -> None: ...

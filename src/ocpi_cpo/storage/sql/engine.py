@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoRepository
 from ocpi_cpo.storage.sql.repositories.commands import SqlCommandRepository
 from ocpi_cpo.storage.sql.repositories.emsp_tokens import SqlEmspTokenRepository
-from ocpi_cpo.storage.sql.repositories.locations import SqlLocationRepository
+from ocpi_cpo.storage.sql.repositories.locations import PageTotals, SqlLocationRepository
 from ocpi_cpo.storage.sql.repositories.outbox import SqlOutboxRepository
 from ocpi_cpo.storage.sql.repositories.partners import SqlPartnerRepository
 from ocpi_cpo.storage.sql.repositories.sessions import SqlCdrRepository, SqlSessionRepository
@@ -51,6 +51,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        if mode is None:  # a read of one statement: SQLite's autocommit is its snapshot
+            return
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -74,13 +76,29 @@ class Signal:
 
 
 class SqlUnitOfWork:
-    def __init__(self, connection: AsyncConnection, signal: Signal | None = None) -> None:
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        signal: Signal | None = None,
+        on_credentials_change: Callable[[], None] | None = None,
+        totals: PageTotals | None = None,
+    ) -> None:
         self.connection = connection
         self._after_commit: list[Callable[[], None]] = []
-        self.partners = SqlPartnerRepository(connection)
-        self.tokens = SqlTokenRepository(connection)
+        credentials = (
+            (lambda: self.after_commit(on_credentials_change))
+            if on_credentials_change is not None
+            else None
+        )
+        self.partners = SqlPartnerRepository(connection, credentials)
+        self.tokens = SqlTokenRepository(connection, credentials)
         self.client_info = SqlHubClientInfoRepository(connection)
-        self.locations = SqlLocationRepository(connection)
+        on_locations = (
+            (lambda: self.after_commit(totals.changed))
+            if totals is not None and signal is not None
+            else None
+        )
+        self.locations = SqlLocationRepository(connection, totals, on_locations)
         self.stations = SqlStationRepository(connection)
         self.tariffs = SqlTariffRepository(connection)
         on_queue = (lambda: self.after_commit(signal.set)) if signal is not None else None
@@ -102,6 +120,19 @@ class SqlStorage:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self.outbox_signal = Signal()
+        # Reads without BEGIN/COMMIT: two fewer hops to SQLite's thread (docs/performance.md).
+        self._single_reads = engine.execution_options(sqlite_begin=None) if self.is_sqlite else None
+        self._credentials_version = 0
+        #: the Locations Sender's page totals, kept a few seconds (repositories.locations)
+        self.page_totals = PageTotals()
+
+    @property
+    def credentials_version(self) -> int:
+        """Bumped after each commit here that changed tokens or partners (Storage protocol)."""
+        return self._credentials_version
+
+    def _credentials_changed(self) -> None:
+        self._credentials_version += 1
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
@@ -109,15 +140,21 @@ class SqlStorage:
             if self.is_sqlite:
                 await connection.execution_options(sqlite_begin="IMMEDIATE")
             async with connection.begin():
-                uow = SqlUnitOfWork(connection, self.outbox_signal)
+                uow = SqlUnitOfWork(
+                    connection, self.outbox_signal, self._credentials_changed, self.page_totals
+                )
                 yield uow
         for callback in uow._after_commit:
             callback()
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[SqlUnitOfWork]:
+    async def read(self, *, snapshot: bool = True) -> AsyncIterator[SqlUnitOfWork]:
+        if not snapshot and self._single_reads is not None:
+            async with self._single_reads.connect() as connection:
+                yield SqlUnitOfWork(connection, totals=self.page_totals)
+            return
         async with self.engine.connect() as connection, connection.begin():
-            yield SqlUnitOfWork(connection)
+            yield SqlUnitOfWork(connection, totals=self.page_totals)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -74,7 +74,8 @@ def router() -> APIRouter:
                 date_to=page.date_to,
                 owner=owner,
             )
-            async with context.storage.read() as uow:
+            # One statement (the total is a subquery or kept): no snapshot needed.
+            async with context.storage.read(snapshot=False) as uow:
                 return await service.page(uow, query)
 
         return await sender_page(

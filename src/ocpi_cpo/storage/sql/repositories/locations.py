@@ -5,11 +5,15 @@ a scalar subquery read from an index only (``ix_locations_last_updated``, ``ix_l
 SQLite is kept walking the primary key (unary + on the filter columns): its planner would
 otherwise sort every match of an owner or date filter. With a date filter SQLite counts first and
 uses the ``last_updated`` index only when few rows match. PostgreSQL plans from its statistics.
+
+Totals are kept a few seconds (``PageTotals``): a hub pulling every page asks the same count once
+per page, and counting 100,000 rows costs more than the page itself (docs/performance.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +44,8 @@ from ocpi_cpo.domain.locations import (
 from ocpi_cpo.storage.sql.tables.locations import location_evses, locations
 
 _CHUNK = 500
+#: seconds a page total is reused; writes through this process's storage drop them at once
+TOTAL_TTL = 2.0
 #: above this many matches, SQLite walks the primary key rather than sorting the matches
 _SORT_LIMIT = 2000
 _STORED = (
@@ -73,10 +79,58 @@ def _evse_values(pk: int, evse: EvseRow) -> dict[str, Any]:
     }
 
 
+class PageTotals:
+    """The Sender's page totals by filter, shared by the storage's units of work.
+
+    A total is reused for ``ttl`` seconds unless Locations were written through this storage since
+    it was counted (``changed``, after each such commit). Writes by another process (the CLI, a
+    second server) are seen within ``ttl``: X-Total-Count may lag them by that long, as it may lag
+    any change made while a partner walks the pages.
+    """
+
+    def __init__(self, ttl: float = TOTAL_TTL, monotonic: Callable[[], float] = time.monotonic):
+        self.ttl = ttl
+        self._monotonic = monotonic
+        self.version = 0
+        self._totals: dict[tuple[Any, ...], tuple[float, int]] = {}
+
+    def get(self, key: tuple[Any, ...]) -> int | None:
+        found = self._totals.get(key)
+        if found is None or self._monotonic() >= found[0]:
+            return None
+        return found[1]
+
+    def put(self, key: tuple[Any, ...], version: int, total: int) -> None:
+        """Keep a total counted at ``version`` (taken before counting), unless it changed since."""
+        if self.ttl <= 0 or version != self.version:
+            return
+        if len(self._totals) >= 256:
+            self._totals.clear()
+        self._totals[key] = (self._monotonic() + self.ttl, total)
+
+    def changed(self) -> None:
+        self.version += 1
+        self._totals.clear()
+
+
 class SqlLocationRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        totals: PageTotals | None = None,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
         self._c = connection
         self._sqlite = connection.dialect.name == "sqlite"
+        self._totals = totals or PageTotals(ttl=0)
+        self._on_change = on_change
+        self._wrote = False
+
+    def _changed(self) -> None:
+        # Page totals are dropped after the commit; until then this unit of work counts afresh.
+        self._wrote = True
+        if self._on_change is not None:
+            self._on_change()
 
     async def find(self, keys: Sequence[LocationKey]) -> dict[LocationKey, StoredLocation]:
         found: dict[LocationKey, StoredLocation] = {}
@@ -137,6 +191,7 @@ class SqlLocationRepository:
         """Insert new Locations and their EVSE rows, in bulk."""
         if not rows:
             return
+        self._changed()
         statement = insert(locations).returning(locations.c.id, sort_by_parameter_order=True)
         values = [
             {
@@ -156,6 +211,7 @@ class SqlLocationRepository:
         """Rewrite changed Locations (by primary key) and their EVSE rows, in bulk."""
         if not rows:
             return
+        self._changed()
         await self._c.execute(
             update(locations)
             .where(locations.c.id == bindparam("pk"))
@@ -191,6 +247,7 @@ class SqlLocationRepository:
         self, pk: int, last_updated: datetime, document: bytes, evse: EvseRow
     ) -> None:
         """One EVSE changed (its status): the document, the Location's and the EVSE's row."""
+        self._changed()  # last_updated moved: date_from totals change
         await self._c.execute(
             update(locations)
             .where(locations.c.id == pk)
@@ -228,6 +285,17 @@ class SqlLocationRepository:
 
     async def page(self, query: LocationPage) -> tuple[int, list[bytes]]:
         """(matches for this caller, the page's wire documents in creation order)."""
+        key = (query.visibilities, query.owner, query.date_from, query.date_to)
+        version = self._totals.version
+        known = None if self._wrote else self._totals.get(key)
+        if known is not None:
+            return known, await self._documents(query, known)
+        total, documents = await self._counted_page(query)
+        if not self._wrote:
+            self._totals.put(key, version, total)
+        return total, documents
+
+    async def _counted_page(self, query: LocationPage) -> tuple[int, list[bytes]]:
         total_query = (
             select(func.count()).select_from(locations).where(and_(*self._matching(query)))
         )
@@ -245,9 +313,21 @@ class SqlLocationRepository:
                 return int(found[0].total), [row.document for row in found]
             return int((await self._c.execute(total_query)).scalar_one()), []
         total = int((await self._c.execute(total_query)).scalar_one())
+        return total, await self._documents(query, total)
+
+    async def _documents(self, query: LocationPage, total: int) -> list[bytes]:
+        """The page's documents, ``total`` matches known (it picks SQLite's plan)."""
         if total == 0 or query.offset >= total:
-            return total, []
-        if total > _SORT_LIMIT:
+            return []
+        dated = query.date_from is not None or query.date_to is not None
+        if not self._sqlite:
+            statement = self._page_of(select(locations.c.document), self._matching(query), query)
+        elif not dated:
+            hide = frozenset({"country_code", "party_id"})
+            statement = self._page_of(
+                select(locations.c.document), self._matching(query, hide), query
+            )
+        elif total > _SORT_LIMIT:
             # Many matches: walk the primary key, filtering as it goes.
             walk = frozenset({"country_code", "party_id", "last_updated"})
             statement = self._page_of(
@@ -262,7 +342,7 @@ class SqlLocationRepository:
                 select(locations.c.document).where(locations.c.id.in_(ids)).order_by(locations.c.id)
             )
         rows = await self._c.execute(statement)
-        return total, [row.document for row in rows]
+        return [row.document for row in rows]
 
     @staticmethod
     def _page_of(statement: Select[Any], conditions: list[Any], query: LocationPage) -> Select[Any]:

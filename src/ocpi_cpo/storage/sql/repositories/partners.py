@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,10 +38,15 @@ def _to_partner(row: Any) -> Partner:
 
 
 class SqlPartnerRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(
+        self, connection: AsyncConnection, on_change: Callable[[], None] | None = None
+    ) -> None:
         self._c = connection
+        # Every write but ``touch`` changes what a caller may do (caches of callers are dropped).
+        self._changed = on_change or (lambda: None)
 
     async def create(self, name: str, profile: str, state: PartnerState, now: datetime) -> Partner:
+        self._changed()
         result = await self._c.execute(
             insert(partners)
             .values(
@@ -81,6 +86,7 @@ class SqlPartnerRepository:
         outbound_token: str | None,
         registered_at: datetime | None,
     ) -> None:
+        self._changed()
         await self._c.execute(
             update(partners)
             .where(partners.c.id == partner_id)
@@ -107,6 +113,7 @@ class SqlPartnerRepository:
         )
 
     async def set_state(self, partner_id: int, state: PartnerState) -> None:
+        self._changed()
         await self._c.execute(
             update(partners).where(partners.c.id == partner_id).values(state=state.value)
         )
@@ -117,4 +124,5 @@ class SqlPartnerRepository:
         )
 
     async def delete(self, partner_id: int) -> None:
+        self._changed()
         await self._c.execute(delete(partners).where(partners.c.id == partner_id))

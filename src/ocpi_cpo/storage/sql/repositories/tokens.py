@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select
@@ -23,10 +24,15 @@ def token_digest(token: str) -> str:
 
 
 class SqlTokenRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(
+        self, connection: AsyncConnection, on_change: Callable[[], None] | None = None
+    ) -> None:
         self._c = connection
+        # Tells the storage that callers' credentials changed (caches of them are dropped).
+        self._changed = on_change or (lambda: None)
 
     async def add(self, partner_id: int, kind: TokenKind, token: str, now: datetime) -> None:
+        self._changed()
         await self._c.execute(
             insert(credentials_tokens).values(
                 token_hash=token_digest(token),
@@ -48,12 +54,14 @@ class SqlTokenRepository:
         return row.partner_id, TokenKind(row.kind)
 
     async def consume(self, token: str) -> bool:
+        self._changed()
         result = await self._c.execute(
             delete(credentials_tokens).where(credentials_tokens.c.token_hash == token_digest(token))
         )
         return bool(result.rowcount)
 
     async def revoke_all(self, partner_id: int, kind: TokenKind | None = None) -> None:
+        self._changed()
         statement = delete(credentials_tokens).where(credentials_tokens.c.partner_id == partner_id)
         if kind is not None:
             statement = statement.where(credentials_tokens.c.kind == kind.value)

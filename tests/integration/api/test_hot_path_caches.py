@@ -1,0 +1,142 @@
+"""The Sender's hot path keeps callers and page totals a few seconds (docs/performance.md).
+
+What must hold: a token revoked through this process stops working at once; one revoked by another
+process (the CLI) within the TTL; a Location written through this process shows in the next total
+at once, one written by another process within the TTL. Time is a fake monotonic clock: nothing
+here waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import orjson
+import pytest
+
+from ocpi_cpo.domain.locations import PARTNER_VISIBLE, LocationKey, LocationPage
+from ocpi_cpo.domain.partners import PartnerState
+from ocpi_cpo.ocpi.callers import CALLER_TTL, CallerCache
+from ocpi_cpo.services import partners as partner_service
+from ocpi_cpo.services.locations import row_of
+from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
+from ocpi_cpo.storage.sql.repositories.locations import TOTAL_TTL, PageTotals
+from tests.integration.api.conftest import Network, auth
+from tests.integration.api.locations_support import imported, registered
+from tests.support.locations import make_location
+
+LOCATIONS = "/ocpi/2.2.1/locations"
+
+
+class FakeMonotonic:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def other_process(database_url: str) -> AsyncIterator[SqlStorage]:
+    """Another process's view of the same database: its own storage, nothing shared in memory."""
+    other = SqlStorage(create_engine(database_url))
+    yield other
+    await other.close()
+
+
+async def status_of(network: Network, token: str) -> int:
+    return (await network.client.get(LOCATIONS, headers=auth(token))).status_code
+
+
+async def test_a_token_revoked_in_this_process_stops_working_at_once(network: Network) -> None:
+    token = await registered(network)
+    for _ in range(3):
+        assert await status_of(network, token) == 200
+    assert len(network.app.state.ocpi.callers) >= 1  # kept: later requests skip the database
+    async with network.storage.transaction() as uow:
+        await partner_service.unregister(uow, await partner_service.get_partner(uow, "gireve"))
+    assert await status_of(network, token) == 401
+
+
+async def test_a_partner_state_change_in_this_process_is_seen_at_once(network: Network) -> None:
+    token = await registered(network)
+    assert await status_of(network, token) == 200
+    async with network.storage.transaction() as uow:
+        partner = await partner_service.get_partner(uow, "gireve")
+        await uow.partners.set_state(partner.id, PartnerState.REGISTERING)  # token kept
+    assert await status_of(network, token) == 401
+
+
+async def test_a_token_revoked_by_another_process_stops_working_within_the_ttl(
+    network: Network, other_process: SqlStorage
+) -> None:
+    clock = FakeMonotonic()
+    network.app.state.ocpi.callers = CallerCache(monotonic=clock)
+    token = await registered(network)
+    assert await status_of(network, token) == 200
+    async with other_process.transaction() as uow:
+        partner = await partner_service.get_partner(uow, "gireve")
+        await uow.tokens.revoke_all(partner.id)
+    clock.now += CALLER_TTL / 2
+    assert await status_of(network, token) == 200  # this process cannot know yet
+    clock.now += CALLER_TTL / 2
+    assert await status_of(network, token) == 401
+
+
+async def test_an_unknown_token_is_never_kept(network: Network) -> None:
+    await registered(network)
+    before = len(network.app.state.ocpi.callers)
+    for n in range(5):
+        assert await status_of(network, f"guess-{n}") == 401
+    assert len(network.app.state.ocpi.callers) == before
+
+
+async def total(network: Network, token: str, query: str = "") -> int:
+    response = await network.client.get(f"{LOCATIONS}?limit=2{query}", headers=auth(token))
+    assert response.status_code == 200, response.text
+    return int(response.headers["x-total-count"])
+
+
+async def test_a_location_written_in_this_process_counts_at_once(network: Network) -> None:
+    token = await registered(network)
+    await imported(network, [make_location(n) for n in range(3)])
+    assert await total(network, token) == 3
+    await imported(network, [make_location(3)])
+    assert await total(network, token) == 4
+    # A status change moves last_updated: date_from totals follow it too.
+    since = "&date_from=2026-06-01T00:00:00Z"
+    assert await total(network, token, since) == 0
+    changed = {**make_location(1, last_updated="2026-07-01T00:00:00Z"), "name": "Renamed"}
+    await imported(network, [changed])
+    assert await total(network, token, since) == 1
+
+
+async def test_a_location_written_by_another_process_counts_within_the_ttl(
+    network: Network, other_process: SqlStorage
+) -> None:
+    clock = FakeMonotonic()
+    network.storage.page_totals = PageTotals(monotonic=clock)
+    token = await registered(network)
+    await imported(network, [make_location(n) for n in range(3)])
+    assert await total(network, token) == 3
+    document = orjson.loads(orjson.dumps(make_location(9)))
+    async with other_process.transaction() as uow:
+        await uow.locations.add([row_of(LocationKey.of(document), document)])
+    assert await total(network, token) == 3  # kept: another process wrote it
+    clock.now += TOTAL_TTL
+    assert await total(network, token) == 4
+    listed = await network.client.get(f"{LOCATIONS}?offset=2&limit=5", headers=auth(token))
+    assert [d["id"] for d in listed.json()["data"]] == ["LOC2", "LOC9"]
+
+
+async def test_a_page_read_inside_a_writing_transaction_counts_its_own_writes(
+    network: Network,
+) -> None:
+    query = LocationPage(visibilities=PARTNER_VISIBLE, offset=0, limit=10)
+    async with network.storage.read() as uow:
+        assert (await uow.locations.page(query))[0] == 0
+    document = orjson.loads(orjson.dumps(make_location(1)))
+    async with network.storage.transaction() as uow:
+        await uow.locations.add([row_of(LocationKey.of(document), document)])
+        assert (await uow.locations.page(query))[0] == 1
+    async with network.storage.read(snapshot=False) as uow:
+        assert (await uow.locations.page(query))[0] == 1
