@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,10 +29,21 @@ from ocpi_cpo.domain.delivery import MessageState, NewMessage, QueueFilter, Rout
 from ocpi_cpo.domain.partners import Direction, Endpoint, PartnerState, PartyRole
 from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.outbound.worker import OutboxWorker
+from ocpi_cpo.services.group_commit import GroupCommit
+from ocpi_cpo.storage.protocols import UnitOfWork
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
 from ocpi_cpo.storage.sql.migrate import upgrade
 
 ROUTING = Routing("FR", "AB1", "FR", "107")
+#: stations reporting at the same time (each waits for its change to be committed)
+STATIONS = 50
+
+
+def _adder(message: NewMessage) -> Callable[[UnitOfWork], Awaitable[None]]:
+    async def add(uow: UnitOfWork) -> None:
+        await uow.outbox.add(message, datetime.now(UTC))
+
+    return add
 
 
 def free_port() -> int:
@@ -91,24 +103,25 @@ async def durable(settings: Settings, url: str, count: int, keys: int) -> float:
     worker = OutboxWorker(storage, transport, settings, SystemClock())
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop))
-    started = time.perf_counter()
-    for seq in range(count):  # each status change is its own committed transaction
-        key = f"LOC{seq % keys}"
-        async with storage.transaction() as uow:
-            await uow.outbox.add(
-                NewMessage(
-                    partner.id,
-                    "locations",
-                    key,
-                    "PATCH",
-                    f"/FR/AB1/{key}/1",
-                    body(seq, key),
-                    routing=ROUTING,
-                ),
-                datetime.now(UTC),
+    group = GroupCommit(storage)
+
+    async def station(first: int) -> None:
+        # One station's changes one after the other, each committed before the next is made.
+        for seq in range(first, count, STATIONS):
+            key = f"LOC{seq % keys}"
+            message = NewMessage(
+                partner.id,
+                "locations",
+                key,
+                "PATCH",
+                f"/FR/AB1/{key}/1",
+                body(seq, key),
+                routing=ROUTING,
             )
-        if seq % 50 == 0:
-            await asyncio.sleep(0)
+            await group.run(_adder(message))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(station(n) for n in range(STATIONS)))
     while True:
         async with storage.read() as uow:
             left = await uow.outbox.count(
