@@ -67,6 +67,8 @@ def _report(result: service.Published, json: bool) -> None:
     ):
         for key in keys:
             typer.echo(f"{label} {key}")
+    if result.connectors:
+        typer.echo(f"{result.connectors} connector(s) now list both tariff ids")
     typer.echo(f"{result.queued} message(s) queued for partners")
 
 
@@ -193,10 +195,10 @@ def change_price(
         result = run(_change())
     except ServiceError as exc:
         fail(exc.message)
-    if result.connectors is None:
+    if result.connectors == 0:
         result.warnings.append(
-            f"connectors were not changed (no locations service yet): put both {old_id} and the"
-            " new id in their tariff_ids"
+            f"no connector lists {old_id}: put the new id in the tariff_ids of the connectors"
+            " that should use it"
         )
     _report(result, json)
 

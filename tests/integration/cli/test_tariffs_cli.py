@@ -129,7 +129,7 @@ def test_import_list_change_price_delete(tmp_path: Path) -> None:
     )
     assert changed.returncode == 0, changed.stderr
     assert orjson.loads(changed.stdout)["created"] == ["FR/AB1/NEW"]
-    assert "connectors were not changed" in changed.stderr
+    assert "no connector lists" in changed.stderr
     listed = orjson.loads(cli("tariffs", "list", "--json", config=config).stdout)
     assert [(t["id"], t["start_date_time"], t["end_date_time"]) for t in listed] == [
         ("OLD", "2026-01-01T00:00:00Z", "2026-12-01T00:00:00Z"),

@@ -194,7 +194,7 @@ async def test_change_price_in_one_step(storage: SqlStorage) -> None:
         result = await service.change_price(uow, "OLD", parse(new), at, OURS, NOW)
     assert result.created == [TariffKey("FR", "AB1", "NEW")]
     assert result.updated == [TariffKey("FR", "AB1", "OLD")]
-    assert result.connectors is None  # the locations hook is not there yet
+    assert result.connectors == 0  # no stored location lists OLD
     async with storage.read() as uow:
         old = await uow.tariffs.get(TariffKey("FR", "AB1", "OLD"))
         started = await uow.tariffs.get(TariffKey("FR", "AB1", "NEW"))
