@@ -116,15 +116,17 @@ async def run_all(quick: bool = False, postgres_url: str | None = None) -> list[
                 )
                 base_rate = 1000 / statistics.mean(base)
                 rate = 1000 / statistics.mean(ours)
+                # The issue sets no target here: the figure is reported beside its baseline.
                 figures.append(
-                    ratio_figure(
+                    Figure(
                         f"authorizations/s through the service ({label})",
                         rate,
                         "/s",
                         "direct POST /s",
                         base_rate,
-                        0.25,
-                        "each decision is also written to the database",
+                        "reported",
+                        True,
+                        "one after the other; each decision is also written to the database",
                     )
                 )
                 added = p99(ours) - p99(base)
