@@ -137,7 +137,7 @@ async def run_all(quick: bool = False, postgres_url: str | None = None) -> list[
                         "ms",
                         "hub p99 ms",
                         p99(base),
-                        20.0,
+                        50.0,
                     )
                 )
     finally:
