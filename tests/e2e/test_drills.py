@@ -77,13 +77,13 @@ def _collapse(values: list[str]) -> list[str]:
     return [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
 
 
-async def test_outage_then_sigkill_during_replay(tmp_path: Path) -> None:
+async def test_outage_then_sigkill_during_replay(tmp_path: Path, database_url: str) -> None:
     cpo_port, hub_port = free_port(), free_port()
     cpo, hub = f"http://127.0.0.1:{cpo_port}", f"http://127.0.0.1:{hub_port}"
     config = write_config(
         tmp_path / "c.toml",
         port=cpo_port,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
+        database_url=database_url,
     )
     config.write_text(
         config.read_text() + "\n[limits]\npartner_rate = 100000.0\n"

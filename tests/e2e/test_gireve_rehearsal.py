@@ -66,9 +66,56 @@ async def test_use_case(stage: Stage, title: str) -> None:
     assert detail
 
 
+async def test_each_station_also_does_the_other_kind_of_charge(stage: Stage) -> None:
+    """1.6 has charged by RFID and 2.0.1 was started remotely above; now the other way round."""
+    rfid_201, remote_16 = stage.stations[1], stage.stations[0]
+    await rfid_201.status(2, "Preparing")
+    assert await rfid_201.authorize(BADGE) == "Accepted"
+    assert await rfid_201.start_transaction(2, BADGE) == "Accepted"
+    await rfid_201.meter(2, 4000)
+    await rfid_201.stop_transaction(2, "EVDisconnected")
+    await stage.until(lambda: _cdr_at(stage, "E2-2"), "the 2.0.1 RFID CDR at the hub")
+    await remote_16.status(1, "Available")  # the RFID charge above ended with the car leaving
+    answer = await stage.post(
+        f"{stage.hub}/_sim/commands/START_SESSION", {"location_id": "LOC1", "evse_uid": "E1-1"}
+    )
+    assert answer["data"]["result"] == "ACCEPTED", answer
+    await remote_16.wait_for("started", 10)
+    session = await stage.until(
+        lambda: _session_at(stage, "E1-1", "ACTIVE"), "the 1.6 remote session at the hub"
+    )
+    answer = await stage.post(
+        f"{stage.hub}/_sim/commands/STOP_SESSION", {"session_id": session["id"]}
+    )
+    assert answer["data"]["result"] == "ACCEPTED", answer
+    await remote_16.wait_for("stopped", 10)
+    cdr = await stage.until(lambda: _cdr_at(stage, "E1-1", session["id"]), "the 1.6 remote CDR")
+    assert float(cdr["total_cost"]["excl_vat"]) > 0
+    results = await stage.get(f"{stage.hub}/_sim/command_results")
+    assert [r["result"] for r in results].count("ACCEPTED") >= 4  # two starts, two stops
+
+
+async def _cdr_at(stage: Stage, evse_uid: str, session_id: str | None = None) -> Any:
+    for cdr in await stage.get(f"{stage.hub}/_sim/cdrs"):
+        if cdr["cdr_location"]["evse_uid"] == evse_uid and session_id in (
+            None,
+            cdr.get("session_id"),
+        ):
+            return cdr
+    return None
+
+
+async def _session_at(stage: Stage, evse_uid: str, status: str) -> Any:
+    sessions = await stage.get(f"{stage.hub}/_sim/sessions")
+    return next(
+        (s for s in sessions.values() if s["evse_uid"] == evse_uid and s["status"] == status), None
+    )
+
+
 async def test_21_cdrs_pulled_in_pages_of_20(stage: Stage) -> None:
     station = stage.stations[0]
-    for _ in range(19):  # two CDRs exist from the use cases above
+    existing = len(await stage.get(f"{stage.hub}/_sim/cdrs"))  # from the use cases above
+    for _ in range(21 - existing):
         await station.status(1, "Preparing")
         assert await station.authorize(BADGE) == "Accepted"
         assert await station.start_transaction(1, BADGE) == "Accepted"
