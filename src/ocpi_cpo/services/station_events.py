@@ -31,9 +31,10 @@ from ocpi_cpo.domain.stations import (
 from ocpi_cpo.services import locations
 from ocpi_cpo.services.authorization import AuthorizationService
 from ocpi_cpo.services.errors import ServiceError
+from ocpi_cpo.services.group_commit import GroupCommit
 from ocpi_cpo.services.session_opening import decision_uid
 from ocpi_cpo.services.sessions import SessionService
-from ocpi_cpo.storage.protocols import Storage
+from ocpi_cpo.storage.protocols import Storage, UnitOfWork
 
 log = logging.getLogger("ocpi_cpo.station_events")
 
@@ -45,6 +46,8 @@ class StationEventsService:
         self.storage = storage
         self.authorization = authorization
         self.sessions = sessions
+        # Statuses of many stations arriving together share one transaction (no added wait).
+        self.statuses = GroupCommit(storage)
 
     async def station_online(self, station_id: str, at: datetime) -> None:
         log.info("station %s online", station_id)
@@ -58,9 +61,11 @@ class StationEventsService:
             await self.evse_status(evse_uid, EvseStatus.UNKNOWN, at)
 
     async def evse_status(self, evse_uid: str, status: EvseStatus, at: datetime) -> None:
+        async def apply(uow: UnitOfWork) -> None:
+            await locations.set_evse_status(uow, evse_uid, status, at)
+
         try:
-            async with self.storage.transaction() as uow:
-                await locations.set_evse_status(uow, evse_uid, status, at)
+            await self.statuses.run(apply)
         except ServiceError as exc:
             log.warning("status %s of EVSE %s not applied: %s", status.value, evse_uid, exc)
 
