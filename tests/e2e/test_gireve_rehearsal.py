@@ -76,6 +76,7 @@ async def test_each_station_also_does_the_other_kind_of_charge(stage: Stage) -> 
     await rfid_201.stop_transaction(2, "EVDisconnected")
     await stage.until(lambda: _cdr_at(stage, "E2-2"), "the 2.0.1 RFID CDR at the hub")
     await remote_16.status(1, "Available")  # the RFID charge above ended with the car leaving
+    await stage.until(lambda: _evse_status(stage, "E1-1", "AVAILABLE"), "E1-1 AVAILABLE here")
     answer = await stage.post(
         f"{stage.hub}/_sim/commands/START_SESSION", {"location_id": "LOC1", "evse_uid": "E1-1"}
     )
@@ -93,6 +94,12 @@ async def test_each_station_also_does_the_other_kind_of_charge(stage: Stage) -> 
     assert float(cdr["total_cost"]["excl_vat"]) > 0
     results = await stage.get(f"{stage.hub}/_sim/command_results")
     assert [r["result"] for r in results].count("ACCEPTED") >= 4  # two starts, two stops
+
+
+async def _evse_status(stage: Stage, evse_uid: str, status: str) -> bool:
+    """Our own view: a command is checked against it, so wait until the station's report landed."""
+    location = (await stage.admin("GET", "/admin/locations/FR/AB1/LOC1"))["data"]
+    return any(e["uid"] == evse_uid and e["status"] == status for e in location["evses"])
 
 
 async def _cdr_at(stage: Stage, evse_uid: str, session_id: str | None = None) -> Any:
