@@ -56,8 +56,11 @@ async def test_sigkill_mid_batch_loses_nothing(
     with log_path.open("wb") as log:
         first = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
-    while len(delivery.receiver.received) < 40 and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
+    # Kill it while requests are in flight: it then holds claims on a batch it has not recorded.
+    while time.monotonic() < deadline and not (
+        len(delivery.receiver.received) >= 40 and delivery.receiver.in_flight > 0
+    ):
+        await asyncio.sleep(0.002)
     first.send_signal(signal.SIGKILL)
     first.wait()
     async with delivery.storage.read() as uow:
