@@ -4,19 +4,22 @@ leaves the database exactly as it was."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import sqlite3
+import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+import asyncpg
 import orjson
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.core.result import Ok
 
+from tests.conftest import POSTGRES_URL, _admin, _database_in
 from tests.e2e.test_registration_e2e import call
 from tests.support.processes import cli, free_port, running, write_config
 
@@ -40,15 +43,19 @@ WATCHED = (
 
 
 class Server:
-    def __init__(self, url: str, database: Path, token: str) -> None:
+    def __init__(self, url: str, database: str, token: str) -> None:
         self.url = url
-        self.database = database
+        self.database = database  # the database URL the server runs on
         self.token = token
         self.calls = 0
 
     def fingerprint(self) -> str:
+        """A digest of every watched table's rows."""
+        if self.database.startswith("postgresql"):
+            return asyncio.run(self._postgres_fingerprint())
         digest = hashlib.sha256()
-        with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True) as connection:
+        path = self.database.split(":///", 1)[1]
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
             names = {
                 r[0]
                 for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
@@ -59,15 +66,40 @@ class Server:
                         digest.update(repr(row).encode())
         return digest.hexdigest()
 
+    async def _postgres_fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        dsn = self.database.replace("postgresql+asyncpg://", "postgresql://", 1)
+        connection = await asyncpg.connect(dsn)
+        try:
+            for table in WATCHED:
+                exists = await connection.fetchval("SELECT to_regclass($1)", table)
+                if exists is not None:
+                    for row in await connection.fetch(f"SELECT * FROM {table} ORDER BY 1"):  # noqa: S608
+                        digest.update(repr(tuple(row)).encode())
+        finally:
+            await connection.close()
+        return digest.hexdigest()
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("fuzz")
     cpo_port, hub_port = free_port(), free_port()
-    database = folder / "db.sqlite"
-    config = write_config(
-        folder / "c.toml", port=cpo_port, database_url=f"sqlite+aiosqlite:///{database}"
-    )
+    if request.param == "postgres":
+        template = request.getfixturevalue("postgres_template")
+        name = f"ocpi_cpo_fuzz_{uuid.uuid4().hex[:10]}"
+        asyncio.run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        request.addfinalizer(  # noqa: PT021 - the fixture's yield is further down, in a with block
+            lambda: asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        )
+        database = _database_in(POSTGRES_URL, name)
+    else:
+        database = f"sqlite+aiosqlite:///{folder / 'db.sqlite'}"
+    config = write_config(folder / "c.toml", port=cpo_port, database_url=database)
     config.write_text(
         config.read_text() + "\n[limits]\npartner_rate = 100000.0\npartner_burst = 100000\n"
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from ocpi_cpo.domain.clock import Clock
@@ -121,6 +121,7 @@ def install_error_handlers(app: FastAPI, clock: Clock) -> None:
     app.add_exception_handler(ServiceError, on_service_error)
     app.add_exception_handler(HTTPException, on_http_error)
     app.add_exception_handler(OperationalError, on_database_error)
-    app.add_exception_handler(DBAPIError, on_database_error)
+    # Other database errors (a value too long, a constraint) are our bugs: 500, logged.
+    app.add_exception_handler(InterfaceError, on_database_error)
     app.add_exception_handler(OSError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)

@@ -19,6 +19,8 @@ from ocpi_cpo.ocpi.errors import InvalidParameters
 from ocpi_cpo.ocpi.v2_2_1.types import DateTime, format_datetime
 
 _DATETIME: TypeAdapter[datetime] = TypeAdapter(DateTime)
+#: databases keep 32- or 64-bit integers; no page is ever this far
+_LARGEST = 2_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,8 @@ def _parse_int(name: str, value: str | None, default: int, minimum: int) -> int:
         raise InvalidParameters(f"query parameter {name}={value!r} is not an integer") from None
     if number < minimum:
         raise InvalidParameters(f"query parameter {name}={value!r} must be at least {minimum}")
+    if number > _LARGEST:
+        raise InvalidParameters(f"query parameter {name}={value!r} must be at most {_LARGEST}")
     return number
 
 

@@ -92,10 +92,12 @@ class AuthorizationService:
         record = DecisionRecord(
             id=None,
             at=self.clock.now(),
-            uid=uid,
+            # What the station sent is kept as far as OCPI's CiString(36) goes: a refused uid or an
+            # unknown EVSE may be longer than anything we could have stored.
+            uid=uid[:36],
             token_type=request.token_type,
             location_id=place.location_id if place else None,
-            evse_uid=place.evse_uid if place else request.evse_uid,
+            evse_uid=place.evse_uid if place else (request.evse_uid or "")[:36] or None,
             outcome=decision.outcome,
             source=source,
             offline=decision.offline,

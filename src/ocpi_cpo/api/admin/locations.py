@@ -149,7 +149,7 @@ def router() -> APIRouter:
     async def list_locations(
         admin: Admin,
         context: Context,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=2_000_000_000)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> OcpiResponse:
         async with context.storage.read() as uow:

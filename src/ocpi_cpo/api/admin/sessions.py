@@ -24,7 +24,7 @@ from ocpi_cpo.services import cdrs as cdr_service
 from ocpi_cpo.services import session_reads
 
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=2_000_000_000)]
 
 
 class CreditRequest(BaseModel):

@@ -15,7 +15,7 @@ from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
 
 
 class AuthorizeRequest(BaseModel):
-    uid: str = Field(min_length=1, max_length=64, description="as read by the station")
+    uid: str = Field(min_length=1, max_length=36, description="as read by the station")
     type: str = Field(default="RFID", pattern="^(RFID|APP_USER|AD_HOC_USER|OTHER)$")
     evse: str = Field(min_length=1, max_length=48, description="EVSE uid or eMI3 evse_id")
 
@@ -61,7 +61,7 @@ def router() -> APIRouter:
     async def decisions(
         admin: Admin,
         context: Context,
-        uid: Annotated[str | None, Query(max_length=64)] = None,
+        uid: Annotated[str | None, Query(max_length=36)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> OcpiResponse:
         async with context.storage.read() as uow:
