@@ -20,8 +20,8 @@ from pathlib import Path
 import aiohttp
 import orjson
 
-from bench.push import free_port
 from bench.report import Figure, limit_figure
+from ocpi_cpo.cli.demo import free_port
 from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.partners import Direction, Endpoint, PartnerState, PartyRole

@@ -35,6 +35,7 @@ import aiohttp
 import orjson
 
 from bench.report import Figure, limit_figure, ratio_figure
+from ocpi_cpo.cli.demo import free_port
 from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.locations import LocationKey, stamp
 from ocpi_cpo.domain.partners import Direction, Endpoint, PartnerState, PartyRole, TokenKind
@@ -168,15 +169,6 @@ def _config(folder: Path, port: int, database_url: str) -> Path:
     return path
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def _started(command: list[str], url: str, cwd: Path) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     async with aiohttp.ClientSession() as session:
@@ -240,7 +232,7 @@ def _auth() -> dict[str, str]:
 async def _serve_and_measure(
     folder: Path, database_url: str, paths: list[str], seconds: float
 ) -> list[float]:
-    port = _free_port()
+    port = free_port()
     config = _config(folder, port, database_url)
     base = f"http://127.0.0.1:{port}"
     server = await _started(
@@ -263,7 +255,7 @@ async def _serve_and_measure(
 
 async def minimal_rps(folder: Path, seconds: float) -> float:
     (folder / "bench_minimal_app.py").write_text(MINIMAL_APP)
-    port = _free_port()
+    port = free_port()
     server = await _started(
         [
             sys.executable,

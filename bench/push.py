@@ -23,6 +23,7 @@ import aiohttp
 import orjson
 
 from bench.report import Figure, ratio_figure
+from ocpi_cpo.cli.demo import free_port
 from ocpi_cpo.config import Settings, load_settings
 from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.delivery import MessageState, NewMessage, QueueFilter, Routing
@@ -44,15 +45,6 @@ def _adder(message: NewMessage) -> Callable[[UnitOfWork], Awaitable[None]]:
         await uow.outbox.add(message, datetime.now(UTC))
 
     return add
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def body(seq: int, key: str) -> bytes:

@@ -26,6 +26,7 @@ import aiohttp
 from bench import locations as loc
 from bench import ocpp_status
 from bench.report import Figure, limit_figure
+from ocpi_cpo.cli.demo import free_port
 from ocpi_cpo.services import stations as station_service
 from ocpi_cpo.sim.station import SimStation
 
@@ -40,7 +41,7 @@ def rss_mb(pid: int) -> float:
 
 
 async def _serve(folder: Path, database_url: str) -> tuple[subprocess.Popen[bytes], int]:
-    port = loc._free_port()
+    port = free_port()
     config = loc._config(folder, port, database_url)
     # Its log goes to a file: 100 stations' lines would fill a pipe nobody reads and stall it.
     with (folder / f"serve-{port}.log").open("wb") as log:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -82,7 +81,3 @@ async def command_context(settings: Settings) -> AsyncIterator[OcpiContext]:
     finally:
         await transport.close()
         await storage.close()
-
-
-def echo_err(message: str) -> None:
-    print(message, file=sys.stderr)

@@ -19,7 +19,6 @@ from ocpi_cpo.domain.partners import (
     Profile,
     TokenKind,
     get_profile,
-    identity_problem,
 )
 from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation
 from ocpi_cpo.storage.protocols import UnitOfWork
@@ -39,13 +38,6 @@ class Connection:
     endpoints: list[Endpoint]
     roles: list[PartyRole]
     outbound_token: str
-
-
-def check_connection(profile: Profile, connection: Connection) -> None:
-    """The profile's identity and endpoint rules; raises RuleViolation saying what was expected."""
-    problem = identity_problem(profile, connection.roles)
-    if problem is not None:
-        raise RuleViolation(problem)
 
 
 def missing_endpoints(profile: Profile, endpoints: list[Endpoint]) -> list[str]:
@@ -68,6 +60,10 @@ async def invite(uow: UnitOfWork, name: str, profile_name: str, now: datetime) -
     except ValueError as exc:
         raise RuleViolation(str(exc)) from None
     partner = await uow.partners.get_by_name(name)
+    if partner is not None and partner.profile_name != profile_name:
+        raise ConflictError(
+            f"partner {name!r} exists with profile {partner.profile_name}: use that profile"
+        )
     if partner is None:
         partner = await uow.partners.create(name, profile_name, PartnerState.INVITED, now)
     elif partner.state in (PartnerState.REGISTERED, PartnerState.REGISTERING):
@@ -88,10 +84,6 @@ async def invite(uow: UnitOfWork, name: str, profile_name: str, now: datetime) -
             registered_at=None,
         )
         await uow.tokens.revoke_all(partner.id)
-    if partner.profile_name != profile_name:
-        raise ConflictError(
-            f"partner {name!r} exists with profile {partner.profile_name}: use that profile"
-        )
     token = new_token()
     await uow.tokens.add(partner.id, TokenKind.REGISTRATION, token, now)
     return token
