@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 
-from bench import locations, push, serve_figures
+from bench import hub_latency, locations, push, serve_figures
 from bench.report import Figure, print_table, write_results
 
 Suite = Callable[[bool, str | None], Awaitable[list[Figure]]]
@@ -22,6 +22,7 @@ SUITES: dict[str, Suite] = {
     "locations": lambda quick, pg: locations.run_all(quick, pg),
     "push": lambda quick, pg: push.run_all(quick, pg),
     "serve": lambda quick, pg: serve_figures.run_all(quick, pg),
+    "stations": lambda quick, pg: hub_latency.run_all(quick, pg),
 }
 
 

@@ -1,7 +1,6 @@
-"""Figures around ``ocpi-cpo serve`` as a whole (performance issue 4, 7, 8).
+"""Figures around ``ocpi-cpo serve`` as a whole (performance issue 7, 8; 4 and 5 are in
+bench.hub_latency).
 
-* status to StationEvents: 100 simulated stations, StatusNotification -> ``evse_status``, p99
-  (bench.ocpp_status; not yet to the hub's PATCH: see docs/performance.md);
 * memory: the serve process with 10,000 Locations and 100 stations connected, resident set from
   /proc (Linux), beside the same process idle with an empty database;
 * scale out: the Locations page on PostgreSQL from two serve processes against one (the load
@@ -14,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import subprocess
 import sys
 import tempfile
@@ -24,7 +22,6 @@ from pathlib import Path
 import aiohttp
 
 from bench import locations as loc
-from bench import ocpp_status
 from bench.report import Figure, limit_figure
 from ocpi_cpo.cli.demo import free_port
 from ocpi_cpo.services import stations as station_service
@@ -61,20 +58,6 @@ async def _serve(folder: Path, database_url: str) -> tuple[subprocess.Popen[byte
                 await asyncio.sleep(0.05)
     loc._stop(server)
     raise RuntimeError(f"serve did not start: see {folder / f'serve-{port}.log'}")
-
-
-async def status_figure(quick: bool) -> Figure:
-    logging.getLogger("ocpi_cpo").setLevel(logging.ERROR)
-    result = await ocpp_status.run(STATIONS, 5 if quick else 20, "1.6")
-    return limit_figure(
-        f"status: StatusNotification -> evse_status p99, {STATIONS} stations",
-        result["status_to_evse_status"]["p99_ms"],
-        "ms",
-        "ms ws echo p99",
-        result["baseline_ws_echo_round_trip"]["p99_ms"],
-        50.0,
-        "stations, gateway and server in one process; to StationEvents, not to the hub's PATCH",
-    )
 
 
 async def memory_figure(folder: Path) -> Figure:
@@ -193,7 +176,7 @@ async def _rps_with(url: str, seconds: float, connections: int) -> float:
 
 
 async def run_all(quick: bool = False, postgres_url: str | None = None) -> list[Figure]:
-    figures = [await status_figure(quick)]
+    figures: list[Figure] = []
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         figures.append(await memory_figure(folder))
