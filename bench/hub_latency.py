@@ -20,7 +20,7 @@ pace in the same run: what the websocket, the gateway and this machine cost befo
 Each PATCH and CDR is matched to its status or charge by EVSE and order (order per EVSE is kept,
 so the k-th change sent is the k-th received); a missing or reordered one stops the benchmark.
 
-    python -m bench.hub_latency [--quick]
+    python -m bench.hub_latency [--quick] [--keep DIR]   (DIR: a new folder for the database and logs)
 """
 
 from __future__ import annotations
@@ -345,10 +345,17 @@ async def cdr_phase(rig: Rig, session: aiohttp.ClientSession, rounds: int) -> li
     return match(stops, received, "CDRs")
 
 
-async def run(quick: bool) -> dict[str, Any]:
+def _new_folder(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=False)
+    return path.resolve()
+
+
+async def run(quick: bool, keep: Path | None = None) -> dict[str, Any]:
     rounds = 5 if quick else 20
     with tempfile.TemporaryDirectory(prefix="bench-hub-") as name:
         folder = Path(name)
+        if keep is not None:  # the database and both logs stay there, for a closer look
+            folder = _new_folder(keep)
         cpo_port, hub_port = free_port(), free_port()
         config = _config(folder, cpo_port)
         rig = Rig(folder, f"http://127.0.0.1:{cpo_port}", f"http://127.0.0.1:{hub_port}", config)
@@ -447,6 +454,13 @@ async def run_all(quick: bool = False, postgres_url: str | None = None) -> list[
 
 
 if __name__ == "__main__":
+    import argparse
+
     from bench.report import print_table
 
-    print_table(asyncio.run(run_all(quick="--quick" in sys.argv)))
+    parser = argparse.ArgumentParser(prog="python -m bench.hub_latency")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    parser.add_argument("--keep", type=Path, help="a new folder to keep the database and logs in")
+    arguments = parser.parse_args()
+    logging.getLogger("ocpi_cpo").setLevel(logging.ERROR)
+    print_table(figures(asyncio.run(run(arguments.quick, arguments.keep))))
