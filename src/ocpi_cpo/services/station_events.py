@@ -3,6 +3,7 @@
 | event                                   | goes to                                             |
 | --------------------------------------- | --------------------------------------------------- |
 | evse_status                             | locations: the EVSE's status, PATCHed to partners   |
+|                                         | (stamped with our clock, not the station's)         |
 | station_offline                         | locations: every EVSE of the station UNKNOWN        |
 | station_online                          | nothing (the gateway asks for StatusNotifications)  |
 | authorize                               | authorization (real time, whitelist rules); an      |
@@ -19,6 +20,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
+from ocpi_cpo.domain.clock import Clock
 from ocpi_cpo.domain.stations import (
     AuthorizationDecision,
     AuthorizationRequest,
@@ -41,11 +43,16 @@ log = logging.getLogger("ocpi_cpo.station_events")
 
 class StationEventsService:
     def __init__(
-        self, storage: Storage, authorization: AuthorizationService, sessions: SessionService
+        self,
+        storage: Storage,
+        authorization: AuthorizationService,
+        sessions: SessionService,
+        clock: Clock | None = None,
     ) -> None:
         self.storage = storage
         self.authorization = authorization
         self.sessions = sessions
+        self.clock = clock or sessions.clock
         # Statuses of many stations arriving together share one transaction (no added wait).
         self.statuses = GroupCommit(storage)
 
@@ -61,8 +68,12 @@ class StationEventsService:
             await self.evse_status(evse_uid, EvseStatus.UNKNOWN, at)
 
     async def evse_status(self, evse_uid: str, status: EvseStatus, at: datetime) -> None:
+        """``at`` is the station's word for when; the change is stamped with our clock: a station
+        whose clock runs ahead would otherwise hold its PATCH back (the outbox sends what is due)
+        and a late one would hide the change from partners pulling with date_from."""
+
         async def apply(uow: UnitOfWork) -> None:
-            await locations.set_evse_status(uow, evse_uid, status, at)
+            await locations.set_evse_status(uow, evse_uid, status, self.clock.now())
 
         try:
             await self.statuses.run(apply)
