@@ -42,7 +42,7 @@ STATIONS = 50
 
 def _adder(message: NewMessage) -> Callable[[UnitOfWork], Awaitable[None]]:
     async def add(uow: UnitOfWork) -> None:
-        await uow.outbox.add(message, datetime.now(UTC))
+        await uow.outbox.add_many([message], datetime.now(UTC))
 
     return add
 

@@ -35,5 +35,6 @@ def routing_for(partner: Partner, from_country_code: str, from_party_id: str) ->
     )
 
 
-async def enqueue(uow: UnitOfWork, message: NewMessage, now: datetime) -> int:
-    return await uow.outbox.add(message, now)
+async def enqueue(uow: UnitOfWork, message: NewMessage, now: datetime) -> None:
+    """Queue ``message``; the row is written with the rest of the transaction (buffered)."""
+    await uow.outbox.add_many([message], now)

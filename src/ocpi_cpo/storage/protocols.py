@@ -109,10 +109,14 @@ class HubClientInfoRepository(Protocol):
 
 
 class OutboxRepository(Protocol):
-    async def add(self, message: NewMessage, now: datetime) -> int: ...
+    async def add(self, message: NewMessage, now: datetime) -> int:
+        """Queue one message now and return its id (when the caller needs the id)."""
+        ...
 
     async def add_many(self, messages: Sequence[NewMessage], now: datetime) -> None:
-        """``add`` for each message, in order, in bulk."""
+        """``add`` for each message, in order, in bulk. The rows may be written only when the
+        transaction commits (one INSERT for everything queued in it); this repository's own
+        reads and writes in the same transaction see them."""
         ...
 
     async def claim(

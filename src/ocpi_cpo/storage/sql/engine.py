@@ -112,6 +112,10 @@ class SqlUnitOfWork:
         if callback not in self._after_commit:
             self._after_commit.append(callback)
 
+    async def flush(self) -> None:
+        """Write what repositories buffered (the outbox rows of ``add_many``); before commit."""
+        await self.outbox.flush()
+
 
 class SqlStorage:
     """The Storage Protocol on SQLAlchemy Core."""
@@ -144,6 +148,7 @@ class SqlStorage:
                     connection, self.outbox_signal, self._credentials_changed, self.page_totals
                 )
                 yield uow
+                await uow.flush()
         for callback in uow._after_commit:
             callback()
 
@@ -151,10 +156,14 @@ class SqlStorage:
     async def read(self, *, snapshot: bool = True) -> AsyncIterator[SqlUnitOfWork]:
         if not snapshot and self._single_reads is not None:
             async with self._single_reads.connect() as connection:
-                yield SqlUnitOfWork(connection, totals=self.page_totals)
+                uow = SqlUnitOfWork(connection, totals=self.page_totals)
+                yield uow
+                await uow.flush()
             return
         async with self.engine.connect() as connection, connection.begin():
-            yield SqlUnitOfWork(connection, totals=self.page_totals)
+            uow = SqlUnitOfWork(connection, totals=self.page_totals)
+            yield uow
+            await uow.flush()
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -62,6 +62,28 @@ def _to_message(row: Any) -> QueuedMessage:
     )
 
 
+def _row(message: NewMessage, now: datetime) -> dict[str, Any]:
+    routing = message.routing
+    return {
+        "partner_id": message.partner_id,
+        "module": message.module,
+        "object_key": message.object_key,
+        "method": message.method,
+        "interface": message.interface,
+        "url": message.url,
+        "body": message.body,
+        "from_country_code": routing.from_country_code if routing else None,
+        "from_party_id": routing.from_party_id if routing else None,
+        "to_country_code": routing.to_country_code if routing else None,
+        "to_party_id": routing.to_party_id if routing else None,
+        "full_replace": message.full_replace,
+        "state": MessageState.PENDING.value,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+
+
 def _to_attempt(row: Any) -> Attempt:
     return Attempt(
         message_id=row.message_id,
@@ -93,6 +115,8 @@ class SqlOutboxRepository:
         self._c = connection
         self._postgres = connection.dialect.name == "postgresql"
         self._on_queue = on_queue
+        #: rows queued by ``add_many`` and not inserted yet (see :meth:`flush`)
+        self._pending: list[dict[str, Any]] = []
 
     async def _queued(self) -> None:
         """Wake workers once the transaction commits: in-process, and over LISTEN/NOTIFY."""
@@ -102,75 +126,42 @@ class SqlOutboxRepository:
             await self._c.exec_driver_sql(f"NOTIFY {NOTIFY_CHANNEL}")
 
     async def add(self, message: NewMessage, now: datetime) -> int:
+        """Queue one message at once and return its id (callers that need the id; others use
+        :meth:`add_many`, which is buffered)."""
+        await self.flush()
         if message.full_replace:
             await self._supersede(message, now)
-        routing = message.routing
-        result = await self._c.execute(
-            insert(outbox)
-            .values(
-                partner_id=message.partner_id,
-                module=message.module,
-                object_key=message.object_key,
-                method=message.method,
-                interface=message.interface,
-                url=message.url,
-                body=message.body,
-                from_country_code=routing.from_country_code if routing else None,
-                from_party_id=routing.from_party_id if routing else None,
-                to_country_code=routing.to_country_code if routing else None,
-                to_party_id=routing.to_party_id if routing else None,
-                full_replace=message.full_replace,
-                state=MessageState.PENDING.value,
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now,
-            )
-            .returning(outbox.c.id)
-        )
+        result = await self._c.execute(insert(outbox).returning(outbox.c.id), _row(message, now))
         await self._queued()
         return int(result.scalar_one())
 
     async def add_many(self, messages: Sequence[NewMessage], now: datetime) -> None:
-        """``add`` for many messages in order, with one INSERT per run between full PUTs (bulk
-        imports queue thousands at once)."""
-        pending: list[dict[str, Any]] = []
+        """``add`` for many messages in order, buffered: the rows are inserted by one statement
+        when the unit of work commits (or before anything else here reads or writes the outbox),
+        so the changes a group commit gathers cost one INSERT, not one each (performance.md)."""
         for message in messages:
             if message.full_replace:
-                await self._insert_many(pending)
-                pending = []
+                # What it supersedes is inserted first (``_run`` flushes), and only what is older.
                 await self._supersede(message, now)
-            routing = message.routing
-            pending.append(
-                {
-                    "partner_id": message.partner_id,
-                    "module": message.module,
-                    "object_key": message.object_key,
-                    "method": message.method,
-                    "interface": message.interface,
-                    "url": message.url,
-                    "body": message.body,
-                    "from_country_code": routing.from_country_code if routing else None,
-                    "from_party_id": routing.from_party_id if routing else None,
-                    "to_country_code": routing.to_country_code if routing else None,
-                    "to_party_id": routing.to_party_id if routing else None,
-                    "full_replace": message.full_replace,
-                    "state": MessageState.PENDING.value,
-                    "attempts": 0,
-                    "created_at": now,
-                    "next_attempt_at": now,
-                }
-            )
-        await self._insert_many(pending)
-        if messages:
-            await self._queued()
+            self._pending.append(_row(message, now))
 
-    async def _insert_many(self, values: list[dict[str, Any]]) -> None:
-        if values:
-            await self._c.execute(insert(outbox), values)
+    async def flush(self) -> None:
+        """Insert the buffered rows (one executemany: a multi-row INSERT) and wake workers."""
+        if not self._pending:
+            return
+        rows, self._pending = self._pending, []
+        await self._c.execute(insert(outbox), rows)
+        await self._queued()
+
+    async def _run(self, statement: Any, parameters: Any = None) -> Any:
+        """Every statement but the buffered insert: buffered rows go first, so what this
+        transaction queued is seen, in order."""
+        await self.flush()
+        return await self._c.execute(statement, parameters)
 
     async def _supersede(self, message: NewMessage, now: datetime) -> None:
         """A newer full PUT replaces older queued messages of the object that are not in flight."""
-        await self._c.execute(
+        await self._run(
             update(outbox)
             .where(outbox.c.partner_id == message.partner_id)
             .where(outbox.c.object_key == message.object_key)
@@ -182,39 +173,40 @@ class SqlOutboxRepository:
     async def claim(
         self, worker: str, now: datetime, lease: timedelta, limit: int
     ) -> list[QueuedMessage]:
-        older = outbox.alias("older")
-        earlier_pending = (
-            select(older.c.id)
-            .where(older.c.partner_id == outbox.c.partner_id)
-            .where(older.c.object_key == outbox.c.object_key)
-            .where(older.c.state == MessageState.PENDING.value)
-            .where(older.c.id < outbox.c.id)
+        """One statement: mark the oldest due messages that head their object's queue as ours,
+        and return them in id order."""
+        head = outbox.alias("head")
+        queued = outbox.alias("queued")
+        # The oldest PENDING message of the object, found by ix_outbox_object (a min() over the
+        # index, one probe per candidate: unlike NOT EXISTS, no plan without statistics turns it
+        # into a scan of every pending row per candidate).
+        first_of_object = (
+            select(func.min(head.c.id))
+            .where(head.c.partner_id == queued.c.partner_id)
+            .where(head.c.object_key == queued.c.object_key)
+            .where(head.c.state == MessageState.PENDING.value)
+            .scalar_subquery()
         )
         candidates = (
-            select(outbox.c.id)
-            .join(partners, partners.c.id == outbox.c.partner_id)
+            select(queued.c.id)
+            .join(partners, partners.c.id == queued.c.partner_id)
             .where(partners.c.state == PartnerState.REGISTERED.value)
-            .where(outbox.c.state == MessageState.PENDING.value)
-            .where(outbox.c.next_attempt_at <= now)
-            .where((outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now))
-            .where(~earlier_pending.exists())
-            .order_by(outbox.c.id)
+            .where(queued.c.state == MessageState.PENDING.value)
+            .where(queued.c.next_attempt_at <= now)
+            .where((queued.c.claimed_until.is_(None)) | (queued.c.claimed_until < now))
+            .where(queued.c.id == first_of_object)
+            .order_by(queued.c.id)
             .limit(limit)
         )
         if self._postgres:
-            candidates = candidates.with_for_update(of=outbox, skip_locked=True)
-        ids = [row.id for row in await self._c.execute(candidates)]
-        if not ids:
-            return []
-        await self._c.execute(
+            candidates = candidates.with_for_update(of=queued, skip_locked=True)
+        rows = await self._run(
             update(outbox)
-            .where(outbox.c.id.in_(ids))
+            .where(outbox.c.id.in_(candidates))
             .values(claimed_by=worker, claimed_until=now + lease)
+            .returning(*outbox.c)
         )
-        rows = await self._c.execute(
-            select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)
-        )
-        return [_to_message(row) for row in rows]
+        return sorted((_to_message(row) for row in rows), key=lambda m: m.id)
 
     async def record(
         self,
@@ -231,7 +223,7 @@ class SqlOutboxRepository:
         """Store attempts and their effects in two statements (executemany), whatever their number."""
         if not results:
             return
-        await self._c.execute(
+        await self._run(
             insert(outbox_attempts),
             [
                 {
@@ -248,7 +240,7 @@ class SqlOutboxRepository:
                 for a, _, _, _ in results
             ],
         )
-        await self._c.execute(
+        await self._run(
             update(outbox)
             .where(outbox.c.id == bindparam("m_id"))
             .values(
@@ -277,7 +269,7 @@ class SqlOutboxRepository:
         )
 
     async def expire(self, message_id: int, reason: str, now: datetime) -> None:
-        await self._c.execute(
+        await self._run(
             update(outbox)
             .where(outbox.c.id == message_id)
             .values(
@@ -298,12 +290,12 @@ class SqlOutboxRepository:
         )
         if worker is not None:
             statement = statement.where(outbox.c.claimed_by == worker)
-        result = await self._c.execute(statement.values(claimed_by=None, claimed_until=None))
+        result = await self._run(statement.values(claimed_by=None, claimed_until=None))
         return int(result.rowcount or 0)
 
     async def claimers(self) -> list[str]:
         """Workers that hold claims on pending messages."""
-        rows = await self._c.execute(
+        rows = await self._run(
             select(outbox.c.claimed_by)
             .where(outbox.c.claimed_by.is_not(None))
             .where(outbox.c.state == MessageState.PENDING.value)
@@ -312,11 +304,11 @@ class SqlOutboxRepository:
         return [row.claimed_by for row in rows]
 
     async def get(self, message_id: int) -> QueuedMessage | None:
-        row = (await self._c.execute(select(outbox).where(outbox.c.id == message_id))).first()
+        row = (await self._run(select(outbox).where(outbox.c.id == message_id))).first()
         return _to_message(row) if row else None
 
     async def attempts(self, message_id: int) -> list[Attempt]:
-        rows = await self._c.execute(
+        rows = await self._run(
             select(outbox_attempts)
             .where(outbox_attempts.c.message_id == message_id)
             .order_by(outbox_attempts.c.id)
@@ -327,13 +319,11 @@ class SqlOutboxRepository:
         self, filters: QueueFilter, limit: int = 100, newest_first: bool = False
     ) -> list[QueuedMessage]:
         order = outbox.c.id.desc() if newest_first else outbox.c.id
-        rows = await self._c.execute(
-            _filtered(select(outbox), filters).order_by(order).limit(limit)
-        )
+        rows = await self._run(_filtered(select(outbox), filters).order_by(order).limit(limit))
         return [_to_message(row) for row in rows]
 
     async def count(self, filters: QueueFilter) -> int:
-        result = await self._c.execute(_filtered(select(func.count()).select_from(outbox), filters))
+        result = await self._run(_filtered(select(func.count()).select_from(outbox), filters))
         return int(result.scalar_one())
 
     async def retry(self, filters: QueueFilter, ids: Sequence[int], now: datetime) -> int:
@@ -342,7 +332,7 @@ class SqlOutboxRepository:
         if ids:
             statement = statement.where(outbox.c.id.in_(list(ids)))
         statement = _filtered(statement, QueueFilter(filters.partner_id, filters.module, None))
-        result = await self._c.execute(
+        result = await self._run(
             statement.values(
                 state=MessageState.PENDING.value,
                 next_attempt_at=now,
@@ -361,11 +351,11 @@ class SqlOutboxRepository:
         if older_than is not None:
             statement = statement.where(outbox.c.created_at < older_than)
         # Attempts go with their message (ON DELETE CASCADE).
-        result = await self._c.execute(statement)
+        result = await self._run(statement)
         return int(result.rowcount or 0)
 
     async def stats(self) -> list[QueueStats]:
-        rows = await self._c.execute(
+        rows = await self._run(
             select(
                 outbox.c.partner_id,
                 outbox.c.module,
