@@ -106,6 +106,9 @@ class OutboxSettings(BaseModel):
     batch_size: int = Field(default=200, ge=1, le=5000)
     #: concurrent requests per partner (order per object is kept whatever this is)
     concurrency_per_partner: int = Field(default=16, ge=1, le=256)
+    #: claimed batches in flight at once: what is committed while a batch is being sent is
+    #: claimed at once rather than after it (order per object is kept whatever this is)
+    rounds_in_flight: int = Field(default=4, ge=1, le=64)
     #: a claimed message not finished after this long is taken by another worker
     lease_seconds: float = Field(default=30.0, gt=0, le=3600)
     #: how often a worker looks for due messages when nothing woke it

@@ -92,28 +92,46 @@ class OutboxWorker:
         self.delivered = 0
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until ``stop`` is set. Survives database and partner outages."""
+        """Deliver until ``stop`` is set. Survives database and partner outages.
+
+        Rounds overlap: a message committed while a round's requests are in flight is claimed at
+        once (up to ``rounds_in_flight`` rounds) instead of waiting for that round to finish.
+        Order per object holds all the same: a claim never takes a message while an earlier one
+        for its object is still pending, in flight or not."""
         await self._release_dead_local_claims()
         listener = await self._listen()
+        rounds: set[asyncio.Task[None]] = set()
         try:
             while not stop.is_set():
+                if len(rounds) >= self.settings.rounds_in_flight:
+                    await asyncio.wait(rounds, return_when=asyncio.FIRST_COMPLETED)
+                    continue
                 try:
-                    handled = await self.drain_once()
+                    batch, partners = await self._claim()
                 except Exception:
-                    log.exception("outbox round failed; retrying shortly")
-                    handled = 0
+                    log.exception("outbox claim failed; retrying shortly")
                     await asyncio.sleep(1.0)
-                if handled == 0:
-                    await self._wait(stop)
+                    continue
+                if batch:
+                    task = asyncio.create_task(self._finish_logged(batch, partners))
+                    rounds.add(task)
+                    task.add_done_callback(rounds.discard)
+                    if len(batch) == self.settings.batch_size:
+                        continue  # more are probably due: claim again at once
+                await self._wait(stop, rounds)
         finally:
+            if rounds:  # stopping: the rounds in flight still record what they sent
+                await asyncio.gather(*rounds, return_exceptions=True)
             if listener is not None:
                 with contextlib.suppress(Exception):
                     await listener.close()
 
-    async def _wait(self, stop: asyncio.Event) -> None:
+    async def _wait(self, stop: asyncio.Event, rounds: set[asyncio.Task[None]]) -> None:
+        """Until a commit signals new messages, a round ends (its objects' next messages become
+        claimable), ``stop``, or the poll interval."""
         waiter = asyncio.ensure_future(self.storage.outbox_signal.wait(self.settings.poll_seconds))
         stopper = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({waiter, stopper, *rounds}, return_when=asyncio.FIRST_COMPLETED)
         for task in (waiter, stopper):
             task.cancel()
 
@@ -150,13 +168,21 @@ class OutboxWorker:
 
     async def drain_once(self) -> int:
         """Claim one batch, send it, record the results. Returns how many were handled."""
+        batch, partners = await self._claim()
+        if batch:
+            await self._finish(batch, partners)
+        return len(batch)
+
+    async def _claim(self) -> tuple[list[QueuedMessage], dict[int, Partner]]:
         now = self.clock.now()
         lease = timedelta(seconds=self.settings.lease_seconds)
         async with self.storage.transaction() as uow:
             batch = await uow.outbox.claim(self.name, now, lease, self.settings.batch_size)
             partners = {p.id: p for p in await uow.partners.all()} if batch else {}
-        if not batch:
-            return 0
+        return batch, partners
+
+    async def _finish(self, batch: list[QueuedMessage], partners: dict[int, Partner]) -> None:
+        """Send a claimed batch and record every attempt."""
         results = await asyncio.gather(
             *(self._deliver(message, partners.get(message.partner_id)) for message in batch)
         )
@@ -169,7 +195,17 @@ class OutboxWorker:
             metrics.ATTEMPTS.labels(name, result.message.module, result.attempt.outcome.value).inc()
             if result.state is MessageState.DELIVERED:
                 self.delivered += 1
-        return len(batch)
+
+    async def _finish_logged(
+        self, batch: list[QueuedMessage], partners: dict[int, Partner]
+    ) -> None:
+        try:
+            await self._finish(batch, partners)
+        except Exception:
+            # Not recorded (the database failed us): the claims lapse after lease_seconds and
+            # the messages are sent again then, never lost.
+            log.exception("outbox round of %d messages not recorded; retrying shortly", len(batch))
+            await asyncio.sleep(1.0)
 
     async def _deliver(self, message: QueuedMessage, partner: Partner | None) -> Result:
         now = self.clock.now()
