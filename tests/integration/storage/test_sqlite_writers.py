@@ -1,0 +1,70 @@
+"""SQLite: this process's writers take turns in arrival order (no busy-handler sleeps), and one
+held too long fails the others as SQLite itself would: database is locked."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from ocpi_cpo.domain.partners import PartnerState
+from ocpi_cpo.storage.sql import engine as engine_module
+from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
+from ocpi_cpo.storage.sql.migrate import upgrade
+
+NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def sqlite(tmp_path: Path) -> SqlStorage:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    await upgrade(engine)
+    return SqlStorage(engine)
+
+
+async def test_writers_take_turns_in_arrival_order(sqlite: SqlStorage) -> None:
+    order: list[int] = []
+
+    async def write(n: int) -> None:
+        async with sqlite.transaction() as uow:
+            order.append(n)
+            await uow.partners.create(f"p{n}", "ocpi-2.2.1", PartnerState.INVITED, NOW)
+            await asyncio.sleep(0)  # others queue meanwhile
+
+    try:
+        await asyncio.gather(*(write(n) for n in range(40)))
+        async with sqlite.read() as uow:
+            names = [p.name for p in await uow.partners.all()]
+    finally:
+        await sqlite.close()
+    assert order == list(range(40))
+    assert sorted(names) == sorted(f"p{n}" for n in range(40))
+
+
+async def test_a_writer_held_too_long_fails_the_next_as_locked(
+    sqlite: SqlStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_module, "SQLITE_TIMEOUT", 0.2)
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with sqlite.transaction() as uow:
+            await uow.partners.create("holder", "ocpi-2.2.1", PartnerState.INVITED, NOW)
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    try:
+        await asyncio.sleep(0.05)
+        with pytest.raises(OperationalError, match="database is locked"):
+            async with sqlite.transaction():
+                pass
+        release.set()
+        await holder
+        async with sqlite.transaction() as uow:  # the lock is free again
+            await uow.partners.create("next", "ocpi-2.2.1", PartnerState.INVITED, NOW)
+    finally:
+        release.set()
+        await sqlite.close()
