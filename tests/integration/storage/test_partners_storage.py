@@ -101,3 +101,22 @@ async def test_client_info_upsert(storage: SqlStorage) -> None:
     async with storage.read() as uow:
         assert await uow.client_info.get(partner.id, "NL", "ABC") == later
         assert list(await uow.client_info.all(partner.id)) == [later]
+
+
+async def test_all_partners_read_once_per_unit_of_work_and_fresh_after_a_write(
+    storage: SqlStorage,
+) -> None:
+    now = datetime.now(UTC)
+    async with storage.transaction() as uow:
+        first = await uow.partners.create("kept", "ocpi-2.2.1", PartnerState.INVITED, now)
+        before = await uow.partners.all()
+        assert [p.id for p in before] == [first.id]
+        assert (await uow.partners.all())[0] is before[0]  # not read again
+        await uow.partners.set_state(first.id, PartnerState.REGISTERED)
+        [after] = await uow.partners.all()
+        assert after.state is PartnerState.REGISTERED
+        await uow.partners.touch(first.id, now)
+        [touched] = await uow.partners.all()
+        assert touched.last_seen_at is not None
+        second = await uow.partners.create("added", "ocpi-2.2.1", PartnerState.INVITED, now)
+        assert [p.id for p in await uow.partners.all()] == [first.id, second.id]

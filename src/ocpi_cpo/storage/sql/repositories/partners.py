@@ -43,7 +43,14 @@ class SqlPartnerRepository:
     ) -> None:
         self._c = connection
         # Every write but ``touch`` changes what a caller may do (caches of callers are dropped).
-        self._changed = on_change or (lambda: None)
+        self._on_change = on_change or (lambda: None)
+        #: ``all()`` within this unit of work: a group commit of 50 status changes asked 50 times
+        #: who receives Locations. Any write here drops it.
+        self._all: list[Partner] | None = None
+
+    def _changed(self) -> None:
+        self._all = None
+        self._on_change()
 
     async def create(self, name: str, profile: str, state: PartnerState, now: datetime) -> Partner:
         self._changed()
@@ -70,8 +77,10 @@ class SqlPartnerRepository:
         return _to_partner(row) if row else None
 
     async def all(self) -> Sequence[Partner]:
-        rows = await self._c.execute(select(partners).order_by(partners.c.id))
-        return [_to_partner(row) for row in rows]
+        if self._all is None:
+            rows = await self._c.execute(select(partners).order_by(partners.c.id))
+            self._all = [_to_partner(row) for row in rows]
+        return list(self._all)
 
     async def save_connection(
         self,
@@ -119,6 +128,7 @@ class SqlPartnerRepository:
         )
 
     async def touch(self, partner_id: int, now: datetime) -> None:
+        self._all = None
         await self._c.execute(
             update(partners).where(partners.c.id == partner_id).values(last_seen_at=now)
         )
