@@ -377,11 +377,13 @@ async def run(quick: bool, keep: Path | None = None) -> dict[str, Any]:
                 idle_share = (cpu_seconds(rig.serve_pid) - idle_cpu) / (time.monotonic() - wall)
                 idle_rss = rss_mb(rig.serve_pid)
                 heartbeat = percentiles(await heartbeat_phase(rig, rounds))
-                statuses = []
-                for n, rate in enumerate(STATUS_RATES):
+                statuses, first = [], 0
+                for rate in STATUS_RATES:  # each phase lasts as long as the busiest
+                    phase_rounds = max(1, round(rounds * rate / max(STATUS_RATES)))
                     samples, share, resident = await status_phase(
-                        rig, session, rounds, rate, n * rounds
+                        rig, session, phase_rounds, rate, first
                     )
+                    first += phase_rounds
                     statuses.append(
                         {
                             "per_s": rate,
