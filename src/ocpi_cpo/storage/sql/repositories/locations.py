@@ -18,13 +18,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Select,
-    and_,
     bindparam,
     delete,
     func,
     insert,
-    literal_column,
     select,
     tuple_,
     update,
@@ -41,6 +38,8 @@ from ocpi_cpo.domain.locations import (
     StoredLocation,
     Visibility,
 )
+from ocpi_cpo.storage.sql.driver import fetch_all
+from ocpi_cpo.storage.sql.repositories import location_pages as pages
 from ocpi_cpo.storage.sql.tables.locations import location_evses, locations
 
 _CHUNK = 500
@@ -259,30 +258,6 @@ class SqlLocationRepository:
             .values(status=evse.status, last_updated=evse.last_updated)
         )
 
-    @staticmethod
-    def _matching(query: LocationPage, hide: frozenset[str] = frozenset()) -> list[Any]:
-        """The caller's filters; columns in ``hide`` get SQLite's unary + so that the planner
-        keeps off their indexes (it would sort every match rather than walk the primary key)."""
-
-        def column(name: str) -> Any:
-            if name in hide:
-                return literal_column(f"+locations.{name}", locations.c[name].type)
-            return locations.c[name]
-
-        conditions: list[Any] = [
-            locations.c.visibility.in_(sorted(v.value for v in query.visibilities))
-        ]
-        if query.owner is not None:
-            conditions += [
-                column("country_code") == query.owner[0],
-                column("party_id") == query.owner[1],
-            ]
-        if query.date_from is not None:
-            conditions.append(column("last_updated") >= query.date_from)
-        if query.date_to is not None:
-            conditions.append(column("last_updated") < query.date_to)
-        return conditions
-
     async def page(self, query: LocationPage) -> tuple[int, list[bytes]]:
         """(matches for this caller, the page's wire documents in creation order)."""
         key = (query.visibilities, query.owner, query.date_from, query.date_to)
@@ -296,62 +271,40 @@ class SqlLocationRepository:
         return total, documents
 
     async def _counted_page(self, query: LocationPage) -> tuple[int, list[bytes]]:
-        total_query = (
-            select(func.count()).select_from(locations).where(and_(*self._matching(query)))
-        )
+        form = pages.shape(self._sqlite, query)
+        filters = pages.filter_parameters(self._c.dialect, query)
         dated = query.date_from is not None or query.date_to is not None
         if not dated or not self._sqlite:
             # One statement: the total as a scalar subquery (by index), the page beside it.
-            hide = frozenset({"country_code", "party_id"}) if self._sqlite else frozenset()
-            statement = self._page_of(
-                select(total_query.scalar_subquery().label("total"), locations.c.document),
-                self._matching(query, hide),
-                query,
+            hide = pages.OWNER if self._sqlite else pages.NONE
+            rows = await fetch_all(
+                self._c,
+                pages.counted_sql(form, hide),
+                [*filters, *filters, query.limit, query.offset],
             )
-            found = (await self._c.execute(statement)).all()
-            if found:
-                return int(found[0].total), [row.document for row in found]
-            return int((await self._c.execute(total_query)).scalar_one()), []
-        total = int((await self._c.execute(total_query)).scalar_one())
+            if rows:
+                return int(rows[0][0]), [row[1] for row in rows]
+        total = int((await fetch_all(self._c, pages.total_sql(form), filters))[0][0])
         return total, await self._documents(query, total)
 
     async def _documents(self, query: LocationPage, total: int) -> list[bytes]:
         """The page's documents, ``total`` matches known (it picks SQLite's plan)."""
         if total == 0 or query.offset >= total:
             return []
+        form = pages.shape(self._sqlite, query)
         dated = query.date_from is not None or query.date_to is not None
         if not self._sqlite:
-            statement = self._page_of(select(locations.c.document), self._matching(query), query)
+            sql = pages.walk_sql(form, pages.NONE)
         elif not dated:
-            hide = frozenset({"country_code", "party_id"})
-            statement = self._page_of(
-                select(locations.c.document), self._matching(query, hide), query
-            )
+            sql = pages.walk_sql(form, pages.OWNER)
         elif total > _SORT_LIMIT:
             # Many matches: walk the primary key, filtering as it goes.
-            walk = frozenset({"country_code", "party_id", "last_updated"})
-            statement = self._page_of(
-                select(locations.c.document), self._matching(query, walk), query
-            )
+            sql = pages.walk_sql(form, pages.OWNER_AND_DATE)
         else:
             # Few matches: sort their ids (from the index), then read the page's documents.
-            ids = self._page_of(
-                select(locations.c.id), self._matching(query), query
-            ).scalar_subquery()
-            statement = (
-                select(locations.c.document).where(locations.c.id.in_(ids)).order_by(locations.c.id)
-            )
-        rows = await self._c.execute(statement)
-        return [row.document for row in rows]
-
-    @staticmethod
-    def _page_of(statement: Select[Any], conditions: list[Any], query: LocationPage) -> Select[Any]:
-        return (
-            statement.where(and_(*conditions))
-            .order_by(locations.c.id)
-            .limit(query.limit)
-            .offset(query.offset)
-        )
+            sql = pages.sorted_ids_sql(form)
+        parameters = [*pages.filter_parameters(self._c.dialect, query), query.limit, query.offset]
+        return [row[0] for row in await fetch_all(self._c, sql, parameters)]
 
     async def after(
         self, visibilities: frozenset[Visibility], after_pk: int, limit: int
