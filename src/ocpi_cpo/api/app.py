@@ -49,7 +49,7 @@ def create_app(
         settings=settings,
         clock=clock,
         storage=storage or SqlStorage(create_engine(settings.database_url)),
-        transport=transport or AiohttpTransport(client_tls=settings.client_tls),
+        transport=transport or AiohttpTransport.for_settings(settings),
     )
 
     @asynccontextmanager

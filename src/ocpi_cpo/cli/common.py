@@ -86,7 +86,7 @@ async def command_context(settings: Settings) -> AsyncIterator[OcpiContext]:
     """Storage and transport for a one-shot command, closed at the end."""
     await prepare_database(settings, auto_upgrade=True)
     storage = SqlStorage(create_engine(settings.database_url, pool_size=2))
-    transport = AiohttpTransport(client_tls=settings.client_tls)
+    transport = AiohttpTransport.for_settings(settings)
     try:
         yield OcpiContext(
             settings=settings, clock=SystemClock(), storage=storage, transport=transport

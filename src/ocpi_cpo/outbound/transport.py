@@ -20,7 +20,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
-from ocpi_cpo.config import ClientTls
+from ocpi_cpo.config import ClientTls, Settings
 from ocpi_cpo.ocpi.tracing import new_id
 from ocpi_cpo.ocpi.transport import OcpiReply, Routing, TransportError, routing_headers
 
@@ -92,6 +92,15 @@ class AiohttpTransport:
         self._connections_per_host = connections_per_host
         self._session: aiohttp.ClientSession | None = None
         self._ssl = client_ssl_contexts(client_tls)
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> AiohttpTransport:
+        """As serve and ``ocpi-cpo worker`` need it: enough connections per partner host for
+        ``[outbox] concurrency_per_partner`` (16 at least, for authorizations and commands)."""
+        return cls(
+            connections_per_host=max(16, settings.outbox.concurrency_per_partner),
+            client_tls=settings.client_tls,
+        )
 
     def _ssl_for(self, url: str) -> ssl.SSLContext | bool:
         for prefix, context in self._ssl:
