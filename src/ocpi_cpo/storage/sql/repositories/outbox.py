@@ -30,6 +30,50 @@ from ocpi_cpo.storage.sql.types import UtcDateTime
 
 NOTIFY_CHANNEL = "ocpi_cpo_outbox"
 
+
+def _claim_statement(postgres: bool) -> Any:
+    """The claim, built once (it was rebuilt per call: two aliases and their column collections
+    cost about 1.5 ms a claim, and the worker claims after every commit that queued something)."""
+    head = outbox.alias("head")
+    queued = outbox.alias("queued")
+    now = bindparam("now", type_=UtcDateTime)
+    # The oldest PENDING message of the object, found by ix_outbox_object (a min() over the
+    # index, one probe per candidate: unlike NOT EXISTS, no plan without statistics turns it
+    # into a scan of every pending row per candidate).
+    first_of_object = (
+        select(func.min(head.c.id))
+        .where(head.c.partner_id == queued.c.partner_id)
+        .where(head.c.object_key == queued.c.object_key)
+        .where(head.c.state == MessageState.PENDING.value)
+        .scalar_subquery()
+    )
+    candidates = (
+        select(queued.c.id)
+        .join(partners, partners.c.id == queued.c.partner_id)
+        .where(partners.c.state == PartnerState.REGISTERED.value)
+        .where(queued.c.state == MessageState.PENDING.value)
+        .where(queued.c.next_attempt_at <= now)
+        .where((queued.c.claimed_until.is_(None)) | (queued.c.claimed_until < now))
+        .where(queued.c.id == first_of_object)
+        .order_by(queued.c.id)
+        .limit(bindparam("batch"))
+    )
+    if postgres:
+        candidates = candidates.with_for_update(of=queued, skip_locked=True)
+    return (
+        update(outbox)
+        .where(outbox.c.id.in_(candidates))
+        .values(
+            claimed_by=bindparam("worker"),
+            claimed_until=bindparam("until", type_=UtcDateTime),
+        )
+        .returning(*outbox.c)
+    )
+
+
+_CLAIM_SQLITE = _claim_statement(postgres=False)
+_CLAIM_POSTGRES = _claim_statement(postgres=True)
+
 #: (attempt, the message's new state, when to try again, the answer's Location header)
 Recorded = tuple[Attempt, MessageState, datetime | None, str | None]
 
@@ -175,36 +219,10 @@ class SqlOutboxRepository:
     ) -> list[QueuedMessage]:
         """One statement: mark the oldest due messages that head their object's queue as ours,
         and return them in id order."""
-        head = outbox.alias("head")
-        queued = outbox.alias("queued")
-        # The oldest PENDING message of the object, found by ix_outbox_object (a min() over the
-        # index, one probe per candidate: unlike NOT EXISTS, no plan without statistics turns it
-        # into a scan of every pending row per candidate).
-        first_of_object = (
-            select(func.min(head.c.id))
-            .where(head.c.partner_id == queued.c.partner_id)
-            .where(head.c.object_key == queued.c.object_key)
-            .where(head.c.state == MessageState.PENDING.value)
-            .scalar_subquery()
-        )
-        candidates = (
-            select(queued.c.id)
-            .join(partners, partners.c.id == queued.c.partner_id)
-            .where(partners.c.state == PartnerState.REGISTERED.value)
-            .where(queued.c.state == MessageState.PENDING.value)
-            .where(queued.c.next_attempt_at <= now)
-            .where((queued.c.claimed_until.is_(None)) | (queued.c.claimed_until < now))
-            .where(queued.c.id == first_of_object)
-            .order_by(queued.c.id)
-            .limit(limit)
-        )
-        if self._postgres:
-            candidates = candidates.with_for_update(of=queued, skip_locked=True)
+        statement = _CLAIM_POSTGRES if self._postgres else _CLAIM_SQLITE
         rows = await self._run(
-            update(outbox)
-            .where(outbox.c.id.in_(candidates))
-            .values(claimed_by=worker, claimed_until=now + lease)
-            .returning(*outbox.c)
+            statement,
+            {"worker": worker, "now": now, "until": now + lease, "batch": limit},
         )
         return sorted((_to_message(row) for row in rows), key=lambda m: m.id)
 
