@@ -14,12 +14,13 @@ from ocpi_cpo.api.admin.registry import ADMIN_ROUTERS
 from ocpi_cpo.api.errors import install_error_handlers
 from ocpi_cpo.api.limits import LimitsMiddleware
 from ocpi_cpo.api.metrics import router as metrics_router
+from ocpi_cpo.api.sender_lists import SenderListsMiddleware
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import Clock, SystemClock
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.tracing import TracingMiddleware
 from ocpi_cpo.ocpi.transport import Transport
-from ocpi_cpo.ocpi.v2_2_1.registry import routers
+from ocpi_cpo.ocpi.v2_2_1.registry import routers, sender_lists
 from ocpi_cpo.ocpp_gateway import mount_gateway
 from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.outbound.worker import OutboxWorker, start_worker
@@ -103,6 +104,10 @@ def create_app(
     for admin_router in ADMIN_ROUTERS:
         app.include_router(admin_router(), prefix="/admin")
     app.include_router(metrics_router())
+    # Innermost: after tracing and limits, before the router (api.sender_lists).
+    app.add_middleware(
+        SenderListsMiddleware, lists=sender_lists(), exception_handlers=app.exception_handlers
+    )
     app.add_middleware(LimitsMiddleware, limits=settings.limits, clock=clock)
     app.add_middleware(TracingMiddleware)
     return app

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from fastapi import Request
 
+from ocpi_cpo.ocpi.auth import Caller
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.pagination import PageRequest, page_headers, parse_page_request
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
@@ -15,6 +16,8 @@ from ocpi_cpo.ocpi.routing import response_routing
 
 #: (total for this caller, the page's objects as JSON documents)
 PageLoader = Callable[[PageRequest], Awaitable[tuple[int, Sequence[bytes]]]]
+#: a module's list GET, called by its FastAPI route and by the fast path (api.sender_lists)
+SenderList = Callable[[Request, Caller, OcpiContext], Awaitable[OcpiResponse]]
 
 
 def page_request(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
+from ocpi_cpo.ocpi.sender import SenderList
 from ocpi_cpo.ocpi.v2_2_1.cdrs import server as cdrs
 from ocpi_cpo.ocpi.v2_2_1.commands import server as commands
 from ocpi_cpo.ocpi.v2_2_1.credentials import server as credentials
@@ -27,6 +28,8 @@ class ModuleSpec:
     router: Callable[[], APIRouter]
     #: whether requests and responses carry OCPI-from/to routing headers
     functional: bool
+    #: the Sender's list GET at ``path``, also served before FastAPI's router (api.sender_lists)
+    sender_list: SenderList | None = None
 
     @property
     def path(self) -> str:
@@ -38,10 +41,22 @@ MODULES: tuple[ModuleSpec, ...] = (
     ModuleSpec("credentials", InterfaceRole.SENDER, credentials.router, functional=False),
     ModuleSpec("commands", InterfaceRole.RECEIVER, commands.router, functional=True),
     ModuleSpec("hubclientinfo", InterfaceRole.RECEIVER, hubclientinfo.router, functional=False),
-    ModuleSpec("locations", InterfaceRole.SENDER, locations.router, functional=True),
+    ModuleSpec(
+        "locations",
+        InterfaceRole.SENDER,
+        locations.router,
+        functional=True,
+        sender_list=locations.locations_page,
+    ),
     ModuleSpec("sessions", InterfaceRole.SENDER, sessions.router, functional=True),
     ModuleSpec("cdrs", InterfaceRole.SENDER, cdrs.router, functional=True),
-    ModuleSpec("tariffs", InterfaceRole.SENDER, tariffs.router, functional=True),
+    ModuleSpec(
+        "tariffs",
+        InterfaceRole.SENDER,
+        tariffs.router,
+        functional=True,
+        sender_list=tariffs.tariffs_page,
+    ),
     ModuleSpec("tokens", InterfaceRole.RECEIVER, tokens.router, functional=True),
 )
 
@@ -50,6 +65,11 @@ def endpoints(public_url: str) -> list[Endpoint]:
     return [
         Endpoint(identifier=m.identifier, role=m.role, url=f"{public_url}{m.path}") for m in MODULES
     ]
+
+
+def sender_lists() -> dict[str, SenderList]:
+    """path -> the module's list GET, for the fast path before the router (api.sender_lists)."""
+    return {m.path: m.sender_list for m in MODULES if m.sender_list is not None}
 
 
 def routers() -> list[tuple[APIRouter, str]]:

@@ -20,7 +20,7 @@ from ocpi_cpo.domain.locations import (
     find_connector,
     find_evse,
 )
-from ocpi_cpo.ocpi.auth import FunctionalCaller
+from ocpi_cpo.ocpi.auth import Caller, FunctionalCaller
 from ocpi_cpo.ocpi.context import Context, OcpiContext
 from ocpi_cpo.ocpi.errors import UnknownLocation
 from ocpi_cpo.ocpi.pagination import PageRequest
@@ -56,6 +56,29 @@ async def _location(request: Request, context: OcpiContext, location_id: str) ->
     return visible[0]
 
 
+async def locations_page(request: Request, caller: Caller, context: OcpiContext) -> OcpiResponse:
+    """GET of the list (a ``SenderList``): the FastAPI route below and the fast path before the
+    router (``api.sender_lists``) both answer with this."""
+    owner = _owner(request, context)
+
+    async def load(page: PageRequest) -> tuple[int, list[bytes]]:
+        query = LocationPage(
+            visibilities=PARTNER_VISIBLE,
+            offset=page.offset,
+            limit=page.limit,
+            date_from=page.date_from,
+            date_to=page.date_to,
+            owner=owner,
+        )
+        # One statement (the total is a subquery or kept): no snapshot needed.
+        async with context.storage.read(snapshot=False) as uow:
+            return await service.page(uow, query)
+
+    return await sender_page(
+        request, context, max_limit=context.settings.page_limits.locations, load=load
+    )
+
+
 def router() -> APIRouter:
     api = APIRouter(tags=["locations"])
 
@@ -63,24 +86,8 @@ def router() -> APIRouter:
     async def list_locations(
         request: Request, caller: FunctionalCaller, context: Context
     ) -> OcpiResponse:
-        owner = _owner(request, context)
-
-        async def load(page: PageRequest) -> tuple[int, list[bytes]]:
-            query = LocationPage(
-                visibilities=PARTNER_VISIBLE,
-                offset=page.offset,
-                limit=page.limit,
-                date_from=page.date_from,
-                date_to=page.date_to,
-                owner=owner,
-            )
-            # One statement (the total is a subquery or kept): no snapshot needed.
-            async with context.storage.read(snapshot=False) as uow:
-                return await service.page(uow, query)
-
-        return await sender_page(
-            request, context, max_limit=context.settings.page_limits.locations, load=load
-        )
+        # Served before this route by api.sender_lists; kept for OpenAPI and as the reference.
+        return await locations_page(request, caller, context)
 
     @api.get("/{location_id}", summary="One Location")
     async def get_location(

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Request
 
 from ocpi_cpo.domain.tariffs import Party, TariffPage, visible_description
 from ocpi_cpo.ocpi.auth import Caller, FunctionalCaller
-from ocpi_cpo.ocpi.context import Context
+from ocpi_cpo.ocpi.context import Context, OcpiContext
 from ocpi_cpo.ocpi.errors import NotFound
 from ocpi_cpo.ocpi.pagination import PageRequest
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
@@ -44,6 +44,31 @@ def _requesting_parties(request: Request, caller: Caller) -> Sequence[Party]:
     return [Party(r.country_code.upper(), r.party_id.upper()) for r in caller.partner.roles]
 
 
+async def tariffs_page(request: Request, caller: Caller, context: OcpiContext) -> OcpiResponse:
+    """GET of the list (a ``SenderList``): the FastAPI route below and the fast path before the
+    router (``api.sender_lists``) both answer with this."""
+    seen_by = audience(caller)
+    addressed = addressed_party(request)
+    ours = {(o.operator.country_code, o.operator.party_id) for o in context.settings.operations}
+    owner = Party(*addressed) if addressed in ours and addressed is not None else None
+
+    async def load(page: PageRequest) -> tuple[int, Sequence[bytes]]:
+        query = TariffPage(
+            offset=page.offset,
+            limit=page.limit,
+            date_from=page.date_from,
+            date_to=page.date_to,
+            audience=seen_by,
+            owner=owner,
+        )
+        async with context.storage.read() as uow:
+            return await uow.tariffs.page(query)
+
+    return await sender_page(
+        request, context, max_limit=context.settings.page_limits.tariffs, load=load
+    )
+
+
 def router() -> APIRouter:
     api = APIRouter(tags=["tariffs"])
 
@@ -51,26 +76,8 @@ def router() -> APIRouter:
     async def list_tariffs(
         request: Request, caller: FunctionalCaller, context: Context
     ) -> OcpiResponse:
-        seen_by = audience(caller)
-        addressed = addressed_party(request)
-        ours = {(o.operator.country_code, o.operator.party_id) for o in context.settings.operations}
-        owner = Party(*addressed) if addressed in ours and addressed is not None else None
-
-        async def load(page: PageRequest) -> tuple[int, Sequence[bytes]]:
-            query = TariffPage(
-                offset=page.offset,
-                limit=page.limit,
-                date_from=page.date_from,
-                date_to=page.date_to,
-                audience=seen_by,
-                owner=owner,
-            )
-            async with context.storage.read() as uow:
-                return await uow.tariffs.page(query)
-
-        return await sender_page(
-            request, context, max_limit=context.settings.page_limits.tariffs, load=load
-        )
+        # Served before this route by api.sender_lists; kept for OpenAPI and as the reference.
+        return await tariffs_page(request, caller, context)
 
     @api.get(
         "/{country_code}/{party_id}/{tariff_id}",
