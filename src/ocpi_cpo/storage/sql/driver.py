@@ -1,4 +1,5 @@
-"""Prebuilt statements sent straight to the driver, for the few reads on the hot path.
+"""Prebuilt statements sent straight to the driver, for the few statements on hot paths (the
+Sender's page, a status change).
 
 Measured on the Locations page (docs/performance.md): through SQLAlchemy's aiosqlite adapter one
 SELECT is three or four hops to SQLite's thread (cursor, execute, fetchall, close) plus result
@@ -28,6 +29,14 @@ def placeholders(sqlite: bool, count: int, start: int = 1) -> list[str]:
     if sqlite:
         return ["?"] * count
     return [f"${n}" for n in range(start, start + count)]
+
+
+async def execute(connection: AsyncConnection, sql: str, parameters: Sequence[Any]) -> None:
+    """One prebuilt statement that returns no rows (an UPDATE on the hot path)."""
+    if connection.dialect.name != "sqlite":
+        await connection.exec_driver_sql(sql, tuple(parameters))
+        return
+    await fetch_all(connection, sql, parameters)
 
 
 async def fetch_all(

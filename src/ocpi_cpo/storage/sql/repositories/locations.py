@@ -26,6 +26,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.locations import (
@@ -38,7 +39,7 @@ from ocpi_cpo.domain.locations import (
     StoredLocation,
     Visibility,
 )
-from ocpi_cpo.storage.sql.driver import fetch_all
+from ocpi_cpo.storage.sql.driver import execute, fetch_all, placeholders
 from ocpi_cpo.storage.sql.repositories import location_pages as pages
 from ocpi_cpo.storage.sql.tables.locations import location_evses, locations
 
@@ -56,6 +57,37 @@ _STORED = (
     locations.c.last_updated,
     locations.c.document,
 )
+
+
+#: The status path's statements, prebuilt (placeholders filled per dialect).
+_BY_EVSE_UID = (
+    "SELECT locations.id, locations.country_code, locations.party_id, locations.location_id,"
+    " locations.visibility, locations.last_updated, locations.document"
+    " FROM locations JOIN location_evses ON location_evses.location_pk = locations.id"
+    " WHERE location_evses.uid = {mark} ORDER BY locations.id"
+)
+_SET_LOCATION = "UPDATE locations SET last_updated = {}, document = {} WHERE id = {}"
+_SET_EVSE = (
+    "UPDATE location_evses SET status = {}, last_updated = {} WHERE location_pk = {} AND uid = {}"
+)
+
+
+def _datetime_binder(dialect: Dialect) -> Callable[[datetime], Any]:
+    """A ``last_updated`` value as the column binds it (UTC; SQLite keeps it as text)."""
+    processor = locations.c.last_updated.type.dialect_impl(dialect).bind_processor(dialect)
+    return processor if processor is not None else (lambda value: value)
+
+
+def _datetime_reader(dialect: Dialect) -> Callable[[Any], datetime]:
+    """A ``last_updated`` value as the column reads it back (aware UTC; never NULL)."""
+    processor = locations.c.last_updated.type.dialect_impl(dialect).result_processor(dialect, None)
+
+    def read(value: Any) -> datetime:
+        result = processor(value) if processor is not None else value
+        assert isinstance(result, datetime)
+        return result
+
+    return read
 
 
 def _stored(row: Any) -> StoredLocation:
@@ -161,13 +193,20 @@ class SqlLocationRepository:
         return [_stored(row) for row in rows]
 
     async def by_evse_uid(self, uid: str) -> list[StoredLocation]:
-        rows = await self._c.execute(
-            select(*_STORED)
-            .join(location_evses, location_evses.c.location_pk == locations.c.id)
-            .where(location_evses.c.uid == uid)
-            .order_by(locations.c.id)
-        )
-        return [_stored(row) for row in rows]
+        """Every status change starts here: one prebuilt statement, one hop (storage.sql.driver)."""
+        mark = "?" if self._sqlite else "$1"
+        rows = await fetch_all(self._c, _BY_EVSE_UID.format(mark=mark), [uid])
+        read = _datetime_reader(self._c.dialect)
+        return [
+            StoredLocation(
+                pk=pk,
+                key=LocationKey(country_code, party_id, location_id),
+                visibility=Visibility(visibility),
+                last_updated=read(last_updated),
+                document=document,
+            )
+            for pk, country_code, party_id, location_id, visibility, last_updated, document in rows
+        ]
 
     async def by_evse_id(self, evse_id: str) -> tuple[str, StoredLocation] | None:
         """(EVSE uid, its Location) for an eMI3 evse_id, written with or without ``*``."""
@@ -247,15 +286,17 @@ class SqlLocationRepository:
     ) -> None:
         """One EVSE changed (its status): the document, the Location's and the EVSE's row."""
         self._changed()  # last_updated moved: date_from totals change
-        await self._c.execute(
-            update(locations)
-            .where(locations.c.id == pk)
-            .values(last_updated=last_updated, document=document)
+        marks = placeholders(self._sqlite, 4)
+        bind = _datetime_binder(self._c.dialect)
+        await execute(
+            self._c,
+            _SET_LOCATION.format(*marks[:3]),
+            [bind(last_updated), document, pk],
         )
-        await self._c.execute(
-            update(location_evses)
-            .where(location_evses.c.location_pk == pk, location_evses.c.uid == evse.uid)
-            .values(status=evse.status, last_updated=evse.last_updated)
+        await execute(
+            self._c,
+            _SET_EVSE.format(*marks),
+            [evse.status, bind(evse.last_updated), pk, evse.uid],
         )
 
     async def page(self, query: LocationPage) -> tuple[int, list[bytes]]:
