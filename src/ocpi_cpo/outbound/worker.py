@@ -178,7 +178,12 @@ class OutboxWorker:
         lease = timedelta(seconds=self.settings.lease_seconds)
         async with self.storage.transaction() as uow:
             batch = await uow.outbox.claim(self.name, now, lease, self.settings.batch_size)
-            partners = {p.id: p for p in await uow.partners.all()} if batch else {}
+        if not batch:
+            return batch, {}
+        # Read after the claim's commit, outside it: SQLite's one writer is held only as long as
+        # the claim itself (statuses wait for it).
+        async with self.storage.read(snapshot=False) as uow:
+            partners = {p.id: p for p in await uow.partners.all()}
         return batch, partners
 
     async def _finish(self, batch: list[QueuedMessage], partners: dict[int, Partner]) -> None:
