@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,18 +21,6 @@ T = TypeVar("T")
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-
-
-#: seconds a thread may hold the GIL while another waits for it (Python's default: 0.005)
-SWITCH_INTERVAL = 0.0005
-
-
-def tune_for_serving() -> None:
-    """For the long-running commands (serve, worker). SQLite work runs on aiosqlite's threads and
-    every statement comes back through the event loop's thread; with the default interval a
-    thread waiting for the GIL waits up to 5 ms while the loop runs, on every hop
-    (docs/performance.md, status to hub)."""
-    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:

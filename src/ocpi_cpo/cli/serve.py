@@ -9,7 +9,7 @@ import typer
 import uvicorn
 
 from ocpi_cpo.api.app import create_app
-from ocpi_cpo.cli.common import fail, prepare_database, run, settings_from, tune_for_serving
+from ocpi_cpo.cli.common import fail, prepare_database, run, settings_from
 from ocpi_cpo.logs import configure_logging
 
 
@@ -34,7 +34,6 @@ def serve(
             # Mutual TLS: only clients holding a certificate from this CA get through.
             tls["ssl_ca_certs"] = settings.tls.client_ca_file
             tls["ssl_cert_reqs"] = ssl.CERT_REQUIRED
-    tune_for_serving()
     config = uvicorn.Config(
         create_app(settings),
         host=host or settings.host,

@@ -7,7 +7,7 @@ import signal
 
 import typer
 
-from ocpi_cpo.cli.common import command_context, run, settings_from, tune_for_serving
+from ocpi_cpo.cli.common import command_context, run, settings_from
 from ocpi_cpo.logs import configure_logging
 from ocpi_cpo.outbound.worker import OutboxWorker
 
@@ -16,7 +16,6 @@ def worker(ctx: typer.Context) -> None:
     """Deliver queued messages to partners until stopped (SIGTERM or Ctrl-C)."""
     settings = settings_from(ctx)
     configure_logging(settings.log_level)
-    tune_for_serving()
 
     async def _work() -> None:
         async with command_context(settings) as context:
