@@ -47,11 +47,8 @@ import orjson
 
 from bench.report import Figure, limit_figure
 from ocpi_cpo.cli.demo import free_port
-from ocpi_cpo.domain.clock import SystemClock
-from ocpi_cpo.services import stations as station_service
 from ocpi_cpo.sim import demo_data
 from ocpi_cpo.sim.station import SimStation
-from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
 
 STATIONS = 100
 #: status changes per second, all stations together: each station every 5 s, then every second
@@ -197,17 +194,12 @@ async def set_up(rig: Rig, session: aiohttp.ClientSession) -> None:
         return len(await _hub_requests(session, rig, "PUT", "locations")) >= STATIONS
 
     await _until(network_at_hub, f"{STATIONS} Location PUTs at the hub")
-    # The stations, through the same service as ``ocpi-cpo stations add`` (100 CLI runs would
-    # cost a minute of interpreter start-ups); the gateway reads them when each one connects.
-    storage = SqlStorage(create_engine(f"sqlite+aiosqlite:///{rig.folder / 'cpo.db'}"))
-    try:
-        async with storage.transaction() as uow:
-            for n in range(1, STATIONS + 1):
-                await station_service.add_station(
-                    uow, f"S{n}", f"LOC{n}", {1: f"E{n}-1", 2: f"E{n}-2"}, None, SystemClock().now()
-                )
-    finally:
-        await storage.close()
+    stations = [
+        {"station_id": f"S{n}", "location": f"LOC{n}", "evses": {"1": f"E{n}-1", "2": f"E{n}-2"}}
+        for n in range(1, STATIONS + 1)
+    ]
+    (rig.folder / "stations.json").write_bytes(orjson.dumps(stations))
+    rig.cli("stations", "import", str(rig.folder / "stations.json"))
     ws = rig.cpo.replace("http", "ws") + "/ocpp"
     rig.stations = [
         SimStation(ws, f"S{n}", "1.6" if n % 2 else "2.0.1", connectors=2, say=lambda _: None)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import orjson
 import typer
@@ -78,6 +80,91 @@ def add(
         f" {_evses(station)}"
     )
     typer.echo(f"it connects to {_ws_url(settings)}/ocpp/{station.station_id}")
+
+
+@dataclass(frozen=True)
+class StationEntry:
+    station_id: str
+    location: str
+    evses: dict[int, str]
+    password: str | None
+
+
+def read_entries(path: Path) -> list[StationEntry]:
+    """The stations of an import file, their shape checked; exit 2 naming the entry and field."""
+    try:
+        document: Any = orjson.loads(path.read_bytes())
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror or exc}", 2)
+    except orjson.JSONDecodeError as exc:
+        fail(f"{path}: not JSON ({exc})", 2)
+    if not isinstance(document, list):
+        fail(f"{path}: expected a JSON array of stations", 2)
+    entries = []
+    for n, item in enumerate(document, 1):
+        where = f"{path}: entry {n}"
+        if not isinstance(item, dict):
+            fail(f"{where}: expected an object", 2)
+        unknown = sorted(set(item) - {"station_id", "location", "evses", "password"})
+        if unknown:
+            fail(f"{where}: unknown field {unknown[0]!r}", 2)
+        for name in ("station_id", "location"):
+            if not isinstance(item.get(name), str) or not item[name].strip():
+                fail(f"{where}: {name!r} must be a non-empty string", 2)
+        evses = item.get("evses")
+        if not isinstance(evses, dict) or not evses:
+            fail(f'{where}: "evses" must be an object like {{"1": "EVSE_UID"}}', 2)
+        mapping: dict[int, str] = {}
+        for number, uid in evses.items():
+            if not str(number).isdigit() or not isinstance(uid, str) or not uid.strip():
+                fail(f'{where}: "evses" entry {number!r}: expected "N": "EVSE_UID"', 2)
+            mapping[int(number)] = uid.strip()
+        password = item.get("password")
+        if password is not None and not isinstance(password, str):
+            fail(f"{where}: 'password' must be a string", 2)
+        entries.append(StationEntry(item["station_id"], item["location"], mapping, password))
+    return entries
+
+
+@app.command("import")
+def import_stations(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="JSON array of stations", show_default=False)],
+) -> None:
+    """Add many stations at once, all or nothing. Each entry: {"station_id": "CP-0001",
+    "location": "LOC1", "evses": {"1": "EVSE_UID", ...}, "password": "..." (optional; the
+    file then holds secrets: keep it safe, only the hash is stored)}."""
+    settings = settings_from(ctx)
+    entries = read_entries(path)
+
+    async def _import() -> list[Station]:
+        added = []
+        async with command_context(settings) as context, context.storage.transaction() as uow:
+            for n, entry in enumerate(entries, 1):
+                try:
+                    added.append(
+                        await service.add_station(
+                            uow,
+                            entry.station_id,
+                            entry.location,
+                            entry.evses,
+                            entry.password,
+                            context.clock.now(),
+                        )
+                    )
+                except ServiceError as exc:
+                    raise type(exc)(f"entry {n} ({entry.station_id}): {exc.message}") from None
+        return added
+
+    try:
+        added = run(_import())
+    except ServiceError as exc:
+        fail(f"{path}: {exc.message}; nothing was imported")
+    with_auth = sum(1 for s in added if s.needs_password)
+    typer.echo(
+        f"{len(added)} stations added ({with_auth} with Basic auth);"
+        f" they connect to {_ws_url(settings)}/ocpp/STATION_ID"
+    )
 
 
 @app.command("list")

@@ -91,3 +91,53 @@ async def test_sim_station_cli(tmp_path: Path, version: str) -> None:
             "sim", "station", "--url", gateway.url, "--id", "CP1", "--scenario", "nope"
         )
         assert code == 2 and "expected one of plug-and-charge" in err
+
+
+def test_import_many_all_or_nothing(tmp_path: Path) -> None:
+    config = config_in(tmp_path)
+    good = [
+        {"station_id": f"CP{n}", "location": f"LOC{n}", "evses": {"1": f"E{n}-1", "2": f"E{n}-2"}}
+        for n in range(1, 4)
+    ]
+    good[0]["password"] = PASSWORD
+    path = tmp_path / "stations.json"
+    path.write_bytes(orjson.dumps(good))
+    done = cli("stations", "import", str(path), config=config)
+    assert done.returncode == 0, done.stderr
+    assert "3 stations added (1 with Basic auth)" in done.stdout
+    listed = orjson.loads(cli("stations", "list", "--json", config=config).stdout)
+    assert [(s["station_id"], s["evses"], s["basic_auth"]) for s in listed] == [
+        ("CP1", {"1": "E1-1", "2": "E1-2"}, True),
+        ("CP2", {"1": "E2-1", "2": "E2-2"}, False),
+        ("CP3", {"1": "E3-1", "2": "E3-2"}, False),
+    ]
+    # The same EVSE twice in a new file: refused whole, naming the entry; nothing more stored.
+    clash = [
+        {"station_id": "CP4", "location": "LOC4", "evses": {"1": "E4-1"}},
+        {"station_id": "CP5", "location": "LOC5", "evses": {"1": "E4-1"}},
+    ]
+    path.write_bytes(orjson.dumps(clash))
+    refused = cli("stations", "import", str(path), config=config)
+    assert refused.returncode == 1
+    assert "entry 2 (CP5): EVSE E4-1 is already mapped to station CP4" in refused.stderr
+    assert "nothing was imported" in refused.stderr
+    assert len(orjson.loads(cli("stations", "list", "--json", config=config).stdout)) == 3
+
+
+@pytest.mark.parametrize(
+    ("document", "said"),
+    [
+        (b"{not json", "not JSON"),
+        (b'{"station_id": "CP1"}', "expected a JSON array of stations"),
+        (b'[{"station_id": "CP1", "evses": {"1": "E1"}}]', "entry 1: 'location' must be"),
+        (b'[{"station_id": "CP1", "location": "L", "evses": {"x": "E1"}}]', "entry 'x'"),
+        (b'[{"station_id": "CP1", "location": "L", "evses": {}, "pw": 1}]', "unknown field 'pw'"),
+    ],
+)
+def test_import_says_which_entry_and_field(tmp_path: Path, document: bytes, said: str) -> None:
+    config = config_in(tmp_path)
+    path = tmp_path / "stations.json"
+    path.write_bytes(document)
+    bad = cli("stations", "import", str(path), config=config)
+    assert bad.returncode == 2 and said in bad.stderr, bad.stderr
+    assert "Traceback" not in bad.stderr
