@@ -3,12 +3,13 @@
 Three real processes on 127.0.0.1, as in production: ``ocpi-cpo serve`` (SQLite, the outbox worker
 in the same process, its default), the simulated Gireve hub (``ocpi-cpo sim hub``) registered
 through the real credentials handshake, and this process driving 100 simulated stations (half OCPP
-1.6, half 2.0.1) over websockets.
+1.6, half 2.0.1) over websockets. The network comes in through the CLI as a CPO's would
+(``tariffs import``, ``locations import``, ``stations import``).
 
 Figures (OCPP issue benchmark; performance issue 4 and 5):
 * status: each station reports a connector status every 5 s, then every second, spread evenly
-  (20 and 100 changes/s in all); latency from the moment the station sends its StatusNotification to the moment the hub has
-  read the EVSE PATCH (its request log's receive time), p50 and p99;
+  (20 and 100 changes/s in all); latency from the moment the station sends its StatusNotification
+  to the moment the hub has read the EVSE PATCH (its request log's receive time), p50 and p99;
 * CDR: each station runs a charge (StartTransaction / TransactionEvent Started, meter values) and
   stops it, 20 stops a second; latency from StopTransaction / TransactionEvent Ended to the hub
   having read the priced CDR POST, p50 and p99;
