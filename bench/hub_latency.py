@@ -47,6 +47,7 @@ import aiohttp
 import orjson
 
 from bench.report import Figure, limit_figure
+from bench.serve_figures import rss_mb
 from ocpi_cpo.cli.demo import free_port
 from ocpi_cpo.sim import demo_data
 from ocpi_cpo.sim.station import SimStation
@@ -72,13 +73,6 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime, every thread
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
 
 
 def _config(folder: Path, port: int) -> Path:

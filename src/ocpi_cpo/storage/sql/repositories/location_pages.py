@@ -41,7 +41,7 @@ def shape(sqlite_: bool, query: LocationPage) -> Shape:
 
 
 @functools.cache
-def _bind_datetime(dialect: Dialect) -> Callable[[Any], Any]:
+def bind_datetime(dialect: Dialect) -> Callable[[Any], Any]:
     """How the ``last_updated`` column binds a datetime (UTC; SQLite keeps it as text)."""
     processor = locations.c.last_updated.type.dialect_impl(dialect).bind_processor(dialect)
     return processor if processor is not None else (lambda value: value)
@@ -52,7 +52,7 @@ def filter_parameters(dialect: Dialect, query: LocationPage) -> list[Any]:
     parameters: list[Any] = sorted(v.value for v in query.visibilities)
     if query.owner is not None:
         parameters += list(query.owner)
-    bind = _bind_datetime(dialect)
+    bind = bind_datetime(dialect)
     if query.date_from is not None:
         parameters.append(bind(query.date_from))
     if query.date_to is not None:

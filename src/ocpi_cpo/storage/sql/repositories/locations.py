@@ -12,6 +12,7 @@ per page, and counting 100,000 rows costs more than the page itself (docs/perfor
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -72,12 +73,7 @@ _SET_EVSE = (
 )
 
 
-def _datetime_binder(dialect: Dialect) -> Callable[[datetime], Any]:
-    """A ``last_updated`` value as the column binds it (UTC; SQLite keeps it as text)."""
-    processor = locations.c.last_updated.type.dialect_impl(dialect).bind_processor(dialect)
-    return processor if processor is not None else (lambda value: value)
-
-
+@functools.cache
 def _datetime_reader(dialect: Dialect) -> Callable[[Any], datetime]:
     """A ``last_updated`` value as the column reads it back (aware UTC; never NULL)."""
     processor = locations.c.last_updated.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -287,7 +283,7 @@ class SqlLocationRepository:
         """One EVSE changed (its status): the document, the Location's and the EVSE's row."""
         self._changed()  # last_updated moved: date_from totals change
         marks = placeholders(self._sqlite, 4)
-        bind = _datetime_binder(self._c.dialect)
+        bind = pages.bind_datetime(self._c.dialect)
         await execute(
             self._c,
             _SET_LOCATION.format(*marks[:3]),
