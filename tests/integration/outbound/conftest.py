@@ -14,11 +14,12 @@ import pytest
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.delivery import NewMessage, Routing
-from ocpi_cpo.domain.partners import Direction, Endpoint, Partner, PartnerState, PartyRole
+from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.outbound.worker import OutboxWorker
 from ocpi_cpo.storage.sql.engine import SqlStorage
 from tests.support.factories import make_settings
+from tests.support.partners import register_partner
 from tests.support.receiver import FakePartner
 
 ROUTING = Routing("FR", "AB1", "FR", "107")
@@ -78,27 +79,6 @@ class Delivery:
                 raise AssertionError("condition not reached in time")
             if await worker.drain_once() == 0:
                 await asyncio.sleep(0.01)
-
-
-async def register_partner(storage: SqlStorage, base_url: str, name: str = "hub") -> Partner:
-    async with storage.transaction() as uow:
-        partner = await uow.partners.create(
-            name, "gireve-preprod", PartnerState.REGISTERED, datetime.now(UTC)
-        )
-        await uow.partners.save_connection(
-            partner.id,
-            state=PartnerState.REGISTERED,
-            direction=Direction.FROM_PARTNER,
-            versions_url=f"{base_url}/ocpi/versions",
-            version="2.2.1",
-            endpoints=[Endpoint("locations", "RECEIVER", f"{base_url}/ocpi/2.2.1/locations")],
-            roles=[PartyRole("HUB", "FR", "107")],
-            outbound_token="their-token",
-            registered_at=datetime.now(UTC),
-        )
-        stored = await uow.partners.get(partner.id)
-    assert stored is not None
-    return stored
 
 
 @pytest.fixture

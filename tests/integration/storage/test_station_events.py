@@ -10,13 +10,13 @@ import pytest
 from ocpi_cpo.api.app import create_app
 from ocpi_cpo.domain.delivery import QueueFilter
 from ocpi_cpo.domain.emi3 import OperatorId
-from ocpi_cpo.domain.partners import Direction, Endpoint, PartnerState, PartyRole
 from ocpi_cpo.domain.stations import EvseStatus
 from ocpi_cpo.services import locations
 from ocpi_cpo.services.station_events import StationEventsService
 from ocpi_cpo.storage.sql.engine import SqlStorage
 from tests.support.factories import make_settings
 from tests.support.locations import make_location
+from tests.support.partners import register_partner
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
@@ -33,19 +33,8 @@ class StillClock:
 async def test_status_is_stamped_and_due_by_our_clock(
     storage: SqlStorage, database_url: str, skew: timedelta
 ) -> None:
+    partner = await register_partner(storage, "http://hub.test")
     async with storage.transaction() as uow:
-        partner = await uow.partners.create("hub", "gireve-preprod", PartnerState.INVITED, NOW)
-        await uow.partners.save_connection(
-            partner.id,
-            state=PartnerState.REGISTERED,
-            direction=Direction.FROM_PARTNER,
-            versions_url="http://hub.test/versions",
-            version="2.2.1",
-            endpoints=[Endpoint("locations", "RECEIVER", "http://hub.test/locations")],
-            roles=[PartyRole("HUB", "FR", "107")],
-            outbound_token="t",
-            registered_at=NOW,
-        )
         await locations.import_locations(uow, [make_location(1)], [OperatorId.parse("FR*AB1")], NOW)
     clock = StillClock(NOW + timedelta(minutes=1))
     app = create_app(make_settings(database_url), clock=clock, storage=storage)
