@@ -24,7 +24,7 @@ POSTGRES_URL = os.environ.get(
     "OCPI_CPO_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
 REQUIRE_POSTGRES = os.environ.get("OCPI_CPO_REQUIRE_POSTGRES") == "1"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
 async def _postgres_problem() -> str | None:

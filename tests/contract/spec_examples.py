@@ -15,9 +15,9 @@ from pathlib import Path
 from pydantic import BaseModel, JsonValue, TypeAdapter, ValidationError
 
 from ocpi_cpo.ocpi.v2_2_1.types import DateTime, format_datetime
-from tests.conftest import SHARED
+from tests.conftest import TEST_DATA
 
-EXAMPLES = SHARED / "ocpi-examples" / "2.2.1" / "examples"
+EXAMPLES = TEST_DATA / "ocpi-examples" / "2.2.1" / "examples"
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?$")
 _DATETIME_ADAPTER: TypeAdapter[DateTime] = TypeAdapter(DateTime)

@@ -8,11 +8,11 @@ import orjson
 import pytest
 
 from ocpi_cpo.sim.hub import SimHubState, register_from_iop
-from tests.conftest import SHARED
+from tests.conftest import TEST_DATA
 from tests.integration.api.conftest import Network, auth
 from tests.integration.api.locations_support import registered
 
-EXAMPLES = SHARED / "ocpi-examples" / "2.2.1" / "examples"
+EXAMPLES = TEST_DATA / "ocpi-examples" / "2.2.1" / "examples"
 
 
 def example(name: str) -> dict[str, Any]:

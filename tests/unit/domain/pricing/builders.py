@@ -10,10 +10,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ocpi_cpo.domain.pricing import CdrDimension, CdrDimensionType, Charge, ChargingPeriod
-from tests.conftest import SHARED
+from tests.conftest import TEST_DATA
 
-EXAMPLES = SHARED / "ocpi-examples" / "2.2.1" / "examples"
-VECTORS = SHARED / "pricing-vectors"
+EXAMPLES = TEST_DATA / "ocpi-examples" / "2.2.1" / "examples"
+VECTORS = TEST_DATA / "pricing-vectors"
 
 
 def read_json(path: Path) -> object:

@@ -1,4 +1,4 @@
-"""Every folder of /work/shared/pricing-vectors (see its README for which expectations to trust).
+"""Every folder of tests/data/pricing-vectors (see its README for which expectations to trust).
 
 * ``tandemdrive-*``: the totals inside the CDR, as that engine asserts them with the time zone forced to
   UTC. Two known differences, both choices of ours (docs/pricing.md): min_price applies (that engine
