@@ -11,6 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from ocpi_cpo.domain.audit import AuditEntry
 from ocpi_cpo.domain.authorization import (
     DecisionRecord,
     DecisionSource,
@@ -359,6 +360,16 @@ class CdrRepository(Protocol):
     async def all_sorted(self, keys: Sequence[str]) -> list[StoredCdr]: ...
 
 
+class AuditRepository(Protocol):
+    """Insert-only: there is no method to change or delete an entry (domain.audit)."""
+
+    async def add(self, entry: AuditEntry) -> int: ...
+
+    async def since(self, at: datetime | None, limit: int) -> list[AuditEntry]:
+        """Entries at or after ``at`` (all when None), oldest first, at most ``limit``."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def partners(self) -> PartnerRepository: ...
@@ -392,6 +403,9 @@ class UnitOfWork(Protocol):
 
     @property
     def commands(self) -> CommandRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed (e.g. wake the outbox worker)."""

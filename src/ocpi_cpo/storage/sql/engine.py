@@ -12,6 +12,7 @@ from sqlalchemy import URL, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from ocpi_cpo.storage.sql.repositories.audit import SqlAuditRepository
 from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoRepository
 from ocpi_cpo.storage.sql.repositories.commands import SqlCommandRepository
 from ocpi_cpo.storage.sql.repositories.emsp_tokens import SqlEmspTokenRepository
@@ -131,6 +132,7 @@ class SqlUnitOfWork:
         self.commands = SqlCommandRepository(connection)
         self.sessions = SqlSessionRepository(connection)
         self.cdrs = SqlCdrRepository(connection)
+        self.audit = SqlAuditRepository(connection)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         if callback not in self._after_commit:

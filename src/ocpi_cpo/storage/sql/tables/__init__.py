@@ -3,6 +3,7 @@ in ``migrations/versions`` (each feature has its own chain branching off the fou
 
 from __future__ import annotations
 
+from ocpi_cpo.storage.sql.tables.audit import audit_log
 from ocpi_cpo.storage.sql.tables.commands import commands
 from ocpi_cpo.storage.sql.tables.emsp_tokens import authorizations, emsp_tokens
 from ocpi_cpo.storage.sql.tables.locations import location_evses, locations
@@ -14,6 +15,7 @@ from ocpi_cpo.storage.sql.tables.stations import ocpp16_transactions, station_ev
 from ocpi_cpo.storage.sql.tables.tariffs import tariffs
 
 __all__ = [
+    "audit_log",
     "authorizations",
     "cdrs",
     "commands",
