@@ -102,7 +102,7 @@ async def import_locations(
     for start in range(0, len(documents), _WRITE_BATCH):
         batch = documents[start : start + _WRITE_BATCH]
         keyed = [(LocationKey.of(d), d) for d in batch]
-        existing = await uow.locations.find([key for key, _ in keyed])
+        existing = await uow.locations.find([key for key, _ in keyed], for_update=True)
         new_rows: list[LocationRow] = []
         changed_rows: list[tuple[int, LocationRow]] = []
         messages: list[NewMessage] = []
@@ -168,13 +168,13 @@ async def _evse_location(
     uow: UnitOfWork, evse_uid: str, location: LocationKey | None
 ) -> StoredLocation:
     if location is not None:
-        stored = await uow.locations.get(location)
+        stored = await uow.locations.get(location, for_update=True)
         if stored is None:
             raise NotFoundError(f"no Location {location}: see 'ocpi-cpo locations list'")
         if find_evse(orjson.loads(stored.document), evse_uid) is None:
             raise NotFoundError(f"Location {location} has no EVSE with uid {evse_uid!r}")
         return stored
-    found = await uow.locations.by_evse_uid(evse_uid)
+    found = await uow.locations.by_evse_uid(evse_uid, for_update=True)
     if not found:
         raise NotFoundError(f"no EVSE with uid {evse_uid!r}: see 'ocpi-cpo locations show ID'")
     if len(found) > 1:
@@ -225,7 +225,7 @@ async def add_tariff_to_connectors(
     connectors = 0
     after = 0
     every = frozenset(Visibility)
-    while batch := await uow.locations.after(every, after, 500):
+    while batch := await uow.locations.after(every, after, 500, for_update=True):
         after = batch[-1].pk
         for stored in batch:
             if (stored.key.country_code, stored.key.party_id) != (

@@ -230,15 +230,22 @@ class StationRepository(Protocol):
 
 
 class LocationRepository(Protocol):
-    """Locations as wire JSON documents with the columns queries need (domain.locations)."""
+    """Locations as wire JSON documents with the columns queries need (domain.locations).
 
-    async def find(self, keys: Sequence[LocationKey]) -> dict[LocationKey, StoredLocation]: ...
+    ``for_update``: the read precedes a write of what it returns in the same transaction; the
+    rows are held until the commit (PostgreSQL ``FOR UPDATE``), so concurrent changes of one
+    Location from any connection or instance apply one after the other, none lost.
+    """
 
-    async def get(self, key: LocationKey) -> StoredLocation | None: ...
+    async def find(
+        self, keys: Sequence[LocationKey], *, for_update: bool = False
+    ) -> dict[LocationKey, StoredLocation]: ...
+
+    async def get(self, key: LocationKey, *, for_update: bool = False) -> StoredLocation | None: ...
 
     async def by_location_id(self, location_id: str) -> list[StoredLocation]: ...
 
-    async def by_evse_uid(self, uid: str) -> list[StoredLocation]: ...
+    async def by_evse_uid(self, uid: str, *, for_update: bool = False) -> list[StoredLocation]: ...
 
     async def by_evse_id(self, evse_id: str) -> tuple[str, StoredLocation] | None: ...
 
@@ -253,7 +260,12 @@ class LocationRepository(Protocol):
     async def page(self, query: LocationPage) -> tuple[int, list[bytes]]: ...
 
     async def after(
-        self, visibilities: frozenset[Visibility], after_pk: int, limit: int
+        self,
+        visibilities: frozenset[Visibility],
+        after_pk: int,
+        limit: int,
+        *,
+        for_update: bool = False,
     ) -> list[StoredLocation]: ...
 
     async def count(self) -> int: ...

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Select,
     bindparam,
     delete,
     func,
@@ -67,6 +68,10 @@ _BY_EVSE_UID = (
     " FROM locations JOIN location_evses ON location_evses.location_pk = locations.id"
     " WHERE location_evses.uid = {mark} ORDER BY locations.id"
 )
+#: PostgreSQL: a read that precedes a write of the Location holds its row until the commit, so
+#: two concurrent changes of one Location (different EVSEs) cannot overwrite each other's
+#: document. SQLite needs none: its writers take the one write lock at BEGIN IMMEDIATE.
+_LOCKED = " FOR UPDATE OF locations"
 _SET_LOCATION = "UPDATE locations SET last_updated = {}, document = {} WHERE id = {}"
 _SET_EVSE = (
     "UPDATE location_evses SET status = {}, last_updated = {} WHERE location_pk = {} AND uid = {}"
@@ -159,27 +164,34 @@ class SqlLocationRepository:
         if self._on_change is not None:
             self._on_change()
 
-    async def find(self, keys: Sequence[LocationKey]) -> dict[LocationKey, StoredLocation]:
+    def _locked(self, statement: Select[Any], for_update: bool) -> Select[Any]:
+        """``statement`` holding its Location rows until the commit (PostgreSQL; see _LOCKED).
+        Rows are locked in primary key order: two writers never wait for each other in a ring."""
+        if not for_update or self._sqlite:
+            return statement
+        return statement.order_by(locations.c.id).with_for_update(of=locations)
+
+    async def find(
+        self, keys: Sequence[LocationKey], *, for_update: bool = False
+    ) -> dict[LocationKey, StoredLocation]:
         found: dict[LocationKey, StoredLocation] = {}
         column = tuple_(locations.c.country_code, locations.c.party_id, locations.c.location_id)
         for start in range(0, len(keys), _CHUNK):
             chunk = [(k.country_code, k.party_id, k.id) for k in keys[start : start + _CHUNK]]
-            rows = await self._c.execute(select(*_STORED).where(column.in_(chunk)))
+            statement = self._locked(select(*_STORED).where(column.in_(chunk)), for_update)
+            rows = await self._c.execute(statement)
             for row in rows:
                 stored = _stored(row)
                 found[stored.key] = stored
         return found
 
-    async def get(self, key: LocationKey) -> StoredLocation | None:
-        row = (
-            await self._c.execute(
-                select(*_STORED).where(
-                    locations.c.country_code == key.country_code,
-                    locations.c.party_id == key.party_id,
-                    locations.c.location_id == key.id,
-                )
-            )
-        ).first()
+    async def get(self, key: LocationKey, *, for_update: bool = False) -> StoredLocation | None:
+        statement = select(*_STORED).where(
+            locations.c.country_code == key.country_code,
+            locations.c.party_id == key.party_id,
+            locations.c.location_id == key.id,
+        )
+        row = (await self._c.execute(self._locked(statement, for_update))).first()
         return _stored(row) if row else None
 
     async def by_location_id(self, location_id: str) -> list[StoredLocation]:
@@ -188,10 +200,13 @@ class SqlLocationRepository:
         )
         return [_stored(row) for row in rows]
 
-    async def by_evse_uid(self, uid: str) -> list[StoredLocation]:
+    async def by_evse_uid(self, uid: str, *, for_update: bool = False) -> list[StoredLocation]:
         """Every status change starts here: one prebuilt statement, one hop (storage.sql.driver)."""
-        mark = "?" if self._sqlite else "$1"
-        rows = await fetch_all(self._c, _BY_EVSE_UID.format(mark=mark), [uid])
+        if self._sqlite:
+            sql = _BY_EVSE_UID.format(mark="?")
+        else:
+            sql = _BY_EVSE_UID.format(mark="$1") + (_LOCKED if for_update else "")
+        rows = await fetch_all(self._c, sql, [uid])
         read = _datetime_reader(self._c.dialect)
         return [
             StoredLocation(
@@ -344,10 +359,15 @@ class SqlLocationRepository:
         return [row[0] for row in await fetch_all(self._c, sql, parameters)]
 
     async def after(
-        self, visibilities: frozenset[Visibility], after_pk: int, limit: int
+        self,
+        visibilities: frozenset[Visibility],
+        after_pk: int,
+        limit: int,
+        *,
+        for_update: bool = False,
     ) -> list[StoredLocation]:
         """Locations in creation order after ``after_pk`` (keyset), for walks over all of them."""
-        rows = await self._c.execute(
+        statement = (
             select(*_STORED)
             .where(
                 locations.c.id > after_pk,
@@ -356,6 +376,9 @@ class SqlLocationRepository:
             .order_by(locations.c.id)
             .limit(limit)
         )
+        if for_update and not self._sqlite:
+            statement = statement.with_for_update(of=locations)
+        rows = await self._c.execute(statement)
         return [_stored(row) for row in rows]
 
     async def count(self) -> int:
