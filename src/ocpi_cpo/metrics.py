@@ -12,6 +12,12 @@ ATTEMPTS = Counter(
     ["partner", "module", "outcome"],
     registry=REGISTRY,
 )
+DEAD_LETTERS = Counter(
+    "ocpi_cpo_outbox_dead_letters",
+    "Messages parked as dead letters, per partner and module (alert on cdrs: money at stake)",
+    ["partner", "module"],
+    registry=REGISTRY,
+)
 LATENCY = Histogram(
     "ocpi_cpo_outbox_request_seconds",
     "Time a partner took to answer one delivery",

@@ -12,6 +12,8 @@ Gireve requires store-and-forward with FIFO resend (gireve.md §13); the spec's 
 | OCPI 2xxx                                  | DEAD    | our data is wrong: park it, visibly   |
 | OCPI 3xxx, 4xxx                            | RETRY   | the partner (or the hub) failed       |
 | HTTP 2xx without an OCPI envelope          | DONE    | received; the body is not ours to fix |
+| HTTP 3xx the transport did not follow      | RETRY   | the partner moved: shown, kept (a 307 |
+|                                            |         | or 308 to the same host is followed)  |
 | other HTTP 4xx without an OCPI envelope    | DEAD    | the request itself is refused         |
 """
 
@@ -21,6 +23,7 @@ import enum
 import random
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 
 class MessageState(enum.StrEnum):
@@ -42,7 +45,7 @@ _JITTER = random.Random()
 
 def classify(http_status: int | None, ocpi_status: int | None) -> Outcome:
     """The table above. ``http_status`` None means no HTTP answer at all."""
-    if http_status is None:
+    if http_status is None or 300 <= http_status < 400:
         return Outcome.RETRY
     if ocpi_status is not None:
         if 1000 <= ocpi_status < 2000:
@@ -74,6 +77,13 @@ class Backoff:
         if retry_after is not None:
             return max(jittered, min(retry_after, max(self.cap_seconds, 3600.0)))
         return jittered
+
+
+def path_of(*segments: str) -> str:
+    """A message's URL relative to the partner's endpoint: ``/{country_code}/{party_id}/{id}``
+    from raw segments, each percent-encoded (a ``/`` inside an id stays data). The partner's
+    endpoint is joined to it by ``ocpi.urls.endpoint_url`` only."""
+    return "".join("/" + quote(segment, safe="") for segment in segments)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,8 @@ class OcpiReply:
     request_id: str
     correlation_id: str
     extra: Mapping[str, str] = field(default_factory=dict)
+    #: why a redirect (HTTP 3xx) was not followed; None for any other answer
+    redirect_refused: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -54,6 +56,10 @@ class OcpiReply:
 
     def problem(self) -> str:
         """A one-line description of a failed answer, for errors shown to operators."""
+        if 300 <= self.http_status < 400:
+            where = self.headers.get("location", "nowhere")
+            why = self.redirect_refused or "not followed"
+            return f"HTTP {self.http_status} redirect to {where!r} not followed: {why}"
         if self.ocpi_status is None:
             return f"HTTP {self.http_status} without an OCPI envelope: {self.excerpt[:120]!r}"
         text = f"HTTP {self.http_status}, OCPI {self.ocpi_status}"

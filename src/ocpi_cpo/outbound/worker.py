@@ -33,6 +33,7 @@ from ocpi_cpo.domain.delivery import (
 )
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.transport import OcpiReply, Transport, TransportError
+from ocpi_cpo.ocpi.urls import endpoint_url
 from ocpi_cpo.storage.protocols import Storage
 from ocpi_cpo.storage.sql.repositories.outbox import NOTIFY_CHANNEL
 
@@ -200,6 +201,8 @@ class OutboxWorker:
             metrics.ATTEMPTS.labels(name, result.message.module, result.attempt.outcome.value).inc()
             if result.state is MessageState.DELIVERED:
                 self.delivered += 1
+            elif result.state is MessageState.DEAD:
+                _parked(name, result)
 
     async def _finish_logged(
         self, batch: list[QueuedMessage], partners: dict[int, Partner]
@@ -277,7 +280,7 @@ class OutboxWorker:
             return _Unsendable(
                 f"partner {partner.name} offers no {message.module} {message.interface} endpoint"
             )
-        return endpoint.url.rstrip("/") + message.url
+        return endpoint_url(endpoint.url, message.url)
 
     def _result(
         self,
@@ -345,3 +348,20 @@ def start_worker(worker: OutboxWorker) -> tuple[asyncio.Task[None], Callable[[],
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop), name=f"outbox-worker {worker.name}")
     return task, stop.set
+
+
+def _parked(partner: str, result: Result) -> None:
+    """A dead letter is counted; a dead CDR is a charge nobody bills, so it is also logged at
+    error level for the alerting that watches the logs (issue 24)."""
+    message = result.message
+    metrics.DEAD_LETTERS.labels(partner, message.module).inc()
+    if message.module == "cdrs":
+        log.error(
+            "CDR message %d (%s) to %s parked as a dead letter: %s; fix, then "
+            "`ocpi-cpo outbox retry %d`",
+            message.id,
+            message.object_key,
+            partner,
+            result.attempt.error,
+            message.id,
+        )

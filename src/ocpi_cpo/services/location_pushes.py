@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from urllib.parse import quote
 
 import orjson
 
-from ocpi_cpo.domain.delivery import NewMessage
+from ocpi_cpo.domain.delivery import NewMessage, path_of
 from ocpi_cpo.domain.location_changes import Change, Target, for_profile
 from ocpi_cpo.domain.locations import (
     PARTNER_VISIBLE,
@@ -37,8 +36,7 @@ def object_key(key: LocationKey) -> str:
 
 def receiver_url(key: LocationKey, path: Sequence[str] = ()) -> str:
     """The object's URL relative to the partner's Locations Receiver endpoint."""
-    parts = (key.country_code, key.party_id, key.id, *path)
-    return "/" + "/".join(quote(part, safe="") for part in parts)
+    return path_of(key.country_code, key.party_id, key.id, *path)
 
 
 def message(partner: Partner, key: LocationKey, change: Change, *, supersede: bool) -> NewMessage:

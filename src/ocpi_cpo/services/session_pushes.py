@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from urllib.parse import quote
 
 import orjson
 
-from ocpi_cpo.domain.delivery import NewMessage
+from ocpi_cpo.domain.delivery import NewMessage, path_of
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.domain.sessions import ChargeSession, Json, SessionKey
 from ocpi_cpo.services.delivery import enqueue, receivers, routing_for
@@ -55,7 +54,7 @@ def cdr_object_key(cdr: Json) -> str:
 
 
 def session_url(key: SessionKey) -> str:
-    return "/" + "/".join(quote(part, safe="") for part in (key.country_code, key.party_id, key.id))
+    return path_of(key.country_code, key.party_id, key.id)
 
 
 def _wants_put(partner: Partner, session: ChargeSession, first: bool) -> bool:

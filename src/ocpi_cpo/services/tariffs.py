@@ -14,7 +14,7 @@ from datetime import datetime
 
 import orjson
 
-from ocpi_cpo.domain.delivery import NewMessage
+from ocpi_cpo.domain.delivery import NewMessage, path_of
 from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.domain.tariffs import (
@@ -195,7 +195,7 @@ def _message(
         # Per tariff id: every description's PUT and the DELETE keep their order.
         object_key=f"{country}/{party}/{identifier}",
         method=method,
-        url=f"/{country}/{party}/{identifier}",
+        url=path_of(country, party, identifier),
         body=body,
         routing=routing_for(partner, country, party),
         full_replace=method == "PUT" and whole,

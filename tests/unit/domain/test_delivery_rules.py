@@ -39,6 +39,13 @@ from ocpi_cpo.domain.delivery import Backoff, Outcome, classify
         (404, None, Outcome.DEAD),
         (405, None, Outcome.DEAD),
         (500, 1000, Outcome.RETRY),  # success status in an HTTP error: not trusted
+        # redirects the transport did not follow: retried and shown, never parked at once
+        (301, None, Outcome.RETRY),
+        (302, None, Outcome.RETRY),
+        (303, None, Outcome.RETRY),
+        (307, None, Outcome.RETRY),
+        (308, None, Outcome.RETRY),
+        (307, 2001, Outcome.RETRY),
     ],
 )
 def test_classify(http: int | None, ocpi: int | None, outcome: Outcome) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ocpi_cpo.domain.locations import Document, LocationKey
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.transport import Transport, TransportError
+from ocpi_cpo.ocpi.urls import endpoint_url
 from ocpi_cpo.services.delivery import routing_for
 from ocpi_cpo.services.location_pushes import receiver_url
 
@@ -44,7 +45,7 @@ async def read_back(
     endpoint = partner.endpoint("locations", "RECEIVER")
     if endpoint is None or partner.outbound_token is None:
         raise ReadBackError(f"partner {partner.name!r} offers no Locations Receiver to read from")
-    token, base = partner.outbound_token, endpoint.url.rstrip("/")
+    token, base = partner.outbound_token, endpoint.url
     gate = asyncio.Semaphore(concurrency)
 
     async def one(key: LocationKey) -> HeldCopy:
@@ -52,7 +53,7 @@ async def read_back(
             try:
                 reply = await transport.send(
                     "GET",
-                    base + receiver_url(key),
+                    endpoint_url(base, receiver_url(key)),
                     token=token,
                     token_base64=partner.profile.token_base64,
                     routing=routing_for(partner, key.country_code, key.party_id),

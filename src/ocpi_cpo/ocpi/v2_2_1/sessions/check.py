@@ -18,6 +18,7 @@ from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.domain.sessions import SessionKey
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.transport import TransportError
+from ocpi_cpo.ocpi.urls import endpoint_url
 from ocpi_cpo.services.delivery import routing_for
 from ocpi_cpo.services.session_pushes import hears_about, session_url
 
@@ -89,7 +90,7 @@ async def check_sessions(context: OcpiContext, partner: Partner) -> ReadBack:
 
         async def one(document: dict[str, Any]) -> None:
             name = f"{document['country_code']}/{document['party_id']}/{document['id']}"
-            url = endpoint.url.rstrip("/") + session_url_of(document)
+            url = endpoint_url(endpoint.url, session_url_of(document))
             try:
                 theirs = await _read(
                     context, partner, url, document["country_code"], document["party_id"]

@@ -15,6 +15,7 @@ from ocpi_cpo.domain import partners as partners_domain
 from ocpi_cpo.domain.tariffs import FROZEN_FIELDS, MUTABLE_FIELDS, Tariff, TariffKey
 from ocpi_cpo.ocpi.pull import PullError
 from ocpi_cpo.ocpi.transport import Transport
+from ocpi_cpo.ocpi.urls import endpoint_url, path_of
 from ocpi_cpo.ocpi.v2_2_1.tariffs.mapping import to_domain
 from ocpi_cpo.ocpi.v2_2_1.tariffs.schemas import Tariff as WireTariff
 from ocpi_cpo.services.delivery import routing_for
@@ -51,7 +52,7 @@ async def check_receiver(
         key = tariff.key
         reply = await transport.send(
             "GET",
-            f"{endpoint.url.rstrip('/')}/{key.country_code}/{key.party_id}/{key.id}",
+            endpoint_url(endpoint.url, path_of(key.country_code, key.party_id, key.id)),
             token=partner.outbound_token,
             token_base64=partner.profile.token_base64,
             routing=routing_for(partner, key.country_code, key.party_id),

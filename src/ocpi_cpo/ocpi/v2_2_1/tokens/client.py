@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from urllib.parse import quote
 
 import orjson
 from pydantic import ValidationError
@@ -17,6 +16,7 @@ from ocpi_cpo.domain.delivery import Routing
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.pull import PullError, pull_pages
 from ocpi_cpo.ocpi.transport import Transport, TransportError
+from ocpi_cpo.ocpi.urls import endpoint_url, path_of
 from ocpi_cpo.ocpi.v2_2_1.tokens.schemas import AuthorizationInfo, Token
 from ocpi_cpo.ocpi.v2_2_1.types import format_datetime
 
@@ -40,7 +40,7 @@ class HubAuthorizer:
         endpoint = partner.endpoint("tokens", "SENDER")
         if endpoint is None or partner.outbound_token is None:
             return HubAnswer(HubVerdict.FAILED, reason=f"{partner.name} offers no tokens Sender")
-        url = f"{endpoint.url.rstrip('/')}/{quote(uid, safe='')}/authorize?type={token_type}"
+        url = endpoint_url(endpoint.url, path_of(uid, "authorize"), {"type": token_type})
         body = orjson.dumps({"location_id": location_id, "evse_uids": [evse_uid]})
         try:
             reply = await self.transport.send(
