@@ -60,7 +60,8 @@ def create_app(
         if settings.outbox.worker_in_serve:
             worker = OutboxWorker(context.storage, context.transport, settings, clock)
             worker_task, stop_worker = start_worker(worker)
-        context.commands.start()
+        context.commands.start(context.leadership)
+        context.leadership.start()
         # Objects made during start-up live for the whole run: keep the collector off them
         # (measured: removes 25-45 ms latency spikes).
         gc.collect()
@@ -68,6 +69,7 @@ def create_app(
         try:
             yield
         finally:
+            await context.leadership.close()
             await context.commands.close()
             # Stations first: their last events still reach storage.
             await app.state.ocpp_driver.close()

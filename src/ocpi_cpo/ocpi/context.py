@@ -16,6 +16,7 @@ from ocpi_cpo.ocpi.v2_2_1.commands.mapping import result_body
 from ocpi_cpo.ocpi.v2_2_1.tokens.client import HubAuthorizer
 from ocpi_cpo.services.authorization import AuthorizationService
 from ocpi_cpo.services.commands import CommandService
+from ocpi_cpo.services.leadership import Leadership
 from ocpi_cpo.services.sessions import SessionService
 from ocpi_cpo.services.simulated_stations import SimulatedStations
 from ocpi_cpo.services.station_drivers import StationDrivers
@@ -36,9 +37,12 @@ class OcpiContext:
     limiter: RateLimiter = field(init=False)
     #: callers by token, a few seconds (ocpi.callers)
     callers: CallerCache = field(init=False)
+    #: this instance among those sharing the database: what must run once runs in the leader
+    leadership: Leadership = field(init=False)
 
     def __post_init__(self) -> None:
         self.callers = CallerCache()
+        self.leadership = Leadership(self.storage)
         self.limiter = RateLimiter(
             self.settings.limits.partner_rate, self.settings.limits.partner_burst
         )

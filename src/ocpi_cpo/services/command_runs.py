@@ -8,7 +8,9 @@
   ACCEPTED START_SESSION whose transaction does begin is reported as any session is (with the
   command's token and authorization_reference, kept as a COMMAND authorization decision): the
   energy was delivered (ocpp-bridge.md §2.4, point 8).
-* Commands left PENDING by a process that stopped are expired to TIMEOUT by :meth:`sweep`.
+* Commands left PENDING by a process that stopped are expired to TIMEOUT by :meth:`sweep`, which
+  the leader among instances runs every ``SWEEP_EVERY`` seconds (services.leadership): the
+  TIMEOUT goes out within a few seconds of the deadline, whichever instance received it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ LOG = logging.getLogger("ocpi_cpo.commands")
 MODULE = "commands"
 
 #: renders a CommandResult body for the wire (supplied by the OCPI layer)
+#: seconds past its deadline a PENDING command is expired by the sweep (its own instance, alive,
+#: finishes it at the deadline itself: the sweep is for one that died)
+SWEEP_GRACE = 2.0
+#: seconds between two sweeps (by the leader only)
+SWEEP_EVERY = 1.0
+
 ResultRenderer = Callable[[CommandOutcome, str | None], bytes]
 StationCall = Callable[[], Awaitable[CommandOutcome]]
 
@@ -162,9 +170,10 @@ class CommandRunner:
             consequence,
         )
 
-    async def sweep(self) -> int:
-        """Expire commands PENDING well past their deadline (their process stopped): TIMEOUT."""
-        before = self.clock.now() - timedelta(seconds=self.timeout + 5)
+    async def sweep(self, grace: float = SWEEP_GRACE) -> int:
+        """Expire commands PENDING ``grace`` seconds past their deadline (the instance that ran
+        them stopped): TIMEOUT."""
+        before = self.clock.now() - timedelta(seconds=grace)
         async with self.storage.read() as uow:
             overdue = await uow.commands.overdue(before)
         expired = 0
@@ -181,14 +190,6 @@ class CommandRunner:
         if expired:
             LOG.warning("%d commands had no result after a restart: TIMEOUT sent", expired)
         return expired
-
-    async def sweep_forever(self, every: float) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception:
-                LOG.exception("command sweep failed; retrying")
-            await asyncio.sleep(every)
 
 
 async def _guarded(command: StoredCommand, call: StationCall) -> CommandOutcome:

@@ -23,7 +23,6 @@ and authorization_reference from it, and the token is not authorized again for 1
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from collections.abc import Sequence
@@ -47,9 +46,10 @@ from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.domain.stations import AuthorizationOutcome
 from ocpi_cpo.domain.tokens import TokenUidError, normalise_rfid_uid
 from ocpi_cpo.services.command_checks import Plan, StationCall, plan_command
-from ocpi_cpo.services.command_runs import CommandRunner, ResultRenderer, finish_in
+from ocpi_cpo.services.command_runs import SWEEP_EVERY, CommandRunner, ResultRenderer, finish_in
 from ocpi_cpo.services.delivery import routing_for
 from ocpi_cpo.services.errors import RuleViolation
+from ocpi_cpo.services.leadership import Leadership
 from ocpi_cpo.services.ports import SessionDirectory, StationDriver, StationEvents
 from ocpi_cpo.services.station_drivers import StationDrivers
 from ocpi_cpo.storage.protocols import Storage
@@ -87,7 +87,6 @@ class CommandService:
         self.sessions = sessions
         self.parties = list(parties)
         self.runner = CommandRunner(storage, clock, settings.timeout, render)
-        self._sweeper: asyncio.Task[None] | None = None
 
     def connect(
         self,
@@ -112,15 +111,11 @@ class CommandService:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Expire what a previous run left PENDING, then keep doing so (``serve``)."""
-        every = max(1.0, self.settings.timeout / 2)
-        self._sweeper = asyncio.create_task(self.runner.sweep_forever(every), name="commands")
+    def start(self, leadership: Leadership) -> None:
+        """Expire what an instance left PENDING, while this one leads (``serve``)."""
+        leadership.every(SWEEP_EVERY, self.runner.sweep, name="command timeouts")
 
     async def close(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            await asyncio.gather(self._sweeper, return_exceptions=True)
         await self.runner.close()
         if self.drivers.simulated is not None:
             await self.drivers.simulated.close()

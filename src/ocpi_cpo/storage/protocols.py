@@ -28,6 +28,7 @@ from ocpi_cpo.domain.delivery import (
     QueueFilter,
     QueueStats,
 )
+from ocpi_cpo.domain.leases import Lease
 from ocpi_cpo.domain.locations import (
     EvseRow,
     LocationKey,
@@ -382,6 +383,26 @@ class AuditRepository(Protocol):
         ...
 
 
+class LeaseRepository(Protocol):
+    """Leases by the database's clock (domain.leases)."""
+
+    async def now(self) -> float: ...
+
+    async def take(
+        self, name: str, holder: str, seconds: float, *, force: bool = False
+    ) -> bool: ...
+
+    async def renew(self, holder: str, seconds: float) -> list[str]: ...
+
+    async def release(self, name: str, holder: str) -> bool: ...
+
+    async def get(self, name: str) -> Lease | None: ...
+
+    async def expired(self, prefix: str, limit: int = 500) -> list[Lease]: ...
+
+    async def held(self, prefix: str) -> list[Lease]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def partners(self) -> PartnerRepository: ...
@@ -418,6 +439,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditRepository: ...
+
+    @property
+    def leases(self) -> LeaseRepository: ...
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed (e.g. wake the outbox worker)."""

@@ -16,6 +16,7 @@ from ocpi_cpo.storage.sql.repositories.audit import SqlAuditRepository
 from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoRepository
 from ocpi_cpo.storage.sql.repositories.commands import SqlCommandRepository
 from ocpi_cpo.storage.sql.repositories.emsp_tokens import SqlEmspTokenRepository
+from ocpi_cpo.storage.sql.repositories.leases import SqlLeaseRepository
 from ocpi_cpo.storage.sql.repositories.locations import PageTotals, SqlLocationRepository
 from ocpi_cpo.storage.sql.repositories.outbox import SqlOutboxRepository
 from ocpi_cpo.storage.sql.repositories.partners import SqlPartnerRepository
@@ -133,6 +134,7 @@ class SqlUnitOfWork:
         self.sessions = SqlSessionRepository(connection)
         self.cdrs = SqlCdrRepository(connection)
         self.audit = SqlAuditRepository(connection)
+        self.leases = SqlLeaseRepository(connection)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         if callback not in self._after_commit:

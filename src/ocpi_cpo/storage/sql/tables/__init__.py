@@ -6,6 +6,7 @@ from __future__ import annotations
 from ocpi_cpo.storage.sql.tables.audit import audit_log
 from ocpi_cpo.storage.sql.tables.commands import commands
 from ocpi_cpo.storage.sql.tables.emsp_tokens import authorizations, emsp_tokens
+from ocpi_cpo.storage.sql.tables.leases import leases
 from ocpi_cpo.storage.sql.tables.locations import location_evses, locations
 from ocpi_cpo.storage.sql.tables.meta import metadata
 from ocpi_cpo.storage.sql.tables.outbox import outbox, outbox_attempts
@@ -22,6 +23,7 @@ __all__ = [
     "credentials_tokens",
     "emsp_tokens",
     "hub_client_info",
+    "leases",
     "location_evses",
     "locations",
     "metadata",
