@@ -50,3 +50,13 @@ AUTHORIZATION_LATENCY = Histogram(
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
     registry=REGISTRY,
 )
+CDRS_HELD = Gauge(
+    "ocpi_cpo_cdrs_held",
+    "CDRs held because they could not be priced (never sent until repriced or released)",
+    registry=REGISTRY,
+)
+CDRS_HELD_OLDEST = Gauge(
+    "ocpi_cpo_cdrs_held_oldest_age_seconds",
+    "Age of the oldest held CDR (0 when none is held)",
+    registry=REGISTRY,
+)

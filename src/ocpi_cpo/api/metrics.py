@@ -1,6 +1,6 @@
 """GET /metrics: Prometheus text format, behind the admin token (Prometheus sends it as a bearer
-token). Queue depth and the oldest message's age are read from the database at scrape time, so
-they are right whichever process delivers."""
+token). Queue depth, the oldest message's age and the held CDRs are read from the database at
+scrape time, so they are right whichever process delivers."""
 
 from __future__ import annotations
 
@@ -20,7 +20,12 @@ def router() -> APIRouter:
         async with context.storage.read() as uow:
             stats = await uow.outbox.stats()
             names = {p.id: p.name for p in await uow.partners.all()}
+            held, oldest_held = await uow.cdrs.held_stats()
         now = context.clock.now()
+        metrics.CDRS_HELD.set(held)
+        metrics.CDRS_HELD_OLDEST.set(
+            0 if oldest_held is None else (now - oldest_held).total_seconds()
+        )
         metrics.DEPTH.clear()
         metrics.OLDEST.clear()
         for row in stats:

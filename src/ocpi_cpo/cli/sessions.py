@@ -1,4 +1,5 @@
-"""``ocpi-cpo sessions`` (list, show, check) and ``ocpi-cpo cdrs`` (list, show, check, credit)."""
+"""``ocpi-cpo sessions`` (list, show, check) and ``ocpi-cpo cdrs`` (list, show, check, credit, held,
+reprice, release)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ocpi_cpo.api.admin.sessions import cdr_view, session_view
-from ocpi_cpo.cli.common import command_context, fail, run, settings_from
+from ocpi_cpo.cli.common import EXIT_USAGE, command_context, fail, run, settings_from
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.transport import TransportError
@@ -19,7 +20,7 @@ from ocpi_cpo.ocpi.v2_2_1.sessions.check import ReadBack, check_cdrs, check_sess
 from ocpi_cpo.services import cdrs as cdr_service
 from ocpi_cpo.services import partners as partner_service
 from ocpi_cpo.services import session_reads
-from ocpi_cpo.services.errors import ServiceError
+from ocpi_cpo.services.errors import RuleViolation, ServiceError
 
 T = TypeVar("T")
 
@@ -41,6 +42,8 @@ def _run(ctx: typer.Context, work: Callable[[OcpiContext], Awaitable[T]]) -> T:
 
     try:
         return run(_main())
+    except RuleViolation as exc:
+        fail(exc.message, EXIT_USAGE)
     except ServiceError as exc:
         fail(exc.message)
     except TransportError as exc:
@@ -180,3 +183,65 @@ def credit(
         f"credit CDR {created['id']} created for {cdr_id}"
         f" (total_cost {_price(created['total_cost'])}); queued to partners"
     )
+
+
+@cdrs_app.command("held")
+def held(ctx: typer.Context, json: JsonOption = False) -> None:
+    """CDRs held because they could not be priced (never sent), oldest first, with the reason."""
+
+    async def work(context: OcpiContext) -> list[dict[str, Any]]:
+        async with context.storage.read() as uow:
+            found = await uow.cdrs.held()
+        return [cdr_service.held_view(c, context.clock.now()) for c in found]
+
+    views = _run(ctx, work)
+    if json:
+        typer.echo(orjson.dumps(views).decode())
+        return
+    table = Table("id", "session", "end", "kWh", "held since", "reason")
+    for view in views:
+        table.add_row(
+            view["id"],
+            view["session_id"] or "",
+            view["end_date_time"] or "",
+            str(view["total_energy"]),
+            view["held_since"],
+            view["reason"],
+        )
+    Console().print(table)
+    typer.echo(f"{len(views)} held CDR(s)")
+
+
+@cdrs_app.command("reprice")
+def reprice(ctx: typer.Context, cdr_id: str) -> None:
+    """Price held CDR_ID again (after its tariff was fixed) and send it."""
+
+    async def work(context: OcpiContext) -> dict[str, Any]:
+        async with context.storage.transaction() as uow:
+            return await cdr_service.reprice(uow, cdr_id, context.clock.now())
+
+    cdr = _run(ctx, work)
+    typer.echo(f"CDR {cdr_id} priced (total_cost {_price(cdr['total_cost'])}); queued to partners")
+
+
+@cdrs_app.command("release")
+def release(
+    ctx: typer.Context,
+    cdr_id: str,
+    zero_cost: Annotated[
+        bool, typer.Option("--zero-cost", help="send it free, on purpose (required)")
+    ] = False,
+    reason: Annotated[str, typer.Option("--reason", help="why: goes in the CDR's remark")] = "",
+) -> None:
+    """Send held CDR_ID at zero cost, on purpose (--zero-cost --reason TEXT)."""
+    if not zero_cost:
+        fail("a held CDR is released only free and on purpose: add --zero-cost", EXIT_USAGE)
+    if not reason.strip():
+        fail("give the reason (--reason TEXT): it goes in the CDR's remark", EXIT_USAGE)
+
+    async def work(context: OcpiContext) -> dict[str, Any]:
+        async with context.storage.transaction() as uow:
+            return await cdr_service.release_free(uow, cdr_id, reason, context.clock.now())
+
+    _run(ctx, work)
+    typer.echo(f"CDR {cdr_id} released at zero cost; queued to partners")

@@ -135,7 +135,8 @@ def signed_data(signed: Signed) -> Json | None:
     return data
 
 
-#: total_cost of a charge priced by no tariff (a connector without tariff_ids)
+#: total_cost of a charge priced by no tariff (a connector without tariff_ids), or of a held CDR
+#: released free on purpose (``ocpi-cpo cdrs release ID --zero-cost``)
 ZERO_COST: Json = {"excl_vat": 0, "incl_vat": 0}
 
 
@@ -144,10 +145,15 @@ def build_cdr(
     cdr_id: str,
     periods: list[Json],
     pricing: PricingResult | None,
-    signed: Signed,
+    signed: Json | None,
     now: datetime,
+    remark: str | None = None,
 ) -> Json:
-    """The CDR of a completed ``session`` (mod_cdrs, CDR object), as JSON values."""
+    """The CDR of a completed ``session`` (mod_cdrs, CDR object), as JSON values.
+
+    ``tariffs`` holds the tariff that priced the charge, as it was at the start (mod_cdrs: the
+    tariffs relevant to this CDR); none when no tariff priced it. ``signed`` is the
+    ``signed_data`` object (:func:`signed_data`)."""
     assert session.ended_at is not None
     whole = Decimal((session.ended_at - session.started_at).total_seconds())
     billable = max(Decimal(0), whole - session.metering.out_of_order_seconds(session.ended_at))
@@ -180,12 +186,11 @@ def build_cdr(
         cdr["authorization_reference"] = session.authorization_reference
     cdr["cdr_location"] = session.cdr_location
     cdr["currency"] = session.currency
-    if session.tariff is not None:
+    if session.tariff is not None and pricing is not None:
         cdr["tariffs"] = [session.tariff]
     cdr["charging_periods"] = periods
-    data = signed_data(signed)
-    if data is not None:
-        cdr["signed_data"] = data
+    if signed is not None:
+        cdr["signed_data"] = signed
     order = (
         "total_cost",
         "total_fixed_cost",
@@ -198,6 +203,8 @@ def build_cdr(
         "total_reservation_cost",
     )
     cdr.update({name: totals[name] for name in order if name in totals})
+    if remark:
+        cdr["remark"] = remark[:255]
     cdr["last_updated"] = stamp(now)
     return cdr
 
@@ -246,6 +253,13 @@ class StoredCdr:
     token_party_id: str
     last_updated: datetime
     document: bytes
+    #: why the CDR is held (it could not be priced); None once sent (mod_cdrs: a CDR is final)
+    held_reason: str | None = None
+    held_since: datetime | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.held_reason is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -272,6 +272,9 @@ class ChargeSession:
     as_of: datetime | None = None
     #: when we first told partners (our clock): a partner registered later gets full PUTs
     opened_at: datetime | None = None
+    #: the connector's ``tariff_ids`` at the start: when they name no tariff we hold, the CDR
+    #: cannot be priced and is held (never sent free by accident)
+    tariff_ids: list[str] = field(default_factory=list)
 
     def reported(self, at: datetime) -> None:
         """An event of the station at ``at`` (never before the start, never going back)."""
@@ -363,6 +366,7 @@ class ChargeSession:
             "cdr_id": self.cdr_id,
             "as_of": None if self.as_of is None else stamp_us(self.as_of),
             "opened_at": None if self.opened_at is None else stamp_us(self.opened_at),
+            "tariff_ids": self.tariff_ids,
         }
 
 
@@ -407,6 +411,7 @@ def session_from_state(
         cdr_id=state.get("cdr_id"),
         as_of=None if state.get("as_of") is None else parse_stamp(state["as_of"]),
         opened_at=None if state.get("opened_at") is None else parse_stamp(state["opened_at"]),
+        tariff_ids=[str(t) for t in state.get("tariff_ids") or []],
     )
 
 

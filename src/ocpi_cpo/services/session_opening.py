@@ -21,7 +21,7 @@ from ocpi_cpo.config import Operation, Settings
 from ocpi_cpo.domain.authorization import DecisionRecord, DecisionSource
 from ocpi_cpo.domain.cdrs import remote_start_id_of, tariff_in_force
 from ocpi_cpo.domain.locations import Document, LocationKey, find_connector, find_evse
-from ocpi_cpo.domain.sessions import Json
+from ocpi_cpo.domain.sessions import ChargeSession, Json
 from ocpi_cpo.domain.stations import AuthorizationOutcome
 from ocpi_cpo.domain.tariffs import Party, visible_description
 from ocpi_cpo.domain.tokens import TokenUidError, normalise_rfid_uid
@@ -87,6 +87,20 @@ async def find_place(uow: UnitOfWork, evse_uid: str, connector_id: str | None) -
             connector = connectors[0]
         return Place(stored.key, document, evse, connector)
     return None
+
+
+async def place_of(uow: UnitOfWork, session: ChargeSession) -> Place | None:
+    """The EVSE and connector of a session as they are now (None when no longer stored)."""
+    key = LocationKey(session.key.country_code, session.key.party_id, session.location_id)
+    stored = await uow.locations.get(key)
+    if stored is None:
+        return None
+    document = orjson.loads(stored.document)
+    evse = find_evse(document, session.evse_uid)
+    connector = find_connector(evse, session.connector_id) if evse is not None else None
+    if evse is None or connector is None:
+        return None
+    return Place(stored.key, document, evse, connector)
 
 
 def decision_uid(uid: str, token_type: str) -> str:

@@ -24,9 +24,6 @@ from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.authorization import DecisionRecord
 from ocpi_cpo.domain.cdrs import auth_method_of, cdr_token_of
 from ocpi_cpo.domain.clock import Clock
-from ocpi_cpo.domain.locations import stamp
-from ocpi_cpo.domain.pricing import PricingError, load_charge, load_tariff, price_charge
-from ocpi_cpo.domain.pricing.result import PricingResult
 from ocpi_cpo.domain.sessions import (
     ChargeSession,
     Metering,
@@ -45,6 +42,7 @@ from ocpi_cpo.domain.stations import (
 )
 from ocpi_cpo.services import cdrs as cdr_service
 from ocpi_cpo.services.authorization import AuthorizationService
+from ocpi_cpo.services.charge_pricing import Priced, price_session
 from ocpi_cpo.services.session_opening import (
     Place,
     advenir_token,
@@ -70,22 +68,6 @@ _DEFAULT_CURRENCY = "EUR"
 def new_session_id() -> str:
     """16 upper-case hex characters: unique, and short enough for ``<id>-C`` credit CDR ids."""
     return uuid.uuid4().hex[:16].upper()
-
-
-def price_so_far(session: ChargeSession, end: datetime) -> PricingResult | None:
-    """The session priced with its tariff up to ``end``; None without a tariff or periods."""
-    periods = session.periods(end)
-    if session.tariff is None or not periods:
-        return None
-    charge = load_charge(
-        {
-            "start_date_time": stamp(session.started_at),
-            "end_date_time": stamp(end),
-            "currency": session.currency,
-            "charging_periods": periods,
-        }
-    )
-    return price_charge(load_tariff(session.tariff), charge, session.time_zone or "UTC")
 
 
 def _allowed(decision: DecisionRecord | None) -> bool:
@@ -203,6 +185,7 @@ class SessionService:
             advenir=advenir,
             preferences_capable=place.preferences_capable,
             opened_at=pending.opened_at if pending else now,
+            tariff_ids=place.tariff_ids,
         )
         session.reported(event.started_at)
         self._price(session, event.started_at)
@@ -263,6 +246,7 @@ class SessionService:
                 last_updated=now,
                 preferences_capable=place.preferences_capable,
                 opened_at=now,
+                tariff_ids=place.tariff_ids,
             )
             document = orjson.dumps(session.document())
             await queue_session(uow, session, document, now, first=True)
@@ -304,15 +288,15 @@ class SessionService:
         await queue_session(uow, session, document, now)
         await uow.sessions.save(session, document)
 
-    def _price(self, session: ChargeSession, end: datetime) -> PricingResult | None:
-        try:
-            result = price_so_far(session, end)
-        except PricingError as exc:
-            log.error("session %s cannot be priced: %s", session.key, exc)
-            return None
-        if result is not None:
-            session.total_cost = result.to_cdr_totals()["total_cost"]  # type: ignore[assignment]
-        return result
+    def _price(self, session: ChargeSession, end: datetime) -> Priced:
+        """Price the session up to ``end`` and show it as its running ``total_cost``; a charge
+        that cannot be priced shows no cost (its CDR will be held)."""
+        priced = price_session(session, end)
+        if priced.unpriced is not None:
+            session.total_cost = None
+        elif priced.result is not None:
+            session.total_cost = priced.result.to_cdr_totals()["total_cost"]  # type: ignore[assignment]
+        return priced
 
     # --- the end -------------------------------------------------------------------------------
 
@@ -329,10 +313,10 @@ class SessionService:
                 session.status = SessionStatus.COMPLETED
             now = self.clock.now()
             session.last_updated = max(now, session.ended_at)
-            pricing = self._price(session, session.ended_at)
+            priced = self._price(session, session.ended_at)
             cdr_id = None
             if session.status is SessionStatus.COMPLETED:
-                cdr_id = await cdr_service.close(uow, session, pricing, event, now)
+                cdr_id = await cdr_service.close(uow, session, priced, event, now)
                 session.cdr_id = cdr_id
             await self._store(uow, session, now)
             return cdr_id

@@ -59,6 +59,9 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/admin/cdrs"): ADMIN_ONLY,
     ("GET", "/admin/cdrs/{cdr_id}"): ADMIN_ONLY,
     ("POST", "/admin/cdrs/{cdr_id}/credit"): ADMIN_ONLY,
+    ("GET", "/admin/cdrs/held"): ADMIN_ONLY,
+    ("POST", "/admin/cdrs/{cdr_id}/reprice"): ADMIN_ONLY,
+    ("POST", "/admin/cdrs/{cdr_id}/release"): ADMIN_ONLY,
 }
 
 VALUES = {

@@ -5,11 +5,15 @@
 * ``GET /admin/cdrs[?limit=&offset=]``, ``GET /admin/cdrs/{cdr_id}``: the CDRs as POSTed.
 * ``POST /admin/cdrs/{cdr_id}/credit``, body ``{"reason": "..."}``: the Credit CDR (credit=true,
   credit_reference_id, negated amounts), POSTed where the original went.
+* ``GET /admin/cdrs/held``: CDRs held because they could not be priced, with the reason.
+* ``POST /admin/cdrs/{cdr_id}/reprice``: price a held CDR again and send it.
+* ``POST /admin/cdrs/{cdr_id}/release``, body ``{"zero_cost": true, "reason": "..."}``: send a held
+  CDR free, on purpose.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Query
@@ -28,6 +32,11 @@ Offset = Annotated[int, Query(ge=0, le=2_000_000_000)]
 
 
 class CreditRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=255)
+
+
+class ReleaseRequest(BaseModel):
+    zero_cost: Literal[True]
     reason: str = Field(min_length=1, max_length=255)
 
 
@@ -72,6 +81,27 @@ def router() -> APIRouter:
         async with context.storage.read() as uow:
             found = await uow.cdrs.recent(limit, offset)
         return ocpi_response(context.clock.now(), [cdr_view(c) for c in found])
+
+    @api.get("/cdrs/held", summary="Held CDRs (could not be priced, never sent)")
+    async def held_cdrs(_: Admin, context: Context) -> OcpiResponse:
+        async with context.storage.read() as uow:
+            found = await uow.cdrs.held()
+        now = context.clock.now()
+        return ocpi_response(now, [cdr_service.held_view(c, now) for c in found])
+
+    @api.post("/cdrs/{cdr_id}/reprice", summary="Price a held CDR again and send it")
+    async def reprice_cdr(_: Admin, context: Context, cdr_id: str) -> OcpiResponse:
+        async with context.storage.transaction() as uow:
+            cdr = await cdr_service.reprice(uow, cdr_id, context.clock.now())
+        return ocpi_response(context.clock.now(), cdr)
+
+    @api.post("/cdrs/{cdr_id}/release", summary="Send a held CDR at zero cost, on purpose")
+    async def release_cdr(
+        _: Admin, context: Context, cdr_id: str, body: ReleaseRequest
+    ) -> OcpiResponse:
+        async with context.storage.transaction() as uow:
+            cdr = await cdr_service.release_free(uow, cdr_id, body.reason, context.clock.now())
+        return ocpi_response(context.clock.now(), cdr)
 
     @api.get("/cdrs/{cdr_id}", summary="One CDR")
     async def get_cdr(_: Admin, context: Context, cdr_id: str) -> OcpiResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -180,7 +181,13 @@ def _cdr(row: Any) -> StoredCdr:
         token_party_id=row.token_party_id,
         last_updated=row.last_updated,
         document=row.document,
+        held_reason=row.held_reason,
+        held_since=row.held_since,
     )
+
+
+def _key(country_code: str, party_id: str, cdr_id: str) -> Any:
+    return and_(_C.country_code == country_code, _C.party_id == party_id, _C.cdr_id == cdr_id)
 
 
 class SqlCdrRepository:
@@ -200,29 +207,76 @@ class SqlCdrRepository:
                 token_party_id=cdr.token_party_id[:3],
                 last_updated=cdr.last_updated,
                 document=cdr.document,
+                held_reason=cdr.held_reason,
+                held_since=cdr.held_since,
             )
         )
 
-    async def by_id(self, cdr_id: str) -> list[StoredCdr]:
-        rows = await self._c.execute(select(cdrs).where(_C.cdr_id == cdr_id).order_by(_C.pk))
+    async def by_id(self, cdr_id: str, *, include_held: bool = False) -> list[StoredCdr]:
+        """The CDRs with this id; a held CDR only when asked (partners never see one)."""
+        statement = select(cdrs).where(_C.cdr_id == cdr_id).order_by(_C.pk)
+        if not include_held:
+            statement = statement.where(_C.held_reason.is_(None))
+        return [_cdr(row) for row in await self._c.execute(statement)]
+
+    async def held(self) -> list[StoredCdr]:
+        """Every held CDR, oldest first."""
+        rows = await self._c.execute(
+            select(cdrs).where(_C.held_reason.is_not(None)).order_by(_C.held_since, _C.pk)
+        )
         return [_cdr(row) for row in rows]
+
+    async def held_stats(self) -> tuple[int, datetime | None]:
+        """(how many CDRs are held, since when the oldest is)."""
+        row = (
+            await self._c.execute(
+                select(func.count(), func.min(_C.held_since)).where(_C.held_reason.is_not(None))
+            )
+        ).one()
+        return int(row[0]), row[1]
+
+    async def release(self, cdr: StoredCdr) -> bool:
+        """Replace a held CDR by its final document and clear the hold; False when it was not
+        held (anymore): a CDR that left is never rewritten."""
+        result = await self._c.execute(
+            update(cdrs)
+            .where(_key(cdr.country_code, cdr.party_id, cdr.id))
+            .where(_C.held_reason.is_not(None))
+            .values(
+                document=cdr.document,
+                last_updated=cdr.last_updated,
+                held_reason=None,
+                held_since=None,
+            )
+        )
+        return bool(result.rowcount)
+
+    async def still_held(self, cdr: StoredCdr, reason: str) -> None:
+        """A held CDR that still cannot be priced: the latest reason."""
+        await self._c.execute(
+            update(cdrs)
+            .where(_key(cdr.country_code, cdr.party_id, cdr.id))
+            .where(_C.held_reason.is_not(None))
+            .values(held_reason=reason)
+        )
 
     async def credits_of(self, cdr_id: str) -> list[StoredCdr]:
         rows = await self._c.execute(select(cdrs).where(_C.credit_reference_id == cdr_id))
         return [_cdr(row) for row in rows]
 
     async def page(self, query: CdrPage) -> tuple[int, list[bytes]]:
-        conditions: list[Any] = []
+        conditions: list[Any] = [_C.held_reason.is_(None)]
         if query.audience is not None:
             conditions.append(_audience(_C.token_country_code, _C.token_party_id, query.audience))
         if query.date_from is not None:
             conditions.append(_C.last_updated >= query.date_from)
         if query.date_to is not None:
             conditions.append(_C.last_updated < query.date_to)
-        count = select(func.count()).select_from(cdrs)
-        rows = select(_C.document).order_by(_C.pk).offset(query.offset).limit(query.limit)
-        if conditions:
-            count, rows = count.where(and_(*conditions)), rows.where(and_(*conditions))
+        where = and_(*conditions)
+        count = select(func.count()).select_from(cdrs).where(where)
+        rows = (
+            select(_C.document).where(where).order_by(_C.pk).offset(query.offset).limit(query.limit)
+        )
         total = (await self._c.execute(count)).scalar_one()
         return total, [row.document for row in await self._c.execute(rows)]
 

@@ -54,5 +54,7 @@ authorizations = Table(
     Column("latency_ms", Float, nullable=False),
     Column("authorization_reference", String(36)),
     Column("token_document", LargeBinary),
+    # The session that used this decision: a decision serves at most one session.
+    Column("session_id", String(36)),
     Index("ix_authorizations_uid_at", "uid", "at"),
 )

@@ -10,6 +10,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -61,8 +62,12 @@ cdrs = Table(
     Column("last_updated", UtcDateTime, nullable=False),
     # The OCPI 2.2.1 CDR object as POSTed and served (CDRs are final: never rewritten).
     Column("document", LargeBinary, nullable=False),
+    # Set while the CDR is held (it could not be priced: never sent, never in a Sender page).
+    Column("held_reason", Text),
+    Column("held_since", UtcDateTime),
     UniqueConstraint("country_code", "party_id", "cdr_id", name="uq_cdrs_key"),
     Index("ix_cdrs_cdr_id", "cdr_id"),
     Index("ix_cdrs_last_updated", "last_updated"),
     Index("ix_cdrs_credit_reference_id", "credit_reference_id"),
+    Index("ix_cdrs_held_since", "held_since"),
 )

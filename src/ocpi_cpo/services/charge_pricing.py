@@ -1,0 +1,59 @@
+"""A charge priced: one engine call gives the Session's running ``total_cost`` and, at the end,
+the CDR's totals (issue "Money right": the last Session pushed shows the CDR's total).
+
+A charge that cannot be priced says why (:class:`Unpriced`): its CDR is held, never sent with a
+made-up price (mod_cdrs: a CDR is final; only a Credit CDR corrects it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ocpi_cpo.domain.locations import stamp
+from ocpi_cpo.domain.pricing import PricingError, load_charge, load_tariff, price_charge
+from ocpi_cpo.domain.pricing.result import PricingResult
+from ocpi_cpo.domain.sessions import ChargeSession
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """The engine's result (None: nothing to price, a charge without periods or tariff_ids)."""
+
+    result: PricingResult | None
+    #: why the charge cannot be priced; None when it was
+    unpriced: str | None = None
+
+
+def missing_tariff(session: ChargeSession) -> str | None:
+    """The connector named tariffs and none of them is stored for the operation: no price."""
+    if session.tariff is not None or not session.tariff_ids:
+        return None
+    owner = f"{session.key.country_code}/{session.key.party_id}"
+    return (
+        f"connector {session.evse_uid}/{session.connector_id} names tariff(s)"
+        f" {', '.join(session.tariff_ids)}, none of which {owner} publishes"
+    )
+
+
+def price_session(session: ChargeSession, end: datetime) -> Priced:
+    """The session priced with its tariff from its start up to ``end``."""
+    missing = missing_tariff(session)
+    if missing is not None:
+        return Priced(None, missing)
+    periods = session.periods(end)
+    if session.tariff is None or not periods:
+        return Priced(None)
+    try:
+        charge = load_charge(
+            {
+                "start_date_time": stamp(session.started_at),
+                "end_date_time": stamp(end),
+                "currency": session.currency,
+                "charging_periods": periods,
+            }
+        )
+        result = price_charge(load_tariff(session.tariff), charge, session.time_zone or "UTC")
+    except PricingError as exc:
+        return Priced(None, f"tariff {session.tariff_id} cannot price it: {exc}")
+    return Priced(result)
