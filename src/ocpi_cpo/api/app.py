@@ -11,6 +11,8 @@ from fastapi import FastAPI
 
 from ocpi_cpo import __version__
 from ocpi_cpo.api.admin.registry import ADMIN_ROUTERS
+from ocpi_cpo.api.console.mount import mount_console
+from ocpi_cpo.api.docs import mount_docs
 from ocpi_cpo.api.errors import install_error_handlers
 from ocpi_cpo.api.limits import LimitsMiddleware
 from ocpi_cpo.api.metrics import router as metrics_router
@@ -85,7 +87,7 @@ def create_app(
         title="ocpi-cpo",
         version=__version__,
         summary="OCPI 2.2.1 CPO platform (Gireve IOP profile)",
-        docs_url="/admin/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/admin/openapi.json",
         lifespan=lifespan,
@@ -106,6 +108,8 @@ def create_app(
     for admin_router in ADMIN_ROUTERS:
         app.include_router(admin_router(), prefix="/admin")
     app.include_router(metrics_router())
+    mount_docs(app, "/admin/openapi.json")
+    mount_console(app)
     # Innermost: after tracing and limits, before the router (api.sender_lists).
     app.add_middleware(
         SenderListsMiddleware, lists=sender_lists(), exception_handlers=app.exception_handlers

@@ -162,6 +162,15 @@ async def _run(
                 await station.disconnect()
 
 
+def _console_banner(cpo: str, keep_running: bool) -> None:
+    typer.echo(f"Console:       {cpo}/console/")
+    typer.echo(f"  sign in with an empty user name and the admin token {ADMIN_TOKEN}")
+    typer.echo("  (or add people: ocpi-cpo --config var/demo/ocpi-cpo.toml console add-user NAME")
+    typer.echo("  --role viewer|operator)")
+    if not keep_running:
+        typer.echo("  the demo has stopped: run 'ocpi-cpo demo --keep-running' to keep it up")
+
+
 def demo(
     keep_running: Annotated[
         bool, typer.Option("--keep-running", help="leave everything up")
@@ -190,6 +199,8 @@ def demo(
             f"\n{passed} passed, {len(results) - passed} failed"
             f" in {time.perf_counter() - started:.1f} s"
         )
+        if results and all(r[1] for r in results):
+            _console_banner(cpo, keep_running)
         if keep_running and results and all(r[1] for r in results):
             typer.echo(f"OCPI versions: {cpo}/ocpi/versions")
             typer.echo(f"Admin API:     {cpo}/admin/docs (bearer {ADMIN_TOKEN})")

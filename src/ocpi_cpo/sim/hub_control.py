@@ -1,9 +1,10 @@
 """Controls of the simulated hub: make it fail (to show store-and-forward), and pull the CPO's
 Senders page by page as Gireve does (to rehearse the pagination checks of certification).
 
-``POST /_sim/fail {"mode": "down"|"503"|"slow"|"3000"|"ok", "seconds": N}``: for N seconds (or
-until told "ok") every request to a functional module answers: down → HTTP 503 without an OCPI
-envelope, 503 → HTTP 503 with Retry-After: 1, slow → after N seconds' delay, 3000 → OCPI 3000.
+``POST /_sim/fail {"mode": "down"|"503"|"slow"|"3000"|"2001"|"ok", "seconds": N}``: for N seconds
+(or until told "ok") every request to a functional module answers: down → HTTP 503 without an
+OCPI envelope, 503 → HTTP 503 with Retry-After: 1, slow → after N seconds' delay, 3000 → OCPI
+3000, 2001 → OCPI 2001 (the hub refuses our data: the message becomes a dead letter).
 
 ``POST /_sim/pull {"module": "locations", "limit": 10, "party": "FR/AB1"}`` (the party the pull is
 addressed to; default the CPO's first) → the objects' ids, the pages, and any
@@ -52,6 +53,9 @@ async def failure_response(failure: Failure, reply: Any) -> Response | None:
     if mode == "3000":
         response: Response = reply(status=3000, message="simulated hub error")
         return response
+    if mode == "2001":
+        refused: Response = reply(status=2001, message="simulated refusal: invalid data")
+        return refused
     if mode == "slow":
         await asyncio.sleep(max(0.0, failure.until - time.monotonic()) if failure.until else 5.0)
     return None

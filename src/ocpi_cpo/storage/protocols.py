@@ -20,6 +20,7 @@ from ocpi_cpo.domain.authorization import (
 )
 from ocpi_cpo.domain.cdrs import CdrPage, StoredCdr
 from ocpi_cpo.domain.commands import NewCommand, StoredCommand
+from ocpi_cpo.domain.console_users import ConsoleUser
 from ocpi_cpo.domain.delivery import (
     Attempt,
     MessageState,
@@ -411,6 +412,18 @@ class LeaseRepository(Protocol):
     async def held(self, prefix: str) -> list[Lease]: ...
 
 
+class ConsoleUserRepository(Protocol):
+    """People who sign in to the operator console (only their password hashes are kept)."""
+
+    async def add(self, user: ConsoleUser) -> None: ...
+
+    async def get(self, name: str) -> ConsoleUser | None: ...
+
+    async def all(self) -> list[ConsoleUser]: ...
+
+    async def remove(self, name: str) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def partners(self) -> PartnerRepository: ...
@@ -450,6 +463,9 @@ class UnitOfWork(Protocol):
 
     @property
     def leases(self) -> LeaseRepository: ...
+
+    @property
+    def console_users(self) -> ConsoleUserRepository: ...
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed (e.g. wake the outbox worker)."""

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from ocpi_cpo.storage.sql.repositories.audit import SqlAuditRepository
 from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoRepository
 from ocpi_cpo.storage.sql.repositories.commands import SqlCommandRepository
+from ocpi_cpo.storage.sql.repositories.console_users import SqlConsoleUserRepository
 from ocpi_cpo.storage.sql.repositories.emsp_tokens import SqlEmspTokenRepository
 from ocpi_cpo.storage.sql.repositories.leases import SqlLeaseRepository
 from ocpi_cpo.storage.sql.repositories.locations import PageTotals, SqlLocationRepository
@@ -135,6 +136,7 @@ class SqlUnitOfWork:
         self.cdrs = SqlCdrRepository(connection)
         self.audit = SqlAuditRepository(connection)
         self.leases = SqlLeaseRepository(connection)
+        self.console_users = SqlConsoleUserRepository(connection)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         if callback not in self._after_commit:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ocpi_cpo.storage.sql.tables.audit import audit_log
 from ocpi_cpo.storage.sql.tables.commands import commands
+from ocpi_cpo.storage.sql.tables.console_users import console_users
 from ocpi_cpo.storage.sql.tables.emsp_tokens import authorizations, emsp_tokens
 from ocpi_cpo.storage.sql.tables.leases import leases
 from ocpi_cpo.storage.sql.tables.locations import location_evses, locations
@@ -20,6 +21,7 @@ __all__ = [
     "authorizations",
     "cdrs",
     "commands",
+    "console_users",
     "credentials_tokens",
     "emsp_tokens",
     "hub_client_info",

@@ -1,0 +1,211 @@
+"""Console sign-in: sessions, CSRF, the failed sign-in limit, and who may act.
+
+* A session is a random 256-bit id in a cookie (HttpOnly, SameSite=Strict, Secure when the
+  request came over TLS), kept in this process's memory for ``SESSION_HOURS``: a restart or
+  sign-out ends it; removing a user ends theirs at their next request.
+* Every POST carries the session's CSRF token (form field ``csrf`` or header ``X-CSRF-Token``),
+  compared in constant time; a cross-site ``Origin`` is refused too.
+* Failed sign-ins: at most ``MAX_FAILURES`` per name and ``MAX_FAILURES_PER_ADDRESS`` per client
+  address in ``FAILURE_WINDOW``; more wait for the window to pass (HTTP 429).
+* A viewer reads everything; acting needs the operator role (the admin token acts as operator).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Annotated
+from urllib.parse import parse_qs, quote
+
+from fastapi import Depends, Request
+
+from ocpi_cpo.domain.console_users import Role
+
+COOKIE = "ocpi_console"
+SESSION_HOURS = 8
+MAX_FAILURES = 5
+MAX_FAILURES_PER_ADDRESS = 20
+FAILURE_WINDOW = 300.0
+ADMIN_NAME = "admin"
+
+
+class SignInRequired(Exception):
+    """No valid session: the browser is sent to the sign-in page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class ActionRefused(Exception):
+    """Signed in but not allowed (viewer, missing or wrong CSRF token): HTTP 403."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    name: str
+    role: Role
+    csrf: str
+    admin: bool = False
+
+    @property
+    def may_act(self) -> bool:
+        return self.role.may_act
+
+
+@dataclass(slots=True)
+class _Session:
+    principal: Principal
+    expires: float
+
+
+@dataclass(slots=True)
+class Sessions:
+    """Signed-in browsers of this process."""
+
+    hours: float = SESSION_HOURS
+    _by_id: dict[str, _Session] = field(default_factory=dict)
+
+    def open(self, name: str, role: Role, *, admin: bool = False) -> str:
+        session_id = secrets.token_urlsafe(32)
+        principal = Principal(name, role, secrets.token_urlsafe(32), admin)
+        self._by_id[session_id] = _Session(principal, time.monotonic() + self.hours * 3600)
+        return session_id
+
+    def get(self, session_id: str | None) -> Principal | None:
+        if not session_id:
+            return None
+        found = self._by_id.get(session_id)
+        if found is None:
+            return None
+        if found.expires < time.monotonic():
+            del self._by_id[session_id]
+            return None
+        return found.principal
+
+    def close(self, session_id: str | None) -> None:
+        if session_id:
+            self._by_id.pop(session_id, None)
+
+
+@dataclass(slots=True)
+class SignInLimiter:
+    """Failed sign-ins per key (``ip:...``, ``name:...``) in a sliding window."""
+
+    max_failures: int = MAX_FAILURES
+    max_per_address: int = MAX_FAILURES_PER_ADDRESS
+    window: float = FAILURE_WINDOW
+    _failures: dict[str, deque[float]] = field(default_factory=dict)
+
+    def wait_seconds(self, *keys: str) -> float:
+        """0 when a try is allowed, else how long until it is."""
+        now = time.monotonic()
+        wait = 0.0
+        for key in keys:
+            times = self._failures.get(key)
+            if not times:
+                continue
+            while times and now - times[0] > self.window:
+                times.popleft()
+            limit = self.max_per_address if key.startswith("ip:") else self.max_failures
+            if len(times) >= limit:
+                wait = max(wait, self.window - (now - times[0]))
+        return wait
+
+    def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        for key in keys:
+            self._failures.setdefault(key, deque()).append(now)
+        if len(self._failures) > 10_000:  # bounded: forget the oldest keys
+            for key in list(self._failures)[:5_000]:
+                del self._failures[key]
+
+    def succeeded(self, *keys: str) -> None:
+        for key in keys:
+            self._failures.pop(key, None)
+
+
+def console_state(request: Request) -> ConsoleState:
+    state: ConsoleState = request.app.state.console
+    return state
+
+
+@dataclass(slots=True)
+class ConsoleState:
+    sessions: Sessions = field(default_factory=Sessions)
+    limiter: SignInLimiter = field(default_factory=SignInLimiter)
+
+
+def _next_path(request: Request) -> str:
+    path = request.url.path
+    if request.url.query:
+        path += "?" + request.url.query
+    return path
+
+
+async def signed_in(request: Request) -> Principal:
+    """The signed-in person, or a redirect to the sign-in page. A removed user is signed out."""
+    session_id = request.cookies.get(COOKIE)
+    principal = console_state(request).sessions.get(session_id)
+    if principal is None:
+        raise SignInRequired(_next_path(request) if request.method == "GET" else "/console/")
+    if not principal.admin:
+        context = request.app.state.ocpi
+        async with context.storage.read() as uow:
+            user = await uow.console_users.get(principal.name)
+        if user is None or user.role is not principal.role:
+            console_state(request).sessions.close(session_id)
+            raise SignInRequired(_next_path(request))
+    return principal
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """The urlencoded form of a POST (first value of each field)."""
+    cached: dict[str, str] | None = getattr(request.state, "console_form", None)
+    if cached is not None:
+        return cached
+    raw = (await request.body()).decode("utf-8", errors="replace")
+    form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+    request.state.console_form = form
+    return form
+
+
+def same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    host = request.headers.get("host", "")
+    return origin.split("://", 1)[-1] == host
+
+
+async def check_csrf(request: Request, principal: Principal) -> None:
+    if not same_origin(request):
+        raise ActionRefused("cross-site request refused")
+    sent = request.headers.get("x-csrf-token") or (await form_of(request)).get("csrf", "")
+    if not hmac.compare_digest(sent.encode(), principal.csrf.encode()):
+        raise ActionRefused("missing or wrong CSRF token: reload the page and try again")
+
+
+async def operator(
+    request: Request, principal: Annotated[Principal, Depends(signed_in)]
+) -> Principal:
+    """An action: signed in, CSRF token right, operator role."""
+    await check_csrf(request, principal)
+    if not principal.may_act:
+        raise ActionRefused(f"{principal.name} is a viewer: viewers change nothing")
+    return principal
+
+
+Viewer = Annotated[Principal, Depends(signed_in)]
+Operator = Annotated[Principal, Depends(operator)]
+
+
+def sign_in_url(next_path: str) -> str:
+    return "/console/sign-in?next=" + quote(next_path, safe="/")
