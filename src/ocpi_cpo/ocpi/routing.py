@@ -32,3 +32,13 @@ def addressed_party(request: Request) -> tuple[str, str] | None:
     if country and party:
         return country.upper(), party.upper()
     return None
+
+
+def origin_party(request: Request) -> tuple[str, str] | None:
+    """The party the request comes from (OCPI-from-*), when the caller said: for a hub, the
+    party behind it (services.ownership)."""
+    country = request.headers.get("ocpi-from-country-code")
+    party = request.headers.get("ocpi-from-party-id")
+    if country and party:
+        return country.upper(), party.upper()
+    return None

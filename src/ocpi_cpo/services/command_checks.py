@@ -31,6 +31,7 @@ from ocpi_cpo.domain.locations import (
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.domain.stations import CommandOutcome
 from ocpi_cpo.services.errors import NotFoundError
+from ocpi_cpo.services.ownership import Parties, acting_for, is_hub, may_act_on
 from ocpi_cpo.services.ports import SessionDirectory
 from ocpi_cpo.services.station_drivers import StationDrivers
 from ocpi_cpo.storage.protocols import UnitOfWork
@@ -68,21 +69,31 @@ async def plan_command(
     uow: UnitOfWork,
     request: CommandRequest,
     partner: Partner,
-    addressed: tuple[str, str] | None,
+    routing: tuple[tuple[str, str] | None, tuple[str, str] | None],
     drivers: StationDrivers,
     sessions: SessionDirectory | None,
 ) -> Plan:
+    """``routing``: the request's (OCPI-to, OCPI-from) parties, each None when not sent.
+
+    Ownership (services.ownership): STOP_SESSION, RESERVE_NOW replacing a reservation and
+    CANCEL_RESERVATION act only on sessions and reservations of the parties the caller acts for;
+    others are unknown to it. UNLOCK_CONNECTOR comes from a hub, or from an eMSP whose token had
+    the current or last session at that connector.
+    """
+    addressed, origin = routing
+    parties = acting_for(partner, origin)
     match request.name:
         case CommandName.START_SESSION:
             return await _start(uow, request, addressed, drivers)
         case CommandName.STOP_SESSION:
-            return await _stop(request, drivers, sessions)
+            return await _stop(request, parties, drivers, sessions)
         case CommandName.RESERVE_NOW:
-            return await _reserve(uow, request, partner, addressed, drivers)
+            return await _reserve(uow, request, (partner, parties), addressed, drivers)
         case CommandName.CANCEL_RESERVATION:
-            return await _cancel(uow, request, partner, drivers)
+            return await _cancel(uow, request, (partner, parties), drivers)
         case CommandName.UNLOCK_CONNECTOR:
-            return await _unlock(uow, request, addressed, drivers)
+            unlocker = None if is_hub(partner) else parties
+            return await _unlock(uow, request, unlocker, addressed, drivers)
 
 
 async def _location(
@@ -144,10 +155,13 @@ async def _start(
 
 
 async def _stop(
-    request: CommandRequest, drivers: StationDrivers, sessions: SessionDirectory | None
+    request: CommandRequest,
+    parties: Parties,
+    drivers: StationDrivers,
+    sessions: SessionDirectory | None,
 ) -> Plan:
     session_id = request.session_id or ""
-    found = await sessions.transaction_of(session_id) if sessions is not None else None
+    found = await sessions.transaction_of(session_id, parties) if sessions is not None else None
     if found is None:
         return _refused(Answer.UNKNOWN_SESSION, f"session_id: no active session {session_id!r}")
     station_id, transaction_id = found
@@ -161,7 +175,7 @@ async def _stop(
 async def _reserve(
     uow: UnitOfWork,
     request: CommandRequest,
-    partner: Partner,
+    caller: tuple[Partner, Parties],
     addressed: tuple[str, str] | None,
     drivers: StationDrivers,
 ) -> Plan:
@@ -182,7 +196,7 @@ async def _reserve(
         online = any(drivers.is_online(str(e.get("uid"))) for e in evses_of(location))
     if plan.result is None and not online:
         return _refused(Answer.REJECTED, "the station is offline")
-    previous = await uow.commands.reservation(partner.id, str(request.reservation_id), location_id)
+    previous = await _reservation(uow, caller, str(request.reservation_id), location_id)
     if previous is not None:  # same location and reservation_id: replace it (mod_commands)
         plan.station_reservation_id = previous.station_reservation_id
     plan.station_id = await _station_of(uow, location_id, evse_uid)
@@ -210,11 +224,27 @@ async def _station_of(uow: UnitOfWork, location_id: str, evse_uid: str | None) -
     return stations[0].station_id if stations else None
 
 
+async def _reservation(
+    uow: UnitOfWork,
+    caller: tuple[Partner, Parties],
+    reservation_id: str,
+    location_id: str | None = None,
+) -> StoredCommand | None:
+    """The caller's reservation of that id: made by the same partner (reservation ids are each
+    partner's own) and, from a hub acting for one party, made for that party."""
+    partner, parties = caller
+    for_party = next(iter(parties)) if parties is not None and is_hub(partner) else None
+    return await uow.commands.reservation(partner.id, reservation_id, location_id, for_party)
+
+
 async def _cancel(
-    uow: UnitOfWork, request: CommandRequest, partner: Partner, drivers: StationDrivers
+    uow: UnitOfWork,
+    request: CommandRequest,
+    caller: tuple[Partner, Parties],
+    drivers: StationDrivers,
 ) -> Plan:
     reservation_id = str(request.reservation_id)
-    reserved = await uow.commands.reservation(partner.id, reservation_id)
+    reserved = await _reservation(uow, caller, reservation_id)
     if reserved is None or reserved.station_reservation_id is None:
         plan = Plan()
         plan.result = (
@@ -240,9 +270,11 @@ async def _cancel(
 async def _unlock(
     uow: UnitOfWork,
     request: CommandRequest,
+    parties: Parties,
     addressed: tuple[str, str] | None,
     drivers: StationDrivers,
 ) -> Plan:
+    """``parties`` None: a hub, which may unlock any connector."""
     location, owner = await _location(uow, request.location_id, addressed)
     evse_uid = str(request.evse_uid)
     connector_id = str(request.connector_id)
@@ -251,6 +283,14 @@ async def _unlock(
         return _refused(Answer.REJECTED, f"evse_uid: unknown EVSE {evse_uid!r}")
     if find_connector(evse, connector_id) is None:
         return _refused(Answer.REJECTED, f"connector_id: unknown connector {connector_id!r}")
+    if parties is not None:
+        last = await uow.sessions.latest_at(evse_uid, connector_id)
+        if last is None or not may_act_on(parties, last.token_party):
+            return _refused(
+                Answer.REJECTED,
+                "only a hub, or the eMSP whose token had the last session at this connector,"
+                " may unlock it",
+            )
     if not drivers.is_online(evse_uid):
         return _refused(Answer.REJECTED, f"the station of EVSE {evse_uid} is offline")
 

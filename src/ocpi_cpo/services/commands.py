@@ -139,8 +139,9 @@ class CommandService:
         if request.expiry_date is not None and request.expiry_date <= self.clock.now():
             raise RuleViolation("expiry_date: must be in the future")
         async with self.storage.read() as uow:
+            routing = (sender.addressed, sender.origin)
             plan = await plan_command(
-                uow, request, sender.partner, sender.addressed, self.drivers, self.sessions
+                uow, request, sender.partner, routing, self.drivers, self.sessions
             )
         if plan.answer is not Answer.ACCEPTED:
             LOG.info("command %s: %s (%s)", name.value, plan.answer.value, plan.message)

@@ -21,6 +21,7 @@ from ocpi_cpo.domain.stations import (
     TransactionStarted,
     TransactionStopped,
 )
+from ocpi_cpo.services.ownership import Parties
 
 
 class StationEvents(Protocol):
@@ -50,8 +51,9 @@ class StationEvents(Protocol):
 class SessionDirectory(Protocol):
     """What commands need to know of sessions (implemented by the session service)."""
 
-    async def transaction_of(self, session_id: str) -> tuple[str, str] | None:
-        """(station_id, transaction_id) of an ACTIVE or PENDING session, else None."""
+    async def transaction_of(self, session_id: str, parties: Parties) -> tuple[str, str] | None:
+        """(station_id, transaction_id) of an ACTIVE or PENDING session of a token of one of
+        ``parties`` (None: of any party), else None (services.ownership)."""
         ...
 
 

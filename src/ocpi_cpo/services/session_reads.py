@@ -9,16 +9,14 @@ import orjson
 
 from ocpi_cpo.domain.sessions import ChargeSession, SessionStatus
 from ocpi_cpo.services.errors import ConflictError, NotFoundError
+from ocpi_cpo.services.ownership import may_act_on
 from ocpi_cpo.storage.protocols import UnitOfWork
 
 Audience = frozenset[tuple[str, str]] | None
 
 
 def _visible_to(session: ChargeSession, seen_by: Audience) -> bool:
-    if not session.published:
-        return False
-    party = tuple(p.upper() for p in session.token_party)
-    return seen_by is None or party in seen_by
+    return session.published and may_act_on(seen_by, session.token_party)
 
 
 async def visible_session(

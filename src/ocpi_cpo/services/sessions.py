@@ -43,6 +43,7 @@ from ocpi_cpo.domain.stations import (
 from ocpi_cpo.services import cdrs as cdr_service
 from ocpi_cpo.services.authorization import AuthorizationService
 from ocpi_cpo.services.charge_pricing import Priced, price_session
+from ocpi_cpo.services.ownership import Parties, may_act_on
 from ocpi_cpo.services.session_opening import (
     Place,
     advenir_token,
@@ -323,13 +324,14 @@ class SessionService:
 
     # --- SessionDirectory ----------------------------------------------------------------------
 
-    async def transaction_of(self, session_id: str) -> tuple[str, str] | None:
+    async def transaction_of(self, session_id: str, parties: Parties) -> tuple[str, str] | None:
         async with self.storage.read() as uow:
             found = await uow.sessions.by_id(session_id)
         for session in found:
             if (
                 session.status in (SessionStatus.ACTIVE, SessionStatus.PENDING)
                 and session.transaction_id is not None
+                and may_act_on(parties, session.token_party)
             ):
                 return session.station_id, session.transaction_id
         return None

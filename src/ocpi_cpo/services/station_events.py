@@ -34,6 +34,7 @@ from ocpi_cpo.services import locations
 from ocpi_cpo.services.authorization import AuthorizationService
 from ocpi_cpo.services.errors import ServiceError
 from ocpi_cpo.services.group_commit import GroupCommit
+from ocpi_cpo.services.ownership import Parties
 from ocpi_cpo.services.session_opening import decision_uid
 from ocpi_cpo.services.sessions import SessionService
 from ocpi_cpo.storage.protocols import Storage, UnitOfWork
@@ -113,5 +114,5 @@ class StationEventsService:
     async def transaction_stopped(self, event: TransactionStopped) -> None:
         await self.sessions.transaction_stopped(event)
 
-    async def transaction_of(self, session_id: str) -> tuple[str, str] | None:
-        return await self.sessions.transaction_of(session_id)
+    async def transaction_of(self, session_id: str, parties: Parties) -> tuple[str, str] | None:
+        return await self.sessions.transaction_of(session_id, parties)

@@ -320,7 +320,11 @@ class CommandRepository(Protocol):
     async def overdue(self, before: datetime, limit: int = 500) -> list[int]: ...
 
     async def reservation(
-        self, partner_id: int, reservation_id: str, location_id: str | None = None
+        self,
+        partner_id: int,
+        reservation_id: str,
+        location_id: str | None = None,
+        for_party: tuple[str, str] | None = None,
     ) -> StoredCommand | None: ...
 
     async def recent(self, limit: int = 100) -> list[StoredCommand]: ...
@@ -342,6 +346,10 @@ class SessionRepository(Protocol):
     ) -> ChargeSession | None: ...
 
     async def at_evse(self, evse_uid: str, status: SessionStatus) -> list[ChargeSession]: ...
+
+    async def latest_at(self, evse_uid: str, connector_id: str) -> ChargeSession | None:
+        """The current or last session at a connector, whatever its status."""
+        ...
 
     async def document(self, key: SessionKey) -> bytes | None: ...
 

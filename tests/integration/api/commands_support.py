@@ -28,6 +28,7 @@ from ocpi_cpo.domain.stations import (
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.outbound.worker import OutboxWorker
 from ocpi_cpo.services.commands import CommandService
+from ocpi_cpo.services.ownership import Parties, may_act_on
 from ocpi_cpo.services.simulated_stations import SimulatedStations
 from ocpi_cpo.sim.hub import SimHubState, create_hub_app
 from ocpi_cpo.storage.sql.engine import SqlStorage
@@ -89,8 +90,9 @@ class StationSide:
             if found == (event.station_id, event.transaction_id):
                 del self.sessions[session_id]
 
-    async def transaction_of(self, session_id: str) -> tuple[str, str] | None:
-        return self.sessions.get(session_id)
+    async def transaction_of(self, session_id: str, parties: Parties) -> tuple[str, str] | None:
+        """Every session here is of a token of NL/EMS (``token()``)."""
+        return self.sessions.get(session_id) if may_act_on(parties, ("NL", "EMS")) else None
 
 
 @dataclass

@@ -15,7 +15,7 @@ from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.commands import Answer, CommandName, CommandRequest, CommandToken
 from ocpi_cpo.domain.delivery import QueueFilter
 from ocpi_cpo.domain.emi3 import OperatorId
-from ocpi_cpo.domain.partners import PartnerState
+from ocpi_cpo.domain.partners import Direction, PartnerState, PartyRole
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpp_gateway import mount_gateway
 from ocpi_cpo.services import stations as station_service
@@ -52,7 +52,20 @@ async def test_remote_start_and_stop_on_an_ocpp_station(tmp_path: Path, version:
     async with storage.transaction() as uow:
         await import_locations(uow, [make_location(1)], [OperatorId.parse("FR*AB1")], now)
         await station_service.add_station(uow, "CP1", "LOC1", {1: "E1-1", 2: "E1-2"}, None, now)
-        partner = await uow.partners.create("emsp", "ocpi-2.2.1", PartnerState.REGISTERED, now)
+        created = await uow.partners.create("emsp", "ocpi-2.2.1", PartnerState.REGISTERED, now)
+        await uow.partners.save_connection(  # an eMSP acts for its own party (NL/EMS) only
+            created.id,
+            state=PartnerState.REGISTERED,
+            direction=Direction.FROM_PARTNER,
+            versions_url="http://hub.test/ocpi/versions",
+            version="2.2.1",
+            endpoints=[],
+            roles=[PartyRole("EMSP", "NL", "EMS")],
+            outbound_token="their-token",
+            registered_at=now,
+        )
+        partner = await uow.partners.get(created.id)
+    assert partner is not None
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())

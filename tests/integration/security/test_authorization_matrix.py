@@ -7,11 +7,16 @@ The matrix names every route the app mounts; a new route that is not in it fails
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
+
+from ocpi_cpo.domain.commands import StoredCommand
 from ocpi_cpo.sim.hub import SimHubState
 from tests.integration.api.conftest import Network, auth
 from tests.integration.api.locations_support import ADMIN, imported, registered
+from tests.integration.security.ownership_support import A, World, reserve, token
 from tests.support.locations import make_location
 
 CONFIG, FUNCTIONAL, ADMIN_ONLY = "configuration", "functional", "admin"
@@ -194,3 +199,204 @@ async def test_hub_client_info_is_per_partner(network: Network) -> None:
         "/ocpi/2.2.1/hubclientinfo/NL/ABC", headers=auth(other_token)
     )
     assert response.status_code == 404
+
+
+# --- Ownership: two eMSPs and a hub, objects of eMSP A's tokens (ownership_support) ----------
+
+EVERYONE = frozenset({"emsp A", "emsp B", "hub", "hub for A", "hub for B"})
+A_SIDE = frozenset({"emsp A", "hub", "hub for A"})
+HUB_SIDE = frozenset({"hub", "hub for A", "hub for B"})
+
+Check = Callable[[World, str], Awaitable[bool]]
+
+
+def _found(response: httpx.Response) -> bool:
+    """200 with data, or 404 answered exactly as for an object that does not exist."""
+    assert response.status_code in (200, 201, 404), response.text
+    if response.status_code == 404:
+        assert response.json()["status_message"].startswith("no "), response.text
+        return False
+    assert response.json()["status_code"] == 1000, response.text
+    return True
+
+
+def _get(path: str) -> Check:
+    async def check(world: World, who: str) -> bool:
+        return _found(await world.call(who, "GET", path.format(**vars(world))))
+
+    return check
+
+
+def _listed(module: str, key: str) -> Check:
+    async def check(world: World, who: str) -> bool:
+        response = await world.call(who, "GET", module, date_from="2000-01-01T00:00:00Z")
+        assert response.status_code == 200, response.text
+        return getattr(world, key) in [item["id"] for item in response.json()["data"]]
+
+    return check
+
+
+async def _preferences(world: World, who: str) -> bool:
+    body = {"profile_type": "FAST", "energy_need": 20}
+    path = f"sessions/{world.session_id}/charging_preferences"
+    return _found(await world.call(who, "PUT", path, body))
+
+
+async def _patch_token(world: World, who: str) -> bool:
+    body = {"valid": True, "last_updated": "2026-02-01T00:00:00Z"}
+    return _found(await world.call(who, "PATCH", "tokens/NL/EMS/TOKA", body))
+
+
+async def _put_token(world: World, who: str) -> bool:
+    uid = "P" + who.replace(" ", "").upper()[:8]
+    response = await world.call(who, "PUT", f"tokens/NL/EMS/{uid}", token(A, uid))
+    if response.json()["status_code"] == 2001:
+        assert "not a party you act for" in response.json()["status_message"]
+        return False
+    return _found(response)
+
+
+async def _put_client_info(world: World, who: str) -> bool:
+    info = {
+        "party_id": "ZZZ",
+        "country_code": "BE",
+        "role": "EMSP",
+        "status": "CONNECTED",
+        "last_updated": "2026-11-24T08:00:00Z",
+    }
+    return _found(await world.call(who, "PUT", "hubclientinfo/BE/ZZZ", info))
+
+
+def _answered(name: str, body: Callable[[World], dict[str, Any]], refusal: str) -> Check:
+    """Through: ACCEPTED; refused: ``refusal`` at once (UNKNOWN_SESSION, REJECTED)."""
+
+    async def check(world: World, who: str) -> bool:
+        result = await world.command(who, name, body(world))
+        assert result in ("ACCEPTED", refusal), result
+        return result == "ACCEPTED"
+
+    return check
+
+
+async def _newest(world: World) -> StoredCommand:
+    async with world.network.storage.read() as uow:
+        return (await uow.commands.recent(1))[0]
+
+
+def _cancel(reservation_id: str) -> Check:
+    """A CANCEL_RESERVATION is ACCEPTED either way: through, it names the station it goes to;
+    refused, it has none and its result is UNKNOWN_RESERVATION at once."""
+
+    async def check(world: World, who: str) -> bool:
+        body = {"reservation_id": reservation_id}
+        assert await world.command(who, "CANCEL_RESERVATION", body) == "ACCEPTED"
+        newest = await _newest(world)
+        assert newest.station_id is not None or newest.result == "UNKNOWN_RESERVATION"
+        return newest.station_id is not None
+
+    return check
+
+
+async def _replace_hub_reservation(world: World, who: str) -> bool:
+    """RESERVE_NOW with the id of a reservation the hub made for A: through, it replaces it (same
+    station reservation); otherwise it is another reservation."""
+    assert await world.command(who, "RESERVE_NOW", reserve("R-HUB")) == "ACCEPTED"
+    newest = await _newest(world)
+    return newest.station_reservation_id == world.hub_reservation
+
+
+#: (method, path, command) -> the check, and who must get through; the rest see nothing
+OWNERSHIP: dict[tuple[str, str, str], tuple[Check, frozenset[str]]] = {
+    ("GET", "/ocpi/2.2.1/sessions", ""): (_listed("sessions", "session_id"), A_SIDE),
+    ("GET", "/ocpi/2.2.1/sessions/{session_id}", ""): (_get("sessions/{session_id}"), A_SIDE),
+    ("PUT", "/ocpi/2.2.1/sessions/{session_id}/charging_preferences", ""): (
+        _preferences,
+        A_SIDE,
+    ),
+    ("GET", "/ocpi/2.2.1/cdrs", ""): (_listed("cdrs", "cdr_id"), A_SIDE),
+    ("GET", "/ocpi/2.2.1/cdrs/{cdr_id}", ""): (_get("cdrs/{cdr_id}"), A_SIDE),
+    ("GET", "/ocpi/2.2.1/tokens/{country_code}/{party_id}/{uid}", ""): (
+        _get("tokens/NL/EMS/TOKA"),
+        frozenset({"emsp A"}),
+    ),
+    ("PATCH", "/ocpi/2.2.1/tokens/{country_code}/{party_id}/{uid}", ""): (
+        _patch_token,
+        frozenset({"emsp A"}),
+    ),
+    ("PUT", "/ocpi/2.2.1/tokens/{country_code}/{party_id}/{uid}", ""): (_put_token, A_SIDE),
+    ("GET", "/ocpi/2.2.1/locations/{location_id}", ""): (_get("locations/LOC1"), EVERYONE),
+    ("GET", "/ocpi/2.2.1/locations/{location_id}/{evse_uid}", ""): (
+        _get("locations/LOC1/E1-1"),
+        EVERYONE,
+    ),
+    ("GET", "/ocpi/2.2.1/locations/{location_id}/{evse_uid}/{connector_id}", ""): (
+        _get("locations/LOC1/E1-1/1"),
+        EVERYONE,
+    ),
+    ("GET", "/ocpi/2.2.1/tariffs/{country_code}/{party_id}/{tariff_id}", ""): (
+        _get("tariffs/FR/AB1/AC22"),
+        EVERYONE,
+    ),
+    ("GET", "/ocpi/2.2.1/hubclientinfo/{country_code}/{party_id}", ""): (
+        _get("hubclientinfo/NL/EMS"),
+        HUB_SIDE,
+    ),
+    # each partner keeps its own copy: an eMSP's PUT changes nothing the hub told us
+    ("PUT", "/ocpi/2.2.1/hubclientinfo/{country_code}/{party_id}", ""): (
+        _put_client_info,
+        EVERYONE,
+    ),
+    ("POST", "/ocpi/2.2.1/commands/{command}", "STOP_SESSION"): (
+        _answered("STOP_SESSION", lambda w: {"session_id": w.session_id}, "UNKNOWN_SESSION"),
+        A_SIDE,
+    ),
+    ("POST", "/ocpi/2.2.1/commands/{command}", "CANCEL_RESERVATION R-A"): (
+        _cancel("R-A"),
+        frozenset({"emsp A"}),  # reservation ids are per partner: R-A is A's own
+    ),
+    ("POST", "/ocpi/2.2.1/commands/{command}", "CANCEL_RESERVATION R-HUB"): (
+        _cancel("R-HUB"),
+        frozenset({"hub", "hub for A"}),
+    ),
+    ("POST", "/ocpi/2.2.1/commands/{command}", "RESERVE_NOW replacing R-HUB"): (
+        _replace_hub_reservation,
+        frozenset({"hub", "hub for A"}),
+    ),
+    ("POST", "/ocpi/2.2.1/commands/{command}", "UNLOCK_CONNECTOR"): (
+        _answered(
+            "UNLOCK_CONNECTOR",
+            lambda w: {"location_id": "LOC1", "evse_uid": "E1-1", "connector_id": "1"},
+            "REJECTED",
+        ),
+        A_SIDE | HUB_SIDE,
+    ),
+}
+
+
+def test_every_object_level_route_is_in_the_ownership_matrix() -> None:
+    """Every OCPI functional route that names an object, or lists what belongs to partners
+    (MATRIX holds every mounted route: test_every_route_is_in_the_matrix)."""
+    functional = {r for r, k in MATRIX.items() if k == FUNCTIONAL}
+    routes = {r for r in functional if "{" in r[1] or r[1].endswith(("/sessions", "/cdrs"))}
+    covered = {(method, path) for method, path, _ in OWNERSHIP}
+    assert routes - covered == set(), "state who may act on these objects in OWNERSHIP"
+
+
+async def test_each_partner_acts_only_on_what_is_its_own(world: World) -> None:
+    """Two eMSPs and a hub (for itself, for A, for B) on every object-level route."""
+    wrong: list[str] = []
+    for (method, path, detail), (check, allowed) in OWNERSHIP.items():
+        # refusals first, the hub speaking for itself last (a change it makes is its own)
+        for who in sorted(EVERYONE, key=lambda w: (w in allowed, w == "hub", w)):
+            through = await check(world, who)
+            if through != (who in allowed):
+                wrong.append(f"{method} {path} {detail} by {who}: {through=}")
+    assert wrong == [], "\n".join(wrong)
+
+
+async def test_an_emsp_cannot_take_over_another_emsps_token(world: World) -> None:
+    hijack = token(A, "TOKA") | {"contract_id": "DE-EMX-STOLEN"}
+    response = await world.call("emsp B", "PUT", "tokens/NL/EMS/TOKA", hijack)
+    assert response.json()["status_code"] == 2001
+    mine = await world.call("emsp A", "GET", "tokens/NL/EMS/TOKA")
+    assert mine.json()["data"]["contract_id"] == "NL-EMS-CTOKA"

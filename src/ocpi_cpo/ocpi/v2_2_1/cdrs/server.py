@@ -1,6 +1,7 @@
 """CDRs Sender (mod_cdrs, CPO side): the paginated list and GET of one CDR.
 
-A hub sees every CDR; an eMSP the CDRs of its own tokens. CDRs are final: each is served as the
+A hub sees every CDR (those of the party its OCPI-from-* names, when it names one); an eMSP the
+CDRs of its own tokens; others answer as if they did not exist (services.ownership). CDRs are final: each is served as the
 JSON it was POSTed with, never re-encoded (``ocpi.sender``).
 """
 
@@ -17,9 +18,9 @@ from ocpi_cpo.ocpi.context import Context
 from ocpi_cpo.ocpi.errors import NotFound
 from ocpi_cpo.ocpi.pagination import PageRequest
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
-from ocpi_cpo.ocpi.routing import response_routing
+from ocpi_cpo.ocpi.routing import origin_party, response_routing
 from ocpi_cpo.ocpi.sender import sender_page
-from ocpi_cpo.services.session_pushes import audience
+from ocpi_cpo.services.ownership import acting_for, may_act_on
 
 CdrIdPath = Annotated[str, Path(min_length=1, max_length=39)]
 
@@ -31,7 +32,7 @@ def router() -> APIRouter:
     async def list_cdrs(
         request: Request, caller: FunctionalCaller, context: Context
     ) -> OcpiResponse:
-        seen_by = audience(caller.partner)
+        seen_by = acting_for(caller.partner, origin_party(request))
 
         async def load(page: PageRequest) -> tuple[int, Sequence[bytes]]:
             query = CdrPage(page.offset, page.limit, page.date_from, page.date_to, seen_by)
@@ -46,13 +47,11 @@ def router() -> APIRouter:
     async def get_cdr(
         request: Request, caller: FunctionalCaller, context: Context, cdr_id: CdrIdPath
     ) -> OcpiResponse:
-        seen_by = audience(caller.partner)
+        seen_by = acting_for(caller.partner, origin_party(request))
         async with context.storage.read() as uow:
             found = await uow.cdrs.by_id(cdr_id)
         visible = [
-            c
-            for c in found
-            if seen_by is None or (c.token_country_code, c.token_party_id) in seen_by
+            c for c in found if may_act_on(seen_by, (c.token_country_code, c.token_party_id))
         ]
         if not visible:
             raise NotFound(f"no CDR {cdr_id!r}")

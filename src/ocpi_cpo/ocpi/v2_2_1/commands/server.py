@@ -19,19 +19,11 @@ from ocpi_cpo.ocpi.auth import FunctionalCaller
 from ocpi_cpo.ocpi.context import Context, OcpiContext
 from ocpi_cpo.ocpi.errors import InvalidParameters, UnknownLocation
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
-from ocpi_cpo.ocpi.routing import addressed_party, response_routing
+from ocpi_cpo.ocpi.routing import addressed_party, origin_party, response_routing
 from ocpi_cpo.ocpi.v2_2_1.commands.mapping import BODIES, to_request, to_response
 from ocpi_cpo.services.command_checks import UnknownLocationError
 from ocpi_cpo.services.commands import Sender
 from ocpi_cpo.services.errors import RuleViolation
-
-
-def _origin(request: Request) -> tuple[str, str] | None:
-    country = request.headers.get("ocpi-from-country-code")
-    party = request.headers.get("ocpi-from-party-id")
-    if country and party:
-        return country.upper(), party.upper()
-    return None
 
 
 def router() -> APIRouter:
@@ -57,7 +49,7 @@ def router() -> APIRouter:
             raise RequestValidationError(
                 [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
             ) from None
-        sender = Sender(caller.partner, addressed_party(request), _origin(request))
+        sender = Sender(caller.partner, addressed_party(request), origin_party(request))
         try:
             reply = await service.receive(sender, to_request(name, body, raw))
         except UnknownLocationError as exc:

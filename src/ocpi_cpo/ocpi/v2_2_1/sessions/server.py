@@ -1,7 +1,8 @@
 """Sessions Sender (mod_sessions, CPO side): the paginated list (``date_from`` required, as the
 spec says), GET of one session, and the charging preferences Receiver.
 
-A hub sees every published session; an eMSP the sessions of its own tokens. Pages are built from
+A hub sees every published session (those of the party its OCPI-from-* names, when it names one);
+an eMSP the sessions of its own tokens; others answer as if they did not exist (services.ownership). Pages are built from
 each session's wire JSON kept ready (``ocpi.sender``), never re-encoded.
 """
 
@@ -18,11 +19,11 @@ from ocpi_cpo.ocpi.context import Context
 from ocpi_cpo.ocpi.errors import NotFound
 from ocpi_cpo.ocpi.pagination import PageRequest
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
-from ocpi_cpo.ocpi.routing import response_routing
+from ocpi_cpo.ocpi.routing import origin_party, response_routing
 from ocpi_cpo.ocpi.sender import sender_page
 from ocpi_cpo.ocpi.v2_2_1.sessions.schemas import ChargingPreferences
 from ocpi_cpo.services import session_reads
-from ocpi_cpo.services.session_pushes import audience
+from ocpi_cpo.services.ownership import acting_for
 
 SessionIdPath = Annotated[str, Path(min_length=1, max_length=36)]
 
@@ -34,7 +35,7 @@ def router() -> APIRouter:
     async def list_sessions(
         request: Request, caller: FunctionalCaller, context: Context
     ) -> OcpiResponse:
-        seen_by = audience(caller.partner)
+        seen_by = acting_for(caller.partner, origin_party(request))
 
         async def load(page: PageRequest) -> tuple[int, Sequence[bytes]]:
             query = SessionPage(page.offset, page.limit, page.date_from, page.date_to, seen_by)
@@ -54,7 +55,9 @@ def router() -> APIRouter:
         request: Request, caller: FunctionalCaller, context: Context, session_id: SessionIdPath
     ) -> OcpiResponse:
         async with context.storage.read() as uow:
-            found = await session_reads.visible(uow, session_id, audience(caller.partner))
+            found = await session_reads.visible(
+                uow, session_id, acting_for(caller.partner, origin_party(request))
+            )
         if found is None:
             raise NotFound(f"no session {session_id!r}")
         return ocpi_response(context.clock.now(), raw_data=found, headers=response_routing(request))
@@ -74,7 +77,7 @@ def router() -> APIRouter:
             answer = await session_reads.set_preferences(
                 uow,
                 session_id,
-                audience(caller.partner),
+                acting_for(caller.partner, origin_party(request)),
                 body.model_dump(mode="json", exclude_none=True),
             )
         if answer is None:

@@ -1,7 +1,9 @@
 """Tokens Receiver (mod_tokens, "Receiver interface"): eMSPs (through the hub) push their tokens.
 
 PUT creates or replaces, PATCH changes some fields (``last_updated`` required), GET returns what
-we hold. The owner in the URL must equal the body's; a partner sees only the tokens it pushed.
+we hold. The owner in the URL must equal the body's and be a party the caller acts for (an eMSP:
+its own; a hub: the one its OCPI-from-* names, or any: services.ownership); a partner sees only
+the tokens it pushed, of the parties it acts for.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import orjson
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import ValidationError
 
-from ocpi_cpo.ocpi.auth import FunctionalCaller
+from ocpi_cpo.ocpi.auth import Caller, FunctionalCaller
 from ocpi_cpo.ocpi.context import Context
 from ocpi_cpo.ocpi.errors import InvalidParameters, NotFound
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
-from ocpi_cpo.ocpi.routing import response_routing
+from ocpi_cpo.ocpi.routing import origin_party, response_routing
 from ocpi_cpo.ocpi.v2_2_1.tokens.mapping import key_of, to_stored
 from ocpi_cpo.ocpi.v2_2_1.tokens.schemas import Token, TokenPatch, TokenType
+from ocpi_cpo.services.ownership import acting_for, may_act_on
 
 CountryCode = Annotated[str, Path(min_length=2, max_length=2)]
 PartyId = Annotated[str, Path(min_length=3, max_length=3)]
@@ -38,6 +41,11 @@ def _same_owner(
         raise InvalidParameters(f"type {body_type} differs from the URL's type={token_type}")
 
 
+def _ours(request: Request, caller: Caller, country_code: str, party_id: str) -> bool:
+    """Whether the caller acts for the token's owner (services.ownership)."""
+    return may_act_on(acting_for(caller.partner, origin_party(request)), (country_code, party_id))
+
+
 def router() -> APIRouter:
     api = APIRouter(tags=["tokens"])
 
@@ -54,7 +62,8 @@ def router() -> APIRouter:
         key = key_of(country_code, party_id, uid, token_type.value)
         async with context.storage.read() as uow:
             stored = await uow.emsp_tokens.get(key)
-        if stored is None or stored.partner_id != caller.partner.id:
+        mine = stored is not None and stored.partner_id == caller.partner.id
+        if stored is None or not mine or not _ours(request, caller, country_code, party_id):
             raise NotFound(f"no token {key}")
         return ocpi_response(
             context.clock.now(), raw_data=stored.document, headers=response_routing(request)
@@ -72,6 +81,10 @@ def router() -> APIRouter:
         token_type: TypeQuery = TokenType.RFID,
     ) -> OcpiResponse:
         _same_owner(body, country_code, party_id, uid, token_type)
+        if not _ours(request, caller, country_code, party_id):
+            raise InvalidParameters(
+                f"country_code/party_id: {country_code}/{party_id} is not a party you act for"
+            )
         async with context.storage.transaction() as uow:
             created = await uow.emsp_tokens.put(to_stored(body, caller.partner.id))
         return ocpi_response(
@@ -95,7 +108,8 @@ def router() -> APIRouter:
         key = key_of(country_code, party_id, uid, token_type.value)
         async with context.storage.transaction() as uow:
             stored = await uow.emsp_tokens.get(key)
-            if stored is None or stored.partner_id != caller.partner.id:
+            mine = stored is not None and stored.partner_id == caller.partner.id
+            if stored is None or not mine or not _ours(request, caller, country_code, party_id):
                 raise NotFound(f"no token {key}: PUT it first")
             merged: dict[str, Any] = orjson.loads(stored.document)
             merged.update(body.model_dump(mode="json", exclude_unset=True))

@@ -123,10 +123,14 @@ class SqlCommandRepository:
         return [int(row.id) for row in rows]
 
     async def reservation(
-        self, partner_id: int, reservation_id: str, location_id: str | None = None
+        self,
+        partner_id: int,
+        reservation_id: str,
+        location_id: str | None = None,
+        for_party: tuple[str, str] | None = None,
     ) -> StoredCommand | None:
         """The newest RESERVE_NOW of the partner with this eMSP reservation_id that the station
-        accepted."""
+        accepted; made for ``for_party`` (its result routed to it) when given."""
         statement = (
             select(commands)
             .where(commands.c.partner_id == partner_id)
@@ -138,6 +142,10 @@ class SqlCommandRepository:
         )
         if location_id is not None:
             statement = statement.where(commands.c.location_id == location_id)
+        if for_party is not None:
+            statement = statement.where(commands.c.to_country_code == for_party[0]).where(
+                commands.c.to_party_id == for_party[1]
+            )
         row = (await self._c.execute(statement)).first()
         return _command(row) if row else None
 

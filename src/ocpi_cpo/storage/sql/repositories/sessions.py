@@ -114,6 +114,18 @@ class SqlSessionRepository:
         ).first()
         return _session(row) if row else None
 
+    async def latest_at(self, evse_uid: str, connector_id: str) -> ChargeSession | None:
+        row = (
+            await self._c.execute(
+                select(sessions)
+                .where(_S.evse_uid == evse_uid)
+                .where(_S.connector_id == connector_id)
+                .order_by(_S.pk.desc())
+                .limit(1)
+            )
+        ).first()
+        return _session(row) if row else None
+
     async def at_evse(self, evse_uid: str, status: SessionStatus) -> list[ChargeSession]:
         rows = await self._c.execute(
             select(sessions)
