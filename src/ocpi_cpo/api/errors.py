@@ -8,11 +8,15 @@
 * Routing misses (unknown path, wrong method): their HTTP status with OCPI 2000.
 * The database unreachable: HTTP 503, OCPI 3000, nothing written.
 * Anything else: HTTP 500, OCPI 3000 with the request id; the traceback goes to the log only.
+
+Every error answer of a functional module carries the request's routing headers swapped, as
+its other answers do (``ocpi.routing.error_routing``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -23,6 +27,7 @@ from starlette.exceptions import HTTPException
 from ocpi_cpo.domain.clock import Clock
 from ocpi_cpo.ocpi.errors import OcpiError
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
+from ocpi_cpo.ocpi.routing import error_routing
 from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation, ServiceError
 
 log = logging.getLogger("ocpi_cpo.api")
@@ -50,6 +55,20 @@ def validation_message(errors: list[Any]) -> str:
         shown.append(f"{field_path(tuple(error.get('loc', ())))}: {message}")
     more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
     return "; ".join(shown) + more
+
+
+def _routed(
+    handler: Callable[[Request, Exception], Awaitable[OcpiResponse]],
+) -> Callable[[Request, Exception], Awaitable[OcpiResponse]]:
+    """``handler`` whose answer also carries the swapped routing headers, when due."""
+
+    async def routed(request: Request, exc: Exception) -> OcpiResponse:
+        response = await handler(request, exc)
+        for name, value in error_routing(request).items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return routed
 
 
 def install_error_handlers(app: FastAPI, clock: Clock) -> None:
@@ -116,12 +135,12 @@ def install_error_handlers(app: FastAPI, clock: Clock) -> None:
             message=f"internal error; quote X-Request-ID {request_id} when reporting it",
         )
 
-    app.add_exception_handler(OcpiError, on_ocpi_error)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(ServiceError, on_service_error)
-    app.add_exception_handler(HTTPException, on_http_error)
-    app.add_exception_handler(OperationalError, on_database_error)
+    app.add_exception_handler(OcpiError, _routed(on_ocpi_error))
+    app.add_exception_handler(RequestValidationError, _routed(on_validation))
+    app.add_exception_handler(ServiceError, _routed(on_service_error))
+    app.add_exception_handler(HTTPException, _routed(on_http_error))
+    app.add_exception_handler(OperationalError, _routed(on_database_error))
     # Other database errors (a value too long, a constraint) are our bugs: 500, logged.
-    app.add_exception_handler(InterfaceError, on_database_error)
-    app.add_exception_handler(OSError, on_database_error)
-    app.add_exception_handler(Exception, on_unexpected)
+    app.add_exception_handler(InterfaceError, _routed(on_database_error))
+    app.add_exception_handler(OSError, _routed(on_database_error))
+    app.add_exception_handler(Exception, _routed(on_unexpected))

@@ -42,3 +42,16 @@ def origin_party(request: Request) -> tuple[str, str] | None:
     if country and party:
         return country.upper(), party.upper()
     return None
+
+
+#: configuration modules carry no routing headers (transport_and_format §"Routing headers")
+CONFIGURATION_MODULES = frozenset({"versions", "credentials", "hubclientinfo"})
+
+
+def error_routing(request: Request) -> dict[str, str]:
+    """The routing headers of an error answer: swapped, as for any answer of a functional
+    module (``/ocpi/{version}/{module}/...``) whose request had them; none otherwise."""
+    parts = request.url.path.strip("/").split("/")
+    if len(parts) < 3 or parts[0] != "ocpi" or parts[2] in CONFIGURATION_MODULES:
+        return {}
+    return response_routing(request)
