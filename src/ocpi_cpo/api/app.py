@@ -62,6 +62,7 @@ def create_app(
         if settings.outbox.worker_in_serve:
             worker = OutboxWorker(context.storage, context.transport, settings, clock)
             worker_task, stop_worker = start_worker(worker)
+        await context.storage.watch()
         context.commands.start(context.leadership)
         context.leadership.start()
         # Objects made during start-up live for the whole run: keep the collector off them

@@ -3,8 +3,8 @@
 Many older peers send the token without Base64, so both readings are tried. Our tokens are kept as
 SHA-256 digests only and looked up by digest (see the token repository), so neither the stored
 value nor the comparison leaks the token. Unknown or missing tokens get HTTP 401. Known callers are
-kept a few seconds (``ocpi.callers``): revoked in this process, a token stops working at once; in
-another process (the CLI), within ``CALLER_TTL`` seconds.
+kept a few seconds (``ocpi.callers``): revoked anywhere (this process, the CLI, another instance), a
+token is refused from the next request on (storage.sql.changes).
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ Measured on the Locations page (docs/performance.md): the token lookup was two s
 own transaction, about half of the request's cost on SQLite.
 
 Correctness: an entry is used only while ``Storage.credentials_version`` is the one it was read at,
-so a token revoked or a partner changed through this process's storage stops working at once. A
-change made by another process (the CLI, a second ``serve``) is seen within ``ttl`` seconds
-(``CALLER_TTL``, documented in docs/performance.md and docs/security.md). Unknown tokens are never
+so a token revoked or a partner changed anywhere (this process, the CLI, another ``serve``) stops
+working from the next request on (storage.sql.changes); ``CALLER_TTL`` only bounds how long an
+entry lives (documented in docs/performance.md). Unknown tokens are never
 kept, so guessing costs memory nothing; the table is bounded and emptied when full.
 """
 

@@ -494,8 +494,18 @@ class Storage(Protocol):
 
     @property
     def credentials_version(self) -> int:
-        """Changes after each commit through this storage that wrote tokens or partners (other
-        processes' commits are not seen: caches of callers also expire by time)."""
+        """Moves after each commit that wrote tokens or partners, through this storage at once,
+        through any other process from this process's next look (storage.sql.changes); while
+        other processes' changes cannot be followed, a new value at every look."""
+        ...
+
+    async def watch(self) -> None:
+        """Start following other processes' changes (a long-running server calls it once)."""
+        ...
+
+    @property
+    def watching(self) -> bool:
+        """Other processes' changes are followed now (False: caches are not trusted)."""
         ...
 
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:

@@ -1,25 +1,27 @@
 """The Sender's hot path keeps callers and page totals a few seconds (docs/performance.md).
 
-What must hold: a token revoked through this process stops working at once; one revoked by another
-process (the CLI) within the TTL; a Location written through this process shows in the next total
-at once, one written by another process within the TTL. Time is a fake monotonic clock: nothing
-here waits.
+What must hold: a token revoked through this process stops working at once, and one revoked by
+another process (the CLI, another instance) from the next request on (SQLite: the change counter is
+looked at per request; PostgreSQL: once the NOTIFY has arrived, which the test waits for). The same
+for a Location written here or elsewhere and the page total.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 
 import orjson
 import pytest
 
 from ocpi_cpo.domain.locations import PARTNER_VISIBLE, LocationKey, LocationPage
 from ocpi_cpo.domain.partners import PartnerState
-from ocpi_cpo.ocpi.callers import CALLER_TTL, CallerCache
+from ocpi_cpo.ocpi.callers import CallerCache
 from ocpi_cpo.services import partners as partner_service
 from ocpi_cpo.services.locations import row_of
+from ocpi_cpo.storage.sql import changes
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
-from ocpi_cpo.storage.sql.repositories.locations import TOTAL_TTL, PageTotals
+from ocpi_cpo.storage.sql.repositories.locations import PageTotals
 from tests.integration.api.conftest import Network, auth
 from tests.integration.api.locations_support import imported, registered
 from tests.support.locations import make_location
@@ -66,19 +68,35 @@ async def test_a_partner_state_change_in_this_process_is_seen_at_once(network: N
     assert await status_of(network, token) == 401
 
 
-async def test_a_token_revoked_by_another_process_stops_working_within_the_ttl(
+async def heard(storage: SqlStorage, version: Callable[[], int], before: int) -> None:
+    """PostgreSQL: wait until the NOTIFY has reached this process (SQLite: nothing to wait for,
+    the counter is read at each look)."""
+    if storage.is_sqlite:
+        return
+    for _ in range(500):
+        if version() != before:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the change was never heard")
+
+
+async def test_a_token_revoked_by_another_process_is_refused_from_the_next_request(
     network: Network, other_process: SqlStorage
 ) -> None:
-    clock = FakeMonotonic()
+    clock = FakeMonotonic()  # time stands still: only the change can drop the cache
     network.app.state.ocpi.callers = CallerCache(monotonic=clock)
+    await network.storage.watch()
     token = await registered(network)
     assert await status_of(network, token) == 200
+    assert await status_of(network, token) == 200
+    assert len(network.app.state.ocpi.callers) >= 1  # kept
+    before = network.storage.changes.version(changes.CREDENTIALS)
     async with other_process.transaction() as uow:
         partner = await partner_service.get_partner(uow, "gireve")
         await uow.tokens.revoke_all(partner.id)
-    clock.now += CALLER_TTL / 2
-    assert await status_of(network, token) == 200  # this process cannot know yet
-    clock.now += CALLER_TTL / 2
+    await heard(
+        network.storage, lambda: network.storage.changes.version(changes.CREDENTIALS), before
+    )
     assert await status_of(network, token) == 401
 
 
@@ -110,19 +128,24 @@ async def test_a_location_written_in_this_process_counts_at_once(network: Networ
     assert await total(network, token, since) == 1
 
 
-async def test_a_location_written_by_another_process_counts_within_the_ttl(
+async def test_a_location_written_by_another_process_counts_at_once(
     network: Network, other_process: SqlStorage
 ) -> None:
-    clock = FakeMonotonic()
-    network.storage.page_totals = PageTotals(monotonic=clock)
+    clock = FakeMonotonic()  # time stands still: only the change can drop the total
+    storage = network.storage
+    storage.page_totals = PageTotals(
+        monotonic=clock, version=lambda: storage.changes.version(changes.LOCATIONS)
+    )
+    await storage.watch()
     token = await registered(network)
     await imported(network, [make_location(n) for n in range(3)])
     assert await total(network, token) == 3
+    assert await total(network, token) == 3  # kept
+    before = storage.changes.version(changes.LOCATIONS)
     document = orjson.loads(orjson.dumps(make_location(9)))
     async with other_process.transaction() as uow:
         await uow.locations.add([row_of(LocationKey.of(document), document)])
-    assert await total(network, token) == 3  # kept: another process wrote it
-    clock.now += TOTAL_TTL
+    await heard(storage, lambda: storage.changes.version(changes.LOCATIONS), before)
     assert await total(network, token) == 4
     listed = await network.client.get(f"{LOCATIONS}?offset=2&limit=5", headers=auth(token))
     assert [d["id"] for d in listed.json()["data"]] == ["LOC2", "LOC9"]

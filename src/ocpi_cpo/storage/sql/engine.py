@@ -12,6 +12,7 @@ from sqlalchemy import URL, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from ocpi_cpo.storage.sql.changes import CREDENTIALS, LOCATIONS, Changes, announce
 from ocpi_cpo.storage.sql.repositories.audit import SqlAuditRepository
 from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoRepository
 from ocpi_cpo.storage.sql.repositories.commands import SqlCommandRepository
@@ -107,24 +108,19 @@ class SqlUnitOfWork:
         self,
         connection: AsyncConnection,
         signal: Signal | None = None,
-        on_credentials_change: Callable[[], None] | None = None,
+        changes: Changes | None = None,
         totals: PageTotals | None = None,
     ) -> None:
+        """``signal`` and ``changes`` for a write transaction: what it changes is announced."""
         self.connection = connection
         self._after_commit: list[Callable[[], None]] = []
-        credentials = (
-            (lambda: self.after_commit(on_credentials_change))
-            if on_credentials_change is not None
-            else None
-        )
+        #: kinds of cached data this transaction changed (storage.sql.changes)
+        self._changed: set[str] = set()
+        credentials = self._announcer(changes, CREDENTIALS) if changes is not None else None
         self.partners = SqlPartnerRepository(connection, credentials)
         self.tokens = SqlTokenRepository(connection, credentials)
         self.client_info = SqlHubClientInfoRepository(connection)
-        on_locations = (
-            (lambda: self.after_commit(totals.changed))
-            if totals is not None and signal is not None
-            else None
-        )
+        on_locations = self._announcer(changes, LOCATIONS) if changes is not None else None
         self.locations = SqlLocationRepository(connection, totals, on_locations)
         self.stations = SqlStationRepository(connection)
         self.tariffs = SqlTariffRepository(connection)
@@ -138,13 +134,24 @@ class SqlUnitOfWork:
         self.leases = SqlLeaseRepository(connection)
         self.console_users = SqlConsoleUserRepository(connection)
 
+    def _announcer(self, changes: Changes, topic: str) -> Callable[[], None]:
+        def changed() -> None:
+            if topic not in self._changed:
+                self._changed.add(topic)
+                self._after_commit.append(lambda: changes.changed(topic))
+
+        return changed
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         if callback not in self._after_commit:
             self._after_commit.append(callback)
 
     async def flush(self) -> None:
-        """Write what repositories buffered (the outbox rows of ``add_many``); before commit."""
+        """Write what repositories buffered (the outbox rows of ``add_many``) and announce the
+        changes to cached data; before commit."""
         await self.outbox.flush()
+        if self._changed:
+            await announce(self.connection, self._changed)
 
 
 class SqlStorage:
@@ -159,17 +166,26 @@ class SqlStorage:
         self._reads_engine = _single_reads_engine(engine) if self.is_sqlite else None
         reads = self._reads_engine or engine
         self._single_reads = reads.execution_options(sqlite_begin=None) if self.is_sqlite else None
-        self._credentials_version = 0
+        #: versions of cached data, moved by commits here and anywhere (storage.sql.changes)
+        self.changes = Changes(engine.url)
         #: the Locations Sender's page totals, kept a few seconds (repositories.locations)
-        self.page_totals = PageTotals()
+        self.page_totals = PageTotals(version=lambda: self.changes.version(LOCATIONS))
+        self.changes.on_change(LOCATIONS, lambda: self.page_totals.changed())
 
     @property
     def credentials_version(self) -> int:
-        """Bumped after each commit here that changed tokens or partners (Storage protocol)."""
-        return self._credentials_version
+        """Moves after each commit anywhere that changed tokens or partners (Storage protocol)."""
+        return self.changes.version(CREDENTIALS)
 
-    def _credentials_changed(self) -> None:
-        self._credentials_version += 1
+    async def watch(self) -> None:
+        """Follow other processes' changes (PostgreSQL: LISTEN, checked every second); a
+        server calls it once at start. SQLite needs nothing: it looks per use."""
+        await self.changes.start()
+
+    @property
+    def watching(self) -> bool:
+        """Other processes' changes are followed (False while PostgreSQL's listener is down)."""
+        return self.changes.healthy
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
@@ -177,9 +193,7 @@ class SqlStorage:
             if self.is_sqlite:
                 await connection.execution_options(sqlite_begin="IMMEDIATE")
             async with connection.begin():
-                uow = SqlUnitOfWork(
-                    connection, self.outbox_signal, self._credentials_changed, self.page_totals
-                )
+                uow = SqlUnitOfWork(connection, self.outbox_signal, self.changes, self.page_totals)
                 yield uow
                 await uow.flush()
         for callback in uow._after_commit:
@@ -223,6 +237,7 @@ class SqlStorage:
             await uow.flush()
 
     async def close(self) -> None:
+        await self.changes.close()
         if self._reads_engine is not None:
             await self._reads_engine.dispose()
         await self.engine.dispose()

@@ -114,21 +114,31 @@ def _evse_values(pk: int, evse: EvseRow) -> dict[str, Any]:
 class PageTotals:
     """The Sender's page totals by filter, shared by the storage's units of work.
 
-    A total is reused for ``ttl`` seconds unless Locations were written through this storage since
-    it was counted (``changed``, after each such commit). Writes by another process (the CLI, a
-    second server) are seen within ``ttl``: X-Total-Count may lag them by that long, as it may lag
-    any change made while a partner walks the pages.
+    A total is reused for ``ttl`` seconds unless Locations changed since it was counted: written
+    through this storage (``changed``, after each such commit) or by another process, as
+    ``version`` tells (storage.sql.changes: SQLite's change counter, PostgreSQL's NOTIFY). The
+    ``ttl`` bounds what a lost notification could hide.
     """
 
-    def __init__(self, ttl: float = TOTAL_TTL, monotonic: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        ttl: float = TOTAL_TTL,
+        monotonic: Callable[[], float] = time.monotonic,
+        version: Callable[[], int] | None = None,
+    ):
         self.ttl = ttl
         self._monotonic = monotonic
-        self.version = 0
-        self._totals: dict[tuple[Any, ...], tuple[float, int]] = {}
+        self._version = version
+        self._local = 0
+        self._totals: dict[tuple[Any, ...], tuple[float, int, int]] = {}
+
+    @property
+    def version(self) -> int:
+        return self._version() if self._version is not None else self._local
 
     def get(self, key: tuple[Any, ...]) -> int | None:
         found = self._totals.get(key)
-        if found is None or self._monotonic() >= found[0]:
+        if found is None or self._monotonic() >= found[0] or found[2] != self.version:
             return None
         return found[1]
 
@@ -138,10 +148,10 @@ class PageTotals:
             return
         if len(self._totals) >= 256:
             self._totals.clear()
-        self._totals[key] = (self._monotonic() + self.ttl, total)
+        self._totals[key] = (self._monotonic() + self.ttl, total, version)
 
     def changed(self) -> None:
-        self.version += 1
+        self._local += 1
         self._totals.clear()
 
 

@@ -4,6 +4,7 @@ in ``migrations/versions`` (each feature has its own chain branching off the fou
 from __future__ import annotations
 
 from ocpi_cpo.storage.sql.tables.audit import audit_log
+from ocpi_cpo.storage.sql.tables.change_versions import change_versions
 from ocpi_cpo.storage.sql.tables.commands import commands
 from ocpi_cpo.storage.sql.tables.console_users import console_users
 from ocpi_cpo.storage.sql.tables.emsp_tokens import authorizations, emsp_tokens
@@ -20,6 +21,7 @@ __all__ = [
     "audit_log",
     "authorizations",
     "cdrs",
+    "change_versions",
     "commands",
     "console_users",
     "credentials_tokens",
