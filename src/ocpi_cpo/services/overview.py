@@ -51,6 +51,8 @@ class Overview:
     cdrs_today: int
     cdrs_today_total: dict[str, Decimal]
     dead_cdrs: int
+    #: CDRs that could not be priced, kept back (never sent) until repriced or released
+    held_cdrs: int
     alerts: list[Alert] = field(default_factory=list)
 
     @property
@@ -110,6 +112,8 @@ def alerts_of(view: Overview) -> list[Alert]:
             found.append(
                 Alert("dead", f"{line.partner}: {line.dead} dead letters in {line.module}")
             )
+    if view.held_cdrs:
+        found.append(Alert("held", f"{view.held_cdrs} CDRs held: they could not be priced"))
     for station in view.stations:
         since = station.disconnected_at or station.created_at
         if not station.online and view.now - since > STATION_OFFLINE:
@@ -142,6 +146,7 @@ async def overview(uow: UnitOfWork, now: datetime) -> Overview:
         cdrs_today=count,
         cdrs_today_total=totals,
         dead_cdrs=sum(q.dead for q in queues if q.module == "cdrs"),
+        held_cdrs=(await uow.cdrs.held_stats())[0],
     )
     view.alerts = alerts_of(view)
     return view

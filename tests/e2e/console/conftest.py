@@ -9,6 +9,7 @@ installs it). Playwright comes with the dev extra.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -124,7 +126,7 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
         assert console and hub, banner
         assert ADMIN_TOKEN in banner, "the demo says how to sign in"
         built = Stage(console[1], hub[1], folder / "var/demo/ocpi-cpo.toml", folder, loop)
-        for name, role in (("olivia", "operator"), ("victor", "viewer")):
+        for name, role in (("olivia", "operator"), ("victor", "viewer"), ("lena", "viewer")):
             added = built.cli("console", "add-user", name, "--role", role, stdin=PASSWORD + "\n")
             assert added.returncode == 0, added.stderr
         yield built
@@ -167,6 +169,14 @@ def sign_in(page: Page, stage: Stage, name: str = "", password: str = ADMIN_TOKE
     page.get_by_label("Password or admin token").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{stage.cpo}/console/")
+
+
+def post_json(url: str, body: object) -> Any:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
 
 
 def shoot(page: Page, name: str) -> None:

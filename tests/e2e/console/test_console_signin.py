@@ -64,14 +64,14 @@ def test_console_user_signs_in_and_out(stage: Stage, page: Page) -> None:
 def test_failed_sign_ins_are_limited(stage: Stage, page: Page) -> None:
     page.goto(f"{stage.cpo}/console/sign-in")
     for _ in range(5):
-        page.get_by_label("User name").fill("victor")
+        page.get_by_label("User name").fill("lena")
         page.get_by_label("Password or admin token").fill("guessing-wrong-000")
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("alert")).to_contain_text("Wrong name")
     # Even the right password waits now: the name is locked for the window.
-    page.get_by_label("User name").fill("victor")
+    page.get_by_label("User name").fill("lena")
     page.get_by_label("Password or admin token").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("Too many failed sign-ins")
-    # Another name from the same address is not locked out by victor's failures.
+    # Another name from the same address is not locked out by lena's failures.
     sign_in(page, stage, "olivia", PASSWORD)

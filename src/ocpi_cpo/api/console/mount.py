@@ -6,12 +6,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from ocpi_cpo.api.console import network, overview, signin
+from ocpi_cpo.api.console import charges, delivery, network, overview, signin, tariffs
 from ocpi_cpo.api.console.auth import ActionRefused, ConsoleState, SignInRequired, sign_in_url
 from ocpi_cpo.api.console.render import STATIC, page
 from ocpi_cpo.services.errors import NotFoundError, ServiceError
 
-ROUTERS = (signin.router, overview.router, network.router)
+ROUTERS = (
+    signin.router,
+    overview.router,
+    network.router,
+    charges.router,
+    delivery.router,
+    tariffs.router,
+)
 
 
 def mount_console(app: FastAPI) -> None:

@@ -22,12 +22,12 @@ def router() -> APIRouter:
 
     @api.get("/")
     async def overview(request: Request, principal: Viewer, context: Context) -> Response:
-        return page(request, "overview.html", principal, view=await _view(context), held=None)
+        return page(request, "overview.html", principal, view=await _view(context))
 
     @api.get("/live/overview")
     async def overview_live(request: Request, principal: Viewer, context: Context) -> Response:
         async def render() -> str:
-            return fragment("overview_body.html", view=await _view(context), held=None)
+            return fragment("overview_body.html", view=await _view(context))
 
         return stream(request, render)
 
