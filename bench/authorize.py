@@ -26,6 +26,7 @@ from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.partners import Direction, Endpoint, PartnerState, PartyRole
 from ocpi_cpo.domain.stations import AuthorizationRequest
+from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.ocpi.v2_2_1.tokens.client import HubAuthorizer
 from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.services.authorization import AuthorizationService
@@ -74,7 +75,9 @@ async def through_service(database_url: str, url: str, count: int) -> list[float
             outbound_token="t",
             registered_at=now,
         )
-        await import_locations(uow, [demo_data.location(1, now)], [OperatorId("FR", "AB1")], now)
+        await import_locations(
+            uow, publisher(), [demo_data.location(1, now)], [OperatorId("FR", "AB1")], now
+        )
     transport = AiohttpTransport()
     service = AuthorizationService(storage, SystemClock(), HubAuthorizer(transport, 5.0), 5.0)
     timings = []

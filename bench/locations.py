@@ -39,6 +39,7 @@ from ocpi_cpo.cli.demo import free_port
 from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.locations import LocationKey, stamp
 from ocpi_cpo.domain.partners import Direction, Endpoint, PartnerState, PartyRole, TokenKind
+from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.ocpi.v2_2_1.locations.mapping import parse_locations
 from ocpi_cpo.services import locations as service
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
@@ -135,7 +136,7 @@ async def import_seconds(storage: SqlStorage, count: int) -> float:
     documents, single = parse_locations(raw, operators=[OPERATOR])
     async with storage.transaction() as uow:
         await service.import_locations(
-            uow, documents, [OPERATOR], datetime.now(UTC), single=single, checked=True
+            uow, publisher(), documents, [OPERATOR], datetime.now(UTC), single=single, checked=True
         )
     return time.perf_counter() - started
 

@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ocpi_cpo.domain.emi3 import Emi3Error, OperatorId
+from ocpi_cpo.domain.json_path import json_path
 
 DEFAULT_CONFIG_FILE = "ocpi-cpo.toml"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/ocpi-cpo.db"
@@ -278,7 +279,7 @@ class Settings(BaseSettings):
 
 
 def _describe(error: Any) -> str:
-    key = ".".join(str(part) for part in error["loc"]) or "(file)"
+    key = json_path(error["loc"]) or "(file)"
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         return f"unknown setting {key}: remove it or check its spelling"

@@ -60,3 +60,9 @@ CDRS_HELD_OLDEST = Gauge(
     "Age of the oldest held CDR (0 when none is held)",
     registry=REGISTRY,
 )
+REFUSED = Counter(
+    "ocpi_cpo_outbound_refused",
+    "Objects made by station events that did not fit a partner's wire schema (never queued)",
+    ["version", "module"],
+    registry=REGISTRY,
+)

@@ -25,10 +25,17 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from ocpi_cpo.domain.clock import Clock
+from ocpi_cpo.domain.json_path import json_path
 from ocpi_cpo.ocpi.errors import OcpiError
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
 from ocpi_cpo.ocpi.routing import error_routing
-from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation, ServiceError
+from ocpi_cpo.services.errors import (
+    ConflictError,
+    NotFoundError,
+    RuleViolation,
+    ServiceError,
+    WireRefused,
+)
 
 log = logging.getLogger("ocpi_cpo.api")
 
@@ -42,10 +49,7 @@ def field_path(loc: tuple[Any, ...]) -> str:
             return "body" if where == "body" else where
         if where in ("query", "path", "header"):
             return f"{where} parameter {parts[0]}"
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+    return json_path(parts)
 
 
 def validation_message(errors: list[Any]) -> str:
@@ -99,6 +103,11 @@ def install_error_handlers(app: FastAPI, clock: Clock) -> None:
         if isinstance(exc, NotFoundError):
             return ocpi_response(
                 clock.now(), status_code=2000, http_status=404, message=exc.message
+            )
+        if isinstance(exc, WireRefused):
+            # Our own object would break the partner's wire: the request cannot be processed.
+            return ocpi_response(
+                clock.now(), status_code=2001, http_status=422, message=exc.message
             )
         code = 2001 if isinstance(exc, RuleViolation) else 2000
         assert isinstance(exc, RuleViolation | ConflictError | ServiceError)

@@ -14,6 +14,7 @@ from ocpi_cpo.config import Settings, SettingsError, ensure_sqlite_directory, lo
 from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.outbound.transport import AiohttpTransport
+from ocpi_cpo.services.errors import WireRefused
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
 from ocpi_cpo.storage.sql.migrate import current_revision, head_revision, upgrade
 
@@ -41,8 +42,14 @@ def settings_from(ctx: typer.Context) -> Settings:
 
 
 def run(coroutine: Awaitable[T]) -> T:
+    """Run a command's coroutine; an object that would break a partner's wire is bad input
+    (exit 2, the message names the field)."""
+
     async def _main() -> T:
-        return await coroutine
+        try:
+            return await coroutine
+        except WireRefused as exc:
+            fail(f"{exc.message}: nothing stored", EXIT_USAGE)
 
     return asyncio.run(_main())
 

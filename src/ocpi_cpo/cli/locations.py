@@ -75,6 +75,7 @@ def import_(ctx: typer.Context, file: Path, json: JsonOption = False) -> None:
         async with command_context(settings) as context, context.storage.transaction() as uow:
             return await service.import_locations(
                 uow,
+                context.publisher,
                 documents,
                 operators,
                 context.clock.now(),
@@ -212,7 +213,7 @@ def set_status(
     async def _set() -> bool:
         async with command_context(settings) as context, context.storage.transaction() as uow:
             return await service.set_evse_status(
-                uow, evse_uid, status, context.clock.now(), location=key
+                uow, context.publisher, evse_uid, status, context.clock.now(), location=key
             )
 
     try:

@@ -176,7 +176,9 @@ def credit(
 
     async def work(context: OcpiContext) -> dict[str, Any]:
         async with context.storage.transaction() as uow:
-            return await cdr_service.credit(uow, cdr_id, reason, context.clock.now())
+            return await cdr_service.credit(
+                uow, context.publisher, cdr_id, reason, context.clock.now()
+            )
 
     created = _run(ctx, work)
     typer.echo(
@@ -218,7 +220,7 @@ def reprice(ctx: typer.Context, cdr_id: str) -> None:
 
     async def work(context: OcpiContext) -> dict[str, Any]:
         async with context.storage.transaction() as uow:
-            return await cdr_service.reprice(uow, cdr_id, context.clock.now())
+            return await cdr_service.reprice(uow, context.publisher, cdr_id, context.clock.now())
 
     cdr = _run(ctx, work)
     typer.echo(f"CDR {cdr_id} priced (total_cost {_price(cdr['total_cost'])}); queued to partners")
@@ -241,7 +243,9 @@ def release(
 
     async def work(context: OcpiContext) -> dict[str, Any]:
         async with context.storage.transaction() as uow:
-            return await cdr_service.release_free(uow, cdr_id, reason, context.clock.now())
+            return await cdr_service.release_free(
+                uow, context.publisher, cdr_id, reason, context.clock.now()
+            )
 
     _run(ctx, work)
     typer.echo(f"CDR {cdr_id} released at zero cost; queued to partners")

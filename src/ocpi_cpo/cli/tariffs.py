@@ -82,7 +82,9 @@ def import_tariffs(
 
     async def _import() -> service.Published:
         async with command_context(settings) as context, context.storage.transaction() as uow:
-            return await service.publish(uow, found, our_parties(settings), context.clock.now())
+            return await service.publish(
+                uow, context.publisher, found, our_parties(settings), context.clock.now()
+            )
 
     try:
         result = run(_import())
@@ -153,7 +155,13 @@ def delete(
         which = None if target in (None, "default") else parse_target(target or "")
         async with command_context(settings) as context, context.storage.transaction() as uow:
             return await service.delete(
-                uow, owner, tariff_id, which, context.clock.now(), every_description=target is None
+                uow,
+                context.publisher,
+                owner,
+                tariff_id,
+                which,
+                context.clock.now(),
+                every_description=target is None,
             )
 
     try:
@@ -188,7 +196,13 @@ def change_price(
     async def _change() -> service.Published:
         async with command_context(settings) as context, context.storage.transaction() as uow:
             return await service.change_price(
-                uow, old_id, new, when, our_parties(settings), context.clock.now()
+                uow,
+                context.publisher,
+                old_id,
+                new,
+                when,
+                our_parties(settings),
+                context.clock.now(),
             )
 
     try:
@@ -226,7 +240,9 @@ def check(
             if fix and mismatches:
                 ids = sorted({(m.key.country_code, m.key.party_id, m.key.id) for m in mismatches})
                 async with context.storage.transaction() as uow:
-                    queued = await service.resend(uow, found, ids, context.clock.now())
+                    queued = await service.resend(
+                        uow, context.publisher, found, ids, context.clock.now()
+                    )
             return len(expected), mismatches, queued
 
     try:

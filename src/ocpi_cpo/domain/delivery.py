@@ -109,6 +109,8 @@ class NewMessage:
     routing: Routing | None = None
     #: a full PUT of the object: older queued messages of the same object are superseded
     full_replace: bool = False
+    #: the OCPI version the message was rendered for (None: not an OCPI module message)
+    version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,8 @@ class QueuedMessage:
     finished_at: datetime | None
     last_error: str | None
     reply_location: str | None
+    #: the OCPI version the message was rendered for (None: before versions were recorded)
+    version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

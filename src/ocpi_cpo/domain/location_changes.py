@@ -8,8 +8,9 @@
   ``date_from`` pull sees the change (transport_and_format, pagination). Unchanged objects keep
   theirs; a new Location keeps the ``last_updated`` it came with.
 * :func:`set_status` changes one EVSE's status; the same status again is no change (not resent).
-* :func:`for_profile` reshapes changes for a partner: for Gireve a connector ``tariff_ids`` change
-  goes as an EVSE PATCH carrying ``status`` and the full ``connectors`` (gireve.md §7.4).
+* A :class:`Change` says what changed, never how it travels: ``whole`` (the object is given
+  entire) or only the fields that changed. Each OCPI version's Locations Receiver client turns it
+  into its messages (``ocpi.v2_2_1.locations.receiver``: URL, verb, Gireve reshaping).
 """
 
 from __future__ import annotations
@@ -39,21 +40,14 @@ class Target(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One push: ``method`` on the object at ``target`` with ``body`` (full object for PUT)."""
+    """One change of the object at ``target``: ``body`` is the whole object when ``whole``, else
+    only the fields that changed (with ``last_updated``)."""
 
     target: Target
-    method: str
+    whole: bool
     body: Document
     evse_uid: str | None = None
     connector_id: str | None = None
-
-    def path(self) -> tuple[str, ...]:
-        """The object's path below the Location: (), (evse_uid,) or (evse_uid, connector_id)."""
-        if self.target is Target.LOCATION:
-            return ()
-        if self.target is Target.EVSE:
-            return (str(self.evse_uid),)
-        return (str(self.evse_uid), str(self.connector_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,15 +88,15 @@ def merge(old: Document | None, new: Document, now: str) -> Merged:
         _max_stamp(evse, connectors_of(evse))
     _max_stamp(document, evses_of(document))
     if old is None:
-        return Merged(document, [Change(Target.LOCATION, "PUT", document)])
+        return Merged(document, [Change(Target.LOCATION, True, document)])
     changed, lost = _diff(old, document, "evses")
     evse_changes = _merge_evses(old, document, now)
     if lost:
         document[LAST_UPDATED] = now
-        return Merged(document, [Change(Target.LOCATION, "PUT", document)])
+        return Merged(document, [Change(Target.LOCATION, True, document)])
     changes: list[Change] = []
     if changed:
-        changes.append(Change(Target.LOCATION, "PATCH", {**changed, LAST_UPDATED: now}))
+        changes.append(Change(Target.LOCATION, False, {**changed, LAST_UPDATED: now}))
     if changes or evse_changes:
         document[LAST_UPDATED] = now
     else:
@@ -116,7 +110,7 @@ def _merge_evses(old: Document, document: Document, now: str) -> list[Change]:
     for evse in evses_of(document):
         before = find_evse(old, str(evse["uid"]))
         if before is None:
-            changes.append(Change(Target.EVSE, "PUT", evse, evse_uid=evse["uid"]))
+            changes.append(Change(Target.EVSE, True, evse, evse_uid=evse["uid"]))
             continue
         changes += _merge_evse(before, evse, now)
     for before in evses_of(old):
@@ -127,7 +121,7 @@ def _merge_evses(old: Document, document: Document, now: str) -> list[Change]:
         if kept.get("status") != REMOVED:
             kept["status"], kept[LAST_UPDATED] = REMOVED, now
             body = {"status": REMOVED, LAST_UPDATED: now}
-            changes.append(Change(Target.EVSE, "PATCH", body, evse_uid=kept["uid"]))
+            changes.append(Change(Target.EVSE, False, body, evse_uid=kept["uid"]))
     return changes
 
 
@@ -138,10 +132,10 @@ def _merge_evse(before: Document, evse: Document, now: str) -> list[Change]:
     new_ids = {c.get("id") for c in connectors_of(evse)}
     if lost or any(cid not in new_ids for cid in old_connectors):
         _stamp_all(evse, now)
-        return [Change(Target.EVSE, "PUT", evse, evse_uid=uid)]
+        return [Change(Target.EVSE, True, evse, evse_uid=uid)]
     changes: list[Change] = []
     if changed:
-        changes.append(Change(Target.EVSE, "PATCH", {**changed, LAST_UPDATED: now}, evse_uid=uid))
+        changes.append(Change(Target.EVSE, False, {**changed, LAST_UPDATED: now}, evse_uid=uid))
     for connector in connectors_of(evse):
         previous = old_connectors.get(connector["id"])
         change = _merge_connector(previous, connector, uid, now)
@@ -158,15 +152,15 @@ def _merge_connector(
 ) -> Change | None:
     cid = connector["id"]
     if previous is None:
-        return Change(Target.CONNECTOR, "PUT", connector, evse_uid=evse_uid, connector_id=cid)
+        return Change(Target.CONNECTOR, True, connector, evse_uid=evse_uid, connector_id=cid)
     changed, lost = _diff(previous, connector)
     if not changed and not lost:
         return None
     connector[LAST_UPDATED] = now
     if lost:
-        return Change(Target.CONNECTOR, "PUT", connector, evse_uid=evse_uid, connector_id=cid)
+        return Change(Target.CONNECTOR, True, connector, evse_uid=evse_uid, connector_id=cid)
     body = {**changed, LAST_UPDATED: now}
-    return Change(Target.CONNECTOR, "PATCH", body, evse_uid=evse_uid, connector_id=cid)
+    return Change(Target.CONNECTOR, False, body, evse_uid=evse_uid, connector_id=cid)
 
 
 def _stamp_all(evse: Document, now: str) -> None:
@@ -183,49 +177,4 @@ def set_status(document: Document, evse_uid: str, status: str, now: str) -> Chan
     if evse.get("status") == status:
         return None
     evse["status"], evse[LAST_UPDATED], document[LAST_UPDATED] = status, now, now
-    return Change(Target.EVSE, "PATCH", {"status": status, LAST_UPDATED: now}, evse_uid=evse_uid)
-
-
-def for_profile(
-    changes: list[Change], document: Document, *, tariff_change_as_evse_patch: bool
-) -> list[Change]:
-    """The changes as one partner takes them (gireve.md §7.4 for the tariff rule)."""
-    if not tariff_change_as_evse_patch:
-        return changes
-    tariff_evses = {
-        c.evse_uid
-        for c in changes
-        if c.target is Target.CONNECTOR and c.method == "PATCH" and "tariff_ids" in c.body
-    }
-    if not tariff_evses:
-        return changes
-    result: list[Change] = []
-    done: set[str | None] = set()
-    for change in changes:
-        uid = change.evse_uid
-        if uid not in tariff_evses or change.target is Target.LOCATION:
-            result.append(change)
-            continue
-        if change.method == "PUT" and change.target is Target.EVSE:
-            result.append(change)
-            done.add(uid)
-            continue
-        if uid in done:
-            continue
-        done.add(uid)
-        result.append(_evse_tariff_patch(document, str(uid), change))
-    return result
-
-
-def _evse_tariff_patch(document: Document, uid: str, first: Change) -> Change:
-    evse = find_evse(document, uid)
-    assert evse is not None
-    body: Document = {}
-    if first.target is Target.EVSE:
-        body.update(first.body)
-    body.update(
-        status=evse["status"],
-        connectors=evse.get("connectors", []),
-        last_updated=evse[LAST_UPDATED],
-    )
-    return Change(Target.EVSE, "PATCH", body, evse_uid=uid)
+    return Change(Target.EVSE, False, {"status": status, LAST_UPDATED: now}, evse_uid=evse_uid)

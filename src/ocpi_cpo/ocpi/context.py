@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import Clock
 from ocpi_cpo.ocpi.callers import CallerCache
+from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.ocpi.ratelimit import RateLimiter
 from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.ocpi.v2_2_1.commands.mapping import result_body
@@ -17,6 +18,7 @@ from ocpi_cpo.ocpi.v2_2_1.tokens.client import HubAuthorizer
 from ocpi_cpo.services.authorization import AuthorizationService
 from ocpi_cpo.services.commands import CommandService
 from ocpi_cpo.services.leadership import Leadership
+from ocpi_cpo.services.publishing import Publisher
 from ocpi_cpo.services.sessions import SessionService
 from ocpi_cpo.services.simulated_stations import SimulatedStations
 from ocpi_cpo.services.station_drivers import StationDrivers
@@ -39,10 +41,13 @@ class OcpiContext:
     callers: CallerCache = field(init=False)
     #: this instance among those sharing the database: what must run once runs in the leader
     leadership: Leadership = field(init=False)
+    #: every OCPI version's Receiver clients, behind the services' publishing port
+    publisher: Publisher = field(init=False)
 
     def __post_init__(self) -> None:
         self.callers = CallerCache()
         self.leadership = Leadership(self.storage)
+        self.publisher = publisher()
         self.limiter = RateLimiter(
             self.settings.limits.partner_rate, self.settings.limits.partner_burst
         )
@@ -61,7 +66,9 @@ class OcpiContext:
                 (o.operator.country_code, o.operator.party_id) for o in self.settings.operations
             ],
         )
-        self.sessions = SessionService(self.storage, self.clock, self.settings, self.authorization)
+        self.sessions = SessionService(
+            self.storage, self.clock, self.settings, self.authorization, self.publisher
+        )
 
 
 def get_context(request: Request) -> OcpiContext:

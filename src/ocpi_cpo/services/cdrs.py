@@ -33,6 +33,7 @@ from ocpi_cpo.domain.sessions import ChargeSession, SessionKey
 from ocpi_cpo.domain.stations import TransactionStopped
 from ocpi_cpo.services.charge_pricing import Priced, price_session
 from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation
+from ocpi_cpo.services.publishing import Publisher
 from ocpi_cpo.services.session_opening import place_of, tariff_for
 from ocpi_cpo.services.session_pushes import queue_cdr, queue_session
 from ocpi_cpo.storage.protocols import UnitOfWork
@@ -65,6 +66,7 @@ def stored(
 
 async def close(
     uow: UnitOfWork,
+    publisher: Publisher,
     session: ChargeSession,
     priced: Priced,
     event: TransactionStopped,
@@ -86,7 +88,7 @@ async def close(
             cdr["id"],
         )
     elif session.published:
-        await queue_cdr(uow, cdr, document, now)
+        await queue_cdr(uow, publisher, cdr, now)
     return str(cdr["id"])
 
 
@@ -134,7 +136,12 @@ async def _held(uow: UnitOfWork, cdr_id: str) -> tuple[StoredCdr, ChargeSession]
 
 
 async def _send(
-    uow: UnitOfWork, cdr: StoredCdr, session: ChargeSession, built: Json, now: datetime
+    uow: UnitOfWork,
+    publisher: Publisher,
+    cdr: StoredCdr,
+    session: ChargeSession,
+    built: Json,
+    now: datetime,
 ) -> None:
     """The held CDR leaves: stored as final, and the Session is pushed again with the same
     ``total_cost`` as the CDR, in the same transaction as the CDR's POST."""
@@ -143,14 +150,15 @@ async def _send(
         raise ConflictError(f"CDR {cdr.id} was released meanwhile")
     session.total_cost = built["total_cost"]
     session.last_updated = now
-    session_document = orjson.dumps(session.document())
-    await queue_session(uow, session, session_document, now)
+    wire = session.document()
+    session_document = orjson.dumps(wire)
+    await queue_session(uow, publisher, session, wire, now)
     await uow.sessions.save(session, session_document)
     if session.published:
-        await queue_cdr(uow, built, document, now)
+        await queue_cdr(uow, publisher, built, now)
 
 
-async def reprice(uow: UnitOfWork, cdr_id: str, now: datetime) -> Json:
+async def reprice(uow: UnitOfWork, publisher: Publisher, cdr_id: str, now: datetime) -> Json:
     """Price a held CDR again with the tariff its connector names now (in force at the session's
     start) and send it; still unpriceable: RuleViolation with the reason (it stays held)."""
     cdr, session = await _held(uow, cdr_id)
@@ -174,11 +182,13 @@ async def reprice(uow: UnitOfWork, cdr_id: str, now: datetime) -> Json:
         held.get("signed_data"),
         now,
     )
-    await _send(uow, cdr, session, built, now)
+    await _send(uow, publisher, cdr, session, built, now)
     return built
 
 
-async def release_free(uow: UnitOfWork, cdr_id: str, reason: str, now: datetime) -> Json:
+async def release_free(
+    uow: UnitOfWork, publisher: Publisher, cdr_id: str, reason: str, now: datetime
+) -> Json:
     """Send a held CDR at zero cost on purpose; ``reason`` goes in its ``remark``."""
     if not reason.strip():
         raise RuleViolation("give the reason (--reason TEXT): it goes in the CDR's remark")
@@ -194,11 +204,13 @@ async def release_free(uow: UnitOfWork, cdr_id: str, reason: str, now: datetime)
         remark=reason.strip(),
     )
     built["total_cost"] = dict(ZERO_COST)
-    await _send(uow, cdr, session, built, now)
+    await _send(uow, publisher, cdr, session, built, now)
     return built
 
 
-async def credit(uow: UnitOfWork, cdr_id: str, reason: str, now: datetime) -> Json:
+async def credit(
+    uow: UnitOfWork, publisher: Publisher, cdr_id: str, reason: str, now: datetime
+) -> Json:
     """Create the Credit CDR of ``cdr_id`` and POST it where the original went (mod_cdrs)."""
     original = await one(uow, cdr_id)
     if original.held:
@@ -214,5 +226,5 @@ async def credit(uow: UnitOfWork, cdr_id: str, reason: str, now: datetime) -> Js
         raise RuleViolation(str(exc)) from None
     document = orjson.dumps(cdr)
     await uow.cdrs.add(stored(cdr, document, now))
-    await queue_cdr(uow, cdr, document, now)
+    await queue_cdr(uow, publisher, cdr, now)
     return cdr

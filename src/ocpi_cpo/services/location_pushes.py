@@ -1,10 +1,10 @@
-"""Location pushes to partners: which partner hears what, as outbox messages (gireve.md §7).
+"""Who hears about a Location change, and what (gireve.md §7).
 
 Every registered partner with a Locations Receiver hears the changes of the Locations it may see
 (``domain.locations.PARTNER_VISIBLE``). A Location it could not see before (new, or just made
-visible) arrives as a full PUT; otherwise the changes go as they are, reshaped by the partner's
-profile (Gireve: a tariff change as an EVSE PATCH). All messages of one Location share one
-``object_key``, so a PUT and the PATCHes after it are delivered in order.
+visible) arrives whole; otherwise the changes go as they are. How each partner's version and
+profile put them on the wire (URL, verb, Gireve's EVSE-level tariff PATCH) is the version's
+Locations Receiver client (``ocpi.v2_2_1.locations.receiver``), reached through the publisher.
 """
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import orjson
-
-from ocpi_cpo.domain.delivery import NewMessage, path_of
-from ocpi_cpo.domain.location_changes import Change, Target, for_profile
+from ocpi_cpo.domain.delivery import NewMessage
+from ocpi_cpo.domain.location_changes import Change, Target
 from ocpi_cpo.domain.locations import (
     PARTNER_VISIBLE,
     Document,
@@ -24,39 +22,18 @@ from ocpi_cpo.domain.locations import (
     visibility_of,
 )
 from ocpi_cpo.domain.partners import Partner
-from ocpi_cpo.services.delivery import routing_for
+from ocpi_cpo.services.publishing import LocationChanged, Publisher
 from ocpi_cpo.storage.protocols import UnitOfWork
 
 MODULE = "locations"
 
 
-def object_key(key: LocationKey) -> str:
-    return f"{key.country_code}/{key.party_id}/{key.id}"
-
-
-def receiver_url(key: LocationKey, path: Sequence[str] = ()) -> str:
-    """The object's URL relative to the partner's Locations Receiver endpoint."""
-    return path_of(key.country_code, key.party_id, key.id, *path)
-
-
-def message(partner: Partner, key: LocationKey, change: Change, *, supersede: bool) -> NewMessage:
-    return NewMessage(
-        partner_id=partner.id,
-        module=MODULE,
-        object_key=object_key(key),
-        method=change.method,
-        url=receiver_url(key, change.path()),
-        body=orjson.dumps(change.body),
-        routing=routing_for(partner, key.country_code, key.party_id),
-        full_replace=supersede and change.target is Target.LOCATION and change.method == "PUT",
-    )
-
-
-def full_put(document: Document) -> Change:
-    return Change(Target.LOCATION, "PUT", document)
+def whole(document: Document) -> Change:
+    return Change(Target.LOCATION, True, document)
 
 
 def messages_for(
+    publisher: Publisher,
     partners: Sequence[Partner],
     key: LocationKey,
     document: Document,
@@ -72,26 +49,16 @@ def messages_for(
     visible_before = before in PARTNER_VISIBLE
     if not visible_now and not visible_before:
         return []
-    messages = []
-    for partner in partners:
-        if visible_now and not visible_before:
-            partner_changes = [full_put(document)]
-        else:
-            partner_changes = for_profile(
-                list(changes),
-                document,
-                tariff_change_as_evse_patch=partner.profile.tariff_change_as_evse_patch,
-            )
-        # A brand-new Location has nothing older queued to supersede.
-        messages += [
-            message(partner, key, change, supersede=before is not None)
-            for change in partner_changes
-        ]
-    return messages
+    if visible_now and not visible_before:
+        changes = [whole(document)]
+    # A brand-new Location has nothing older queued to supersede.
+    change = LocationChanged(key, document, changes, supersede=before is not None)
+    return [m for partner in partners for m in publisher.messages(partner, change)]
 
 
 async def queue_changes(
     uow: UnitOfWork,
+    publisher: Publisher,
     partners: Sequence[Partner],
     key: LocationKey,
     document: Document,
@@ -101,15 +68,21 @@ async def queue_changes(
     now: datetime,
 ) -> int:
     """Queue :func:`messages_for` in the caller's transaction; how many."""
-    messages = messages_for(partners, key, document, changes, before=before)
+    messages = messages_for(publisher, partners, key, document, changes, before=before)
     await uow.outbox.add_many(messages, now)
     return len(messages)
 
 
 async def queue_repairs(
-    uow: UnitOfWork, partner: Partner, documents: Sequence[Document], now: datetime
+    uow: UnitOfWork,
+    publisher: Publisher,
+    partner: Partner,
+    documents: Sequence[Document],
+    now: datetime,
 ) -> int:
-    """Check EVCI --fix: a full PUT of each Location, superseding what is still queued for it."""
-    messages = [message(partner, LocationKey.of(d), full_put(d), supersede=True) for d in documents]
-    await uow.outbox.add_many(messages, now)
-    return len(messages)
+    """Check EVCI --fix: each Location whole, superseding what is still queued for it."""
+    queued = 0
+    for document in documents:
+        change = LocationChanged(LocationKey.of(document), document, [whole(document)])
+        queued += await publisher.publish(uow, [partner], change, now)
+    return queued

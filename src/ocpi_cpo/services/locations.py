@@ -41,6 +41,7 @@ from ocpi_cpo.domain.stations import EvseStatus
 from ocpi_cpo.services.delivery import receivers
 from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation
 from ocpi_cpo.services.location_pushes import messages_for, queue_changes
+from ocpi_cpo.services.publishing import Publisher
 from ocpi_cpo.storage.protocols import UnitOfWork
 
 #: called with the number of Locations written so far (progress bars)
@@ -79,6 +80,7 @@ def row_of(key: LocationKey, document: Document) -> LocationRow:
 
 async def import_locations(
     uow: UnitOfWork,
+    publisher: Publisher,
     documents: Sequence[Document],
     operators: Iterable[OperatorId],
     now: datetime,
@@ -118,6 +120,7 @@ async def import_locations(
             else:
                 changed_rows.append((stored.pk, row))
             messages += messages_for(
+                publisher,
                 partners,
                 key,
                 merged.document,
@@ -137,6 +140,7 @@ async def import_locations(
 
 async def set_evse_status(
     uow: UnitOfWork,
+    publisher: Publisher,
     evse_uid: str,
     status: EvseStatus,
     now: datetime,
@@ -159,7 +163,7 @@ async def set_evse_status(
     await uow.locations.set_evse(stored.pk, at, orjson.dumps(document), evse)
     partners = await receivers(uow, "locations")
     await queue_changes(
-        uow, partners, stored.key, document, [change], before=stored.visibility, now=now
+        uow, publisher, partners, stored.key, document, [change], before=stored.visibility, now=now
     )
     return True
 
@@ -215,7 +219,12 @@ async def operation_counts(uow: UnitOfWork) -> list[OperationCounts]:
 
 
 async def add_tariff_to_connectors(
-    uow: UnitOfWork, owner: OperatorId, old_id: str, new_id: str, now: datetime
+    uow: UnitOfWork,
+    publisher: Publisher,
+    owner: OperatorId,
+    old_id: str,
+    new_id: str,
+    now: datetime,
 ) -> int:
     """Put ``new_id`` right after ``old_id`` on every connector of ``owner`` that lists it (a
     Gireve price change: both ids on the connectors, gireve.md §12.3), then store and push the
@@ -246,5 +255,5 @@ async def add_tariff_to_connectors(
                 connectors += touched
                 changed.append(document)
     if changed:
-        await import_locations(uow, changed, [owner], now)
+        await import_locations(uow, publisher, changed, [owner], now)
     return connectors

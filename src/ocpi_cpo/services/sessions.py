@@ -44,6 +44,7 @@ from ocpi_cpo.services import cdrs as cdr_service
 from ocpi_cpo.services.authorization import AuthorizationService
 from ocpi_cpo.services.charge_pricing import Priced, price_session
 from ocpi_cpo.services.ownership import Parties, may_act_on
+from ocpi_cpo.services.publishing import Publisher
 from ocpi_cpo.services.session_opening import (
     Place,
     advenir_token,
@@ -90,11 +91,14 @@ class SessionService:
         clock: Clock,
         settings: Settings,
         authorization: AuthorizationService,
+        publisher: Publisher,
     ) -> None:
         self.storage = storage
         self.clock = clock
         self.settings = settings
         self.authorization = authorization
+        #: station events cannot be refused: a change that breaks a wire is logged and counted
+        self.publisher = publisher.tolerant()
 
     # --- the transaction starts -------------------------------------------------------------
 
@@ -190,8 +194,9 @@ class SessionService:
         )
         session.reported(event.started_at)
         self._price(session, event.started_at)
-        document = orjson.dumps(session.document())
-        await queue_session(uow, session, document, now, first=pending is None)
+        wire = session.document()
+        document = orjson.dumps(wire)
+        await queue_session(uow, self.publisher, session, wire, now, first=pending is None)
         if pending is None:
             await uow.sessions.add(session, document)
         else:
@@ -249,8 +254,9 @@ class SessionService:
                 opened_at=now,
                 tariff_ids=place.tariff_ids,
             )
-            document = orjson.dumps(session.document())
-            await queue_session(uow, session, document, now, first=True)
+            wire = session.document()
+            document = orjson.dumps(wire)
+            await queue_session(uow, self.publisher, session, wire, now, first=True)
             await uow.sessions.add(session, document)
         return session.key
 
@@ -285,8 +291,9 @@ class SessionService:
         await self._store(uow, session, now)
 
     async def _store(self, uow: UnitOfWork, session: ChargeSession, now: datetime) -> None:
-        document = orjson.dumps(session.document())
-        await queue_session(uow, session, document, now)
+        wire = session.document()
+        document = orjson.dumps(wire)
+        await queue_session(uow, self.publisher, session, wire, now)
         await uow.sessions.save(session, document)
 
     def _price(self, session: ChargeSession, end: datetime) -> Priced:
@@ -317,7 +324,7 @@ class SessionService:
             priced = self._price(session, session.ended_at)
             cdr_id = None
             if session.status is SessionStatus.COMPLETED:
-                cdr_id = await cdr_service.close(uow, session, priced, event, now)
+                cdr_id = await cdr_service.close(uow, self.publisher, session, priced, event, now)
                 session.cdr_id = cdr_id
             await self._store(uow, session, now)
             return cdr_id

@@ -74,7 +74,9 @@ class StationEventsService:
         and a late one would hide the change from partners pulling with date_from."""
 
         async def apply(uow: UnitOfWork) -> None:
-            await locations.set_evse_status(uow, evse_uid, status, self.clock.now())
+            await locations.set_evse_status(
+                uow, self.sessions.publisher, evse_uid, status, self.clock.now()
+            )
 
         try:
             await self.statuses.run(apply)

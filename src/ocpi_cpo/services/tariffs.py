@@ -1,7 +1,8 @@
 """Tariff use cases: publish, delete, change a price, with Gireve's rules (gireve.md §12).
 
 Every change is stored and its pushes queued in the caller's transaction (architecture.md,
-"Delivery"): a PUT when a partner's view of a tariff id changes, a DELETE when it disappears.
+"Delivery"): a partner hears when its view of a tariff id changes or disappears (its version's
+Tariffs Receiver client puts that on the wire: ``ocpi.v2_2_1.tariffs.receiver``).
 A hub (role HUB, e.g. Gireve) receives every description, since it dispatches them per eMSP; an
 eMSP receives, per tariff id, its own description, else the default one (docs/tariffs.md).
 """
@@ -14,7 +15,6 @@ from datetime import datetime
 
 import orjson
 
-from ocpi_cpo.domain.delivery import NewMessage, path_of
 from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.domain.tariffs import (
@@ -29,9 +29,10 @@ from ocpi_cpo.domain.tariffs import (
     variant_warnings,
     visible_description,
 )
-from ocpi_cpo.services.delivery import enqueue, receivers, routing_for
+from ocpi_cpo.services.delivery import receivers
 from ocpi_cpo.services.errors import NotFoundError, RuleViolation
 from ocpi_cpo.services.locations import add_tariff_to_connectors
+from ocpi_cpo.services.publishing import Publisher, TariffsChanged
 from ocpi_cpo.storage.protocols import UnitOfWork
 
 MODULE = "tariffs"
@@ -77,7 +78,11 @@ def _check_batch(descriptions: Sequence[Tariff], owners: frozenset[Party]) -> No
 
 
 async def publish(
-    uow: UnitOfWork, descriptions: Sequence[Tariff], owners: frozenset[Party], now: datetime
+    uow: UnitOfWork,
+    publisher: Publisher,
+    descriptions: Sequence[Tariff],
+    owners: frozenset[Party],
+    now: datetime,
 ) -> Published:
     """Create or update descriptions; all or nothing. Frozen fields of a published description
     never change (RuleViolation saying how to change a price instead)."""
@@ -102,7 +107,7 @@ async def publish(
         for tariff in group:
             await uow.tariffs.put(tariff, render(tariff))
         after = await uow.tariffs.descriptions(*tariff_id)
-        result.queued += await _push(uow, tariff_id, before, after, now)
+        result.queued += await _push(uow, publisher, tariff_id, before, after, now)
         result.warnings.extend(variant_warnings(after))
     result.warnings[:0] = [w for t in changes if (w := forwarding_warning(t)) is not None]
     return result
@@ -119,6 +124,7 @@ def _by_tariff_id(descriptions: Sequence[Tariff]) -> dict[tuple[str, str, str], 
 
 async def delete(
     uow: UnitOfWork,
+    publisher: Publisher,
     owner: Party,
     tariff_id: str,
     target: Party | None,
@@ -137,13 +143,14 @@ async def delete(
     after = await uow.tariffs.descriptions(owner.country_code, owner.party_id, tariff_id)
     result = Published(deleted=[t.key for t in doomed])
     key = (owner.country_code, owner.party_id, tariff_id)
-    result.queued = await _push(uow, key, before, after, now)
+    result.queued = await _push(uow, publisher, key, before, after, now)
     result.warnings.extend(variant_warnings(after))
     return result
 
 
 async def _push(
     uow: UnitOfWork,
+    publisher: Publisher,
     tariff_id: tuple[str, str, str],
     before: Sequence[Tariff],
     after: Sequence[Tariff],
@@ -151,9 +158,9 @@ async def _push(
 ) -> int:
     queued = 0
     for partner in await receivers(uow, MODULE):
-        for method, body, whole in _messages_for(partner, before, after):
-            queued += 1
-            await enqueue(uow, _message(partner, tariff_id, method, body, whole), now)
+        change = _change_for(partner, tariff_id, before, after)
+        if change is not None:
+            queued += await publisher.publish(uow, [partner], change, now)
     return queued
 
 
@@ -161,59 +168,51 @@ def _is_hub(partner: Partner) -> bool:
     return any(role.role == "HUB" for role in partner.roles)
 
 
-def _messages_for(
-    partner: Partner, before: Sequence[Tariff], after: Sequence[Tariff]
-) -> list[tuple[str, bytes | None, bool]]:
-    """(method, body, whether the body is the id's whole state for this partner)."""
+def _change_for(
+    partner: Partner,
+    tariff_id: tuple[str, str, str],
+    before: Sequence[Tariff],
+    after: Sequence[Tariff],
+) -> TariffsChanged | None:
+    """What ``partner`` must now hold of ``tariff_id``, None when its view did not change."""
+    owner, identifier = tariff_id[:2], tariff_id[2]
+
+    def change(withdraw: bool, publish: Sequence[Tariff], complete: bool) -> TariffsChanged:
+        return TariffsChanged(owner, identifier, withdraw, list(publish), complete)
+
     if not _is_hub(partner):
         audience = [Party(r.country_code, r.party_id) for r in partner.roles]
         was = visible_description(before, audience)
         now = visible_description(after, audience)
         if now is None:
-            return [] if was is None else [("DELETE", None, True)]
+            return None if was is None else change(True, [], True)
         if was is not None and render(was) == render(now):
-            return []
-        return [("PUT", render(now), True)]
-    whole = len(after) == 1
+            return None
+        return change(False, [now], True)
     previous = {t.key: render(t) for t in before}
     if not after:
-        return [("DELETE", None, True)] if before else []
+        return change(True, [], True) if before else None
     if set(previous) - {t.key for t in after}:
-        # One description of several went away: a DELETE names only the id, so delete it and
-        # send the remaining descriptions again (docs/tariffs.md, "Per-eMSP descriptions").
-        return [("DELETE", None, False)] + [("PUT", render(t), False) for t in after]
-    return [("PUT", render(t), whole) for t in after if previous.get(t.key) != render(t)]
-
-
-def _message(
-    partner: Partner, tariff_id: tuple[str, str, str], method: str, body: bytes | None, whole: bool
-) -> NewMessage:
-    country, party, identifier = tariff_id
-    return NewMessage(
-        partner_id=partner.id,
-        module=MODULE,
-        # Per tariff id: every description's PUT and the DELETE keep their order.
-        object_key=f"{country}/{party}/{identifier}",
-        method=method,
-        url=path_of(country, party, identifier),
-        body=body,
-        routing=routing_for(partner, country, party),
-        full_replace=method == "PUT" and whole,
-    )
+        # One description of several went away: a withdrawal names only the id, so withdraw it
+        # and publish the remaining descriptions again (docs/tariffs.md, "Per-eMSP descriptions").
+        return change(True, after, False)
+    changed = [t for t in after if previous.get(t.key) != render(t)]
+    return change(False, changed, len(after) == 1) if changed else None
 
 
 async def add_new_tariff_to_connectors(
-    uow: UnitOfWork, owner: Party, old_id: str, new_id: str, now: datetime
+    uow: UnitOfWork, publisher: Publisher, owner: Party, old_id: str, new_id: str, now: datetime
 ) -> int | None:
     """Put ``new_id`` next to ``old_id`` on every connector of ``owner`` that lists ``old_id``,
     queueing the connector/EVSE pushes each partner's profile requires. Returns how many
     connectors changed."""
     operator = OperatorId(owner.country_code, owner.party_id)
-    return await add_tariff_to_connectors(uow, operator, old_id, new_id, now)
+    return await add_tariff_to_connectors(uow, publisher, operator, old_id, new_id, now)
 
 
 async def change_price(
     uow: UnitOfWork,
+    publisher: Publisher,
     old_id: str,
     new: Sequence[Tariff],
     at: datetime | None,
@@ -238,8 +237,10 @@ async def change_price(
         raise NotFoundError(f"no tariff {owner}/{old_id}: see 'ocpi-cpo tariffs list'")
     starts = [_starting(t, start) for t in new]
     ends = [_ending(t, start) for t in old]
-    result = await publish(uow, [*starts, *ends], owners, now)
-    result.connectors = await add_new_tariff_to_connectors(uow, owner, old_id, new_id, now)
+    result = await publish(uow, publisher, [*starts, *ends], owners, now)
+    result.connectors = await add_new_tariff_to_connectors(
+        uow, publisher, owner, old_id, new_id, now
+    )
     return result
 
 
@@ -283,13 +284,17 @@ def expected_at(partner: Partner, descriptions: Sequence[Tariff]) -> list[Tariff
 
 
 async def resend(
-    uow: UnitOfWork, partner: Partner, tariff_ids: Sequence[tuple[str, str, str]], now: datetime
+    uow: UnitOfWork,
+    publisher: Publisher,
+    partner: Partner,
+    tariff_ids: Sequence[tuple[str, str, str]],
+    now: datetime,
 ) -> int:
     """Queue again, for one partner, what it should hold of these tariff ids (check --fix)."""
     queued = 0
     for tariff_id in tariff_ids:
         current = await uow.tariffs.descriptions(*tariff_id)
-        for method, body, whole in _messages_for(partner, [], current):
-            queued += 1
-            await enqueue(uow, _message(partner, tariff_id, method, body, whole), now)
+        change = _change_for(partner, tariff_id, [], current)
+        if change is not None:
+            queued += await publisher.publish(uow, [partner], change, now)
     return queued

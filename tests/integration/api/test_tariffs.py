@@ -6,6 +6,7 @@ from typing import Any
 
 from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.delivery import MessageState, QueueFilter
+from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.ocpi.v2_2_1.tariffs.client import check_receiver
 from ocpi_cpo.outbound.worker import OutboxWorker
 from ocpi_cpo.services import tariffs as service
@@ -156,7 +157,7 @@ async def test_check_finds_what_the_hub_lacks_and_fix_queues_it(network: Network
     ]
     async with network.storage.transaction() as uow:
         ids = [("FR", "AB1", "T1"), ("FR", "AB1", "T2")]
-        queued = await service.resend(uow, hub, ids, SystemClock().now())
+        queued = await service.resend(uow, publisher(), hub, ids, SystemClock().now())
     assert queued == 2
     await deliver(network)
     assert await check_receiver(network.transport, hub, expected, timeout=5) == []

@@ -17,6 +17,7 @@ from ocpi_cpo.domain.delivery import QueueFilter
 from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.partners import Direction, PartnerState, PartyRole
 from ocpi_cpo.ocpi.context import OcpiContext
+from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.ocpp_gateway import mount_gateway
 from ocpi_cpo.services import stations as station_service
 from ocpi_cpo.services.commands import Sender
@@ -50,7 +51,9 @@ async def test_remote_start_and_stop_on_an_ocpp_station(tmp_path: Path, version:
     context.commands.connect(ocpp=driver, events=side, sessions=side)
     now = datetime.now(UTC)
     async with storage.transaction() as uow:
-        await import_locations(uow, [make_location(1)], [OperatorId.parse("FR*AB1")], now)
+        await import_locations(
+            uow, publisher(), [make_location(1)], [OperatorId.parse("FR*AB1")], now
+        )
         await station_service.add_station(uow, "CP1", "LOC1", {1: "E1-1", 2: "E1-2"}, None, now)
         created = await uow.partners.create("emsp", "ocpi-2.2.1", PartnerState.REGISTERED, now)
         await uow.partners.save_connection(  # an eMSP acts for its own party (NL/EMS) only

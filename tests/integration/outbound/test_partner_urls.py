@@ -18,11 +18,11 @@ from ocpi_cpo.domain.delivery import MessageState, NewMessage, Outcome, Routing,
 from ocpi_cpo.domain.locations import LocationKey
 from ocpi_cpo.domain.partners import Direction, Endpoint, Partner, PartnerState, PartyRole
 from ocpi_cpo.domain.sessions import SessionKey
+from ocpi_cpo.ocpi.v2_2_1.locations.receiver import receiver_url
+from ocpi_cpo.ocpi.v2_2_1.sessions.receiver import session_url
 from ocpi_cpo.ocpi.v2_2_1.tokens.client import HubAuthorizer
 from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.outbound.worker import OutboxWorker
-from ocpi_cpo.services.location_pushes import receiver_url
-from ocpi_cpo.services.session_pushes import session_url
 from ocpi_cpo.storage.sql.engine import SqlStorage
 from tests.support.factories import make_settings
 from tests.support.slash_receiver import SlashReceiver

@@ -19,6 +19,7 @@ import pytest
 from ocpi_cpo.domain.delivery import QueueFilter
 from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.stations import EvseStatus
+from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.services import locations
 from ocpi_cpo.services.group_commit import GroupCommit
 from ocpi_cpo.storage.protocols import UnitOfWork
@@ -52,7 +53,7 @@ async def test_concurrent_changes_of_one_location_are_all_stored_and_pushed(
     partner = await register_partner(first, "http://hub.test")
     async with first.transaction() as uow:
         await locations.import_locations(
-            uow, [make_location(1, evses=EVSES)], [OperatorId.parse("FR*AB1")], NOW
+            uow, publisher(), [make_location(1, evses=EVSES)], [OperatorId.parse("FR*AB1")], NOW
         )
     groups = [GroupCommit(storage) for storage in storages]
 
@@ -62,7 +63,7 @@ async def test_concurrent_changes_of_one_location_are_all_stored_and_pushed(
         storage = storages[(evse + step) % len(storages)]
 
         async def apply(uow: UnitOfWork) -> bool:
-            return await locations.set_evse_status(uow, uid, status, at)
+            return await locations.set_evse_status(uow, publisher(), uid, status, at)
 
         if step % 2 == 0:  # a station's status, grouped with others arriving together
             return await groups[(evse + step) % len(groups)].run(apply)

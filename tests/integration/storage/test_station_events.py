@@ -11,6 +11,7 @@ from ocpi_cpo.api.app import create_app
 from ocpi_cpo.domain.delivery import QueueFilter
 from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.stations import EvseStatus
+from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.services import locations
 from ocpi_cpo.services.station_events import StationEventsService
 from ocpi_cpo.storage.sql.engine import SqlStorage
@@ -35,7 +36,9 @@ async def test_status_is_stamped_and_due_by_our_clock(
 ) -> None:
     partner = await register_partner(storage, "http://hub.test")
     async with storage.transaction() as uow:
-        await locations.import_locations(uow, [make_location(1)], [OperatorId.parse("FR*AB1")], NOW)
+        await locations.import_locations(
+            uow, publisher(), [make_location(1)], [OperatorId.parse("FR*AB1")], NOW
+        )
     clock = StillClock(NOW + timedelta(minutes=1))
     app = create_app(make_settings(database_url), clock=clock, storage=storage)
     events = app.state.station_events

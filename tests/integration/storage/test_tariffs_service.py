@@ -12,6 +12,7 @@ import pytest
 from ocpi_cpo.domain.delivery import QueuedMessage, QueueFilter
 from ocpi_cpo.domain.partners import Direction, Endpoint, Partner, PartnerState, PartyRole
 from ocpi_cpo.domain.tariffs import Party, Tariff, TariffKey
+from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.ocpi.v2_2_1.tariffs.mapping import read_tariffs
 from ocpi_cpo.services import tariffs as service
 from ocpi_cpo.services.errors import NotFoundError, RuleViolation
@@ -47,7 +48,7 @@ def parse(*documents: dict[str, object]) -> list[Tariff]:
 
 async def publish(storage: SqlStorage, *documents: dict[str, object]) -> service.Published:
     async with storage.transaction() as uow:
-        return await service.publish(uow, parse(*documents), OURS, NOW)
+        return await service.publish(uow, publisher(), parse(*documents), OURS, NOW)
 
 
 async def add_partner(
@@ -94,7 +95,7 @@ async def test_every_spec_example_is_stored_as_given(storage: SqlStorage, name: 
     example["start_date_time"] = EARLY  # Gireve requires it; the examples have none
     [tariff] = read_tariffs(example, owner=AB1, now=NOW)
     async with storage.transaction() as uow:
-        result = await service.publish(uow, [tariff], OURS, NOW)
+        result = await service.publish(uow, publisher(), [tariff], OURS, NOW)
     assert result.created == [tariff.key]
     async with storage.read() as uow:
         stored = await uow.tariffs.get(tariff.key)
@@ -160,12 +161,14 @@ async def test_delete_queues_delete_after_the_puts(storage: SqlStorage) -> None:
     hub = await add_partner(storage, "hub", PartyRole("HUB", "FR", "107"))
     await publish(storage, doc())
     async with storage.transaction() as uow:
-        result = await service.delete(uow, AB1, "T1", None, NOW, every_description=True)
+        result = await service.delete(
+            uow, publisher(), AB1, "T1", None, NOW, every_description=True
+        )
     assert result.deleted == [TariffKey("FR", "AB1", "T1")]
     assert [m[0] for m in shown(await queued(storage, hub))] == ["PUT", "DELETE"]
     async with storage.transaction() as uow:
         with pytest.raises(NotFoundError, match="no tariff FR/AB1/T1"):
-            await service.delete(uow, AB1, "T1", None, NOW, every_description=True)
+            await service.delete(uow, publisher(), AB1, "T1", None, NOW, every_description=True)
 
 
 async def test_removing_an_emsp_description_sends_it_the_default_again(
@@ -176,7 +179,9 @@ async def test_removing_an_emsp_description_sends_it_the_default_again(
     targeted = doc(price=0.2, target_operator_country_code="FR", target_operator_party_id="MSP")
     await publish(storage, doc(), targeted)
     async with storage.transaction() as uow:
-        await service.delete(uow, AB1, "T1", Party("FR", "MSP"), NOW, every_description=False)
+        await service.delete(
+            uow, publisher(), AB1, "T1", Party("FR", "MSP"), NOW, every_description=False
+        )
     assert shown(await queued(storage, msp))[-1] == ("PUT", "/FR/AB1/T1", "default")
     assert shown(await queued(storage, hub))[-2:] == [
         ("DELETE", "/FR/AB1/T1", None),
@@ -191,7 +196,7 @@ async def test_change_price_in_one_step(storage: SqlStorage) -> None:
     del new["start_date_time"]
     at = datetime(2026, 12, 1, tzinfo=UTC)
     async with storage.transaction() as uow:
-        result = await service.change_price(uow, "OLD", parse(new), at, OURS, NOW)
+        result = await service.change_price(uow, publisher(), "OLD", parse(new), at, OURS, NOW)
     assert result.created == [TariffKey("FR", "AB1", "NEW")]
     assert result.updated == [TariffKey("FR", "AB1", "OLD")]
     assert result.connectors == 0  # no stored location lists OLD
@@ -214,5 +219,5 @@ async def test_change_price_refuses_a_date_before_the_old_start(storage: SqlStor
     async with storage.transaction() as uow:
         with pytest.raises(RuleViolation, match="must be later"):
             await service.change_price(
-                uow, "OLD", parse(new), datetime(2026, 1, 1, tzinfo=UTC), OURS, NOW
+                uow, publisher(), "OLD", parse(new), datetime(2026, 1, 1, tzinfo=UTC), OURS, NOW
             )

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from ocpi_cpo.domain.location_changes import Change, Target, for_profile, merge, set_status
+from ocpi_cpo.domain.location_changes import Change, Target, merge, set_status
 from ocpi_cpo.domain.locations import Visibility, parse_stamp, stamp, visibility_of
+from ocpi_cpo.ocpi.v2_2_1.locations.receiver import as_evse_tariff_patches
 from ocpi_cpo.ocpi.v2_2_1.types import format_datetime
 from tests.support.locations import make_location
 
@@ -20,8 +21,21 @@ def stored() -> dict[str, Any]:
     return make_location(1)
 
 
+def verb(change: Change) -> str:
+    """How OCPI 2.2.1 sends it: the whole object as PUT, changed fields as PATCH."""
+    return "PUT" if change.whole else "PATCH"
+
+
+def path(change: Change) -> tuple[str, ...]:
+    if change.target is Target.LOCATION:
+        return ()
+    if change.target is Target.EVSE:
+        return (str(change.evse_uid),)
+    return (str(change.evse_uid), str(change.connector_id))
+
+
 def summary(changes: list[Change]) -> list[tuple[str, str, tuple[str, ...], dict[str, Any]]]:
-    return [(c.method, c.target.value, c.path(), c.body) for c in changes]
+    return [(verb(c), c.target.value, path(c), c.body) for c in changes]
 
 
 @pytest.mark.parametrize(
@@ -98,13 +112,13 @@ def test_a_field_that_disappears_needs_a_put() -> None:
     new = make_location(1)
     del new["postal_code"]
     merged = merge(stored(), new, NOW)
-    assert [(c.method, c.target) for c in merged.changes] == [("PUT", Target.LOCATION)]
+    assert [(verb(c), c.target) for c in merged.changes] == [("PUT", Target.LOCATION)]
     assert merged.document["last_updated"] == NOW
 
     new = make_location(1)
     del new["evses"][0]["connectors"][1]
     merged = merge(stored(), new, NOW)
-    assert [(c.method, c.target, c.path()) for c in merged.changes] == [
+    assert [(verb(c), c.target, path(c)) for c in merged.changes] == [
         ("PUT", Target.EVSE, ("E1-1",))
     ]
 
@@ -113,7 +127,7 @@ def test_new_evse_and_connector_are_puts() -> None:
     new = make_location(1, evses=3)
     new["evses"][0]["connectors"].append({**new["evses"][0]["connectors"][0], "id": "3"})
     merged = merge(stored(), new, NOW)
-    assert [(c.method, c.target, c.path()) for c in merged.changes] == [
+    assert [(verb(c), c.target, path(c)) for c in merged.changes] == [
         ("PUT", Target.CONNECTOR, ("E1-1", "3")),
         ("PUT", Target.EVSE, ("E1-3",)),
     ]
@@ -147,15 +161,15 @@ def test_gireve_gets_a_tariff_change_as_an_evse_patch_with_status_and_connectors
         connector["tariff_ids"] = ["DC50"]
     new["evses"][1]["status"] = "CHARGING"
     merged = merge(stored(), new, NOW)
-    plain = for_profile(merged.changes, merged.document, tariff_change_as_evse_patch=False)
-    assert [(c.target, c.path()) for c in plain] == [
+    plain = merged.changes
+    assert [(c.target, path(c)) for c in plain] == [
         (Target.CONNECTOR, ("E1-1", "1")),
         (Target.CONNECTOR, ("E1-1", "2")),
         (Target.EVSE, ("E1-2",)),
     ]
     assert plain[0].body == {"tariff_ids": ["DC50"], "last_updated": NOW}
-    gireve = for_profile(merged.changes, merged.document, tariff_change_as_evse_patch=True)
-    assert [(c.method, c.target, c.path()) for c in gireve] == [
+    gireve = as_evse_tariff_patches(merged.changes, merged.document)
+    assert [(verb(c), c.target, path(c)) for c in gireve] == [
         ("PATCH", Target.EVSE, ("E1-1",)),
         ("PATCH", Target.EVSE, ("E1-2",)),
     ]

@@ -129,7 +129,7 @@ def router() -> APIRouter:
             documents, single = parse_locations(await request.body(), operators=operators)
             async with context.storage.transaction() as uow:
                 result = await service.import_locations(
-                    uow, documents, operators, now, single=single, checked=True
+                    uow, context.publisher, documents, operators, now, single=single, checked=True
                 )
         except (LocationInputError, service.InvalidLocations) as exc:
             return ocpi_response(
@@ -181,7 +181,7 @@ def router() -> APIRouter:
         location = parse_key(body.location) if body.location else None
         async with context.storage.transaction() as uow:
             changed = await service.set_evse_status(
-                uow, evse_uid, body.status, now, location=location
+                uow, context.publisher, evse_uid, body.status, now, location=location
             )
         return ocpi_response(now, {"changed": changed})
 

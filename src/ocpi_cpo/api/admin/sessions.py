@@ -92,7 +92,7 @@ def router() -> APIRouter:
     @api.post("/cdrs/{cdr_id}/reprice", summary="Price a held CDR again and send it")
     async def reprice_cdr(_: Admin, context: Context, cdr_id: str) -> OcpiResponse:
         async with context.storage.transaction() as uow:
-            cdr = await cdr_service.reprice(uow, cdr_id, context.clock.now())
+            cdr = await cdr_service.reprice(uow, context.publisher, cdr_id, context.clock.now())
         return ocpi_response(context.clock.now(), cdr)
 
     @api.post("/cdrs/{cdr_id}/release", summary="Send a held CDR at zero cost, on purpose")
@@ -100,7 +100,9 @@ def router() -> APIRouter:
         _: Admin, context: Context, cdr_id: str, body: ReleaseRequest
     ) -> OcpiResponse:
         async with context.storage.transaction() as uow:
-            cdr = await cdr_service.release_free(uow, cdr_id, body.reason, context.clock.now())
+            cdr = await cdr_service.release_free(
+                uow, context.publisher, cdr_id, body.reason, context.clock.now()
+            )
         return ocpi_response(context.clock.now(), cdr)
 
     @api.get("/cdrs/{cdr_id}", summary="One CDR")
@@ -114,7 +116,9 @@ def router() -> APIRouter:
         _: Admin, context: Context, cdr_id: str, body: CreditRequest
     ) -> OcpiResponse:
         async with context.storage.transaction() as uow:
-            credit = await cdr_service.credit(uow, cdr_id, body.reason, context.clock.now())
+            credit = await cdr_service.credit(
+                uow, context.publisher, cdr_id, body.reason, context.clock.now()
+            )
         return ocpi_response(context.clock.now(), credit, http_status=201)
 
     return api

@@ -115,7 +115,9 @@ def router() -> APIRouter:
         owner = owner_of(context.settings, operation)
         found = documents(await request.body(), owner, now)
         async with context.storage.transaction() as uow:
-            result = await service.publish(uow, found, our_parties(context.settings), now)
+            result = await service.publish(
+                uow, context.publisher, found, our_parties(context.settings), now
+            )
         return ocpi_response(now, published_view(result))
 
     @api.delete("/tariffs/{country_code}/{party_id}/{tariff_id}", summary="Remove a tariff")
@@ -134,7 +136,13 @@ def router() -> APIRouter:
         which = None if target in (None, "default") else parse_target(target or "")
         async with context.storage.transaction() as uow:
             result = await service.delete(
-                uow, owner, tariff_id, which, now, every_description=target is None
+                uow,
+                context.publisher,
+                owner,
+                tariff_id,
+                which,
+                now,
+                every_description=target is None,
             )
         return ocpi_response(now, published_view(result))
 
@@ -162,7 +170,7 @@ def router() -> APIRouter:
             raise InvalidParameters(str(exc)) from None
         async with context.storage.transaction() as uow:
             result = await service.change_price(
-                uow, tariff_id, new, when, our_parties(context.settings), now
+                uow, context.publisher, tariff_id, new, when, our_parties(context.settings), now
             )
         return ocpi_response(now, published_view(result))
 

@@ -63,5 +63,7 @@ async def check_partner(context: OcpiContext, partner: Partner, *, fix: bool) ->
                 report.to_repair.append(ours)
     if fix and report.to_repair:
         async with context.storage.transaction() as uow:
-            report.queued = await queue_repairs(uow, partner, report.to_repair, context.clock.now())
+            report.queued = await queue_repairs(
+                uow, context.publisher, partner, report.to_repair, context.clock.now()
+            )
     return report

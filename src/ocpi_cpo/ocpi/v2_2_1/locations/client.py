@@ -14,8 +14,8 @@ from ocpi_cpo.domain.locations import Document, LocationKey
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.transport import Transport, TransportError
 from ocpi_cpo.ocpi.urls import endpoint_url
+from ocpi_cpo.ocpi.v2_2_1.locations.receiver import receiver_url
 from ocpi_cpo.services.delivery import routing_for
-from ocpi_cpo.services.location_pushes import receiver_url
 
 UNKNOWN_LOCATION = 2003
 

@@ -7,13 +7,14 @@ checked against the OCPI 2.2.1 types (a file, an admin request) and rendered the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from ocpi_cpo.domain.emi3 import OperatorId
+from ocpi_cpo.domain.json_path import json_path
 from ocpi_cpo.domain.location_rules import input_problems
 from ocpi_cpo.domain.locations import Document, Problem
 from ocpi_cpo.ocpi.v2_2_1.locations.schemas import Location
@@ -30,14 +31,6 @@ class LocationInputError(ValueError):
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         super().__init__(f"{len(problems)} problem(s), nothing stored: {shown}{more}")
         self.problems = problems
-
-
-def json_path(loc: Sequence[int | str]) -> str:
-    """``(3, 'evses', 0, 'evse_id')`` -> ``[3].evses[0].evse_id``."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 def _problems(error: ValidationError, offset: int, single: bool) -> list[Problem]:

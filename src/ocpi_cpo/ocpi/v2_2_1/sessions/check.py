@@ -19,8 +19,9 @@ from ocpi_cpo.domain.sessions import SessionKey
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.transport import TransportError
 from ocpi_cpo.ocpi.urls import endpoint_url
+from ocpi_cpo.ocpi.v2_2_1.sessions.receiver import session_url
 from ocpi_cpo.services.delivery import routing_for
-from ocpi_cpo.services.session_pushes import hears_about, session_url
+from ocpi_cpo.services.session_pushes import hears_about
 
 SESSION_FIELDS = ("status", "kwh", "start_date_time", "end_date_time", "total_cost", "cdr_token")
 CDR_FIELDS = ("id", "total_cost", "total_energy", "total_time", "cdr_token", "credit")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain import tariffs as domain
+from ocpi_cpo.domain.json_path import json_path
 from ocpi_cpo.ocpi.v2_2_1.tariffs.schemas import Tariff
 from ocpi_cpo.ocpi.v2_2_1.types import DateTime, format_datetime
 
@@ -48,17 +48,10 @@ def to_domain(tariff: Tariff) -> domain.Tariff:
     )
 
 
-def _path(loc: Iterable[int | str]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(document)"
-
-
 def _problem(where: str, error: ValidationError) -> TariffDocumentError:
     first = error.errors()[0]
     message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-    path = _path(first.get("loc", ()))
+    path = json_path(first.get("loc", ())) or "(document)"
     more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
     return TariffDocumentError(f"{where}{path}: {message}{more}")
 

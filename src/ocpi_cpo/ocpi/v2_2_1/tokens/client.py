@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from ocpi_cpo.domain.authorization import HubAnswer, HubVerdict
 from ocpi_cpo.domain.delivery import Routing
+from ocpi_cpo.domain.json_path import json_path
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.pull import PullError, pull_pages
 from ocpi_cpo.ocpi.transport import Transport, TransportError
@@ -62,7 +63,7 @@ class HubAuthorizer:
             info = AuthorizationInfo.model_validate(reply.data)
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
+            where = json_path(first["loc"])
             return HubAnswer(
                 HubVerdict.FAILED, reason=f"malformed AuthorizationInfo: {where}: {first['msg']}"
             )

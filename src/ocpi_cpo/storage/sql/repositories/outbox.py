@@ -103,6 +103,7 @@ def _to_message(row: Any) -> QueuedMessage:
         finished_at=row.finished_at,
         last_error=row.last_error,
         reply_location=row.reply_location,
+        version=row.version,
     )
 
 
@@ -121,6 +122,7 @@ def _row(message: NewMessage, now: datetime) -> dict[str, Any]:
         "to_country_code": routing.to_country_code if routing else None,
         "to_party_id": routing.to_party_id if routing else None,
         "full_replace": message.full_replace,
+        "version": message.version,
         "state": MessageState.PENDING.value,
         "attempts": 0,
         "created_at": now,

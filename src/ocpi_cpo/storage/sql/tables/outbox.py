@@ -41,6 +41,8 @@ outbox = Table(
     Column("to_country_code", String(2)),
     Column("to_party_id", String(3)),
     Column("full_replace", Boolean, nullable=False, default=False),
+    # The OCPI version the URL and body were rendered for (issue 17); NULL before 0015: 2.2.1.
+    Column("version", String(10)),
     Column("state", String(12), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("created_at", UtcDateTime, nullable=False),

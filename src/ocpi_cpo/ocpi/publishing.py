@@ -1,0 +1,11 @@
+"""The publisher with every OCPI version this platform speaks (the composition root builds it)."""
+
+from __future__ import annotations
+
+from ocpi_cpo.ocpi.v2_2_1.receivers import Receivers as Receivers221
+from ocpi_cpo.services.publishing import Publisher, VersionWire
+
+
+def publisher() -> Publisher:
+    wires: list[VersionWire] = [Receivers221()]
+    return Publisher({wire.version: wire for wire in wires})

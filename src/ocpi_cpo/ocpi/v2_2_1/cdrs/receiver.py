@@ -1,0 +1,44 @@
+"""The partner's CDRs Receiver, OCPI 2.2.1: a CDR as the message it takes.
+
+mod_cdrs, Receiver interface: ``POST {receiver}`` with the CDR; the answer's ``Location`` header
+says where the partner keeps it (kept as ``outbox.reply_location``). A CDR has its own
+``object_key``, apart from its session's: a session's whole PUT must not supersede it.
+"""
+
+from __future__ import annotations
+
+import orjson
+
+from ocpi_cpo.domain.delivery import NewMessage
+from ocpi_cpo.domain.partners import Partner
+from ocpi_cpo.domain.sessions import Json
+from ocpi_cpo.ocpi.v2_2_1.cdrs.schemas import CDR
+from ocpi_cpo.ocpi.wire_check import checked
+from ocpi_cpo.services.delivery import routing_for
+from ocpi_cpo.services.publishing import CdrClosed
+
+VERSION = "2.2.1"
+MODULE = "cdrs"
+
+
+def cdr_object_key(cdr: Json) -> str:
+    return f"cdr/{cdr['country_code']}/{cdr['party_id']}/{cdr['id']}"
+
+
+def render_whole(partner: Partner, cdr: Json) -> NewMessage:
+    """The CDR for ``partner``, validated against the 2.2.1 CDR object."""
+    body = checked(VERSION, MODULE, "cdr", CDR, cdr)
+    return NewMessage(
+        partner_id=partner.id,
+        module=MODULE,
+        object_key=cdr_object_key(cdr),
+        method="POST",
+        url="",
+        body=orjson.dumps(body),
+        routing=routing_for(partner, str(cdr["country_code"]), str(cdr["party_id"])),
+        version=VERSION,
+    )
+
+
+def messages(partner: Partner, change: CdrClosed) -> list[NewMessage]:
+    return [render_whole(partner, change.cdr)]
