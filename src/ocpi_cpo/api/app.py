@@ -14,6 +14,7 @@ from ocpi_cpo.api.admin.registry import ADMIN_ROUTERS
 from ocpi_cpo.api.console.mount import mount_console
 from ocpi_cpo.api.docs import mount_docs
 from ocpi_cpo.api.errors import install_error_handlers
+from ocpi_cpo.api.health import router as health_router
 from ocpi_cpo.api.limits import LimitsMiddleware
 from ocpi_cpo.api.metrics import router as metrics_router
 from ocpi_cpo.api.sender_lists import SenderListsMiddleware
@@ -62,6 +63,7 @@ def create_app(
         if settings.outbox.worker_in_serve:
             worker = OutboxWorker(context.storage, context.transport, settings, clock)
             worker_task, stop_worker = start_worker(worker)
+            app.state.worker_task = worker_task
         await context.storage.watch()
         context.commands.start(context.leadership)
         context.leadership.start()
@@ -109,6 +111,7 @@ def create_app(
     for admin_router in ADMIN_ROUTERS:
         app.include_router(admin_router(), prefix="/admin")
     app.include_router(metrics_router())
+    app.include_router(health_router())
     mount_docs(app, "/admin/openapi.json")
     mount_console(app)
     # Innermost: after tracing and limits, before the router (api.sender_lists).

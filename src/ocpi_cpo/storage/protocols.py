@@ -508,6 +508,10 @@ class Storage(Protocol):
         """Other processes' changes are followed now (False: caches are not trusted)."""
         ...
 
+    async def problems(self, timeout: float = 2.0) -> dict[str, str]:
+        """What keeps the storage from serving now, by check name; empty when ready."""
+        ...
+
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """A write transaction, committed when the block ends without an exception."""
         ...

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import URL, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ocpi_cpo.storage.sql.changes import CREDENTIALS, LOCATIONS, Changes, announce
@@ -154,6 +154,31 @@ class SqlUnitOfWork:
             await announce(self.connection, self._changed)
 
 
+_HEADS: list[frozenset[str]] = []
+
+
+async def _applied(connection: AsyncConnection) -> frozenset[str]:
+    """The migrations applied to the database (none when it was never migrated)."""
+    await connection.exec_driver_sql("SELECT 1")
+    try:
+        async with connection.begin_nested() if connection.in_transaction() else connection.begin():
+            rows = await connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+            return frozenset(str(row[0]) for row in rows)
+    except ProgrammingError:  # PostgreSQL: no such table
+        return frozenset()
+    except OperationalError as exc:  # SQLite: no such table; anything else is an outage
+        if "no such table" in str(exc):
+            return frozenset()
+        raise
+
+
+def _heads(read: Callable[[], frozenset[str]]) -> frozenset[str]:
+    """This code's migration heads, read from the scripts once per process."""
+    if not _HEADS:
+        _HEADS.append(read())
+    return _HEADS[0]
+
+
 class SqlStorage:
     """The Storage Protocol on SQLAlchemy Core."""
 
@@ -181,6 +206,29 @@ class SqlStorage:
         """Follow other processes' changes (PostgreSQL: LISTEN, checked every second); a
         server calls it once at start. SQLite needs nothing: it looks per use."""
         await self.changes.start()
+
+    async def problems(self, timeout: float = 2.0) -> dict[str, str]:
+        """What keeps this storage from serving now, by check (empty: ready): the database
+        answers within ``timeout``, its schema is at this code's migrations, other processes'
+        changes are followed (GET /ready)."""
+        from ocpi_cpo.storage.sql.migrate import head_revisions  # alembic: only when asked
+
+        heads = _heads(head_revisions)
+        found: dict[str, str] = {}
+        try:
+            async with asyncio.timeout(timeout), self.engine.connect() as connection:
+                applied = await _applied(connection)
+        except Exception as exc:
+            found["database"] = f"not reachable ({type(exc).__name__})"
+            return found
+        if applied != heads:
+            shown = "+".join(sorted(applied)) or "none"
+            found["migrations"] = (
+                f"database at {shown}, this version needs {'+'.join(sorted(heads))}"
+            )
+        if not self.watching:
+            found["changes"] = "other instances' changes not followed (listener down)"
+        return found
 
     @property
     def watching(self) -> bool:
