@@ -43,6 +43,12 @@ def audience(partner: Partner) -> frozenset[tuple[str, str]] | None:
     return frozenset((r.country_code.upper(), r.party_id.upper()) for r in partner.roles)
 
 
+def cdr_object_key(cdr: Json) -> str:
+    """The CDR's outbox ordering key, apart from its session's (same id): a session's whole
+    update must not supersede its CDR."""
+    return f"cdr/{cdr['country_code']}/{cdr['party_id']}/{cdr['id']}"
+
+
 async def queue_session(
     uow: UnitOfWork,
     publisher: Publisher,

@@ -82,7 +82,7 @@ def router() -> APIRouter:
         now = context.clock.now()
         try:
             async with context.storage.transaction() as uow:
-                made = await cdr_service.credit(uow, cdr_id, reason, now)
+                made = await cdr_service.credit(uow, context.publisher, cdr_id, reason, now)
                 await audit.record(
                     uow, now, actor_of(principal), "cdr.credit", f"cdr {cdr_id}",
                     after={"credit_cdr": made["id"], "reason": reason},

@@ -16,13 +16,10 @@ from ocpi_cpo.ocpi.v2_2_1.cdrs.schemas import CDR
 from ocpi_cpo.ocpi.wire_check import checked
 from ocpi_cpo.services.delivery import routing_for
 from ocpi_cpo.services.publishing import CdrClosed
+from ocpi_cpo.services.session_pushes import cdr_object_key
 
 VERSION = "2.2.1"
 MODULE = "cdrs"
-
-
-def cdr_object_key(cdr: Json) -> str:
-    return f"cdr/{cdr['country_code']}/{cdr['party_id']}/{cdr['id']}"
 
 
 def render_whole(partner: Partner, cdr: Json) -> NewMessage:
