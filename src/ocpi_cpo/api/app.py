@@ -21,9 +21,9 @@ from ocpi_cpo.api.sender_lists import SenderListsMiddleware
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import Clock, SystemClock
 from ocpi_cpo.ocpi.context import OcpiContext
+from ocpi_cpo.ocpi.registry import routers, sender_lists
 from ocpi_cpo.ocpi.tracing import TracingMiddleware
 from ocpi_cpo.ocpi.transport import Transport
-from ocpi_cpo.ocpi.v2_2_1.registry import routers, sender_lists
 from ocpi_cpo.ocpp_gateway import mount_gateway
 from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.outbound.worker import OutboxWorker, start_worker

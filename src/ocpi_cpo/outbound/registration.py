@@ -11,11 +11,11 @@ from pydantic import ValidationError
 
 from ocpi_cpo.domain.partners import Partner, PartnerState, Profile, get_profile, identity_problem
 from ocpi_cpo.ocpi.context import OcpiContext
+from ocpi_cpo.ocpi.discovery import Discovery, discover
 from ocpi_cpo.ocpi.errors import OcpiError
 from ocpi_cpo.ocpi.transport import OcpiReply, TransportError
 from ocpi_cpo.ocpi.v2_2_1.credentials.mapping import our_credentials, party_roles
 from ocpi_cpo.ocpi.v2_2_1.credentials.schemas import Credentials
-from ocpi_cpo.ocpi.v2_2_1.versions.client import Discovery, discover
 from ocpi_cpo.services import partners as service
 from ocpi_cpo.services.errors import ServiceError
 

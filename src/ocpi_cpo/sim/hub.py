@@ -18,9 +18,9 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request, Response
 
+from ocpi_cpo.ocpi.discovery import discover
 from ocpi_cpo.ocpi.envelope import encode_envelope
 from ocpi_cpo.ocpi.transport import Transport
-from ocpi_cpo.ocpi.v2_2_1.versions.client import discover
 from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.sim.hub_commands import add_commands_sender
 from ocpi_cpo.sim.hub_control import Failure, add_controls, failure_response

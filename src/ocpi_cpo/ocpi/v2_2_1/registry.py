@@ -73,5 +73,6 @@ def sender_lists() -> dict[str, SenderList]:
 
 
 def routers() -> list[tuple[APIRouter, str]]:
-    """(router, prefix): the versions router, then one router per module under its path."""
+    """(router, prefix): the version details router, then one router per module under its
+    path."""
     return [(versions.router(endpoints), "")] + [(m.router(), m.path) for m in MODULES]

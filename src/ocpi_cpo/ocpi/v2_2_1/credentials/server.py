@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from ocpi_cpo.domain.partners import PartnerState, TokenKind, identity_problem
 from ocpi_cpo.ocpi.auth import Caller, ConfigurationCaller
 from ocpi_cpo.ocpi.context import Context, OcpiContext
+from ocpi_cpo.ocpi.discovery import discover
 from ocpi_cpo.ocpi.errors import (
     InvalidParameters,
     MethodNotAllowed,
@@ -21,7 +22,6 @@ from ocpi_cpo.ocpi.errors import (
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
 from ocpi_cpo.ocpi.v2_2_1.credentials.mapping import our_credentials, party_roles
 from ocpi_cpo.ocpi.v2_2_1.credentials.schemas import Credentials
-from ocpi_cpo.ocpi.v2_2_1.versions.client import discover
 from ocpi_cpo.services import partners as partner_service
 from ocpi_cpo.services.errors import ConflictError
 

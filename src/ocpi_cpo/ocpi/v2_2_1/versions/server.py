@@ -1,6 +1,7 @@
-"""GET versions and GET version details, generated from the module registry.
+"""GET /ocpi/2.2.1: this version's details, generated from the module registry.
 
-Both accept the registration token (token A) as well as the final token.
+It accepts the registration token (token A) as well as the final token. The list of versions
+(``GET /ocpi/versions``) is version-neutral: ``ocpi.versions``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from fastapi import APIRouter
 from ocpi_cpo.ocpi.auth import ConfigurationCaller
 from ocpi_cpo.ocpi.context import Context
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
-from ocpi_cpo.ocpi.v2_2_1.versions.schemas import Endpoint, Version, VersionDetails
+from ocpi_cpo.ocpi.v2_2_1.versions.schemas import Endpoint, VersionDetails
 
 VERSION = "2.2.1"
 
@@ -23,11 +24,6 @@ def version_url(public_url: str) -> str:
 
 def router(endpoints: Callable[[str], list[Endpoint]]) -> APIRouter:
     api = APIRouter(tags=["versions"])
-
-    @api.get("/ocpi/versions", summary="Supported OCPI versions")
-    async def get_versions(caller: ConfigurationCaller, context: Context) -> OcpiResponse:
-        data = [Version(version=VERSION, url=version_url(context.settings.public_url))]
-        return ocpi_response(context.clock.now(), data)
 
     @api.get(f"/ocpi/{VERSION}", summary="OCPI 2.2.1 version details: our endpoints")
     async def get_version_details(caller: ConfigurationCaller, context: Context) -> OcpiResponse:
