@@ -25,10 +25,12 @@ from ocpi_cpo.ocpi.registry import routers, sender_lists
 from ocpi_cpo.ocpi.tracing import TracingMiddleware
 from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.ocpp_gateway import mount_gateway
+from ocpi_cpo.ocpp_gateway.driver import OcppDriver
 from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.outbound.worker import OutboxWorker, start_worker
 from ocpi_cpo.services.ports import StationEvents
 from ocpi_cpo.services.station_events import StationEventsService
+from ocpi_cpo.services.station_relay import PRESENCE_EVERY, StationRelay
 from ocpi_cpo.storage.protocols import Storage
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
 
@@ -64,7 +66,10 @@ def create_app(
             worker = OutboxWorker(context.storage, context.transport, settings, clock)
             worker_task, stop_worker = start_worker(worker)
             app.state.worker_task = worker_task
+        relay = _relay(context, app.state.ocpp_driver, app.state.station_events)
         await context.storage.watch()
+        if relay is not None:
+            relay.start()
         context.commands.start(context.leadership)
         context.leadership.start()
         # Objects made during start-up live for the whole run: keep the collector off them
@@ -75,6 +80,8 @@ def create_app(
             yield
         finally:
             await context.leadership.close()
+            if relay is not None:
+                await relay.close()
             await context.commands.close()
             # Stations first: their last events still reach storage.
             await app.state.ocpp_driver.close()
@@ -121,3 +128,28 @@ def create_app(
     app.add_middleware(LimitsMiddleware, limits=settings.limits, clock=clock)
     app.add_middleware(TracingMiddleware)
     return app
+
+
+def _relay(context: OcpiContext, ocpp: OcppDriver, events: StationEvents) -> StationRelay | None:
+    """PostgreSQL (several instances possible): commands for stations held by other instances
+    go through them (services.station_relay), and the leader reports the stations of an instance
+    that died offline. SQLite serves one instance: nothing to relay."""
+    storage = context.storage
+    if getattr(storage, "is_sqlite", True):
+        return None
+    relay = StationRelay(
+        storage,
+        context.leadership.holder,
+        ocpp,
+        ocpp.connected,
+        wait=context.settings.commands.timeout + 5.0,
+    )
+    ocpp.on_change = relay.stations_changed
+    context.commands.drivers.relay = relay
+
+    async def supervise() -> None:
+        for station_id in await relay.stations_lost():
+            await events.station_offline(station_id, context.clock.now())
+
+    context.leadership.every(PRESENCE_EVERY, supervise, name="stations of dead instances")
+    return relay

@@ -8,8 +8,9 @@ loses the lease when it expires; anyone may then take it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 #: the lease of the instance that runs what must run once (command timeouts, purges, ...)
 LEADER = "leader"
@@ -32,3 +33,28 @@ class Lease:
     @property
     def renewed_at(self) -> datetime:
         return datetime.fromtimestamp(self.renewed, UTC)
+
+
+#: a station's presence: the lease ``station/ID`` held by the instance its websocket is on
+STATION_PREFIX = "station/"
+#: the notification that tells an instance a call for one of its stations is waiting
+CALLS_CHANNEL = "ocpi_cpo_calls"
+
+
+@dataclass(frozen=True, slots=True)
+class StationHeld:
+    """A station whose websocket another instance holds."""
+
+    station_id: str
+    holder: str
+    location_id: str
+    evse_uids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class StationCall:
+    """A command for a station held by another instance (services.station_relay)."""
+
+    id: int
+    method: str
+    arguments: dict[str, Any]

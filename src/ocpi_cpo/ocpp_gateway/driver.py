@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ocpi_cpo.domain.stations import CommandOutcome
@@ -36,6 +37,8 @@ class OcppDriver:
 
     def __init__(self) -> None:
         self._links: dict[str, StationLink] = {}
+        #: told when a station connects or leaves (station presence across instances)
+        self.on_change: Callable[[], None] | None = None
 
     # -- the registry of connections (used by the gateway) ----------------------------------
 
@@ -43,12 +46,16 @@ class OcppDriver:
         """Register a new connection; return the one it replaces, if any."""
         previous = self._links.get(link.station_id)
         self._links[link.station_id] = link
+        if self.on_change is not None:
+            self.on_change()
         return previous
 
     def detach(self, link: StationLink) -> bool:
         """Forget a closed connection; False when a newer one has replaced it already."""
         if self._links.get(link.station_id) is link:
             del self._links[link.station_id]
+            if self.on_change is not None:
+                self.on_change()
             return True
         return False
 

@@ -138,6 +138,7 @@ class CommandService:
         _check_response_url(sender.partner, request.response_url)
         if request.expiry_date is not None and request.expiry_date <= self.clock.now():
             raise RuleViolation("expiry_date: must be in the future")
+        await self.drivers.prepare()
         async with self.storage.read() as uow:
             routing = (sender.addressed, sender.origin)
             plan = await plan_command(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from ocpi_cpo.domain.audit import AuditEntry
 from ocpi_cpo.domain.authorization import (
@@ -29,7 +29,7 @@ from ocpi_cpo.domain.delivery import (
     QueueFilter,
     QueueStats,
 )
-from ocpi_cpo.domain.leases import Lease
+from ocpi_cpo.domain.leases import Lease, StationCall, StationHeld
 from ocpi_cpo.domain.locations import (
     EvseRow,
     LocationKey,
@@ -409,13 +409,15 @@ class LeaseRepository(Protocol):
         self, name: str, holder: str, seconds: float, *, force: bool = False
     ) -> bool: ...
 
-    async def renew(self, holder: str, seconds: float) -> list[str]: ...
+    async def renew(self, holder: str, seconds: float, prefix: str = "") -> list[str]: ...
 
     async def release(self, name: str, holder: str) -> bool: ...
 
     async def get(self, name: str) -> Lease | None: ...
 
     async def expired(self, prefix: str, limit: int = 500) -> list[Lease]: ...
+
+    async def drop_expired(self, prefix: str, limit: int = 500) -> list[Lease]: ...
 
     async def held(self, prefix: str) -> list[Lease]: ...
 
@@ -430,6 +432,22 @@ class ConsoleUserRepository(Protocol):
     async def all(self) -> list[ConsoleUser]: ...
 
     async def remove(self, name: str) -> bool: ...
+
+
+class StationCallRepository(Protocol):
+    """Commands handed to the instance holding a station, and who holds which (issue 18)."""
+
+    async def add(self, target: str, method: str, arguments: Mapping[str, Any]) -> int: ...
+
+    async def take(self, target: str) -> list[StationCall]: ...
+
+    async def answer(self, call_id: int, outcome: str) -> None: ...
+
+    async def outcome(self, call_id: int) -> str | None: ...
+
+    async def forget(self, call_id: int) -> None: ...
+
+    async def elsewhere(self, me: str) -> list[StationHeld]: ...
 
 
 class UnitOfWork(Protocol):
@@ -473,6 +491,9 @@ class UnitOfWork(Protocol):
     def leases(self) -> LeaseRepository: ...
 
     @property
+    def station_calls(self) -> StationCallRepository: ...
+
+    @property
     def console_users(self) -> ConsoleUserRepository: ...
 
     def after_commit(self, callback: Callable[[], None]) -> None:
@@ -497,6 +518,10 @@ class Storage(Protocol):
         """Moves after each commit that wrote tokens or partners, through this storage at once,
         through any other process from this process's next look (storage.sql.changes); while
         other processes' changes cannot be followed, a new value at every look."""
+        ...
+
+    def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        """Call ``callback(payload)`` for each notification on ``channel`` (PostgreSQL)."""
         ...
 
     async def watch(self) -> None:

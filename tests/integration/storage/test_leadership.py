@@ -41,7 +41,12 @@ async def test_leases_are_taken_renewed_forced_and_released(storage: SqlStorage)
         assert [x.name for x in await uow.leases.held("station/CP_")] == ["station/CP_1"]
         assert [x.name for x in await uow.leases.expired("station/")] == ["station/CPX1"]
         assert await uow.leases.renew("a", 30) == []  # a's only lease had expired
-        assert await uow.leases.renew("b", 30) == ["station/CP_1"]
+        assert await uow.leases.renew("b", 30, "other/") == []
+        assert await uow.leases.renew("b", 30, "station/") == ["station/CP_1"]
+        dropped = await uow.leases.drop_expired("station/")
+        assert [(x.name, x.holder) for x in dropped] == [("station/CPX1", "a")]
+        assert await uow.leases.drop_expired("station/") == []
+        assert await uow.leases.get("station/CPX1") is None
         assert not await uow.leases.release("station/CP_1", "a")
         assert await uow.leases.release("station/CP_1", "b")
         assert await uow.leases.get("station/CP_1") is None

@@ -65,10 +65,13 @@ class Changes:
         self._versions = dict.fromkeys(TOPICS, 0)
         self._seen: dict[str, int] = {}
         self._listeners: dict[str, list[Callable[[], None]]] = {t: [] for t in TOPICS}
+        #: other channels the listener connection follows (payload to callback)
+        self._channels: dict[str, Callable[[str], None]] = {}
         self._distrust = itertools.count(1 << 62)
         self._sqlite_connection: sqlite3.Connection | None = None
         self._data_version: int | None = None
         self._pg: Any = None
+        self._adding: asyncio.Future[Any] | None = None
         self._task: asyncio.Task[None] | None = None
         #: PostgreSQL: the listener is up and checked; SQLite: always
         self.healthy = self._sqlite
@@ -83,6 +86,15 @@ class Changes:
         elif not self.healthy:
             return next(self._distrust)
         return self._versions[topic]
+
+    def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        """PostgreSQL: also follow ``channel`` on the listener connection (from its next
+        connection on; :meth:`start` connects). SQLite: nothing to follow."""
+        self._channels[channel] = callback
+        if self._pg is not None and not self._pg.is_closed():
+            self._adding = asyncio.ensure_future(
+                self._pg.add_listener(channel, _payload_to(callback))
+            )
 
     def on_change(self, topic: str, callback: Callable[[], None]) -> None:
         self._listeners[topic].append(callback)
@@ -173,6 +185,8 @@ class Changes:
         dsn = self._url.set(drivername="postgresql").render_as_string(hide_password=False)
         connection = await asyncpg.connect(dsn, timeout=CHECK_EVERY * 3)
         await connection.add_listener(CHANNEL, self._notified)
+        for channel, callback in self._channels.items():
+            await connection.add_listener(channel, _payload_to(callback))
         connection.add_termination_listener(self._terminated)
         self._pg = connection
 
@@ -188,3 +202,10 @@ class Changes:
             connection, self._pg = self._pg, None
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(connection.close(), 2)
+
+
+def _payload_to(callback: Callable[[str], None]) -> Callable[[Any, int, str, str], None]:
+    def notified(_connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        callback(payload)
+
+    return notified

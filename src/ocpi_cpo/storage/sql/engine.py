@@ -23,6 +23,7 @@ from ocpi_cpo.storage.sql.repositories.locations import PageTotals, SqlLocationR
 from ocpi_cpo.storage.sql.repositories.outbox import SqlOutboxRepository
 from ocpi_cpo.storage.sql.repositories.partners import SqlPartnerRepository
 from ocpi_cpo.storage.sql.repositories.sessions import SqlCdrRepository, SqlSessionRepository
+from ocpi_cpo.storage.sql.repositories.station_calls import SqlStationCallRepository
 from ocpi_cpo.storage.sql.repositories.stations import SqlStationRepository
 from ocpi_cpo.storage.sql.repositories.tariffs import SqlTariffRepository
 from ocpi_cpo.storage.sql.repositories.tokens import SqlTokenRepository
@@ -132,6 +133,7 @@ class SqlUnitOfWork:
         self.cdrs = SqlCdrRepository(connection)
         self.audit = SqlAuditRepository(connection)
         self.leases = SqlLeaseRepository(connection)
+        self.station_calls = SqlStationCallRepository(connection)
         self.console_users = SqlConsoleUserRepository(connection)
 
     def _announcer(self, changes: Changes, topic: str) -> Callable[[], None]:
@@ -201,6 +203,11 @@ class SqlStorage:
     def credentials_version(self) -> int:
         """Moves after each commit anywhere that changed tokens or partners (Storage protocol)."""
         return self.changes.version(CREDENTIALS)
+
+    def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        """PostgreSQL: call ``callback(payload)`` for each NOTIFY on ``channel`` (from
+        :meth:`watch` on). SQLite has no notifications: callers also look periodically."""
+        self.changes.listen(channel, callback)
 
     async def watch(self) -> None:
         """Follow other processes' changes (PostgreSQL: LISTEN, checked every second); a

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ocpi_cpo.domain.leases import Lease
 
 #: seconds since the epoch by the database's clock (not the transaction's start on PostgreSQL)
-_NOW = {
+NOW = {
     "postgresql": "CAST(extract(epoch FROM clock_timestamp()) AS DOUBLE PRECISION)",
     "sqlite": "((julianday('now') - 2440587.5) * 86400.0)",
 }
@@ -33,8 +33,14 @@ RETURNING holder
 """
 _RENEW = """
 UPDATE leases SET renewed = {now}, expires = {now} + :seconds
-WHERE holder = :holder AND expires >= {now}
+WHERE holder = :holder AND expires >= {now} AND name LIKE :pattern ESCAPE '!'
 RETURNING name
+"""
+_DROP_EXPIRED = """
+DELETE FROM leases WHERE name IN (
+  SELECT name FROM leases WHERE name LIKE :pattern ESCAPE '!' AND expires < {now} LIMIT :limit
+) AND expires < {now}
+RETURNING name, holder, since, renewed, expires
 """
 _COLUMNS = "SELECT name, holder, since, renewed, expires FROM leases"
 
@@ -46,7 +52,7 @@ def _lease(row: Any) -> Lease:
 class SqlLeaseRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._c = connection
-        self._now = _NOW["sqlite" if connection.dialect.name == "sqlite" else "postgresql"]
+        self._now = NOW["sqlite" if connection.dialect.name == "sqlite" else "postgresql"]
 
     async def now(self) -> float:
         """The database's clock, seconds since the epoch."""
@@ -61,10 +67,12 @@ class SqlLeaseRepository:
         )
         return result.first() is not None
 
-    async def renew(self, holder: str, seconds: float) -> list[str]:
-        """Extend every unexpired lease of ``holder`` by ``seconds`` from now; their names."""
+    async def renew(self, holder: str, seconds: float, prefix: str = "") -> list[str]:
+        """Extend every unexpired lease of ``holder`` named ``prefix...`` by ``seconds`` from
+        now; their names."""
         result = await self._c.execute(
-            text(_RENEW.format(now=self._now)), {"holder": holder, "seconds": float(seconds)}
+            text(_RENEW.format(now=self._now)),
+            {"holder": holder, "seconds": float(seconds), "pattern": _like(prefix)},
         )
         return sorted(row.name for row in result)
 
@@ -88,6 +96,15 @@ class SqlLeaseRepository:
                 f"{_COLUMNS} WHERE name LIKE :pattern ESCAPE '!' AND expires < {self._now}"
                 " ORDER BY expires LIMIT :limit"
             ),
+            {"pattern": _like(prefix), "limit": limit},
+        )
+        return [_lease(row) for row in rows]
+
+    async def drop_expired(self, prefix: str, limit: int = 500) -> list[Lease]:
+        """Delete the leases named ``prefix...`` whose holder stopped renewing them; those
+        deleted (a lease renewed or taken meanwhile is not among them)."""
+        rows = await self._c.execute(
+            text(_DROP_EXPIRED.format(now=self._now)),
             {"pattern": _like(prefix), "limit": limit},
         )
         return [_lease(row) for row in rows]

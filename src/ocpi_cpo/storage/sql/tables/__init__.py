@@ -14,6 +14,7 @@ from ocpi_cpo.storage.sql.tables.meta import metadata
 from ocpi_cpo.storage.sql.tables.outbox import outbox, outbox_attempts
 from ocpi_cpo.storage.sql.tables.partners import credentials_tokens, hub_client_info, partners
 from ocpi_cpo.storage.sql.tables.sessions import cdrs, sessions
+from ocpi_cpo.storage.sql.tables.station_calls import station_calls
 from ocpi_cpo.storage.sql.tables.stations import ocpp16_transactions, station_evses, stations
 from ocpi_cpo.storage.sql.tables.tariffs import tariffs
 
@@ -36,6 +37,7 @@ __all__ = [
     "outbox_attempts",
     "partners",
     "sessions",
+    "station_calls",
     "station_evses",
     "stations",
     "tariffs",
