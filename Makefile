@@ -19,10 +19,11 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 check: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/mypy src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/mypy src tests bench tools
 	$(BIN)/lint-imports
+	$(BIN)/python tools/check_repository_calls.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -22,6 +22,7 @@ from fastapi import Depends, Header, Request
 from ocpi_cpo.domain.partners import Partner, PartnerState, TokenKind
 from ocpi_cpo.ocpi.context import OcpiContext, get_context
 from ocpi_cpo.ocpi.errors import Unauthorized
+from ocpi_cpo.services import sender_reads
 
 _TOUCH_EVERY = timedelta(seconds=30)
 
@@ -69,14 +70,11 @@ async def authenticate(context: OcpiContext, header: str | None, access: Access)
         known = context.callers.get(token, version)
         if known is None:
             async with context.storage.read(snapshot=False) as uow:
-                found = await uow.tokens.find(token)
-                if found is None:
-                    continue
-                stored = await uow.partners.get(found[0])
-            if stored is None:
-                break
-            known = (stored, found[1])
-            context.callers.put(token, version, stored, found[1])
+                found = await sender_reads.caller_of(uow, token)
+            if found is None:
+                continue
+            known = found
+            context.callers.put(token, version, *found)
         partner, kind = known
         if access is Access.FUNCTIONAL and (
             kind is not TokenKind.ACCESS or partner.state is not PartnerState.REGISTERED
@@ -96,7 +94,7 @@ async def _touch(context: OcpiContext, partner: Partner) -> None:
     now = context.clock.now()
     if partner.last_seen_at is None or now - partner.last_seen_at > _TOUCH_EVERY:
         async with context.storage.transaction() as uow:
-            await uow.partners.touch(partner.id, now)
+            await sender_reads.seen(uow, partner.id, now)
         partner.last_seen_at = now
 
 

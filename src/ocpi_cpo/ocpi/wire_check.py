@@ -7,15 +7,17 @@ never truncated, never parked later by a strict hub with OCPI 2001.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ocpi_cpo.domain.json_path import json_path
 from ocpi_cpo.services.errors import WireRefused
 
+T = TypeVar("T")
 
-def checked(version: str, module: str, where: str, model: type[BaseModel], body: Any) -> Any:
+
+def checked(version: str, module: str, where: str, model: type[BaseModel], body: T) -> T:
     """``body`` unchanged when ``model`` takes it, else WireRefused naming the first field."""
     try:
         model.model_validate(body)

@@ -20,6 +20,7 @@ from ocpi_cpo.ocpi.pagination import PageRequest
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
 from ocpi_cpo.ocpi.routing import origin_party, response_routing
 from ocpi_cpo.ocpi.sender import sender_page
+from ocpi_cpo.services import sender_reads
 from ocpi_cpo.services.ownership import acting_for, may_act_on
 
 CdrIdPath = Annotated[str, Path(min_length=1, max_length=39)]
@@ -37,7 +38,7 @@ def router() -> APIRouter:
         async def load(page: PageRequest) -> tuple[int, Sequence[bytes]]:
             query = CdrPage(page.offset, page.limit, page.date_from, page.date_to, seen_by)
             async with context.storage.read() as uow:
-                return await uow.cdrs.page(query)
+                return await sender_reads.cdr_page(uow, query)
 
         return await sender_page(
             request, context, max_limit=context.settings.page_limits.cdrs, load=load
@@ -49,7 +50,7 @@ def router() -> APIRouter:
     ) -> OcpiResponse:
         seen_by = acting_for(caller.partner, origin_party(request))
         async with context.storage.read() as uow:
-            found = await uow.cdrs.by_id(cdr_id)
+            found = await sender_reads.cdrs_by_id(uow, cdr_id)
         visible = [
             c for c in found if may_act_on(seen_by, (c.token_country_code, c.token_party_id))
         ]

@@ -15,6 +15,7 @@ from ocpi_cpo.ocpi.errors import InvalidParameters, NotFound
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
 from ocpi_cpo.ocpi.v2_2_1.hubclientinfo.mapping import to_domain, to_wire
 from ocpi_cpo.ocpi.v2_2_1.hubclientinfo.schemas import ClientInfo
+from ocpi_cpo.services import sender_reads
 
 CountryCodePath = Annotated[str, Path(min_length=2, max_length=2)]
 PartyIdPath = Annotated[str, Path(min_length=3, max_length=3)]
@@ -31,8 +32,8 @@ def router() -> APIRouter:
         context: Context,
     ) -> OcpiResponse:
         async with context.storage.read() as uow:
-            info = await uow.client_info.get(
-                caller.partner.id, country_code.upper(), party_id.upper()
+            info = await sender_reads.client_info(
+                uow, caller.partner.id, country_code.upper(), party_id.upper()
             )
         if info is None:
             raise NotFound(f"no ClientInfo for {country_code.upper()}/{party_id.upper()}")
@@ -55,7 +56,7 @@ def router() -> APIRouter:
                 f" from the URL ({country_code}/{party_id})"
             )
         async with context.storage.transaction() as uow:
-            created = await uow.client_info.upsert(caller.partner.id, to_domain(body))
+            created = await sender_reads.put_client_info(uow, caller.partner.id, to_domain(body))
         return ocpi_response(context.clock.now(), http_status=201 if created else 200)
 
     return api

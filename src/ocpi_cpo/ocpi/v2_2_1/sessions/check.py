@@ -20,6 +20,7 @@ from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.transport import TransportError
 from ocpi_cpo.ocpi.urls import endpoint_url
 from ocpi_cpo.ocpi.v2_2_1.sessions.receiver import session_url
+from ocpi_cpo.services import sender_reads
 from ocpi_cpo.services.delivery import routing_for
 from ocpi_cpo.services.session_pushes import hears_about
 
@@ -84,7 +85,7 @@ async def check_sessions(context: OcpiContext, partner: Partner) -> ReadBack:
     after = 0
     while True:
         async with context.storage.read() as uow:
-            batch = await uow.sessions.published_after(after, _BATCH)
+            batch = await sender_reads.sessions_published_after(uow, after, _BATCH)
         if not batch:
             return report
         after = batch[-1][0]
@@ -116,11 +117,7 @@ def session_url_of(document: dict[str, Any]) -> str:
 async def check_cdrs(context: OcpiContext, partner: Partner) -> ReadBack:
     report = ReadBack()
     async with context.storage.read() as uow:
-        sent = await uow.cdrs.sent_to(partner.id)
-        stored = {
-            f"cdr/{c.country_code}/{c.party_id}/{c.id}": c
-            for c in await uow.cdrs.all_sorted([key for key, _, _ in sent])
-        }
+        sent, stored = await sender_reads.cdrs_sent_to(uow, partner.id)
     jobs = []
     for key, state, location in sent:
         name = key.removeprefix("cdr/")

@@ -22,7 +22,7 @@ from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
 from ocpi_cpo.ocpi.routing import origin_party, response_routing
 from ocpi_cpo.ocpi.sender import sender_page
 from ocpi_cpo.ocpi.v2_2_1.sessions.schemas import ChargingPreferences
-from ocpi_cpo.services import session_reads
+from ocpi_cpo.services import sender_reads, session_reads
 from ocpi_cpo.services.ownership import acting_for
 
 SessionIdPath = Annotated[str, Path(min_length=1, max_length=36)]
@@ -40,7 +40,7 @@ def router() -> APIRouter:
         async def load(page: PageRequest) -> tuple[int, Sequence[bytes]]:
             query = SessionPage(page.offset, page.limit, page.date_from, page.date_to, seen_by)
             async with context.storage.read() as uow:
-                return await uow.sessions.page(query)
+                return await sender_reads.session_page(uow, query)
 
         return await sender_page(
             request,

@@ -20,6 +20,7 @@ from ocpi_cpo.ocpi.pagination import PageRequest
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
 from ocpi_cpo.ocpi.routing import addressed_party, response_routing
 from ocpi_cpo.ocpi.sender import sender_page
+from ocpi_cpo.services import sender_reads
 
 CountryCodePath = Annotated[str, Path(min_length=2, max_length=2)]
 PartyIdPath = Annotated[str, Path(min_length=3, max_length=3)]
@@ -62,7 +63,7 @@ async def tariffs_page(request: Request, caller: Caller, context: OcpiContext) -
             owner=owner,
         )
         async with context.storage.read() as uow:
-            return await uow.tariffs.page(query)
+            return await sender_reads.tariff_page(uow, query)
 
     return await sender_page(
         request, context, max_limit=context.settings.page_limits.tariffs, load=load
@@ -92,8 +93,8 @@ def router() -> APIRouter:
         context: Context,
     ) -> OcpiResponse:
         async with context.storage.read() as uow:
-            found = await uow.tariffs.descriptions(
-                country_code.upper(), party_id.upper(), tariff_id
+            found = await sender_reads.tariff_descriptions(
+                uow, country_code.upper(), party_id.upper(), tariff_id
             )
         tariff = visible_description(found, _requesting_parties(request, caller))
         if tariff is None:

@@ -21,6 +21,7 @@ from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
 from ocpi_cpo.ocpi.routing import origin_party, response_routing
 from ocpi_cpo.ocpi.v2_2_1.tokens.mapping import key_of, to_stored
 from ocpi_cpo.ocpi.v2_2_1.tokens.schemas import Token, TokenPatch, TokenType
+from ocpi_cpo.services import sender_reads
 from ocpi_cpo.services.ownership import acting_for, may_act_on
 
 CountryCode = Annotated[str, Path(min_length=2, max_length=2)]
@@ -61,7 +62,7 @@ def router() -> APIRouter:
     ) -> OcpiResponse:
         key = key_of(country_code, party_id, uid, token_type.value)
         async with context.storage.read() as uow:
-            stored = await uow.emsp_tokens.get(key)
+            stored = await sender_reads.emsp_token(uow, key)
         mine = stored is not None and stored.partner_id == caller.partner.id
         if stored is None or not mine or not _ours(request, caller, country_code, party_id):
             raise NotFound(f"no token {key}")
@@ -86,7 +87,7 @@ def router() -> APIRouter:
                 f"country_code/party_id: {country_code}/{party_id} is not a party you act for"
             )
         async with context.storage.transaction() as uow:
-            created = await uow.emsp_tokens.put(to_stored(body, caller.partner.id))
+            created = await sender_reads.put_emsp_token(uow, to_stored(body, caller.partner.id))
         return ocpi_response(
             context.clock.now(),
             http_status=201 if created else 200,
@@ -107,7 +108,7 @@ def router() -> APIRouter:
         _same_owner(body, country_code, party_id, uid, token_type)
         key = key_of(country_code, party_id, uid, token_type.value)
         async with context.storage.transaction() as uow:
-            stored = await uow.emsp_tokens.get(key)
+            stored = await sender_reads.emsp_token(uow, key)
             mine = stored is not None and stored.partner_id == caller.partner.id
             if stored is None or not mine or not _ours(request, caller, country_code, party_id):
                 raise NotFound(f"no token {key}: PUT it first")
@@ -117,7 +118,7 @@ def router() -> APIRouter:
                 token = Token.model_validate(merged)
             except ValidationError as exc:
                 raise InvalidParameters(f"the patched token is invalid: {exc}") from None
-            await uow.emsp_tokens.put(to_stored(token, caller.partner.id))
+            await sender_reads.put_emsp_token(uow, to_stored(token, caller.partner.id))
         return ocpi_response(context.clock.now(), headers=response_routing(request))
 
     return api
