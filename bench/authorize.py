@@ -76,7 +76,12 @@ async def through_service(database_url: str, url: str, count: int) -> list[float
             registered_at=now,
         )
         await import_locations(
-            uow, publisher(), [demo_data.location(1, now)], [OperatorId("FR", "AB1")], now
+            uow,
+            publisher(),
+            [demo_data.location(1, now)],
+            [OperatorId("FR", "AB1")],
+            now,
+            allow_unknown_tariffs=True,
         )
     transport = AiohttpTransport()
     service = AuthorizationService(storage, SystemClock(), HubAuthorizer(transport, 5.0), 5.0)

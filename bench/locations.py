@@ -136,7 +136,14 @@ async def import_seconds(storage: SqlStorage, count: int) -> float:
     documents, single = parse_locations(raw, operators=[OPERATOR])
     async with storage.transaction() as uow:
         await service.import_locations(
-            uow, publisher(), documents, [OPERATOR], datetime.now(UTC), single=single, checked=True
+            uow,
+            publisher(),
+            documents,
+            [OPERATOR],
+            datetime.now(UTC),
+            single=single,
+            checked=True,
+            allow_unknown_tariffs=True,
         )
     return time.perf_counter() - started
 

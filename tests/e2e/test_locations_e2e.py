@@ -61,7 +61,7 @@ def test_push_check_and_fix(tmp_path: Path, database_url: str) -> None:
 
         file = tmp_path / "locations.json"
         file.write_bytes(orjson.dumps([make_location(n) for n in range(1, 4)]))
-        done = cli("locations", "import", str(file), config=config)
+        done = cli("locations", "import", str(file), "--allow-unknown-tariffs", config=config)
         assert done.returncode == 0, done.stderr
         eventually(lambda: len(held()) == 3)
 

@@ -60,7 +60,12 @@ def test_pull_and_authorize(tmp_path: Path, database_url: str) -> None:
             ).stdout
         )
         assert call(f"{hub}/_sim/register", method="POST", body=invite)[2]["ok"]
-        assert cli("locations", "import", str(locations), config=config).returncode == 0
+        assert (
+            cli(
+                "locations", "import", str(locations), "--allow-unknown-tariffs", config=config
+            ).returncode
+            == 0
+        )
 
         call(f"{hub}/_sim/tokens/list", method="POST", body=[token(n) for n in range(1, 6)])
         pulled = cli("tokens", "pull", "gireve", config=config)

@@ -8,8 +8,11 @@ from typing import Any
 def make_evse(
     operator: str, location: int, number: int, *, connectors: int = 2, status: str = "AVAILABLE"
 ) -> dict[str, Any]:
+    party = operator.split("*")[1]
+    # EVSE uids are unique within the platform: another operation's EVSEs get its party first
+    uid = f"E{location}-{number}" if party == "AB1" else f"{party}-E{location}-{number}"
     return {
-        "uid": f"E{location}-{number}",
+        "uid": uid,
         "evse_id": f"{operator}*E{location}N{number}",
         "status": status,
         "capabilities": ["RFID_READER", "REMOTE_START_STOP_CAPABLE"],

@@ -56,8 +56,23 @@ def _progress() -> Progress:
 
 
 @app.command("import")
-def import_(ctx: typer.Context, file: Path, json: JsonOption = False) -> None:
-    """Import a JSON array of OCPI 2.2.1 Locations (or one); changes are pushed to partners."""
+def import_(
+    ctx: typer.Context,
+    file: Path,
+    json: JsonOption = False,
+    allow_unknown_tariffs: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unknown-tariffs",
+            help="import connectors whose tariff_ids name no published tariff (a warning each;"
+            " their CDRs are held until the tariff exists)",
+        ),
+    ] = False,
+) -> None:
+    """Import a JSON array of OCPI 2.2.1 Locations (or one); changes are pushed to partners.
+
+    Every connector's tariff_ids must name a tariff of the operation in force, and EVSE uids and
+    evse_ids must be unique within the platform; otherwise nothing is stored (exit 2)."""
     settings = settings_from(ctx)
     try:
         raw = file.read_bytes()
@@ -82,6 +97,7 @@ def import_(ctx: typer.Context, file: Path, json: JsonOption = False) -> None:
                 single=single,
                 checked=True,
                 progress=lambda n: bar.update(storing, completed=n),
+                allow_unknown_tariffs=allow_unknown_tariffs,
             )
 
     try:
@@ -91,6 +107,8 @@ def import_(ctx: typer.Context, file: Path, json: JsonOption = False) -> None:
         _report_problems(file, exc.problems)
     except ServiceError as exc:
         fail(exc.message)
+    for warning in result.warnings:
+        typer.echo(f"warning: {file}: {warning}", err=True)
     if json:
         typer.echo(orjson.dumps(asdict(result)).decode())
         return

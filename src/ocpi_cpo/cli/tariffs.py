@@ -146,8 +146,14 @@ def delete(
         typer.Option("--target", help="only this description: CC/PID of the eMSP, or 'default'"),
     ] = None,
     json: JsonOption = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="first remove it from the connectors naming it (pushed)"),
+    ] = False,
 ) -> None:
-    """Remove a tariff (every description, or one with --target) and tell the partners."""
+    """Remove a tariff (every description, or one with --target) and tell the partners.
+
+    Refused (exit 2, naming them) while connectors name it, unless --force."""
     settings = settings_from(ctx)
     owner = _sole_owner(settings, operation)
 
@@ -162,10 +168,13 @@ def delete(
                 which,
                 context.clock.now(),
                 every_description=target is None,
+                force=force,
             )
 
     try:
         result = run(_delete())
+    except service.TariffInUse as exc:
+        fail(exc.message, EXIT_USAGE)
     except ServiceError as exc:
         fail(exc.message)
     _report(result, json)

@@ -135,8 +135,8 @@ def signed_data(signed: Signed) -> Json | None:
     return data
 
 
-#: total_cost of a charge priced by no tariff (a connector without tariff_ids), or of a held CDR
-#: released free on purpose (``ocpi-cpo cdrs release ID --zero-cost``)
+#: total_cost of a held CDR released free on purpose (``ocpi-cpo cdrs release ID --zero-cost``),
+#: or of a charge without any charging period
 ZERO_COST: Json = {"excl_vat": 0, "incl_vat": 0}
 
 

@@ -18,7 +18,7 @@ from ocpi_cpo.domain.sessions import ChargeSession
 
 @dataclass(frozen=True, slots=True)
 class Priced:
-    """The engine's result (None: nothing to price, a charge without periods or tariff_ids)."""
+    """The engine's result (None: nothing to price yet, a charge without periods)."""
 
     result: PricingResult | None
     #: why the charge cannot be priced; None when it was
@@ -26,10 +26,13 @@ class Priced:
 
 
 def missing_tariff(session: ChargeSession) -> str | None:
-    """The connector named tariffs and none of them is stored for the operation: no price."""
-    if session.tariff is not None or not session.tariff_ids:
+    """No tariff prices the charge: the connector names none, or none that the operation
+    publishes. Either way the price is unknown, not zero."""
+    if session.tariff is not None:
         return None
     owner = f"{session.key.country_code}/{session.key.party_id}"
+    if not session.tariff_ids:
+        return f"connector {session.evse_uid}/{session.connector_id} names no tariff (tariff_ids)"
     return (
         f"connector {session.evse_uid}/{session.connector_id} names tariff(s)"
         f" {', '.join(session.tariff_ids)}, none of which {owner} publishes"

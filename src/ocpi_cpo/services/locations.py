@@ -17,6 +17,12 @@ import orjson
 from ocpi_cpo.domain.delivery import NewMessage
 from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.location_changes import merge, set_status
+from ocpi_cpo.domain.location_links import (
+    compact_evse_id,
+    connector_warnings,
+    identity_problems,
+    tariff_link_problems,
+)
 from ocpi_cpo.domain.location_rules import input_problems
 from ocpi_cpo.domain.locations import (
     PARTNER_VISIBLE,
@@ -38,6 +44,7 @@ from ocpi_cpo.domain.locations import (
     visibility_of,
 )
 from ocpi_cpo.domain.stations import EvseStatus
+from ocpi_cpo.domain.tariffs import Party
 from ocpi_cpo.services.delivery import receivers
 from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation
 from ocpi_cpo.services.location_pushes import messages_for, queue_changes
@@ -66,6 +73,8 @@ class ImportResult:
     unchanged: int
     #: push messages queued for partners
     queued: int
+    #: what was imported anyway (``--allow-unknown-tariffs``: one line per connector)
+    warnings: tuple[str, ...] = ()
 
 
 def row_of(key: LocationKey, document: Document) -> LocationRow:
@@ -88,16 +97,21 @@ async def import_locations(
     single: bool = False,
     progress: Progress | None = None,
     checked: bool = False,
+    allow_unknown_tariffs: bool = False,
 ) -> ImportResult:
     """Store new and changed Locations and queue their pushes; all or nothing.
 
     ``checked``: the caller already held ``documents`` to the input rules with these operators
     (``ocpi.v2_2_1.locations.mapping.parse_locations`` does, to list a file's every problem).
+    Then the rules that need what is stored (``domain.location_links``): every ``tariff_ids``
+    entry names a tariff of the operation in force (``allow_unknown_tariffs``: a warning per
+    connector instead), EVSE uids and evse_ids unique within the platform.
     """
     if not checked:
         problems = input_problems(documents, operators, single=single)
         if problems:
             raise InvalidLocations(problems)
+    warnings = await _links(uow, documents, now, single, allow_unknown_tariffs)
     partners = await receivers(uow, "locations")
     moment = stamp(now)
     created = updated = queued = 0
@@ -135,7 +149,47 @@ async def import_locations(
         if progress is not None:
             progress(start + len(batch))
     unchanged = len(documents) - created - updated
-    return ImportResult(created, updated, unchanged, queued)
+    return ImportResult(created, updated, unchanged, queued, tuple(warnings))
+
+
+async def published_tariffs(
+    uow: UnitOfWork, owners: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, datetime | None]]:
+    """Per owner, each tariff id it publishes and when its last description ends (None: open)."""
+    published: dict[tuple[str, str], dict[str, datetime | None]] = {}
+    for owner in set(owners):
+        ends: dict[str, datetime | None] = {}
+        for tariff in await uow.tariffs.all(Party(*owner)):
+            end, seen = tariff.end_date_time, tariff.key.id in ends
+            before = ends.get(tariff.key.id)
+            if not seen or (before is not None and (end is None or end > before)):
+                ends[tariff.key.id] = end
+        published[owner] = ends
+    return published
+
+
+async def _links(
+    uow: UnitOfWork,
+    documents: Sequence[Document],
+    now: datetime,
+    single: bool,
+    allow_unknown_tariffs: bool,
+) -> list[str]:
+    """The stored-state rules of an import; raises :class:`InvalidLocations`, else warnings."""
+    keys = [LocationKey.of(d) for d in documents]
+    published = await published_tariffs(uow, ((k.country_code, k.party_id) for k in keys))
+    tariff_problems = tariff_link_problems(documents, published, now, single=single)
+    uids = sorted({str(e.get("uid")) for d in documents for e in evses_of(d)})
+    compact = sorted(
+        {c for d in documents for e in evses_of(d) if (c := compact_evse_id(e.get("evse_id")))}
+    )
+    stored = await uow.locations.evses_named(uids, compact)
+    problems = identity_problems(documents, stored, single=single)
+    if not allow_unknown_tariffs:
+        problems += tariff_problems
+    if problems:
+        raise InvalidLocations(problems)
+    return connector_warnings(documents, tariff_problems)
 
 
 async def set_evse_status(
@@ -218,6 +272,51 @@ async def operation_counts(uow: UnitOfWork) -> list[OperationCounts]:
     return await uow.locations.operation_counts()
 
 
+ConnectorEdit = Callable[[Document], bool]
+
+
+async def _edit_connectors(
+    uow: UnitOfWork,
+    publisher: Publisher,
+    owner: OperatorId,
+    edit: ConnectorEdit,
+    now: datetime,
+    *,
+    store: bool = True,
+    checked: bool = False,
+) -> list[str]:
+    """Apply ``edit`` to every connector of ``owner``'s Locations; the connectors it changed
+    (``CC/PID/LOCATION EVSE_UID/CONNECTOR``). ``store``: store and push the changed Locations as
+    any edit is (a Gireve partner gets the EVSE-level PATCH); otherwise only look."""
+    changed: list[Document] = []
+    names: list[str] = []
+    after = 0
+    every = frozenset(Visibility)
+    while batch := await uow.locations.after(every, after, 500, for_update=store):
+        after = batch[-1].pk
+        for stored in batch:
+            if (stored.key.country_code, stored.key.party_id) != (
+                owner.country_code,
+                owner.party_id,
+            ):
+                continue
+            document = orjson.loads(stored.document)
+            touched = [
+                f"{stored.key} {evse.get('uid')}/{connector.get('id')}"
+                for evse in evses_of(document)
+                for connector in connectors_of(evse)
+                if edit(connector)
+            ]
+            if touched:
+                names += touched
+                changed.append(document)
+    if changed and store:
+        await import_locations(
+            uow, publisher, changed, [owner], now, allow_unknown_tariffs=True, checked=checked
+        )
+    return names
+
+
 async def add_tariff_to_connectors(
     uow: UnitOfWork,
     publisher: Publisher,
@@ -228,32 +327,43 @@ async def add_tariff_to_connectors(
 ) -> int:
     """Put ``new_id`` right after ``old_id`` on every connector of ``owner`` that lists it (a
     Gireve price change: both ids on the connectors, gireve.md §12.3), then store and push the
-    changed Locations as any edit is (a Gireve partner gets the EVSE-level PATCH). Returns how
-    many connectors changed."""
-    changed: list[Document] = []
-    connectors = 0
-    after = 0
-    every = frozenset(Visibility)
-    while batch := await uow.locations.after(every, after, 500, for_update=True):
-        after = batch[-1].pk
-        for stored in batch:
-            if (stored.key.country_code, stored.key.party_id) != (
-                owner.country_code,
-                owner.party_id,
-            ):
-                continue
-            document = orjson.loads(stored.document)
-            touched = 0
-            for evse in evses_of(document):
-                for connector in connectors_of(evse):
-                    ids = list(connector.get("tariff_ids") or [])
-                    if old_id in ids and new_id not in ids:
-                        ids.insert(ids.index(old_id) + 1, new_id)
-                        connector["tariff_ids"] = ids
-                        touched += 1
-            if touched:
-                connectors += touched
-                changed.append(document)
-    if changed:
-        await import_locations(uow, publisher, changed, [owner], now)
-    return connectors
+    changed Locations. Returns how many connectors changed."""
+
+    def edit(connector: Document) -> bool:
+        ids = list(connector.get("tariff_ids") or [])
+        if old_id in ids and new_id not in ids:
+            ids.insert(ids.index(old_id) + 1, new_id)
+            connector["tariff_ids"] = ids
+            return True
+        return False
+
+    return len(await _edit_connectors(uow, publisher, owner, edit, now))
+
+
+def _names(tariff_id: str) -> ConnectorEdit:
+    return lambda connector: tariff_id in (connector.get("tariff_ids") or [])
+
+
+async def connectors_naming(
+    uow: UnitOfWork, publisher: Publisher, owner: OperatorId, tariff_id: str, now: datetime
+) -> list[str]:
+    """The connectors of ``owner`` whose ``tariff_ids`` name ``tariff_id``."""
+    return await _edit_connectors(uow, publisher, owner, _names(tariff_id), now, store=False)
+
+
+async def remove_tariff_from_connectors(
+    uow: UnitOfWork, publisher: Publisher, owner: OperatorId, tariff_id: str, now: datetime
+) -> list[str]:
+    """Take ``tariff_id`` out of every connector of ``owner`` that names it, store and push the
+    changed Locations (``tariffs delete --force``); the connectors changed. A connector left
+    with no tariff breaks Gireve's rule on purpose (the operator forced it); its CDRs are held
+    until it names one again."""
+
+    def edit(connector: Document) -> bool:
+        ids = list(connector.get("tariff_ids") or [])
+        if tariff_id not in ids:
+            return False
+        connector["tariff_ids"] = [t for t in ids if t != tariff_id]
+        return True
+
+    return await _edit_connectors(uow, publisher, owner, edit, now, checked=True)

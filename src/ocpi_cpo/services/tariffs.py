@@ -31,7 +31,11 @@ from ocpi_cpo.domain.tariffs import (
 )
 from ocpi_cpo.services.delivery import receivers
 from ocpi_cpo.services.errors import NotFoundError, RuleViolation
-from ocpi_cpo.services.locations import add_tariff_to_connectors
+from ocpi_cpo.services.locations import (
+    add_tariff_to_connectors,
+    connectors_naming,
+    remove_tariff_from_connectors,
+)
 from ocpi_cpo.services.publishing import Publisher, TariffsChanged
 from ocpi_cpo.storage.protocols import UnitOfWork
 
@@ -131,21 +135,60 @@ async def delete(
     now: datetime,
     *,
     every_description: bool,
+    force: bool = False,
 ) -> Published:
-    """Remove one description (``target``, None for the default one) or all of a tariff id."""
+    """Remove one description (``target``, None for the default one) or all of a tariff id.
+
+    A tariff id still named by connectors is not removed (:class:`TariffInUse` names them: their
+    CDRs could not be priced); ``force`` first takes it out of those connectors and pushes them.
+    """
     before = await uow.tariffs.descriptions(owner.country_code, owner.party_id, tariff_id)
     doomed = [t for t in before if every_description or t.key.target == target]
     if not doomed:
         which = "" if every_description else f" ({'default' if target is None else target})"
         raise NotFoundError(f"no tariff {owner}/{tariff_id}{which}: see 'ocpi-cpo tariffs list'")
+    unlinked: list[str] = []
+    if len(doomed) == len(before):
+        unlinked = await _unlink(uow, publisher, owner, tariff_id, now, force)
     for tariff in doomed:
         await uow.tariffs.delete(tariff.key)
     after = await uow.tariffs.descriptions(owner.country_code, owner.party_id, tariff_id)
     result = Published(deleted=[t.key for t in doomed])
+    if unlinked:
+        result.connectors = len(unlinked)
+        result.warnings.append(
+            f"removed {owner}/{tariff_id} from {len(unlinked)} connector(s): {', '.join(unlinked)};"
+            " the Locations are pushed; a connector left with no tariff gets its CDRs held"
+        )
     key = (owner.country_code, owner.party_id, tariff_id)
     result.queued = await _push(uow, publisher, key, before, after, now)
     result.warnings.extend(variant_warnings(after))
     return result
+
+
+class TariffInUse(RuleViolation):
+    """The tariff id is still named by connectors (``connectors`` lists them)."""
+
+    def __init__(self, owner: Party, tariff_id: str, connectors: list[str]) -> None:
+        shown = ", ".join(connectors[:10]) + (" ..." if len(connectors) > 10 else "")
+        super().__init__(
+            f"tariff {owner}/{tariff_id} is still named by {len(connectors)} connector(s): {shown};"
+            " take it out of their tariff_ids (ocpi-cpo locations import), or delete with --force"
+            " to remove it from them and push the Locations"
+        )
+        self.connectors = connectors
+
+
+async def _unlink(
+    uow: UnitOfWork, publisher: Publisher, owner: Party, tariff_id: str, now: datetime, force: bool
+) -> list[str]:
+    operator = OperatorId(owner.country_code, owner.party_id)
+    if not force:
+        naming = await connectors_naming(uow, publisher, operator, tariff_id, now)
+        if naming:
+            raise TariffInUse(owner, tariff_id, naming)
+        return []
+    return await remove_tariff_from_connectors(uow, publisher, operator, tariff_id, now)
 
 
 async def _push(

@@ -30,6 +30,7 @@ from ocpi_cpo.domain.delivery import (
     QueueStats,
 )
 from ocpi_cpo.domain.leases import Lease, StationCall, StationHeld
+from ocpi_cpo.domain.location_links import StoredEvse
 from ocpi_cpo.domain.locations import (
     EvseRow,
     LocationKey,
@@ -250,6 +251,10 @@ class LocationRepository(Protocol):
     async def by_evse_uid(self, uid: str, *, for_update: bool = False) -> list[StoredLocation]: ...
 
     async def by_evse_id(self, evse_id: str) -> tuple[str, StoredLocation] | None: ...
+
+    async def evses_named(
+        self, uids: Sequence[str], compact_ids: Sequence[str]
+    ) -> list[StoredEvse]: ...
 
     async def add(self, rows: Sequence[LocationRow]) -> None: ...
 

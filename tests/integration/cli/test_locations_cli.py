@@ -20,11 +20,28 @@ def test_import_list_show_status_operations(tmp_path: Path) -> None:
     config = config_in(tmp_path)
     file = tmp_path / "locations.json"
     file.write_bytes(orjson.dumps([make_location(1), make_location(2), make_location(1, "FR*AB2")]))
-    done = cli("locations", "import", str(file), config=config)
+    refused = cli("locations", "import", str(file), config=config)
+    assert refused.returncode == 2 and "12 problem(s), nothing stored" in refused.stderr
+    assert (
+        f"{file}: [0].evses[0].connectors[0].tariff_ids[0]: tariff 'AC22' is not published by"
+        " FR/AB1" in refused.stderr
+    )
+    done = cli("locations", "import", str(file), "--allow-unknown-tariffs", config=config)
     assert done.returncode == 0, done.stderr
     assert "3 created, 0 updated, 0 unchanged; 0 pushes queued" in done.stdout
-    again = cli("locations", "import", str(file), "--json", config=config)
-    assert orjson.loads(again.stdout) == {"created": 0, "updated": 0, "unchanged": 3, "queued": 0}
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 12  # one per connector
+    assert "[2].evses[1].connectors[1]: tariff 'AC22' is not published by FR/AB2" in warnings[-1]
+    again = cli(
+        "locations", "import", str(file), "--json", "--allow-unknown-tariffs", config=config
+    )
+    assert orjson.loads(again.stdout) == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 3,
+        "queued": 0,
+        "warnings": orjson.loads(again.stdout)["warnings"],
+    }
 
     listed = orjson.loads(cli("locations", "list", "--json", config=config).stdout)
     assert [(d["party_id"], d["id"], d["evses"]) for d in listed] == [
@@ -43,7 +60,7 @@ def test_import_list_show_status_operations(tmp_path: Path) -> None:
     same = cli("evses", "set-status", "E2-1", "CHARGING", config=config)
     assert "already CHARGING; nothing sent" in same.stdout
     named = cli(
-        "evses", "set-status", "E1-1", "OUTOFORDER", "--location", "FR/AB2/LOC1", config=config
+        "evses", "set-status", "AB2-E1-1", "OUTOFORDER", "--location", "FR/AB2/LOC1", config=config
     )
     assert named.returncode == 0, named.stderr
 

@@ -52,7 +52,12 @@ async def test_remote_start_and_stop_on_an_ocpp_station(tmp_path: Path, version:
     now = datetime.now(UTC)
     async with storage.transaction() as uow:
         await import_locations(
-            uow, publisher(), [make_location(1)], [OperatorId.parse("FR*AB1")], now
+            uow,
+            publisher(),
+            [make_location(1)],
+            [OperatorId.parse("FR*AB1")],
+            now,
+            allow_unknown_tariffs=True,
         )
         await station_service.add_station(uow, "CP1", "LOC1", {1: "E1-1", 2: "E1-2"}, None, now)
         created = await uow.partners.create("emsp", "ocpi-2.2.1", PartnerState.REGISTERED, now)

@@ -53,7 +53,12 @@ async def test_concurrent_changes_of_one_location_are_all_stored_and_pushed(
     partner = await register_partner(first, "http://hub.test")
     async with first.transaction() as uow:
         await locations.import_locations(
-            uow, publisher(), [make_location(1, evses=EVSES)], [OperatorId.parse("FR*AB1")], NOW
+            uow,
+            publisher(),
+            [make_location(1, evses=EVSES)],
+            [OperatorId.parse("FR*AB1")],
+            NOW,
+            allow_unknown_tariffs=True,
         )
     groups = [GroupCommit(storage) for storage in storages]
 

@@ -37,7 +37,12 @@ async def test_status_is_stamped_and_due_by_our_clock(
     partner = await register_partner(storage, "http://hub.test")
     async with storage.transaction() as uow:
         await locations.import_locations(
-            uow, publisher(), [make_location(1)], [OperatorId.parse("FR*AB1")], NOW
+            uow,
+            publisher(),
+            [make_location(1)],
+            [OperatorId.parse("FR*AB1")],
+            NOW,
+            allow_unknown_tariffs=True,
         )
     clock = StillClock(NOW + timedelta(minutes=1))
     app = create_app(make_settings(database_url), clock=clock, storage=storage)

@@ -122,14 +122,29 @@ def router() -> APIRouter:
         summary="Import one Location or an array of them (Gireve's checks apply; all or nothing)",
         openapi_extra={"requestBody": _IMPORT_BODY},
     )
-    async def import_locations(request: Request, admin: Admin, context: Context) -> OcpiResponse:
+    async def import_locations(
+        request: Request,
+        admin: Admin,
+        context: Context,
+        allow_unknown_tariffs: Annotated[
+            bool,
+            Query(description="import connectors naming unknown tariffs anyway (a warning each)"),
+        ] = False,
+    ) -> OcpiResponse:
         now = context.clock.now()
         try:
             operators = [o.operator for o in context.settings.operations]
             documents, single = parse_locations(await request.body(), operators=operators)
             async with context.storage.transaction() as uow:
                 result = await service.import_locations(
-                    uow, context.publisher, documents, operators, now, single=single, checked=True
+                    uow,
+                    context.publisher,
+                    documents,
+                    operators,
+                    now,
+                    single=single,
+                    checked=True,
+                    allow_unknown_tariffs=allow_unknown_tariffs,
                 )
         except (LocationInputError, service.InvalidLocations) as exc:
             return ocpi_response(
@@ -142,6 +157,7 @@ def router() -> APIRouter:
                 "updated": result.updated,
                 "unchanged": result.unchanged,
                 "queued": result.queued,
+                "warnings": list(result.warnings),
             },
         )
 

@@ -130,6 +130,9 @@ def router() -> APIRouter:
         target: Annotated[
             str | None, Query(description="CC/PID or 'default'; all descriptions if omitted")
         ] = None,
+        force: Annotated[
+            bool, Query(description="first remove it from the connectors naming it (pushed)")
+        ] = False,
     ) -> OcpiResponse:
         now = context.clock.now()
         owner = Party(country_code.upper(), party_id.upper())
@@ -143,6 +146,7 @@ def router() -> APIRouter:
                 which,
                 now,
                 every_description=target is None,
+                force=force,
             )
         return ocpi_response(now, published_view(result))
 

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ocpi_cpo.domain.location_links import StoredEvse
 from ocpi_cpo.domain.locations import (
     EvseRow,
     LocationKey,
@@ -228,6 +229,33 @@ class SqlLocationRepository:
             )
             for pk, country_code, party_id, location_id, visibility, last_updated, document in rows
         ]
+
+    async def evses_named(
+        self, uids: Sequence[str], compact_ids: Sequence[str]
+    ) -> list[StoredEvse]:
+        """Stored EVSEs whose uid is in ``uids`` or whose evse_id, compared without ``*`` and
+        case, is in ``compact_ids`` (the platform-wide uniqueness check of an import)."""
+        columns = (
+            location_evses.c.uid,
+            location_evses.c.evse_id,
+            locations.c.country_code,
+            locations.c.party_id,
+            locations.c.location_id,
+        )
+        joined = select(*columns).join(locations, location_evses.c.location_pk == locations.c.id)
+        compact = func.upper(func.replace(location_evses.c.evse_id, "*", ""))
+        found: dict[tuple[str, str, str, str], StoredEvse] = {}
+        for column, values in ((location_evses.c.uid, uids), (compact, compact_ids)):
+            for start in range(0, len(values), _CHUNK):
+                rows = await self._c.execute(
+                    joined.where(column.in_(list(values[start : start + _CHUNK])))
+                )
+                for row in rows:
+                    key = LocationKey(row.country_code, row.party_id, row.location_id)
+                    found[(key.country_code, key.party_id, key.id, row.uid)] = StoredEvse(
+                        row.uid, row.evse_id, key
+                    )
+        return list(found.values())
 
     async def by_evse_id(self, evse_id: str) -> tuple[str, StoredLocation] | None:
         """(EVSE uid, its Location) for an eMI3 evse_id, written with or without ``*``."""
