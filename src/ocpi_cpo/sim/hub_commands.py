@@ -4,7 +4,8 @@ CommandResults the CPO POSTs back to each command's response_url.
 ``POST /_sim/commands/{COMMAND}`` with ``{"location_id", "evse_uid"?, "connector_id"?, "uid"?,
 "type"?, "session_id"?, "reservation_id"?, "authorization_reference"?}`` (or ``"body"``: the exact
 body to send) POSTs the command with the eMSP's routing headers (``"from": "NL/EMS"``, ``"to":
-"FR/AB1"`` by default) and returns the CPO's answer. ``GET /_sim/command_results`` lists the
+"FR/AB1"`` by default; ``"via": "http://HOST:PORT"`` sends it to that instance of the CPO
+rather than the address it registered, as a load balancer would) and returns the CPO's answer. ``GET /_sim/command_results`` lists the
 results received, oldest first, each with its command ``ref`` (the last segment of its
 response_url).
 """
@@ -16,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import orjson
 from fastapi import FastAPI, Request, Response
@@ -116,6 +118,8 @@ def add_commands_sender(
         ref = str(next(numbers))
         response_url = f"{state.base_url}/ocpi/2.2.1/commands/{command}/{ref}"
         sender, receiver = _party(order.get("from", "NL/EMS")), _party(order.get("to", "FR/AB1"))
+        if order.get("via"):
+            endpoint = str(order["via"]).rstrip("/") + urlsplit(endpoint).path
         answer = await transport.send(
             "POST",
             f"{endpoint}/{command}",
