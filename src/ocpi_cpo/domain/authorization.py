@@ -117,6 +117,8 @@ class DecisionRecord:
     authorization_reference: str | None
     #: the eMSP's token as the hub returned it (or as we hold it), JSON; None when unknown
     token_document: bytes | None = None
+    #: the session that used this decision (a decision serves one session); None while unused
+    session_id: str | None = None
 
 
 class HubVerdict(enum.StrEnum):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Protocol
 
@@ -86,6 +86,13 @@ class AuthorizationService:
         self.timeout = timeout
 
     async def authorize(self, request: AuthorizationRequest) -> AuthorizationDecision:
+        record = await self.decide(request)
+        return AuthorizationDecision(
+            record.outcome, record.authorization_reference, record.offline, record.reason
+        )
+
+    async def decide(self, request: AuthorizationRequest) -> DecisionRecord:
+        """Decide, keep and count the decision; the record as kept (with its id)."""
         started = time.perf_counter()
         decision, source, place, uid, token_document = await self._decide(request)
         latency_ms = (time.perf_counter() - started) * 1000
@@ -107,10 +114,10 @@ class AuthorizationService:
             token_document=token_document,
         )
         async with self.storage.transaction() as uow:
-            await uow.emsp_tokens.record(record)
+            record = replace(record, id=await uow.emsp_tokens.record(record))
         metrics.AUTHORIZATIONS.labels(decision.outcome.value, source.value).inc()
         metrics.AUTHORIZATION_LATENCY.labels(source.value).observe(latency_ms / 1000)
-        return decision
+        return record
 
     async def _decide(
         self, request: AuthorizationRequest

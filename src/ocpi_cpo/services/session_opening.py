@@ -2,9 +2,13 @@
 the tariff in force, and the CdrToken (gireve.md §8.5, §10, §15; ocpp-bridge.md §2.4).
 
 * The decision: a START_SESSION of the eMSP first (its ``remote_start_id`` when the station gives
-  one, else the latest COMMAND grant for the uid at this Location within 15 minutes), then any
-  decision for the uid within :data:`REUSE` (an Authorize just before the StartTransaction), else
-  the authorization service decides now.
+  one, else the latest COMMAND grant for the uid at this Location within 15 minutes), then an
+  allowed decision for the uid made for this very EVSE within :data:`REUSE` (an Authorize just
+  before the StartTransaction), else the authorization service decides now, in real time
+  (gireve.md §8.3, §8.5), with the offline rules when the hub does not answer.
+* A decision serves one session: the session claims it in the transaction that opens it. A
+  station that keeps an authorization cache and starts later charges without asking gets them
+  authorized at their start, each with its own ``authorization_reference`` (the eMSP bills by it).
 * The CdrToken, ``authorization_reference`` and ``auth_method`` come from that decision.
 * The tariff: the connector's ``tariff_ids`` in order, the description targeted at the token's
   eMSP else the default one, the first in force at the start.
@@ -28,8 +32,9 @@ from ocpi_cpo.domain.tokens import TokenUidError, normalise_rfid_uid
 from ocpi_cpo.storage.protocols import UnitOfWork
 
 COMMAND_GRACE = timedelta(minutes=15)
-#: an Authorize this recent answers the StartTransaction without a second request
-REUSE = timedelta(minutes=5)
+#: an Authorize this recent, at the same EVSE and not used yet, answers the StartTransaction
+#: without a second request (the plug-in delay after a swipe; ev-server keeps 2 minutes too)
+REUSE = timedelta(minutes=2)
 _CDR_LOCATION_FIELDS = ("name", "address", "city", "postal_code", "state", "country", "coordinates")
 
 
@@ -124,25 +129,23 @@ async def command_grant(
             if (
                 record.source is DecisionSource.COMMAND
                 and record.at >= since
+                and record.session_id is None
                 and remote_start_id_of(record) == remote_start_id
             ):
                 return record
     return await uow.emsp_tokens.latest(
-        uid, since, source=DecisionSource.COMMAND, location_id=location_id
+        uid, since, source=DecisionSource.COMMAND, location_id=location_id, unused=True
     )
 
 
 async def recent_decision(
-    uow: UnitOfWork, uid: str, location_id: str, now: datetime, *, allowed_only: bool = True
+    uow: UnitOfWork, uid: str, evse_uid: str, now: datetime
 ) -> DecisionRecord | None:
-    """The latest decision for ``uid`` within :data:`REUSE` (at this Location first). Only an
-    allowed one is reused: a refusal made without the EVSE (1.6 Authorize) is asked again."""
-    for place in (location_id, None):
-        found = await uow.emsp_tokens.latest(uid, now - REUSE, location_id=place)
-        if found is not None and (
-            found.outcome is AuthorizationOutcome.ALLOWED or not allowed_only
-        ):
-            return found
+    """The latest allowed decision for ``uid`` made for this EVSE within :data:`REUSE` that no
+    session used yet. A refusal is asked again (a 1.6 Authorize names no EVSE)."""
+    found = await uow.emsp_tokens.latest(uid, now - REUSE, evse_uid=evse_uid, unused=True)
+    if found is not None and found.outcome is AuthorizationOutcome.ALLOWED:
+        return found
     return None
 
 

@@ -72,6 +72,10 @@ def new_session_id() -> str:
     return uuid.uuid4().hex[:16].upper()
 
 
+class _Taken(Exception):
+    """Another session claimed the decision first (the transaction is rolled back)."""
+
+
 def _allowed(decision: DecisionRecord | None) -> bool:
     return decision is not None and decision.outcome is AuthorizationOutcome.ALLOWED
 
@@ -103,35 +107,39 @@ class SessionService:
     # --- the transaction starts -------------------------------------------------------------
 
     async def transaction_started(self, event: TransactionStarted) -> AuthorizationDecision:
-        async with self.storage.read() as uow:
-            known = await uow.sessions.by_transaction(event.station_id, event.transaction_id)
-            if known is not None:  # the station sent it again: same answer, no second session
-                allowed = known.status is not SessionStatus.INVALID
-                outcome = AuthorizationOutcome.ALLOWED if allowed else AuthorizationOutcome.UNKNOWN
-                return AuthorizationDecision(outcome, known.authorization_reference)
-            place = await find_place(uow, event.evse_uid, event.connector_id)
-            record = await self._linked_decision(uow, event, place)
-        if record is None:
-            request = AuthorizationRequest(
-                event.station_id, event.evse_uid, event.uid, event.token_type
-            )
-            await self.authorization.authorize(request)
+        """Open the session with the decision it follows, which it claims (one decision, one
+        session); a decision another session took meanwhile is not shared: decide again."""
+        for attempt in range(2):
             async with self.storage.read() as uow:
-                uid = decision_uid(event.uid, event.token_type)
-                record = await recent_decision(
-                    uow, uid, place.key.id if place else "", self.clock.now(), allowed_only=False
+                known = await uow.sessions.by_transaction(event.station_id, event.transaction_id)
+                if known is not None:  # the station sent it again: same answer, no second one
+                    allowed = known.status is not SessionStatus.INVALID
+                    outcome = (
+                        AuthorizationOutcome.ALLOWED if allowed else AuthorizationOutcome.UNKNOWN
+                    )
+                    return AuthorizationDecision(outcome, known.authorization_reference)
+                place = await find_place(uow, event.evse_uid, event.connector_id)
+                record = await self._linked_decision(uow, event, place) if not attempt else None
+            if record is None:
+                request = AuthorizationRequest(
+                    event.station_id, event.evse_uid, event.uid, event.token_type
                 )
-        if place is None:
-            log.warning(
-                "transaction %s on %s: EVSE %s is in no Location, no session kept",
-                event.transaction_id,
-                event.station_id,
-                event.evse_uid,
-            )
+                record = await self.authorization.decide(request)
+            if place is None:
+                log.warning(
+                    "transaction %s on %s: EVSE %s is in no Location, no session kept",
+                    event.transaction_id,
+                    event.station_id,
+                    event.evse_uid,
+                )
+                return _as_decision(record)
+            try:
+                async with self.storage.transaction() as uow:
+                    await self._open(uow, event, place, record, strict=attempt == 0)
+            except _Taken:
+                continue
             return _as_decision(record)
-        async with self.storage.transaction() as uow:
-            await self._open(uow, event, place, record)
-        return _as_decision(record)
+        raise AssertionError("unreachable: the second attempt is not strict")
 
     async def _linked_decision(
         self, uow: UnitOfWork, event: TransactionStarted, place: Place | None
@@ -142,7 +150,7 @@ class SessionService:
         grant = await command_grant(uow, uid, location_id, event.remote_start_id, now)
         if grant is not None:
             return grant
-        return await recent_decision(uow, uid, location_id, now)
+        return await recent_decision(uow, uid, event.evse_uid, now)
 
     async def _open(
         self,
@@ -150,6 +158,8 @@ class SessionService:
         event: TransactionStarted,
         place: Place,
         record: DecisionRecord | None,
+        *,
+        strict: bool = True,
     ) -> ChargeSession:
         now = self.clock.now()
         pending = await self._adopt_pending(uow, event.evse_uid, event.uid, now)
@@ -192,6 +202,11 @@ class SessionService:
             opened_at=pending.opened_at if pending else now,
             tariff_ids=place.tariff_ids,
         )
+        decision_id = record.id if record is not None else None
+        if decision_id is not None and not await uow.emsp_tokens.claim(decision_id, session.key.id):
+            if strict:
+                raise _Taken
+            log.warning("decision %s already used: session %s shares it", decision_id, session.key)
         session.reported(event.started_at)
         self._price(session, event.started_at)
         wire = session.document()

@@ -302,7 +302,11 @@ class EmspTokenRepository(Protocol):
         *,
         source: DecisionSource | None = None,
         location_id: str | None = None,
+        evse_uid: str | None = None,
+        unused: bool = False,
     ) -> DecisionRecord | None: ...
+
+    async def claim(self, decision_id: int, session_id: str) -> bool: ...
 
 
 class CommandRepository(Protocol):

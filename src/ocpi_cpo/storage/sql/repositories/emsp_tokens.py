@@ -46,6 +46,7 @@ def _decision(row: Any) -> DecisionRecord:
         latency_ms=row.latency_ms,
         authorization_reference=row.authorization_reference,
         token_document=row.token_document,
+        session_id=row.session_id,
     )
 
 
@@ -140,8 +141,11 @@ class SqlEmspTokenRepository:
         *,
         source: DecisionSource | None = None,
         location_id: str | None = None,
+        evse_uid: str | None = None,
+        unused: bool = False,
     ) -> DecisionRecord | None:
-        """The newest decision for ``uid`` since a moment (START_SESSION grants, reuse)."""
+        """The newest decision for ``uid`` since a moment (START_SESSION grants, reuse);
+        ``unused``: only one no session took yet."""
         statement = (
             select(authorizations)
             .where(authorizations.c.uid == uid)
@@ -153,5 +157,19 @@ class SqlEmspTokenRepository:
             statement = statement.where(authorizations.c.source == source.value)
         if location_id is not None:
             statement = statement.where(authorizations.c.location_id == location_id)
+        if evse_uid is not None:
+            statement = statement.where(authorizations.c.evse_uid == evse_uid)
+        if unused:
+            statement = statement.where(authorizations.c.session_id.is_(None))
         row = (await self._c.execute(statement)).first()
         return _decision(row) if row else None
+
+    async def claim(self, decision_id: int, session_id: str) -> bool:
+        """The session takes the decision; False when another session took it first."""
+        result = await self._c.execute(
+            update(authorizations)
+            .where(authorizations.c.id == decision_id)
+            .where(authorizations.c.session_id.is_(None))
+            .values(session_id=session_id)
+        )
+        return bool(result.rowcount)
