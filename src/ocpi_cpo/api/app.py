@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ocpi_cpo import __version__
+from ocpi_cpo.api.admin.audit import AdminAuditMiddleware
 from ocpi_cpo.api.admin.registry import ADMIN_ROUTERS
 from ocpi_cpo.api.console.mount import mount_console
 from ocpi_cpo.api.docs import mount_docs
@@ -125,6 +126,7 @@ def create_app(
     app.add_middleware(
         SenderListsMiddleware, lists=sender_lists(), exception_handlers=app.exception_handlers
     )
+    app.add_middleware(AdminAuditMiddleware)
     app.add_middleware(LimitsMiddleware, limits=settings.limits, clock=clock)
     app.add_middleware(TracingMiddleware)
     return app

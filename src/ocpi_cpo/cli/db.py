@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import fail, run, settings_from
 from ocpi_cpo.storage.sql.engine import create_engine
 from ocpi_cpo.storage.sql.migrate import current_revision, head_revision, upgrade
@@ -12,6 +13,7 @@ app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
 
 @app.command("upgrade")
+@audited("db.upgrade", "database")
 def db_upgrade(ctx: typer.Context) -> None:
     """Bring the database schema to this version's (safe to run again)."""
     settings = settings_from(ctx)

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ocpi_cpo.api.admin.locations import operations_view, parse_key, summary_view
+from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import EXIT_USAGE, command_context, fail, run, settings_from
 from ocpi_cpo.domain.locations import LocationKey, LocationSummary, Problem
 from ocpi_cpo.domain.stations import EvseStatus
@@ -56,6 +57,7 @@ def _progress() -> Progress:
 
 
 @app.command("import")
+@audited("locations.import", "locations file", "file")
 def import_(
     ctx: typer.Context,
     file: Path,
@@ -173,6 +175,7 @@ def show(
 
 
 @app.command()
+@audited("locations.check --fix", "partner", "partner", only_if="fix")
 def check(
     ctx: typer.Context,
     partner: str,
@@ -216,6 +219,7 @@ def _print_check(partner: str, report: CheckReport, fix: bool) -> None:
 
 
 @evses_app.command("set-status")
+@audited("evses.set-status", "EVSE", "evse_uid")
 def set_status(
     ctx: typer.Context,
     evse_uid: str,

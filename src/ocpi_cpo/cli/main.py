@@ -9,6 +9,7 @@ import typer
 
 from ocpi_cpo import __version__
 from ocpi_cpo.cli import console, db, locations, outbox, partners, sim, stations, tariffs, tokens
+from ocpi_cpo.cli.audit import audit
 from ocpi_cpo.cli.demo import demo
 from ocpi_cpo.cli.price import price
 from ocpi_cpo.cli.serve import serve
@@ -47,6 +48,7 @@ app.command()(serve)
 app.command()(demo)
 app.command()(price)
 app.command()(worker)
+app.command()(audit)
 app.add_typer(console.app, name="console")
 app.add_typer(db.app, name="db")
 app.add_typer(partners.app, name="partners")

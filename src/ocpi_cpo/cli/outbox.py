@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import command_context, fail, run, settings_from
 from ocpi_cpo.domain.delivery import MessageState, QueuedMessage, QueueFilter
 from ocpi_cpo.ocpi.context import OcpiContext
@@ -147,6 +148,7 @@ def show(ctx: typer.Context, message_id: int) -> None:
 
 
 @app.command()
+@audited("outbox.retry", "outbox")
 def retry(
     ctx: typer.Context,
     message_ids: Annotated[list[int] | None, typer.Argument(help="dead letters to resend")] = None,
@@ -170,6 +172,7 @@ def retry(
 
 
 @app.command()
+@audited("outbox.purge", "outbox")
 def purge(
     ctx: typer.Context,
     partner: PartnerOption = None,

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ocpi_cpo.api.admin.partners import partner_view
+from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import command_context, fail, run, settings_from
 from ocpi_cpo.domain.partners import PROFILES, ClientInfo, Partner
 from ocpi_cpo.ocpi.pull import PullError
@@ -26,6 +27,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="print JSON for scripts
 
 
 @app.command()
+@audited("partners.invite", "partner", "name")
 def invite(ctx: typer.Context, name: str, profile: ProfileOption, json: JsonOption = False) -> None:
     """Create a one-time registration token for a partner that registers with us (FromIOP)."""
     settings = settings_from(ctx)
@@ -48,6 +50,7 @@ def invite(ctx: typer.Context, name: str, profile: ProfileOption, json: JsonOpti
 
 
 @app.command()
+@audited("partners.register", "partner", "name")
 def register(
     ctx: typer.Context,
     name: str,
@@ -73,6 +76,7 @@ def register(
 
 
 @app.command()
+@audited("partners.update", "partner", "name")
 def update(ctx: typer.Context, name: str) -> None:
     """Refresh the partner's endpoints and rotate both tokens (credentials PUT)."""
     settings = settings_from(ctx)
@@ -89,6 +93,7 @@ def update(ctx: typer.Context, name: str) -> None:
 
 
 @app.command()
+@audited("partners.unregister", "partner", "name")
 def unregister(
     ctx: typer.Context,
     name: str,

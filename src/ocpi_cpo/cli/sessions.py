@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ocpi_cpo.api.admin.sessions import cdr_view, session_view
+from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import EXIT_USAGE, command_context, fail, run, settings_from
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.context import OcpiContext
@@ -167,6 +168,7 @@ def check_cdrs_command(ctx: typer.Context, partner: str) -> None:
 
 
 @cdrs_app.command("credit")
+@audited("cdrs.credit", "CDR", "cdr_id")
 def credit(
     ctx: typer.Context,
     cdr_id: str,
@@ -215,6 +217,7 @@ def held(ctx: typer.Context, json: JsonOption = False) -> None:
 
 
 @cdrs_app.command("reprice")
+@audited("cdrs.reprice", "CDR", "cdr_id")
 def reprice(ctx: typer.Context, cdr_id: str) -> None:
     """Price held CDR_ID again (after its tariff was fixed) and send it."""
 
@@ -227,6 +230,7 @@ def reprice(ctx: typer.Context, cdr_id: str) -> None:
 
 
 @cdrs_app.command("release")
+@audited("cdrs.release", "CDR", "cdr_id")
 def release(
     ctx: typer.Context,
     cdr_id: str,

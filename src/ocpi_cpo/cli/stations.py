@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import command_context, fail, run, settings_from
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import SystemClock
@@ -37,6 +38,7 @@ def parse_evses(values: list[str]) -> dict[int, str]:
 
 
 @app.command()
+@audited("stations.add", "station", "station_id")
 def add(
     ctx: typer.Context,
     station_id: str,
@@ -127,6 +129,7 @@ def read_entries(path: Path) -> list[StationEntry]:
 
 
 @app.command("import")
+@audited("stations.import", "stations file", "path")
 def import_stations(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="JSON array of stations", show_default=False)],
@@ -206,6 +209,7 @@ def list_stations(ctx: typer.Context, json: JsonOption = False) -> None:
 
 
 @app.command()
+@audited("stations.remove", "station", "station_id")
 def remove(ctx: typer.Context, station_id: str) -> None:
     """Refuse the station from now on (a connected station keeps its connection until it drops)."""
     settings = settings_from(ctx)

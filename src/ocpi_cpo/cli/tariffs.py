@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ocpi_cpo.api.admin.tariffs import owner_of, parse_target, published_view, tariff_view
+from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import EXIT_USAGE, command_context, fail, run, settings_from
 from ocpi_cpo.cli.price import read_json
 from ocpi_cpo.config import Settings
@@ -73,6 +74,7 @@ def _report(result: service.Published, json: bool) -> None:
 
 
 @app.command("import")
+@audited("tariffs.import", "tariffs file", "file")
 def import_tariffs(
     ctx: typer.Context, file: Path, operation: OperationOption = None, json: JsonOption = False
 ) -> None:
@@ -137,6 +139,7 @@ def _sole_owner(settings: Settings, operation: str | None) -> Party:
 
 
 @app.command()
+@audited("tariffs.delete", "tariff", "tariff_id")
 def delete(
     ctx: typer.Context,
     tariff_id: Annotated[str, typer.Argument(metavar="ID")],
@@ -181,6 +184,7 @@ def delete(
 
 
 @app.command("change-price")
+@audited("tariffs.change-price", "tariff", "old_id")
 def change_price(
     ctx: typer.Context,
     old_id: Annotated[str, typer.Argument(metavar="OLD_ID", help="the tariff whose price changes")],
@@ -227,6 +231,7 @@ def change_price(
 
 
 @app.command()
+@audited("tariffs.check --fix", "partner", "partner", only_if="fix")
 def check(
     ctx: typer.Context,
     partner: str,

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ocpi_cpo.api.admin.tokens import decision_view
+from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import command_context, fail, run, settings_from
 from ocpi_cpo.domain.authorization import DecisionRecord
 from ocpi_cpo.domain.stations import AuthorizationRequest
@@ -28,6 +29,7 @@ app = typer.Typer(help="eMSP tokens and real-time authorization.", no_args_is_he
 
 
 @app.command()
+@audited("tokens.pull", "partner", "partner")
 def pull(
     ctx: typer.Context,
     partner: str,
