@@ -133,6 +133,18 @@ class OcppSettings(BaseModel):
     command_timeout: float = Field(default=30.0, gt=0, le=300)
     #: after a reconnection without BootNotification, ask for StatusNotification this soon
     status_trigger_delay: float = Field(default=5.0, ge=0, le=300)
+    #: connection attempts at the door (ocpp_gateway.door): per station id, a burst then a rate
+    connection_burst_per_station: int = Field(default=10, ge=1, le=10_000)
+    connections_per_minute_per_station: float = Field(default=6.0, gt=0, le=60_000)
+    #: per source address (a site behind one NAT address holds many stations)
+    connection_burst_per_address: int = Field(default=200, ge=1, le=100_000)
+    connections_per_minute_per_address: float = Field(default=120.0, gt=0, le=600_000)
+    #: attempts naming station ids we do not know, per source address (a scan of ids)
+    unknown_id_burst_per_address: int = Field(default=10, ge=1, le=10_000)
+    unknown_ids_per_minute_per_address: float = Field(default=6.0, gt=0, le=60_000)
+    #: messages a connected station may send: a burst, then this rate; beyond, it is closed
+    message_burst: int = Field(default=200, ge=1, le=100_000)
+    messages_per_second: float = Field(default=20.0, gt=0, le=100_000)
 
 
 class TlsSettings(BaseModel):

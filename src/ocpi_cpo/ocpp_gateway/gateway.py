@@ -7,6 +7,11 @@ The handshake is checked before the websocket is accepted:
 * when the station has a password (OCPP security profiles 1 and 2), HTTP Basic auth with the
   station id as user name, else HTTP 401 with ``WWW-Authenticate``. Use TLS (wss) for profile 2.
 
+Before any of that, the door (``ocpp_gateway.door``) counts the attempt per station id and per
+source address, and attempts naming unknown ids per address: beyond a burst, HTTP 429 with
+Retry-After and a log line naming the id and the address. A connected station sending messages
+faster than ``[ocpp] messages_per_second`` (after ``message_burst``) is closed (1008).
+
 A second connection of the same station replaces the first. A dropped connection, or heartbeats
 missed for ``ocpp.heartbeat_grace`` intervals, is reported with ``StationEvents.station_offline``;
 on return ``station_online`` and a TriggerMessage(StatusNotification) unless the station boots.
@@ -28,6 +33,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from ocpi_cpo.domain.station_registry import Station, verify_password
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpp_gateway._lib import PREFERRED, SUBPROTOCOLS
+from ocpi_cpo.ocpp_gateway.door import Door, MessageLimit
 from ocpi_cpo.ocpp_gateway.driver import OcppDriver
 from ocpi_cpo.ocpp_gateway.link import StationLink
 from ocpi_cpo.ocpp_gateway.mapping import V16
@@ -48,14 +54,24 @@ class Refused(Exception):
 class WebSocketConnection:
     """The ``ocpp`` library's connection interface (``recv``/``send``) over a Starlette websocket."""
 
-    def __init__(self, websocket: WebSocket, link: StationLink) -> None:
+    def __init__(self, websocket: WebSocket, link: StationLink, limit: MessageLimit) -> None:
         self._ws = websocket
         self._link = link
+        self._limit = limit
 
     async def recv(self) -> str:
         message = await self._ws.receive()
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(message.get("code", 1000))
+        if self._limit.exceeded():
+            LOG.warning(
+                "station %s from %s: more messages than allowed, closing the connection",
+                self._link.station_id,
+                _address(self._ws),
+            )
+            with contextlib.suppress(Exception):
+                await self._ws.close(code=1008)
+            raise WebSocketDisconnect(1008)
         text = message.get("text")
         if text is None:
             text = (message.get("bytes") or b"").decode("utf-8", errors="replace")
@@ -84,11 +100,16 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
+def _address(websocket: WebSocket) -> str:
+    return websocket.client.host if websocket.client is not None else "unknown"
+
+
 class Gateway:
     def __init__(self, context: OcpiContext, events: StationEvents, driver: OcppDriver) -> None:
         self.context = context
         self.events = events
         self.driver = driver
+        self.door = Door(context.settings.ocpp)
 
     async def _admit(self, websocket: WebSocket, station_id: str) -> tuple[Station, str]:
         offered = list(websocket.scope.get("subprotocols") or [])
@@ -115,10 +136,23 @@ class Gateway:
         return station, subprotocol
 
     async def endpoint(self, websocket: WebSocket, station_id: str) -> None:
+        address = _address(websocket)
+        limited = self.door.attempt(station_id, address)
         try:
+            if limited is not None:
+                wait, why = limited
+                raise Refused(429, f"{why}: retry in {wait} s", {"Retry-After": str(wait)})
             station, subprotocol = await self._admit(websocket, station_id)
         except Refused as refused:
-            LOG.warning("OCPP connection refused (%s): %s", refused.status, refused.reason)
+            if refused.status == 404:
+                self.door.unknown(address)
+            LOG.warning(
+                "OCPP connection refused (%s): station id %r from %s: %s",
+                refused.status,
+                station_id,
+                address,
+                refused.reason,
+            )
             await _deny(websocket, refused)
             return
         await websocket.accept(subprotocol=subprotocol)
@@ -141,7 +175,9 @@ class Gateway:
             options=context.settings.ocpp,
             close=close,
         )
-        connection = WebSocketConnection(websocket, link)
+        options = context.settings.ocpp
+        limit = MessageLimit(options.messages_per_second, options.message_burst)
+        connection = WebSocketConnection(websocket, link, limit)
         endpoint: Any = (CentralSystem16 if version == V16 else CentralSystem201)(link, connection)
         link.endpoint = endpoint
         previous = self.driver.attach(link)
