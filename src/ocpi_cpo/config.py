@@ -6,6 +6,8 @@ expected (:class:`SettingsError`); the CLI turns it into exit code 2.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import tomllib
 from pathlib import Path
@@ -19,6 +21,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -209,8 +212,13 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8080"
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
-    #: bearer token of the admin API; a secret (never printed)
+    #: bearer token of the admin API; a secret (never printed). Read at load and replaced by its
+    #: SHA-256 digest (``admin_token_sha256``): the running process never holds it
     admin_token: SecretStr | None = None
+    #: a file holding the admin token (a secret store's mounted file), instead of admin_token
+    admin_token_file: Path | None = None
+    #: hex SHA-256 digest of the admin token: what the admin API and the console compare with
+    admin_token_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     business_details: BusinessDetails = BusinessDetails(name="ocpi-cpo")
     operations: list[Operation] = Field(default_factory=list)
     page_limits: PageLimits = PageLimits()
@@ -245,12 +253,27 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("admin_token")
+    @model_validator(mode="before")
     @classmethod
-    def _admin_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < 16:
-            raise ValueError("expected at least 16 characters (a long random secret)")
-        return value
+    def _admin_token_digest(cls, data: Any) -> Any:
+        """admin_token or admin_token_file -> admin_token_sha256; the token itself is dropped."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        token = data.pop("admin_token", None)
+        file = data.get("admin_token_file")
+        if token is not None and file is not None:
+            raise ValueError("admin_token and admin_token_file: set only one of them")
+        if file is not None:
+            token = _read_token_file(Path(file))
+        if token is None:
+            return data
+        if isinstance(token, SecretStr):
+            token = token.get_secret_value()
+        if not isinstance(token, str) or len(token) < 16:
+            raise ValueError("admin_token: expected at least 16 characters (a long random secret)")
+        data["admin_token_sha256"] = token_digest(token)
+        return data
 
     @field_validator("log_level")
     @classmethod
@@ -290,9 +313,34 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def admin_token_matches(settings: Settings, given: str) -> bool:
+    """Whether ``given`` is the admin token: digests compared in constant time (the token itself
+    is not kept). False when no admin token is set."""
+    expected = settings.admin_token_sha256
+    if expected is None:
+        return False
+    return hmac.compare_digest(token_digest(given.strip()), expected)
+
+
+def _read_token_file(path: Path) -> str:
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"admin_token_file: cannot read {path} ({type(exc).__name__})") from None
+    if not token:
+        raise ValueError(f"admin_token_file: {path} is empty")
+    return token
+
+
 def _describe(error: Any) -> str:
     key = json_path(error["loc"]) or "(file)"
     message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"]:  # a check of several settings: its message names them, no input shown
+        return f"invalid settings: {message}"
     if error["type"] == "extra_forbidden":
         return f"unknown setting {key}: remove it or check its spelling"
     if error["type"] == "missing":

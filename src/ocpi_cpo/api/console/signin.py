@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -17,6 +15,7 @@ from ocpi_cpo.api.console.auth import (
     form_of,
 )
 from ocpi_cpo.api.console.render import page
+from ocpi_cpo.config import admin_token_matches
 from ocpi_cpo.domain.console_users import Role
 from ocpi_cpo.ocpi.context import Context
 from ocpi_cpo.services import console_users
@@ -30,10 +29,7 @@ def safe_next(value: str | None) -> str:
 
 
 def _admin_token_matches(context: Context, password: str) -> bool:
-    expected = context.settings.admin_token
-    if expected is None:
-        return False
-    return hmac.compare_digest(password.encode(), expected.get_secret_value().encode())
+    return admin_token_matches(context.settings, password)
 
 
 def router() -> APIRouter:
