@@ -119,6 +119,11 @@ class OutboxSettings(BaseModel):
     poll_seconds: float = Field(default=0.05, gt=0, le=60)
     backoff_base_seconds: float = Field(default=1.0, gt=0, le=3600)
     backoff_cap_seconds: float = Field(default=300.0, gt=0, le=86400)
+    #: a partner that is down (no answer, 5xx, 429, OCPI 3xxx) gets one probe, its oldest due
+    #: message, at this interval doubling up to the cap (or its Retry-After): its backlog goes
+    #: out within about ``probe_cap_seconds`` of its recovery, however long it was down
+    probe_base_seconds: float = Field(default=0.5, gt=0, le=3600)
+    probe_cap_seconds: float = Field(default=5.0, gt=0, le=3600)
     #: a message still undelivered after this long becomes a dead letter (never dropped)
     max_age_hours: float = Field(default=168.0, gt=0)
 

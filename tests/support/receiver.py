@@ -51,6 +51,10 @@ class FakePartner:
         self.behaviour: list[Answer] = []
         self.received: list[Received] = []
         self.down = False
+        #: while set, every request gets this answer (an outage that still answers)
+        self.outage: Answer | None = None
+        #: requests refused or failed while ``down`` or ``outage`` (probes, in the drills)
+        self.refused = 0
         #: a delay for every answer (simulates a slow partner)
         self.delay = 0.0
         self.in_flight = 0
@@ -67,8 +71,13 @@ class FakePartner:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         if self.down:
+            self.refused += 1
             raise ConnectionResetError("partner down")
-        answer = self.behaviour.pop(0) if self.behaviour else Answer()
+        if self.outage is not None:
+            self.refused += 1
+            answer = self.outage
+        else:
+            answer = self.behaviour.pop(0) if self.behaviour else Answer()
         if answer is DOWN or answer.http == 0:
             assert request.transport is not None
             request.transport.close()

@@ -12,7 +12,14 @@ from rich.table import Table
 
 from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import command_context, fail, run, settings_from
-from ocpi_cpo.domain.delivery import MessageState, QueuedMessage, QueueFilter
+from ocpi_cpo.domain.delivery import (
+    MessageState,
+    PartnerDelivery,
+    QueuedMessage,
+    QueueFilter,
+    delivery_view,
+    describe_delivery,
+)
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.services.errors import ServiceError
 from ocpi_cpo.services.partners import get_partner
@@ -74,21 +81,28 @@ def list_messages(
     """Messages in the queue, newest first, with a count per state."""
     settings = settings_from(ctx)
 
-    async def _list() -> tuple[list[QueuedMessage], dict[int, str], int]:
+    async def _list() -> tuple[
+        list[QueuedMessage], dict[int, str], int, dict[int, PartnerDelivery]
+    ]:
         async with command_context(settings) as context:
             filters = await _filters(context, partner, module, state)
             async with context.storage.read() as uow:
                 found = await uow.outbox.find(filters, limit=limit, newest_first=True)
                 total = await uow.outbox.count(filters)
                 names = {p.id: p.name for p in await uow.partners.all()}
-            return found, names, total
+                delivery = await uow.partner_delivery.all()
+            return found, names, total, delivery
 
     try:
-        messages, names, total = run(_list())
+        messages, names, total, delivery = run(_list())
     except ServiceError as exc:
         fail(exc.message)
     if json:
-        typer.echo(orjson.dumps([_as_json(m, names) for m in messages]).decode())
+        views = [
+            {**_as_json(m, names), "partner_delivery": delivery_view(delivery.get(m.partner_id))}
+            for m in messages
+        ]
+        typer.echo(orjson.dumps(views).decode())
         return
     table = Table(
         "id", "partner", "module", "method", "url", "state", "tries", "queued", "last error"
@@ -97,6 +111,9 @@ def list_messages(
         table.add_row(*_row(message, names))
     Console(width=200).print(table)
     typer.echo(f"{len(messages)} shown of {total}")
+    for partner_id in sorted({m.partner_id for m in messages}):
+        name = names.get(partner_id, str(partner_id))
+        typer.echo(f"delivery to {name}: {describe_delivery(delivery.get(partner_id))}")
 
 
 def _as_json(message: QueuedMessage, names: dict[int, str]) -> dict[str, object]:

@@ -12,6 +12,7 @@ from rich.table import Table
 from ocpi_cpo.api.admin.partners import partner_view
 from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import command_context, fail, run, settings_from
+from ocpi_cpo.domain.delivery import PartnerDelivery, delivery_view, describe_delivery
 from ocpi_cpo.domain.partners import PROFILES, ClientInfo, Partner
 from ocpi_cpo.ocpi.pull import PullError
 from ocpi_cpo.ocpi.transport import TransportError
@@ -123,25 +124,38 @@ def _identity(partner: Partner) -> str:
 
 @app.command("list")
 def list_partners(ctx: typer.Context, json: JsonOption = False) -> None:
-    """Each partner: identity and roles, version, endpoints, state, when it last called us."""
+    """Each partner: identity and roles, version, endpoints, state, when it last called us, and
+    its delivery state (available, or probing since when, next probe, last error)."""
     settings = settings_from(ctx)
 
-    async def _list() -> list[Partner]:
+    async def _list() -> tuple[list[Partner], dict[int, PartnerDelivery]]:
         async with command_context(settings) as context, context.storage.read() as uow:
-            return list(await uow.partners.all())
+            return list(await uow.partners.all()), await uow.partner_delivery.all()
 
-    partners = run(_list())
+    partners, delivery = run(_list())
     if json:
-        typer.echo(orjson.dumps([partner_view(p) for p in partners]).decode())
+        views = [
+            {**partner_view(p), "delivery": delivery_view(delivery.get(p.id))} for p in partners
+        ]
+        typer.echo(orjson.dumps(views).decode())
         return
-    table = Table("name", "profile", "state", "identity", "version", "endpoints", "last call")
+    table = Table(
+        "name", "profile", "state", "identity", "version", "endpoints", "last call", "delivery"
+    )
     for p in partners:
         modules = ", ".join(f"{e.identifier}:{e.role[0]}" for e in p.endpoints) or "-"
         seen = p.last_seen_at.strftime("%Y-%m-%d %H:%M:%S") if p.last_seen_at else "never"
         table.add_row(
-            p.name, p.profile_name, p.state.value, _identity(p), p.version or "-", modules, seen
+            p.name,
+            p.profile_name,
+            p.state.value,
+            _identity(p),
+            p.version or "-",
+            modules,
+            seen,
+            describe_delivery(delivery.get(p.id)),
         )
-    Console().print(table)
+    Console(width=200).print(table)
 
 
 @app.command()

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import enum
 import random
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 
@@ -135,6 +135,8 @@ class QueuedMessage:
     reply_location: str | None
     #: the OCPI version the message was rendered for (None: before versions were recorded)
     version: str | None = None
+    #: claimed as its partner's one probe while the partner is down
+    probe: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,3 +166,112 @@ class QueueStats:
     state: MessageState
     count: int
     oldest: datetime | None
+
+
+# --- Backoff per partner (issue 16 item 1; gireve.md §13: FIFO resend once the link is back) ---
+
+_DOWN_HTTP = {408, 429}
+
+
+def says_partner_down(http_status: int | None, ocpi_status: int | None) -> bool:
+    """A failed attempt that says the partner (not our message) is down: no answer or timeout,
+    HTTP 5xx, 429, 408, OCPI 3xxx. Its other messages would fail the same way."""
+    if http_status is None or http_status >= 500 or http_status in _DOWN_HTTP:
+        return True
+    return ocpi_status is not None and 3000 <= ocpi_status < 4000
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerDelivery:
+    """A partner's delivery state. Available (``down_since`` None), or down: then only one probe
+    (its oldest due message) is in flight at a time, every ``next_probe_at``, and the first
+    answer that is not a failure of the partner makes everything it holds due at once."""
+
+    partner_id: int
+    down_since: datetime | None = None
+    failures: int = 0
+    next_probe_at: datetime | None = None
+    probe_message_id: int | None = None
+    last_error: str | None = None
+    up_at: datetime | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.down_since is None
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What one attempt said about its partner."""
+
+    message_id: int
+    started_at: datetime
+    down: bool
+    error: str | None = None
+    retry_after: float | None = None
+
+
+def observe(
+    state: PartnerDelivery, seen: Observation, backoff: Backoff, now: datetime
+) -> PartnerDelivery | None:
+    """The partner's next state after ``seen``, or None when it does not change.
+
+    - an answer from the partner marks it available (``up_at`` = now) if it was down;
+    - a failure marks an available partner down, unless the request left before the partner
+      was last seen coming back (it says nothing new);
+    - while down, only the probe's failure counts: the interval grows (capped, jittered,
+      Retry-After honoured); requests in flight when it went down are ignored.
+    """
+    if not seen.down:
+        if state.available:
+            return None
+        return replace(
+            state,
+            down_since=None,
+            failures=0,
+            next_probe_at=None,
+            probe_message_id=None,
+            up_at=now,
+        )
+    if state.available:
+        if state.up_at is not None and seen.started_at < state.up_at:
+            return None
+        failures = 1
+    elif seen.message_id == state.probe_message_id:
+        failures = state.failures + 1
+    else:
+        return None
+    return replace(
+        state,
+        down_since=state.down_since or now,
+        failures=failures,
+        next_probe_at=now + timedelta(seconds=backoff.delay(failures, seen.retry_after)),
+        probe_message_id=None,
+        last_error=seen.error,
+    )
+
+
+def delivery_view(state: PartnerDelivery | None) -> dict[str, object]:
+    """A partner's delivery state as operators see it (``partners list``, ``outbox list``)."""
+    if state is None or state.available:
+        return {
+            "state": "available",
+            "back_since": state.up_at.isoformat() if state and state.up_at else None,
+            "last_error": state.last_error if state else None,
+        }
+    return {
+        "state": "probing",
+        "since": state.down_since.isoformat() if state.down_since else None,
+        "next_probe_at": state.next_probe_at.isoformat() if state.next_probe_at else None,
+        "failed_probes": state.failures,
+        "last_error": state.last_error,
+    }
+
+
+def describe_delivery(state: PartnerDelivery | None) -> str:
+    """One line: ``available``, or ``probing since ..., next probe ..., last error: ...``."""
+    if state is None or state.available:
+        return "available"
+    since = f"{state.down_since:%Y-%m-%d %H:%M:%S}" if state.down_since else "?"
+    probe = f"{state.next_probe_at:%H:%M:%S}" if state.next_probe_at else "now"
+    return f"probing since {since}, next probe {probe}, last error: {state.last_error}"

@@ -27,13 +27,16 @@ from ocpi_cpo.domain.delivery import (
     Attempt,
     Backoff,
     MessageState,
+    Observation,
     Outcome,
     QueuedMessage,
     classify,
+    says_partner_down,
 )
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.transport import OcpiReply, Transport, TransportError
 from ocpi_cpo.ocpi.urls import endpoint_url
+from ocpi_cpo.outbound.partner_gate import PartnerGate
 from ocpi_cpo.storage.protocols import Storage
 from ocpi_cpo.storage.sql.repositories.outbox import NOTIFY_CHANNEL
 
@@ -67,6 +70,13 @@ class Result:
     state: MessageState
     next_attempt_at: datetime | None
     reply_location: str | None
+    #: what the attempt said about its partner (None: not sent, or no partner to judge)
+    observation: Observation | None = None
+    #: not sent: its partner went down while it waited; the claim is given back
+    unsent: bool = False
+
+    def observed(self) -> tuple[int, Observation | None]:
+        return self.message.partner_id, self.observation
 
 
 class OutboxWorker:
@@ -87,6 +97,7 @@ class OutboxWorker:
         self.backoff = Backoff(
             self.settings.backoff_base_seconds, self.settings.backoff_cap_seconds
         )
+        self.gate = PartnerGate(storage, clock, self.settings)
         self._database_url = settings.database_url
         self._timeout = settings.partner_timeout
         self._semaphores: dict[int, asyncio.Semaphore] = {}
@@ -189,13 +200,16 @@ class OutboxWorker:
 
     async def _finish(self, batch: list[QueuedMessage], partners: dict[int, Partner]) -> None:
         """Send a claimed batch and record every attempt."""
-        results = await asyncio.gather(
+        everything = await asyncio.gather(
             *(self._deliver(message, partners.get(message.partner_id)) for message in batch)
         )
+        results = [r for r in everything if not r.unsent]
         async with self.storage.transaction() as uow:
+            await uow.outbox.release([r.message.id for r in everything if r.unsent])
             await uow.outbox.record_many(
                 [(r.attempt, r.state, r.next_attempt_at, r.reply_location) for r in results]
             )
+            await self.gate.record(uow, [r.observed() for r in results])
         for result in results:
             name = result.partner.name if result.partner else str(result.message.partner_id)
             metrics.ATTEMPTS.labels(name, result.message.module, result.attempt.outcome.value).inc()
@@ -233,12 +247,24 @@ class OutboxWorker:
                 partner.id, asyncio.Semaphore(self.settings.concurrency_per_partner)
             )
             async with semaphore:
-                return await self._send(message, partner, target)
+                if self.gate.given_back(message):
+                    return self._unsent(message, partner)
+                result = await self._send(message, partner, target)
+            if result.observation is not None and result.observation.down:
+                await self.gate.went_down(message, result.observation)
+            return result
         reason = target.reason if isinstance(target, _Unsendable) else "partner has no token"
         return self._result(message, partner, None, None, 0.0, Outcome.DEAD, reason)
 
+    def _unsent(self, message: QueuedMessage, partner: Partner) -> Result:
+        attempt = Attempt(
+            message.id, self.clock.now(), self.name, None, None, 0.0, Outcome.RETRY, None, None
+        )
+        return Result(message, partner, attempt, MessageState.PENDING, None, None, unsent=True)
+
     async def _send(self, message: QueuedMessage, partner: Partner, url: str) -> Result:
         assert partner.outbound_token is not None
+        started = self.clock.now()
         try:
             reply = await self.transport.send(
                 message.method,
@@ -250,9 +276,11 @@ class OutboxWorker:
                 timeout=self._timeout,
             )
         except TransportError as exc:
-            return self._result(
+            result = self._result(
                 message, partner, None, None, exc.latency_ms, Outcome.RETRY, str(exc)
             )
+            result.observation = Observation(message.id, started, True, str(exc))
+            return self._gated(result)
         metrics.LATENCY.labels(message.module).observe(reply.latency_ms / 1000)
         outcome = classify(reply.http_status, reply.ocpi_status)
         error = None if outcome is Outcome.DELIVERED else reply.problem()
@@ -268,6 +296,17 @@ class OutboxWorker:
             retry_after_seconds(reply, self.clock.now()),
         )
         result.reply_location = reply.headers.get("location")
+        down = outcome is Outcome.RETRY and says_partner_down(reply.http_status, reply.ocpi_status)
+        retry_after = retry_after_seconds(reply, self.clock.now())
+        result.observation = Observation(message.id, started, down, error, retry_after)
+        return self._gated(result) if down else result
+
+    @staticmethod
+    def _gated(result: Result) -> Result:
+        """A message whose partner is down waits for the partner, not for its own backoff:
+        due again at once, the partner's state holds it back (one probe at a time) until the
+        partner answers, and then everything goes at once (issue 16 item 1)."""
+        result.next_attempt_at = result.attempt.attempted_at
         return result
 
     def _url(self, message: QueuedMessage, partner: Partner | None) -> str | _Unsendable:

@@ -23,8 +23,11 @@ from ocpi_cpo.domain.commands import NewCommand, StoredCommand
 from ocpi_cpo.domain.console_users import ConsoleUser
 from ocpi_cpo.domain.delivery import (
     Attempt,
+    Backoff,
     MessageState,
     NewMessage,
+    Observation,
+    PartnerDelivery,
     QueuedMessage,
     QueueFilter,
     QueueStats,
@@ -142,6 +145,14 @@ class OutboxRepository(Protocol):
 
     async def expire(self, message_id: int, reason: str, now: datetime) -> None: ...
 
+    async def wake(self) -> None:
+        """Wake every worker once the transaction commits."""
+        ...
+
+    async def release(self, message_ids: Sequence[int]) -> None:
+        """Give claimed messages back unsent."""
+        ...
+
     async def release_claims(self, worker: str | None = None) -> int: ...
 
     async def claimers(self) -> list[str]: ...
@@ -161,6 +172,18 @@ class OutboxRepository(Protocol):
     async def purge(self, filters: QueueFilter, older_than: datetime | None) -> int: ...
 
     async def stats(self) -> list[QueueStats]: ...
+
+
+class PartnerDeliveryRepository(Protocol):
+    """Each partner's delivery state (available, or down and probed), shared by all workers."""
+
+    async def all(self) -> dict[int, PartnerDelivery]: ...
+
+    async def observe(
+        self, partner_id: int, seen: Sequence[Observation], backoff: Backoff, now: datetime
+    ) -> PartnerDelivery | None:
+        """Apply what attempts said about the partner; the new state when it changed."""
+        ...
 
 
 class TariffRepository(Protocol):
@@ -471,6 +494,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def partner_delivery(self) -> PartnerDeliveryRepository: ...
 
     @property
     def stations(self) -> StationRepository: ...

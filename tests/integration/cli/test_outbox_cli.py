@@ -72,3 +72,35 @@ async def test_outbox_commands(storage: SqlStorage, database_url: str, tmp_path:
     assert "1 messages purged" in purged.stdout  # the delivered one; the two waiting stay
     remaining = orjson.loads(cli("outbox", "list", "--json", config=config).stdout)
     assert sorted(m["id"] for m in remaining) == [dead, pending]
+
+
+async def test_partner_delivery_state_is_shown(
+    storage: SqlStorage, database_url: str, tmp_path: Path
+) -> None:
+    """``partners list`` and ``outbox list`` show each partner's delivery state (issue 16)."""
+    from ocpi_cpo.domain.delivery import Backoff, Observation
+
+    _, pending, _ = await seed(storage)
+    config = write_config(tmp_path / "c.toml", port=8080, database_url=database_url)
+    listed = cli("partners", "list", "--json", config=config)
+    assert listed.returncode == 0, listed.stderr
+    assert orjson.loads(listed.stdout)[0]["delivery"]["state"] == "available"
+
+    now = datetime.now(UTC)
+    async with storage.transaction() as uow:
+        [partner] = await uow.partners.all()
+        seen = Observation(pending, now, True, "PUT http://hub/x: cannot connect", 60)
+        await uow.partner_delivery.observe(partner.id, [seen], Backoff(1, 5), now)
+
+    listed = cli("partners", "list", "--json", config=config)
+    view = orjson.loads(listed.stdout)[0]["delivery"]
+    assert view["state"] == "probing" and view["since"] == now.isoformat()
+    assert view["last_error"] == "PUT http://hub/x: cannot connect"
+    assert view["next_probe_at"] >= (now.replace(microsecond=0)).isoformat()
+    table = cli("partners", "list", config=config)
+    assert "probing since" in table.stdout and "cannot connect" in table.stdout
+    messages = cli("outbox", "list", config=config)
+    assert messages.returncode == 0, messages.stderr
+    assert "delivery to hub: probing since" in messages.stdout
+    as_json = orjson.loads(cli("outbox", "list", "--json", config=config).stdout)
+    assert {m["partner_delivery"]["state"] for m in as_json} == {"probing"}

@@ -85,7 +85,13 @@ class Delivery:
 async def delivery(storage: SqlStorage, database_url: str) -> AsyncIterator[Delivery]:
     settings = make_settings(
         database_url,
-        outbox={"backoff_base_seconds": 0.01, "backoff_cap_seconds": 0.05, "lease_seconds": 5},
+        outbox={
+            "backoff_base_seconds": 0.01,
+            "backoff_cap_seconds": 0.05,
+            "probe_base_seconds": 0.01,
+            "probe_cap_seconds": 0.05,
+            "lease_seconds": 5,
+        },
     )
     receiver = FakePartner()
     await receiver.start()

@@ -96,11 +96,16 @@ async def test_retry_after_is_honoured(delivery: Delivery) -> None:
     delivery.receiver.behaviour = [Answer(503, None, {"Retry-After": "120"})]
     [message_id] = await delivery.queue(1)
     before = datetime.now(UTC)
-    await delivery.worker().drain_once()
+    worker = delivery.worker()
+    await worker.drain_once()
     async with delivery.storage.read() as uow:
         message = await uow.outbox.get(message_id)
+        state = (await uow.partner_delivery.all())[delivery.partner.id]
     assert message is not None and message.state is MessageState.PENDING
-    assert message.next_attempt_at >= before + timedelta(seconds=119)
+    # the partner waits (its next probe), not the message: it is due with the partner
+    assert state.next_probe_at is not None
+    assert state.next_probe_at >= before + timedelta(seconds=119)
+    assert await worker.drain_once() == 0
 
 
 async def test_order_is_kept_per_object_through_failures(delivery: Delivery) -> None:

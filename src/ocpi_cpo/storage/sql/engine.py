@@ -21,6 +21,7 @@ from ocpi_cpo.storage.sql.repositories.emsp_tokens import SqlEmspTokenRepository
 from ocpi_cpo.storage.sql.repositories.leases import SqlLeaseRepository
 from ocpi_cpo.storage.sql.repositories.locations import PageTotals, SqlLocationRepository
 from ocpi_cpo.storage.sql.repositories.outbox import SqlOutboxRepository
+from ocpi_cpo.storage.sql.repositories.partner_delivery import SqlPartnerDeliveryRepository
 from ocpi_cpo.storage.sql.repositories.partners import SqlPartnerRepository
 from ocpi_cpo.storage.sql.repositories.sessions import SqlCdrRepository, SqlSessionRepository
 from ocpi_cpo.storage.sql.repositories.station_calls import SqlStationCallRepository
@@ -127,6 +128,7 @@ class SqlUnitOfWork:
         self.tariffs = SqlTariffRepository(connection)
         on_queue = (lambda: self.after_commit(signal.set)) if signal is not None else None
         self.outbox = SqlOutboxRepository(connection, on_queue)
+        self.partner_delivery = SqlPartnerDeliveryRepository(connection)
         self.emsp_tokens = SqlEmspTokenRepository(connection)
         self.commands = SqlCommandRepository(connection)
         self.sessions = SqlSessionRepository(connection)

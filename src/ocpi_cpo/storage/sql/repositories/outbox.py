@@ -3,15 +3,19 @@
 A message is claimable when it is PENDING, due, not claimed (or its claim expired: the worker
 died), its partner is registered, and no older PENDING message of the same object exists. On
 PostgreSQL the claim uses ``FOR UPDATE SKIP LOCKED`` so two workers never take the same rows.
+
+A partner that is down (``partner_delivery``) gets none but one probe at a time: its oldest due
+message, taken by the one worker that wins the probe lease (issue 16 item 1).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.delivery import (
@@ -25,13 +29,13 @@ from ocpi_cpo.domain.delivery import (
     Routing,
 )
 from ocpi_cpo.domain.partners import PartnerState
-from ocpi_cpo.storage.sql.tables import outbox, outbox_attempts, partners
+from ocpi_cpo.storage.sql.tables import outbox, outbox_attempts, partner_delivery, partners
 from ocpi_cpo.storage.sql.types import UtcDateTime
 
 NOTIFY_CHANNEL = "ocpi_cpo_outbox"
 
 
-def _claim_statement(postgres: bool) -> Any:
+def _claim_statement(postgres: bool, probe: bool = False) -> Any:
     """The claim, built once (it was rebuilt per call: two aliases and their column collections
     cost about 1.5 ms a claim, and the worker claims after every commit that queued something)."""
     head = outbox.alias("head")
@@ -58,6 +62,13 @@ def _claim_statement(postgres: bool) -> Any:
         .order_by(queued.c.id)
         .limit(bindparam("batch"))
     )
+    if probe:
+        candidates = candidates.where(queued.c.partner_id == bindparam("partner"))
+    else:
+        down = select(partner_delivery.c.partner_id).where(
+            partner_delivery.c.down_since.is_not(None)
+        )
+        candidates = candidates.where(queued.c.partner_id.not_in(down))
     if postgres:
         candidates = candidates.with_for_update(of=queued, skip_locked=True)
     return (
@@ -73,6 +84,18 @@ def _claim_statement(postgres: bool) -> Any:
 
 _CLAIM_SQLITE = _claim_statement(postgres=False)
 _CLAIM_POSTGRES = _claim_statement(postgres=True)
+_PROBE_SQLITE = _claim_statement(postgres=False, probe=True)
+_PROBE_POSTGRES = _claim_statement(postgres=True, probe=True)
+_NOW = bindparam("now", type_=UtcDateTime)
+#: the probe lease of every down partner whose next probe is due and not in flight
+_TAKE_PROBES = (
+    update(partner_delivery)
+    .where(partner_delivery.c.down_since.is_not(None))
+    .where(partner_delivery.c.next_probe_at <= _NOW)
+    .where(or_(partner_delivery.c.probe_until.is_(None), partner_delivery.c.probe_until < _NOW))
+    .values(probe_until=bindparam("until", type_=UtcDateTime))
+    .returning(partner_delivery.c.partner_id)
+)
 
 #: (attempt, the message's new state, when to try again, the answer's Location header)
 Recorded = tuple[Attempt, MessageState, datetime | None, str | None]
@@ -171,6 +194,10 @@ class SqlOutboxRepository:
         if self._postgres:
             await self._c.exec_driver_sql(f"NOTIFY {NOTIFY_CHANNEL}")
 
+    async def wake(self) -> None:
+        """Wake every worker once the transaction commits (a partner came back up)."""
+        await self._queued()
+
     async def add(self, message: NewMessage, now: datetime) -> int:
         """Queue one message at once and return its id (callers that need the id; others use
         :meth:`add_many`, which is buffered)."""
@@ -226,7 +253,32 @@ class SqlOutboxRepository:
             statement,
             {"worker": worker, "now": now, "until": now + lease, "batch": limit},
         )
-        return sorted((_to_message(row) for row in rows), key=lambda m: m.id)
+        claimed = [_to_message(row) for row in rows]
+        claimed += await self._claim_probes(worker, now, lease)
+        return sorted(claimed, key=lambda m: m.id)
+
+    async def _claim_probes(
+        self, worker: str, now: datetime, lease: timedelta
+    ) -> list[QueuedMessage]:
+        """One probe per down partner whose probe is due: its oldest due message."""
+        taken = await self._run(_TAKE_PROBES, {"now": now, "until": now + lease})
+        probes = []
+        for partner_id in [row.partner_id for row in taken]:
+            statement = _PROBE_POSTGRES if self._postgres else _PROBE_SQLITE
+            parameters = {"worker": worker, "now": now, "until": now + lease}
+            row = await self._run(statement, {**parameters, "batch": 1, "partner": partner_id})
+            found = row.first()
+            lease_values: dict[str, Any] = {"probe_message_id": found.id if found else None}
+            if found is None:
+                lease_values["probe_until"] = None  # nothing due: the next claim tries again
+            else:
+                probes.append(dataclasses.replace(_to_message(found), probe=True))
+            await self._run(
+                update(partner_delivery)
+                .where(partner_delivery.c.partner_id == partner_id)
+                .values(**lease_values)
+            )
+        return probes
 
     async def record(
         self,
@@ -300,6 +352,16 @@ class SqlOutboxRepository:
                 claimed_until=None,
             )
         )
+
+    async def release(self, message_ids: Sequence[int]) -> None:
+        """Give claimed messages back unsent (their partner went down while they waited)."""
+        if message_ids:
+            await self._run(
+                update(outbox)
+                .where(outbox.c.id.in_(list(message_ids)))
+                .where(outbox.c.state == MessageState.PENDING.value)
+                .values(claimed_by=None, claimed_until=None)
+            )
 
     async def release_claims(self, worker: str | None = None) -> int:
         """Free claims (of one worker, or all: SQLite has a single worker, so a restart frees all)."""

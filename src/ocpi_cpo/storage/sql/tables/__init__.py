@@ -11,7 +11,7 @@ from ocpi_cpo.storage.sql.tables.emsp_tokens import authorizations, emsp_tokens
 from ocpi_cpo.storage.sql.tables.leases import leases
 from ocpi_cpo.storage.sql.tables.locations import location_evses, locations
 from ocpi_cpo.storage.sql.tables.meta import metadata
-from ocpi_cpo.storage.sql.tables.outbox import outbox, outbox_attempts
+from ocpi_cpo.storage.sql.tables.outbox import outbox, outbox_attempts, partner_delivery
 from ocpi_cpo.storage.sql.tables.partners import credentials_tokens, hub_client_info, partners
 from ocpi_cpo.storage.sql.tables.sessions import cdrs, sessions
 from ocpi_cpo.storage.sql.tables.station_calls import station_calls
@@ -35,6 +35,7 @@ __all__ = [
     "ocpp16_transactions",
     "outbox",
     "outbox_attempts",
+    "partner_delivery",
     "partners",
     "sessions",
     "station_calls",

@@ -73,3 +73,25 @@ outbox_attempts = Table(
     Column("error", Text),
     Column("excerpt", Text),
 )
+
+# Each partner's delivery state (issue 16): no row, or ``down_since`` NULL, means available.
+# While a partner is down only one probe (its oldest due message) is in flight at a time.
+partner_delivery = Table(
+    "partner_delivery",
+    metadata,
+    Column(
+        "partner_id",
+        Integer,
+        ForeignKey("partners.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("down_since", UtcDateTime),
+    # consecutive failed probes: the exponent of the probe interval
+    Column("failures", Integer, nullable=False, default=0),
+    Column("next_probe_at", UtcDateTime),
+    Column("probe_message_id", Id),
+    Column("probe_until", UtcDateTime),
+    Column("last_error", Text),
+    # when the partner last answered: a failure of a request sent before it says nothing new
+    Column("up_at", UtcDateTime),
+)
