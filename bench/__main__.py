@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 
-from bench import changes, hub_latency, locations, push, serve_figures
+from bench import changes, hub_latency, locations, push, recovery, serve_figures
 from bench.report import Figure, print_table, write_results
 
 Suite = Callable[[bool, str | None], Awaitable[list[Figure]]]
@@ -24,6 +24,7 @@ SUITES: dict[str, Suite] = {
     "serve": lambda quick, pg: serve_figures.run_all(quick, pg),
     "stations": lambda quick, pg: hub_latency.run_all(quick, pg),
     "changes": lambda quick, pg: changes.run_all(quick, pg),
+    "recovery": lambda quick, pg: recovery.run_all(quick, pg),
 }
 
 

@@ -123,7 +123,7 @@ class OutboxSettings(BaseModel):
     #: message, at this interval doubling up to the cap (or its Retry-After): its backlog goes
     #: out within about ``probe_cap_seconds`` of its recovery, however long it was down
     probe_base_seconds: float = Field(default=0.5, gt=0, le=3600)
-    probe_cap_seconds: float = Field(default=5.0, gt=0, le=3600)
+    probe_cap_seconds: float = Field(default=2.0, gt=0, le=3600)
     #: a message still undelivered after this long becomes a dead letter (never dropped)
     max_age_hours: float = Field(default=168.0, gt=0)
 

@@ -29,7 +29,7 @@ async def test_backlog_reaches_a_recovered_partner_within_10_s(
             "outbox": delivery.settings.outbox.model_copy(
                 update={
                     "probe_base_seconds": 0.5,
-                    "probe_cap_seconds": 5.0,
+                    "probe_cap_seconds": 2.0,
                     "backoff_base_seconds": 1.0,
                     "backoff_cap_seconds": 300.0,
                 }
@@ -58,7 +58,7 @@ async def test_backlog_reaches_a_recovered_partner_within_10_s(
         async with delivery.storage.read() as uow:
             state = (await uow.partner_delivery.all())[delivery.partner.id]
         assert not state.available and state.next_probe_at is not None
-        assert state.next_probe_at - clock.now() <= timedelta(seconds=5)
+        assert state.next_probe_at - clock.now() <= timedelta(seconds=2)
 
         delivery.receiver.down = False
         recovered = clock.now()
