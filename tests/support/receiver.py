@@ -25,6 +25,8 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     message: str = ""
+    #: the body as is, instead of an envelope (garbage drills)
+    raw: bytes | None = None
 
 
 DOWN = Answer(http=0)
@@ -109,7 +111,9 @@ class FakePartner:
             if key is not None:
                 self.active_keys.discard(key)
         envelope: dict[str, Any] = {"timestamp": "2026-11-24T00:00:00Z"}
-        if answer.ocpi is not None:
+        if answer.raw is not None:
+            payload = answer.raw
+        elif answer.ocpi is not None:
             envelope["status_code"] = answer.ocpi
             if answer.message:
                 envelope["status_message"] = answer.message

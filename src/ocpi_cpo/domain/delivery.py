@@ -11,7 +11,8 @@ Gireve requires store-and-forward with FIFO resend (gireve.md §13); the spec's 
 | OCPI 1xxx (any HTTP 2xx)                   | DONE    | delivered                             |
 | OCPI 2xxx                                  | DEAD    | our data is wrong: park it, visibly   |
 | OCPI 3xxx, 4xxx                            | RETRY   | the partner (or the hub) failed       |
-| HTTP 2xx without an OCPI envelope          | DONE    | received; the body is not ours to fix |
+| HTTP 2xx without an OCPI envelope (not    | RETRY   | garbage: we cannot tell it was taken; |
+| JSON, no status_code, a status not a number)|        | one failed attempt, with an excerpt   |
 | HTTP 3xx the transport did not follow      | RETRY   | the partner moved: shown, kept (a 307 |
 |                                            |         | or 308 to the same host is followed)  |
 | other HTTP 4xx without an OCPI envelope    | DEAD    | the request itself is refused         |
@@ -54,7 +55,7 @@ def classify(http_status: int | None, ocpi_status: int | None) -> Outcome:
             return Outcome.DEAD
         return Outcome.RETRY
     if 200 <= http_status < 300:
-        return Outcome.DELIVERED
+        return Outcome.RETRY  # no envelope: the partner's answer says nothing we can trust
     if http_status >= 500 or http_status in _RETRY_HTTP:
         return Outcome.RETRY
     return Outcome.DEAD

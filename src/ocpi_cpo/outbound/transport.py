@@ -57,8 +57,11 @@ def decode_reply(
         body = orjson.loads(raw) if raw else None
     except orjson.JSONDecodeError:
         body = None
-    if isinstance(body, dict) and isinstance(body.get("status_code"), int):
-        ocpi_status = body["status_code"]
+    envelope: dict[str, Any] = body if isinstance(body, dict) else {}
+    status = envelope.get("status_code")
+    if isinstance(status, int) and not isinstance(status, bool):
+        ocpi_status = status
+        body = envelope
         status_message = body.get("status_message")
         message = status_message if isinstance(status_message, str) else None
         data = body.get("data")

@@ -201,7 +201,7 @@ class OutboxWorker:
     async def _finish(self, batch: list[QueuedMessage], partners: dict[int, Partner]) -> None:
         """Send a claimed batch and record every attempt."""
         everything = await asyncio.gather(
-            *(self._deliver(message, partners.get(message.partner_id)) for message in batch)
+            *(self._deliver_safely(message, partners.get(message.partner_id)) for message in batch)
         )
         results = [r for r in everything if not r.unsent]
         async with self.storage.transaction() as uow:
@@ -228,6 +228,16 @@ class OutboxWorker:
             # the messages are sent again then, never lost.
             log.exception("outbox round of %d messages not recorded; retrying shortly", len(batch))
             await asyncio.sleep(1.0)
+
+    async def _deliver_safely(self, message: QueuedMessage, partner: Partner | None) -> Result:
+        """Whatever a partner answers, one attempt is recorded: nothing it sends may stop the
+        round (the others' results would go unrecorded and be sent again)."""
+        try:
+            return await self._deliver(message, partner)
+        except Exception as exc:
+            log.exception("delivery of message %d failed unexpectedly", message.id)
+            error = f"unexpected {type(exc).__name__}: {exc}"[:300]
+            return self._result(message, partner, None, None, 0.0, Outcome.RETRY, error)
 
     async def _deliver(self, message: QueuedMessage, partner: Partner | None) -> Result:
         now = self.clock.now()
@@ -295,7 +305,8 @@ class OutboxWorker:
             reply.excerpt[:_EXCERPT],
             retry_after_seconds(reply, self.clock.now()),
         )
-        result.reply_location = reply.headers.get("location")
+        location = reply.headers.get("location")
+        result.reply_location = _storable(location)[:1000] if location else None
         down = outcome is Outcome.RETRY and says_partner_down(reply.http_status, reply.ocpi_status)
         retry_after = retry_after_seconds(reply, self.clock.now())
         result.observation = Observation(message.id, started, down, error, retry_after)
@@ -342,8 +353,8 @@ class OutboxWorker:
             ocpi_status=ocpi_status,
             latency_ms=latency_ms,
             outcome=outcome,
-            error=error,
-            excerpt=excerpt,
+            error=_storable(error) if error else None,
+            excerpt=_storable(excerpt) if excerpt else None,
         )
         state = {
             Outcome.DELIVERED: MessageState.DELIVERED,
@@ -370,6 +381,11 @@ class OutboxWorker:
 @dataclass(frozen=True, slots=True)
 class _Unsendable:
     reason: str
+
+
+def _storable(text: str) -> str:
+    """A partner's bytes as text any database stores (PostgreSQL refuses NUL in text)."""
+    return text.replace("\x00", "\\x00")
 
 
 def _alive(pid: int) -> bool:

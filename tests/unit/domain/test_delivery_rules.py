@@ -33,8 +33,8 @@ from ocpi_cpo.domain.delivery import Backoff, Outcome, classify
         (401, None, Outcome.RETRY),
         (403, None, Outcome.RETRY),
         (401, 2000, Outcome.DEAD),
-        (200, None, Outcome.DELIVERED),
-        (204, None, Outcome.DELIVERED),
+        (200, None, Outcome.RETRY),  # garbage: not JSON, no envelope, status not a number
+        (204, None, Outcome.RETRY),
         (400, None, Outcome.DEAD),
         (404, None, Outcome.DEAD),
         (405, None, Outcome.DEAD),
