@@ -129,6 +129,21 @@ def identity_problem(profile: Profile, roles: list[PartyRole]) -> str | None:
     return f"profile {profile.name} expects role {expected}, the partner presented {shown}"
 
 
+#: the roles that receive what a CPO sends (Locations, Tariffs, Sessions, CDRs, command results)
+RECEIVING_ROLES = ("HUB", "EMSP", "NSP")
+
+
+def roles_problem(roles: list[PartyRole]) -> str | None:
+    """Say why none of a partner's roles can receive what we send (issue 16 item 6), or None."""
+    if any(role.role in RECEIVING_ROLES for role in roles):
+        return None
+    shown = ", ".join(str(r) for r in roles) or "no role"
+    return (
+        f"the partner presented {shown}: a CPO sends Locations, Tariffs, Sessions and CDRs, "
+        f"which only a role {', '.join(RECEIVING_ROLES[:-1])} or {RECEIVING_ROLES[-1]} receives"
+    )
+
+
 @dataclass(slots=True)
 class Partner:
     id: int

@@ -9,7 +9,14 @@ from __future__ import annotations
 import orjson
 from pydantic import ValidationError
 
-from ocpi_cpo.domain.partners import Partner, PartnerState, Profile, get_profile, identity_problem
+from ocpi_cpo.domain.partners import (
+    Partner,
+    PartnerState,
+    Profile,
+    get_profile,
+    identity_problem,
+    roles_problem,
+)
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.discovery import Discovery, discover
 from ocpi_cpo.ocpi.errors import OcpiError
@@ -65,7 +72,8 @@ async def _send_credentials(
         theirs = Credentials.model_validate(reply.data)
     except ValidationError as exc:
         raise RegistrationError(f"{method} {url} answered invalid credentials: {exc}") from None
-    problem = identity_problem(profile, party_roles(theirs))
+    roles = party_roles(theirs)
+    problem = identity_problem(profile, roles) or roles_problem(roles)
     if problem is not None:
         raise RegistrationError(problem)
     return theirs

@@ -84,6 +84,23 @@ async def test_gireve_profile_refuses_another_identity(network: Network) -> None
     assert (await network.client.get("/ocpi/versions", headers=auth(token_a))).status_code == 200
 
 
+async def test_roles_that_receive_nothing_we_send_are_refused(network: Network) -> None:
+    """Issue 16 item 6: a party presenting only a CPO role cannot receive Locations, Sessions or
+    CDRs; the refusal names the role it presented."""
+    token_a = await network.invite(profile="ocpi-2.2.1")
+    body = hub_credentials(network.hub_state)
+    for role in body["roles"]:
+        role["role"] = "CPO"
+    response = await network.client.post(
+        "/ocpi/2.2.1/credentials", headers=auth(token_a), json=body
+    )
+    answer = response.json()
+    assert answer["status_code"] == 2001, answer
+    assert "CPO FR/107" in answer["status_message"]
+    assert "HUB, EMSP or NSP" in answer["status_message"]
+    assert (await network.client.get("/ocpi/versions", headers=auth(token_a))).status_code == 200
+
+
 async def test_3001_when_partner_versions_cannot_be_fetched(network: Network) -> None:
     token_a = await network.invite()
     body = hub_credentials(network.hub_state)

@@ -13,6 +13,7 @@ from ocpi_cpo.domain.delivery import NewMessage
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.domain.sessions import Json
 from ocpi_cpo.ocpi.v2_2_1.cdrs.schemas import CDR
+from ocpi_cpo.ocpi.v2_2_1.sessions.receiver import token_party
 from ocpi_cpo.ocpi.wire_check import checked
 from ocpi_cpo.services.delivery import routing_for
 from ocpi_cpo.services.publishing import CdrClosed
@@ -32,7 +33,9 @@ def render_whole(partner: Partner, cdr: Json) -> NewMessage:
         method="POST",
         url="",
         body=orjson.dumps(body),
-        routing=routing_for(partner, str(cdr["country_code"]), str(cdr["party_id"])),
+        routing=routing_for(
+            partner, str(cdr["country_code"]), str(cdr["party_id"]), to_party=token_party(cdr)
+        ),
         version=VERSION,
     )
 

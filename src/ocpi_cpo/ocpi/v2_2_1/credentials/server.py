@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ocpi_cpo.domain.partners import PartnerState, TokenKind, identity_problem
+from ocpi_cpo.domain.partners import PartnerState, TokenKind, identity_problem, roles_problem
 from ocpi_cpo.ocpi.auth import Caller, ConfigurationCaller
 from ocpi_cpo.ocpi.context import Context, OcpiContext
 from ocpi_cpo.ocpi.discovery import discover
@@ -32,7 +32,7 @@ async def _connect(
     """Check the partner's identity, then fetch its endpoints with the token it gave us."""
     profile = caller.partner.profile
     connection_roles = party_roles(body)
-    problem = identity_problem(profile, connection_roles)
+    problem = identity_problem(profile, connection_roles) or roles_problem(connection_roles)
     if problem is not None:
         raise InvalidParameters(f"roles: {problem}")
     found = await discover(

@@ -31,7 +31,7 @@ def render_whole(partner: Partner, document: Json, *, supersede: bool = True) ->
     """The whole Session for ``partner`` (first news, repairs, initial sync)."""
     key = SessionKey(str(document["country_code"]), str(document["party_id"]), str(document["id"]))
     body = checked(VERSION, MODULE, "session", Session, document)
-    return _message(partner, key, "PUT", body, full_replace=supersede)
+    return _message(partner, key, "PUT", body, full_replace=supersede, to=token_party(document))
 
 
 def messages(partner: Partner, change: SessionUpdated) -> list[NewMessage]:
@@ -39,11 +39,34 @@ def messages(partner: Partner, change: SessionUpdated) -> list[NewMessage]:
     if whole:
         return [render_whole(partner, change.document, supersede=not change.first)]
     body = checked(VERSION, MODULE, "session", SessionPatch, change.changes())
-    return [_message(partner, change.session.key, "PATCH", body, full_replace=False)]
+    return [
+        _message(
+            partner,
+            change.session.key,
+            "PATCH",
+            body,
+            full_replace=False,
+            to=change.session.token_party,
+        )
+    ]
+
+
+def token_party(document: Json) -> tuple[str, str] | None:
+    """The eMSP whose token a Session or CDR is about: OCPI-to when the partner is that eMSP."""
+    token = document.get("cdr_token")
+    if not isinstance(token, dict):
+        return None
+    return str(token.get("country_code", "")), str(token.get("party_id", ""))
 
 
 def _message(
-    partner: Partner, key: SessionKey, method: str, body: Json, *, full_replace: bool
+    partner: Partner,
+    key: SessionKey,
+    method: str,
+    body: Json,
+    *,
+    full_replace: bool,
+    to: tuple[str, str] | None,
 ) -> NewMessage:
     return NewMessage(
         partner_id=partner.id,
@@ -52,7 +75,7 @@ def _message(
         method=method,
         url=session_url(key),
         body=orjson.dumps(body),
-        routing=routing_for(partner, key.country_code, key.party_id),
+        routing=routing_for(partner, key.country_code, key.party_id, to_party=to),
         full_replace=full_replace,
         version=VERSION,
     )
