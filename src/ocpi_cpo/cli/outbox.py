@@ -21,6 +21,7 @@ from ocpi_cpo.domain.delivery import (
     describe_delivery,
 )
 from ocpi_cpo.ocpi.context import OcpiContext
+from ocpi_cpo.services import partner_delivery
 from ocpi_cpo.services.errors import ServiceError
 from ocpi_cpo.services.partners import get_partner
 
@@ -90,7 +91,7 @@ def list_messages(
                 found = await uow.outbox.find(filters, limit=limit, newest_first=True)
                 total = await uow.outbox.count(filters)
                 names = {p.id: p.name for p in await uow.partners.all()}
-                delivery = await uow.partner_delivery.all()
+                delivery = await partner_delivery.states(uow)
             return found, names, total, delivery
 
     try:

@@ -18,6 +18,7 @@ from ocpi_cpo.ocpi.pull import PullError
 from ocpi_cpo.ocpi.transport import TransportError
 from ocpi_cpo.ocpi.v2_2_1.hubclientinfo.client import pull_client_info
 from ocpi_cpo.outbound import registration
+from ocpi_cpo.services import partner_delivery
 from ocpi_cpo.services import partners as service
 from ocpi_cpo.services.errors import ServiceError
 
@@ -130,7 +131,7 @@ def list_partners(ctx: typer.Context, json: JsonOption = False) -> None:
 
     async def _list() -> tuple[list[Partner], dict[int, PartnerDelivery]]:
         async with command_context(settings) as context, context.storage.read() as uow:
-            return list(await uow.partners.all()), await uow.partner_delivery.all()
+            return list(await uow.partners.all()), await partner_delivery.states(uow)
 
     partners, delivery = run(_list())
     if json:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from ocpi_cpo.config import OutboxSettings
 from ocpi_cpo.domain.clock import Clock
 from ocpi_cpo.domain.delivery import Backoff, Observation, QueuedMessage
+from ocpi_cpo.services import partner_delivery
 from ocpi_cpo.storage.protocols import Storage, UnitOfWork
 
 log = logging.getLogger("ocpi_cpo.outbox")
@@ -47,8 +48,8 @@ class PartnerGate:
             return  # the round records it (a failed probe lengthens the interval)
         try:
             async with self.storage.transaction() as uow:
-                await uow.partner_delivery.observe(
-                    message.partner_id, [seen], self.backoff, self.clock.now()
+                await partner_delivery.observed(
+                    uow, message.partner_id, [seen], self.backoff, self.clock.now()
                 )
         except Exception:
             log.exception("partner %d state not stored; its round will", message.partner_id)
@@ -64,12 +65,13 @@ class PartnerGate:
                 seen.setdefault(partner_id, []).append(observation)
         now = self.clock.now()
         for partner_id, observations in seen.items():
-            state = await uow.partner_delivery.observe(partner_id, observations, self.backoff, now)
+            state = await partner_delivery.observed(
+                uow, partner_id, observations, self.backoff, now
+            )
             if state is None:
                 continue
             if state.available:
                 log.info("partner %d answers again: its messages are due now", partner_id)
-                await uow.outbox.wake()
             elif state.failures == 1:
                 log.warning(
                     "partner %d is down (%s): one probe at a time, %g s apart at most, until "

@@ -37,6 +37,7 @@ from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.transport import OcpiReply, Transport, TransportError
 from ocpi_cpo.ocpi.urls import endpoint_url
 from ocpi_cpo.outbound.partner_gate import PartnerGate
+from ocpi_cpo.services import partner_delivery
 from ocpi_cpo.storage.protocols import Storage
 from ocpi_cpo.storage.sql.repositories.outbox import NOTIFY_CHANNEL
 
@@ -205,7 +206,7 @@ class OutboxWorker:
         )
         results = [r for r in everything if not r.unsent]
         async with self.storage.transaction() as uow:
-            await uow.outbox.release([r.message.id for r in everything if r.unsent])
+            await partner_delivery.give_back(uow, [r.message.id for r in everything if r.unsent])
             await uow.outbox.record_many(
                 [(r.attempt, r.state, r.next_attempt_at, r.reply_location) for r in results]
             )
