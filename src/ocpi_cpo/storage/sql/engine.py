@@ -194,7 +194,12 @@ class SqlStorage:
         # Reads without BEGIN/COMMIT: two fewer hops to SQLite's thread (docs/performance.md).
         self._reads_engine = _single_reads_engine(engine) if self.is_sqlite else None
         reads = self._reads_engine or engine
-        self._single_reads = reads.execution_options(sqlite_begin=None) if self.is_sqlite else None
+        # PostgreSQL: the same in autocommit, no BEGIN and COMMIT round trips around the read.
+        self._single_reads = (
+            reads.execution_options(sqlite_begin=None)
+            if self.is_sqlite
+            else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         #: versions of cached data, moved by commits here and anywhere (storage.sql.changes)
         self.changes = Changes(engine.url)
         #: the Locations Sender's page totals, kept a few seconds (repositories.locations)
