@@ -182,6 +182,12 @@ def says_partner_down(http_status: int | None, ocpi_status: int | None) -> bool:
     return ocpi_status is not None and 3000 <= ocpi_status < 4000
 
 
+def says_object_unknown(http_status: int | None, ocpi_status: int | None) -> bool:
+    """The partner does not hold the object the message changes (OCPI 2003 "unknown location",
+    HTTP 404): a repair (the object's full PUT) can replace parking it (issue 16 item 2)."""
+    return http_status == 404 or ocpi_status == 2003
+
+
 @dataclass(frozen=True, slots=True)
 class PartnerDelivery:
     """A partner's delivery state. Available (``down_since`` None), or down: then only one probe

@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -31,6 +31,7 @@ from ocpi_cpo.domain.delivery import (
     Outcome,
     QueuedMessage,
     classify,
+    says_object_unknown,
     says_partner_down,
 )
 from ocpi_cpo.domain.partners import Partner
@@ -38,7 +39,7 @@ from ocpi_cpo.ocpi.transport import OcpiReply, Transport, TransportError
 from ocpi_cpo.ocpi.urls import endpoint_url
 from ocpi_cpo.outbound.partner_gate import PartnerGate
 from ocpi_cpo.services import partner_delivery
-from ocpi_cpo.storage.protocols import Storage
+from ocpi_cpo.storage.protocols import Storage, UnitOfWork
 from ocpi_cpo.storage.sql.repositories.outbox import NOTIFY_CHANNEL
 
 log = logging.getLogger("ocpi_cpo.outbox")
@@ -63,6 +64,10 @@ def retry_after_seconds(reply: OcpiReply, now: datetime) -> float | None:
         return None
 
 
+#: (the unit of work recording the round, the messages parked as "unknown object")
+UnknownObjects = Callable[[UnitOfWork, list[QueuedMessage]], Awaitable[None]]
+
+
 @dataclass(slots=True)
 class Result:
     message: QueuedMessage
@@ -75,6 +80,8 @@ class Result:
     observation: Observation | None = None
     #: not sent: its partner went down while it waited; the claim is given back
     unsent: bool = False
+    #: parked because the partner does not hold the object (``says_object_unknown``)
+    unknown_object: bool = False
 
     def observed(self) -> tuple[int, Observation | None]:
         return self.message.partner_id, self.observation
@@ -99,6 +106,9 @@ class OutboxWorker:
             self.settings.backoff_base_seconds, self.settings.backoff_cap_seconds
         )
         self.gate = PartnerGate(storage, clock, self.settings)
+        #: called in the transaction that parks messages whose partner does not hold their
+        #: object (HTTP 404, OCPI 2003), to queue a repair instead (issue 16 item 2)
+        self.on_unknown_object: UnknownObjects | None = None
         self._database_url = settings.database_url
         self._timeout = settings.partner_timeout
         self._semaphores: dict[int, asyncio.Semaphore] = {}
@@ -211,6 +221,9 @@ class OutboxWorker:
                 [(r.attempt, r.state, r.next_attempt_at, r.reply_location) for r in results]
             )
             await self.gate.record(uow, [r.observed() for r in results])
+            unknown = [r.message for r in results if r.unknown_object]
+            if unknown and self.on_unknown_object is not None:
+                await self.on_unknown_object(uow, unknown)
         for result in results:
             name = result.partner.name if result.partner else str(result.message.partner_id)
             metrics.ATTEMPTS.labels(name, result.message.module, result.attempt.outcome.value).inc()
@@ -308,6 +321,9 @@ class OutboxWorker:
         )
         location = reply.headers.get("location")
         result.reply_location = _storable(location)[:1000] if location else None
+        result.unknown_object = outcome is Outcome.DEAD and says_object_unknown(
+            reply.http_status, reply.ocpi_status
+        )
         down = outcome is Outcome.RETRY and says_partner_down(reply.http_status, reply.ocpi_status)
         retry_after = retry_after_seconds(reply, self.clock.now())
         result.observation = Observation(message.id, started, down, error, retry_after)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ocpi_cpo.domain.delivery import MessageState, Outcome, QueueFilter
+from ocpi_cpo.domain.delivery import MessageState, Outcome, QueuedMessage, QueueFilter
 from ocpi_cpo.domain.partners import PartnerState
 from tests.integration.outbound.conftest import Delivery
 from tests.support.receiver import DOWN, Answer
@@ -187,3 +187,29 @@ async def test_expired_claims_are_taken_over(delivery: Delivery) -> None:
         )
     assert [m.id for m in claimed] == [message_id]
     await delivery.until(lambda: len(delivery.receiver.delivered()) == 1, delivery.worker())
+
+
+async def test_unknown_object_answers_reach_the_repair_hook(delivery: Delivery) -> None:
+    """HTTP 404 or OCPI 2003: parked, and handed to ``on_unknown_object`` in the same
+    transaction (where issue 16 item 2 queues the repair); other 2xxx answers are not."""
+    delivery.receiver.behaviour = [
+        Answer(404, 2003, message="unknown location"),
+        Answer(200, 2001, message="bad"),
+        Answer(404, None),
+    ]
+    ids = await delivery.queue(3, keys=3)
+    handed: list[list[int]] = []
+
+    async def repair(uow: object, messages: list[QueuedMessage]) -> None:
+        handed.append(sorted(m.id for m in messages))
+
+    delivery.settings = delivery.settings.model_copy(
+        update={
+            "outbox": delivery.settings.outbox.model_copy(update={"concurrency_per_partner": 1})
+        }
+    )
+    worker = delivery.worker()
+    worker.on_unknown_object = repair
+    assert await worker.drain_once() == 3
+    assert (await states(delivery))[MessageState.DEAD] == 3
+    assert handed == [[ids[0], ids[2]]]
