@@ -16,17 +16,20 @@ from ocpi_cpo.api.console.mount import mount_console
 from ocpi_cpo.api.docs import mount_docs
 from ocpi_cpo.api.errors import install_error_handlers
 from ocpi_cpo.api.health import router as health_router
+from ocpi_cpo.api.journal_middleware import JournalMiddleware
 from ocpi_cpo.api.limits import LimitsMiddleware
 from ocpi_cpo.api.metrics import router as metrics_router
 from ocpi_cpo.api.sender_lists import SenderListsMiddleware
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import Clock, SystemClock
+from ocpi_cpo.journal import Journal
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.registry import routers, sender_lists
 from ocpi_cpo.ocpi.tracing import TracingMiddleware
 from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.ocpp_gateway import mount_gateway
 from ocpi_cpo.ocpp_gateway.driver import OcppDriver
+from ocpi_cpo.outbound.journaled import JournaledTransport
 from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.outbound.worker import OutboxWorker, start_worker
 from ocpi_cpo.services.ports import StationEvents
@@ -52,11 +55,13 @@ def create_app(
     clock = clock or SystemClock()
     owned_storage = storage is None
     owned_transport = transport is None
+    journal = Journal()
     context = OcpiContext(
         settings=settings,
         clock=clock,
         storage=storage or SqlStorage(create_engine(settings.database_url)),
-        transport=transport or AiohttpTransport.for_settings(settings),
+        transport=JournaledTransport(transport or AiohttpTransport.for_settings(settings), journal),
+        journal=journal,
     )
 
     @asynccontextmanager
@@ -128,6 +133,7 @@ def create_app(
     )
     app.add_middleware(AdminAuditMiddleware)
     app.add_middleware(LimitsMiddleware, limits=settings.limits, clock=clock)
+    app.add_middleware(JournalMiddleware, journal=journal)
     app.add_middleware(TracingMiddleware)
     return app
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import Clock
+from ocpi_cpo.journal import Journal
 from ocpi_cpo.ocpi.callers import CallerCache
 from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.ocpi.ratelimit import RateLimiter
@@ -39,6 +40,8 @@ class OcpiContext:
     limiter: RateLimiter = field(init=False)
     #: callers by token, a few seconds (ocpi.callers)
     callers: CallerCache = field(init=False)
+    #: the latest OCPI requests and OCPP messages of this process (the console's Journal)
+    journal: Journal = field(default_factory=Journal)
     #: this instance among those sharing the database: what must run once runs in the leader
     leadership: Leadership = field(init=False)
     #: every OCPI version's Receiver clients, behind the services' publishing port

@@ -35,6 +35,7 @@ from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpp_gateway._lib import PREFERRED, SUBPROTOCOLS
 from ocpi_cpo.ocpp_gateway.door import Door, MessageLimit
 from ocpi_cpo.ocpp_gateway.driver import OcppDriver
+from ocpi_cpo.ocpp_gateway.journaling import OcppJournal
 from ocpi_cpo.ocpp_gateway.link import StationLink
 from ocpi_cpo.ocpp_gateway.mapping import V16
 from ocpi_cpo.ocpp_gateway.v16 import CentralSystem16
@@ -54,10 +55,13 @@ class Refused(Exception):
 class WebSocketConnection:
     """The ``ocpp`` library's connection interface (``recv``/``send``) over a Starlette websocket."""
 
-    def __init__(self, websocket: WebSocket, link: StationLink, limit: MessageLimit) -> None:
+    def __init__(
+        self, websocket: WebSocket, link: StationLink, limit: MessageLimit, journal: OcppJournal
+    ) -> None:
         self._ws = websocket
         self._link = link
         self._limit = limit
+        self._journal = journal
 
     async def recv(self) -> str:
         message = await self._ws.receive()
@@ -76,9 +80,11 @@ class WebSocketConnection:
         if text is None:
             text = (message.get("bytes") or b"").decode("utf-8", errors="replace")
         self._link.touch(text)
+        self._journal.note("in", str(text))
         return str(text)
 
     async def send(self, message: str) -> None:
+        self._journal.note("out", message)
         await self._ws.send_text(message)
 
 
@@ -177,7 +183,8 @@ class Gateway:
         )
         options = context.settings.ocpp
         limit = MessageLimit(options.messages_per_second, options.message_burst)
-        connection = WebSocketConnection(websocket, link, limit)
+        journal = OcppJournal(context.journal, station.station_id, link.evse_uid)
+        connection = WebSocketConnection(websocket, link, limit, journal)
         endpoint: Any = (CentralSystem16 if version == V16 else CentralSystem201)(link, connection)
         link.endpoint = endpoint
         previous = self.driver.attach(link)

@@ -38,3 +38,19 @@ def test_filter_and_location_page(stage: Stage, page: Page) -> None:
     expect(page.get_by_role("heading", name="Demo station 2")).to_be_visible()
     expect(page.locator("main")).to_contain_text("ST201")
     shoot(page, "location")
+
+
+def test_journal_finds_a_station_s_ocpp_messages(stage: Stage, page: Page) -> None:
+    station = stage.station("ST201", "2.0.1")
+    stage.loop.run(station.status(1, "Available"))
+    sign_in(page, stage)
+    page.goto(f"{stage.cpo}/console/journal")
+    page.get_by_label("Search", exact=True).fill("E2-1")
+    page.get_by_role("button", name="Search").click()
+    table = page.locator("main table")
+    expect(table).to_contain_text("StatusNotification")  # OCPP in, from the station
+    expect(table).to_contain_text("ST201")
+    expect(table).to_contain_text("/locations/FR/AB1/LOC2/E2-1")  # OCPI out, to the hub
+    page.goto(f"{stage.cpo}/console/journal?kind=OCPI+out")
+    expect(page.locator("tr.journal-entry").first).to_contain_text("HTTP 200")
+    shoot(page, "journal")

@@ -6,7 +6,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from ocpi_cpo.api.console import charges, delivery, network, overview, signin, tariffs
+from ocpi_cpo.api.console import (
+    charges,
+    delivery,
+    journal,
+    network,
+    overview,
+    signin,
+    tariffs,
+)
 from ocpi_cpo.api.console.auth import ActionRefused, ConsoleState, SignInRequired, sign_in_url
 from ocpi_cpo.api.console.render import STATIC, page
 from ocpi_cpo.services.errors import NotFoundError, ServiceError
@@ -18,6 +26,7 @@ ROUTERS = (
     charges.router,
     delivery.router,
     tariffs.router,
+    journal.router,
 )
 
 
