@@ -112,6 +112,9 @@ class NewMessage:
     full_replace: bool = False
     #: the OCPI version the message was rendered for (None: not an OCPI module message)
     version: str | None = None
+    #: sent only once no message of this other object (same partner) is pending: a CDR after
+    #: its session's final state was delivered or parked (order across modules, issue 16 item 5)
+    after_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ocpi_cpo.domain.partners import Partner
-from ocpi_cpo.domain.sessions import ChargeSession, Json
+from ocpi_cpo.domain.sessions import ChargeSession, Json, SessionKey
 from ocpi_cpo.services.delivery import receivers
 from ocpi_cpo.services.publishing import CdrClosed, Publisher, SessionUpdated
 from ocpi_cpo.storage.protocols import UnitOfWork
@@ -47,6 +47,16 @@ def cdr_object_key(cdr: Json) -> str:
     """The CDR's outbox ordering key, apart from its session's (same id): a session's whole
     update must not supersede its CDR."""
     return f"cdr/{cdr['country_code']}/{cdr['party_id']}/{cdr['id']}"
+
+
+def cdr_after_key(cdr: Json) -> str | None:
+    """The session a CDR waits for (issue 16 item 5): the CDR goes out only once that session's
+    messages to the partner are no longer pending (its final state delivered, or parked), so a
+    hub never gets a CDR before the session's COMPLETED update."""
+    session_id = cdr.get("session_id")
+    if not session_id:
+        return None
+    return str(SessionKey(str(cdr["country_code"]), str(cdr["party_id"]), str(session_id)))
 
 
 async def queue_session(

@@ -17,7 +17,7 @@ from ocpi_cpo.ocpi.v2_2_1.sessions.receiver import token_party
 from ocpi_cpo.ocpi.wire_check import checked
 from ocpi_cpo.services.delivery import routing_for
 from ocpi_cpo.services.publishing import CdrClosed
-from ocpi_cpo.services.session_pushes import cdr_object_key
+from ocpi_cpo.services.session_pushes import cdr_after_key, cdr_object_key
 
 VERSION = "2.2.1"
 MODULE = "cdrs"
@@ -37,6 +37,7 @@ def render_whole(partner: Partner, cdr: Json) -> NewMessage:
             partner, str(cdr["country_code"]), str(cdr["party_id"]), to_party=token_party(cdr)
         ),
         version=VERSION,
+        after_key=cdr_after_key(cdr),
     )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.delivery import (
@@ -51,6 +51,14 @@ def _claim_statement(postgres: bool, probe: bool = False) -> Any:
         .where(head.c.state == MessageState.PENDING.value)
         .scalar_subquery()
     )
+    before = outbox.alias("before")
+    # A pending message of the object this one waits for (the CDR's session), by ix_outbox_object.
+    earlier_object = (
+        select(before.c.id)
+        .where(before.c.partner_id == queued.c.partner_id)
+        .where(before.c.object_key == queued.c.after_key)
+        .where(before.c.state == MessageState.PENDING.value)
+    )
     candidates = (
         select(queued.c.id)
         .join(partners, partners.c.id == queued.c.partner_id)
@@ -59,6 +67,7 @@ def _claim_statement(postgres: bool, probe: bool = False) -> Any:
         .where(queued.c.next_attempt_at <= now)
         .where((queued.c.claimed_until.is_(None)) | (queued.c.claimed_until < now))
         .where(queued.c.id == first_of_object)
+        .where(queued.c.after_key.is_(None) | ~exists(earlier_object))
         .order_by(queued.c.id)
         .limit(bindparam("batch"))
     )
@@ -146,6 +155,7 @@ def _row(message: NewMessage, now: datetime) -> dict[str, Any]:
         "to_party_id": routing.to_party_id if routing else None,
         "full_replace": message.full_replace,
         "version": message.version,
+        "after_key": message.after_key,
         "state": MessageState.PENDING.value,
         "attempts": 0,
         "created_at": now,

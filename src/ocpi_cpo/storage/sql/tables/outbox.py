@@ -31,6 +31,9 @@ outbox = Table(
     Column("module", String(20), nullable=False),
     # Messages with the same key are delivered one after the other, in id order.
     Column("object_key", String(200), nullable=False),
+    # Not sent while a message of this other object (same partner) is pending: a CDR after its
+    # session's final state (issue 16 item 5).
+    Column("after_key", String(200)),
     Column("method", String(10), nullable=False),
     # Relative to the partner's endpoint for (module, interface), or an absolute URL.
     Column("interface", String(10)),
