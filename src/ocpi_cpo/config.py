@@ -11,7 +11,7 @@ import hmac
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -208,6 +208,16 @@ class CommandSettings(BaseModel):
     simulate_stations: bool = False
 
 
+class PricingSettings(BaseModel):
+    """How CDR and Session money totals are rounded (docs/pricing.md, "Rounding money")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: decimals of every money total; unset: the currency's ISO 4217 minor unit (2 for EUR).
+    #: 4 for partners who want four decimals. The parts always add up to total_cost.
+    total_decimals: Literal[2, 4] | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="OCPI_CPO_", env_nested_delimiter="__", extra="forbid", frozen=True
@@ -231,6 +241,7 @@ class Settings(BaseSettings):
     outbox: OutboxSettings = OutboxSettings()
     ocpp: OcppSettings = OcppSettings()
     commands: CommandSettings = CommandSettings()
+    pricing: PricingSettings = PricingSettings()
     tls: TlsSettings | None = None
     client_tls: list[ClientTls] = Field(default_factory=list)
     limits: LimitSettings = LimitSettings()

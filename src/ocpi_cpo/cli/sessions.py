@@ -223,7 +223,13 @@ def reprice(ctx: typer.Context, cdr_id: str) -> None:
 
     async def work(context: OcpiContext) -> dict[str, Any]:
         async with context.storage.transaction() as uow:
-            return await cdr_service.reprice(uow, context.publisher, cdr_id, context.clock.now())
+            return await cdr_service.reprice(
+                uow,
+                context.publisher,
+                cdr_id,
+                context.clock.now(),
+                context.settings.pricing.total_decimals,
+            )
 
     cdr = _run(ctx, work)
     typer.echo(f"CDR {cdr_id} priced (total_cost {_price(cdr['total_cost'])}); queued to partners")

@@ -158,7 +158,13 @@ async def _send(
         await queue_cdr(uow, publisher, built, now)
 
 
-async def reprice(uow: UnitOfWork, publisher: Publisher, cdr_id: str, now: datetime) -> Json:
+async def reprice(
+    uow: UnitOfWork,
+    publisher: Publisher,
+    cdr_id: str,
+    now: datetime,
+    decimals: int | None = None,
+) -> Json:
     """Price a held CDR again with the tariff its connector names now (in force at the session's
     start) and send it; still unpriceable: RuleViolation with the reason (it stays held)."""
     cdr, session = await _held(uow, cdr_id)
@@ -169,7 +175,7 @@ async def reprice(uow: UnitOfWork, publisher: Publisher, cdr_id: str, now: datet
         if session.tariff is not None:
             session.currency = str(session.tariff["currency"])
     assert session.ended_at is not None
-    priced = price_session(session, session.ended_at)
+    priced = price_session(session, session.ended_at, decimals)
     if priced.unpriced is not None:
         await uow.cdrs.still_held(cdr, priced.unpriced)
         raise RuleViolation(f"CDR {cdr_id} still cannot be priced: {priced.unpriced}")

@@ -39,8 +39,9 @@ def missing_tariff(session: ChargeSession) -> str | None:
     )
 
 
-def price_session(session: ChargeSession, end: datetime) -> Priced:
-    """The session priced with its tariff from its start up to ``end``."""
+def price_session(session: ChargeSession, end: datetime, decimals: int | None = None) -> Priced:
+    """The session priced with its tariff from its start up to ``end``; ``decimals``: the
+    ``[pricing] total_decimals`` setting (None: the currency's minor unit)."""
     missing = missing_tariff(session)
     if missing is not None:
         return Priced(None, missing)
@@ -56,7 +57,9 @@ def price_session(session: ChargeSession, end: datetime) -> Priced:
                 "charging_periods": periods,
             }
         )
-        result = price_charge(load_tariff(session.tariff), charge, session.time_zone or "UTC")
+        result = price_charge(
+            load_tariff(session.tariff), charge, session.time_zone or "UTC", decimals=decimals
+        )
     except PricingError as exc:
         return Priced(None, f"tariff {session.tariff_id} cannot price it: {exc}")
     return Priced(result)

@@ -314,7 +314,7 @@ class SessionService:
     def _price(self, session: ChargeSession, end: datetime) -> Priced:
         """Price the session up to ``end`` and show it as its running ``total_cost``; a charge
         that cannot be priced shows no cost (its CDR will be held)."""
-        priced = price_session(session, end)
+        priced = price_session(session, end, self.settings.pricing.total_decimals)
         if priced.unpriced is not None:
             session.total_cost = None
         elif priced.result is not None:

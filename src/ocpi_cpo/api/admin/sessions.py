@@ -92,7 +92,13 @@ def router() -> APIRouter:
     @api.post("/cdrs/{cdr_id}/reprice", summary="Price a held CDR again and send it")
     async def reprice_cdr(_: Admin, context: Context, cdr_id: str) -> OcpiResponse:
         async with context.storage.transaction() as uow:
-            cdr = await cdr_service.reprice(uow, context.publisher, cdr_id, context.clock.now())
+            cdr = await cdr_service.reprice(
+                uow,
+                context.publisher,
+                cdr_id,
+                context.clock.now(),
+                context.settings.pricing.total_decimals,
+            )
         return ocpi_response(context.clock.now(), cdr)
 
     @api.post("/cdrs/{cdr_id}/release", summary="Send a held CDR at zero cost, on purpose")

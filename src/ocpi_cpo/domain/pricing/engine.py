@@ -16,6 +16,7 @@ from datetime import tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ocpi_cpo.domain.pricing.allocation import allocate
 from ocpi_cpo.domain.pricing.charge import Charge
 from ocpi_cpo.domain.pricing.currency import currency_decimals
 from ocpi_cpo.domain.pricing.errors import CurrencyMismatchError, TimeZoneError
@@ -60,8 +61,13 @@ def resolve_time_zone(time_zone: str | tzinfo) -> tzinfo:
         ) from None
 
 
-def price_charge(tariff: Tariff, charge: Charge, time_zone: str | tzinfo) -> PricingResult:
-    """Price ``charge`` with ``tariff``; restrictions are read in ``time_zone`` (Location.time_zone)."""
+def price_charge(
+    tariff: Tariff, charge: Charge, time_zone: str | tzinfo, *, decimals: int | None = None
+) -> PricingResult:
+    """Price ``charge`` with ``tariff``; restrictions are read in ``time_zone`` (Location.time_zone).
+
+    ``decimals``: money totals are rounded to this many places (``[pricing] total_decimals``);
+    None: the currency's minor unit (pricing.md, "Rounding money")."""
     zone = resolve_time_zone(time_zone)
     if charge.currency is not None and charge.currency.upper() != tariff.currency.upper():
         raise CurrencyMismatchError(
@@ -70,7 +76,7 @@ def price_charge(tariff: Tariff, charge: Charge, time_zone: str | tzinfo) -> Pri
     timeline = build_timeline(charge, zone)
     lines = apply_step_sizes(_select_lines(tariff, timeline, _expired(charge, timeline)))
     priced = [(line, _cost(line)) for line in lines]
-    return _result(tariff, charge, timeline, priced)
+    return _result(tariff, charge, timeline, priced, decimals)
 
 
 def _expired(charge: Charge, timeline: Timeline) -> bool:
@@ -147,7 +153,11 @@ def _cost(line: Line) -> Price:
 
 
 def _result(
-    tariff: Tariff, charge: Charge, timeline: Timeline, priced: list[tuple[Line, Price]]
+    tariff: Tariff,
+    charge: Charge,
+    timeline: Timeline,
+    priced: list[tuple[Line, Price]],
+    decimals: int | None,
 ) -> PricingResult:
     def total(phase: Phase, *dimensions: TariffDimensionType) -> Price:
         costs = [c for line, c in priced if line.phase is phase and line.dimension in dimensions]
@@ -164,19 +174,20 @@ def _result(
     limited = apply_price_limits(
         sum(parts.values(), ZERO_PRICE), tariff.min_price, tariff.max_price
     )
-    decimals = currency_decimals(tariff.currency)
+    places = currency_decimals(tariff.currency) if decimals is None else decimals
+    total_cost, rounded = allocate(parts, limited.price, places)
     facts = timeline.periods
     hours = SECONDS_PER_HOUR
     return PricingResult(
         currency=tariff.currency,
-        decimals=decimals,
+        decimals=places,
         periods=_breakdown(timeline, priced),
-        total_cost=limited.price.rounded(decimals),
-        total_fixed_cost=parts["fixed"].rounded(decimals),
-        total_energy_cost=parts["energy"].rounded(decimals),
-        total_time_cost=parts["time"].rounded(decimals),
-        total_parking_cost=parts["parking"].rounded(decimals),
-        total_reservation_cost=parts["reservation"].rounded(decimals),
+        total_cost=total_cost,
+        total_fixed_cost=rounded["fixed"],
+        total_energy_cost=rounded["energy"],
+        total_time_cost=rounded["time"],
+        total_parking_cost=rounded["parking"],
+        total_reservation_cost=rounded["reservation"],
         total_energy=sum((f.energy for f in facts if f.phase is session), Decimal(0)),
         total_time=timeline.session_seconds / hours,
         total_parking_time=sum((f.parking_seconds for f in facts), Decimal(0)) / hours,

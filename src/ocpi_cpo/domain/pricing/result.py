@@ -1,8 +1,8 @@
 """What pricing a charge yields: a breakdown per ChargingPeriod and the totals an OCPI CDR carries.
 
-Breakdown amounts are exact (Decimal, never rounded); each CDR total is rounded once, half up, to the
-currency's minor unit, from the exact sum. So the rounded parts may differ from the rounded
-``total_cost`` by one cent, as they may on any invoice that rounds a total and not its lines.
+Breakdown amounts are exact (Decimal, never rounded); ``total_cost`` is rounded once, half up, to the
+currency's minor unit (or ``[pricing] total_decimals``) from the exact sum, and the rounded parts
+add up to it (``allocation.py``).
 """
 
 from __future__ import annotations

@@ -151,3 +151,39 @@ def test_excl_vat_never_exceeds_incl_vat(
 ) -> None:
     for total in totals(price(tariff, start, parts)):
         assert total.incl_vat is None or total.excl_vat <= total.incl_vat
+
+
+PARTS = ("total_fixed_cost", "total_energy_cost", "total_time_cost", "total_parking_cost")
+
+
+@settings(max_examples=300)
+@given(tariffs(), starts, segments.filter(bool), st.sampled_from([None, 2, 4]))
+def test_the_subtotals_add_up_to_the_total(
+    tariff: Tariff, start: datetime, parts: list[Segment], decimals: int | None
+) -> None:
+    """total_cost = the sum of the total_*_cost parts, excl. and incl. VAT, in the CDR as sent
+    (rounded), min_price and max_price included (issue "Money right", item 4)."""
+    result = price_charge(
+        tariff, charge(start.strftime("%Y-%m-%d %H:%M"), ZONE, *parts), ZONE, decimals=decimals
+    )
+    cdr = result.to_cdr_totals()
+    subtotals = [
+        result.total_fixed_cost,
+        result.total_energy_cost,
+        result.total_time_cost,
+        result.total_parking_cost,
+        result.total_reservation_cost,
+    ]
+    assert sum((p.excl_vat for p in subtotals), Decimal(0)) == result.total_cost.excl_vat
+    wire = [cdr[name] for name in (*PARTS, "total_reservation_cost")]
+    wired = [Decimal(str(p["excl_vat"])) for p in wire]  # type: ignore[index]
+    assert sum(wired, Decimal(0)) == Decimal(str(cdr["total_cost"]["excl_vat"]))  # type: ignore[index]
+    if result.total_cost.incl_vat is not None:
+        assert all(p.incl_vat is not None for p in subtotals)
+        assert sum((p.incl_vat or Decimal(0) for p in subtotals), Decimal(0)) == (
+            result.total_cost.incl_vat
+        )
+    places = 2 if decimals is None else decimals
+    assert result.total_cost.excl_vat == result.total_cost.excl_vat.quantize(
+        Decimal(1).scaleb(-places)
+    )
