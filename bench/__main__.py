@@ -13,12 +13,13 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 
-from bench import changes, hub_latency, locations, push, recovery, serve_figures
+from bench import changes, cli, hub_latency, locations, push, recovery, serve_figures
 from bench.report import Figure, print_table, write_results
 
 Suite = Callable[[bool, str | None], Awaitable[list[Figure]]]
 
 SUITES: dict[str, Suite] = {
+    "cli": lambda quick, pg: cli.run_all(quick, pg),
     "locations": lambda quick, pg: locations.run_all(quick, pg),
     "push": lambda quick, pg: push.run_all(quick, pg),
     "serve": lambda quick, pg: serve_figures.run_all(quick, pg),

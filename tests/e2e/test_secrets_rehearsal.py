@@ -21,8 +21,8 @@ import orjson
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from ocpi_cpo.cli.demo import Processes, _cli, _config, _wait_up, free_port
-from ocpi_cpo.cli.demo_walk import ADMIN_TOKEN, Stage, steps
+from ocpi_cpo.cli.demo import ADMIN_TOKEN, Processes, _cli, _config, _wait_up, free_port
+from ocpi_cpo.cli.demo_walk import Stage, steps
 from ocpi_cpo.sim.station import SimStation
 
 pytestmark = [pytest.mark.e2e]

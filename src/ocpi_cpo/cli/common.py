@@ -1,22 +1,27 @@
-"""What every command shares: settings loading, the async runner, error exits."""
+"""What every command shares: settings loading, the async runner, error exits.
+
+Kept light on purpose (see "A fast CLI" in docs/architecture.md): this module imports typer and
+the standard library only; settings, storage and transport are imported when a command runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
 
-from ocpi_cpo.config import Settings, SettingsError, ensure_sqlite_directory, load_settings
-from ocpi_cpo.domain.clock import SystemClock
-from ocpi_cpo.ocpi.context import OcpiContext
-from ocpi_cpo.outbound.transport import AiohttpTransport
-from ocpi_cpo.services.errors import WireRefused
-from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
-from ocpi_cpo.storage.sql.migrate import current_revision, head_revision, upgrade
+if TYPE_CHECKING:
+    from ocpi_cpo.config import Settings
+    from ocpi_cpo.domain.clock import Clock
+    from ocpi_cpo.ocpi.context import OcpiContext
+    from ocpi_cpo.services.publishing import Publisher
+    from ocpi_cpo.storage.protocols import Storage
 
 T = TypeVar("T")
 
@@ -30,7 +35,9 @@ def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
 
 
 def settings_from(ctx: typer.Context) -> Settings:
-    config: Path | None = (ctx.obj or {}).get("config")
+    from ocpi_cpo.config import SettingsError, ensure_sqlite_directory, load_settings
+
+    config: Path | None = (ctx.find_root().obj or {}).get("config")
     try:
         settings = load_settings(config)
     except SettingsError as exc:
@@ -45,6 +52,8 @@ def run(coroutine: Awaitable[T]) -> T:
     """Run a command's coroutine; an object that would break a partner's wire is bad input
     (exit 2, the message names the field)."""
 
+    from ocpi_cpo.services.errors import WireRefused
+
     async def _main() -> T:
         try:
             return await coroutine
@@ -55,18 +64,26 @@ def run(coroutine: Awaitable[T]) -> T:
 
 
 async def prepare_database(settings: Settings, *, auto_upgrade: bool) -> None:
-    """SQLite is upgraded in place; PostgreSQL must be upgraded on purpose (`db upgrade`)."""
+    """SQLite is upgraded in place; PostgreSQL must be upgraded on purpose (`db upgrade`).
+
+    The check reads ``alembic_version`` with one SELECT and compares it with the newest file in
+    the package (``migrate.quick_head``): Alembic itself is imported only to upgrade."""
+    from ocpi_cpo.storage.sql.engine import create_engine
+    from ocpi_cpo.storage.sql.revision import applied_revision, quick_head
+
     engine = create_engine(settings.database_url)
     try:
-        current = await current_revision(engine)
-        if current == head_revision():
+        current = await applied_revision(engine)
+        if current == quick_head():
             return
         if auto_upgrade and settings.is_sqlite:
+            from ocpi_cpo.storage.sql.migrate import upgrade
+
             await upgrade(engine)
             return
         fail(
             f"the database schema is at {current or 'nothing'}, this version needs"
-            f" {head_revision()}: run 'ocpi-cpo db upgrade'",
+            f" {quick_head()}: run 'ocpi-cpo db upgrade'",
             EXIT_USAGE,
         )
     except OSError as exc:
@@ -77,7 +94,15 @@ async def prepare_database(settings: Settings, *, auto_upgrade: bool) -> None:
 
 @asynccontextmanager
 async def command_context(settings: Settings) -> AsyncIterator[OcpiContext]:
-    """Storage and transport for a one-shot command, closed at the end."""
+    """Storage, transport and the services for a one-shot command, closed at the end.
+
+    Commands that only read or write the database use :func:`storage_context`: this one loads
+    the OCPI layer, aiohttp and the services (about a second of imports)."""
+    from ocpi_cpo.domain.clock import SystemClock
+    from ocpi_cpo.ocpi.context import OcpiContext
+    from ocpi_cpo.outbound.transport import AiohttpTransport
+    from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
+
     await prepare_database(settings, auto_upgrade=True)
     storage = SqlStorage(create_engine(settings.database_url, pool_size=2))
     transport = AiohttpTransport.for_settings(settings)
@@ -87,4 +112,34 @@ async def command_context(settings: Settings) -> AsyncIterator[OcpiContext]:
         )
     finally:
         await transport.close()
+        await storage.close()
+
+
+@dataclass
+class StorageContext:
+    """What a command that only touches the database needs (no transport, no services)."""
+
+    settings: Settings
+    clock: Clock
+    storage: Storage
+
+    @cached_property
+    def publisher(self) -> Publisher:
+        """The OCPI versions' wire for changes that partners receive (made on first use)."""
+        from ocpi_cpo.ocpi.publishing import publisher
+
+        return publisher()
+
+
+@asynccontextmanager
+async def storage_context(settings: Settings) -> AsyncIterator[StorageContext]:
+    """The database alone for a one-shot command (upgraded first on SQLite), closed at the end."""
+    from ocpi_cpo.domain.clock import SystemClock
+    from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
+
+    await prepare_database(settings, auto_upgrade=True)
+    storage = SqlStorage(create_engine(settings.database_url, pool_size=2))
+    try:
+        yield StorageContext(settings=settings, clock=SystemClock(), storage=storage)
+    finally:
         await storage.close()

@@ -11,14 +11,9 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from ocpi_cpo.cli.common import EXIT_USAGE, command_context, fail, run, settings_from
 from ocpi_cpo.domain.console_users import ConsoleUser
-from ocpi_cpo.services import audit
-from ocpi_cpo.services import console_users as service
-from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation, ServiceError
 
 app = typer.Typer(help="People who may sign in to the operator console.", no_args_is_help=True)
 
@@ -38,6 +33,10 @@ def add_user(
     role: Annotated[str, typer.Option("--role", help="viewer (reads) or operator (also acts)")],
 ) -> None:
     """Add a console user; the password is asked for (or read from standard input)."""
+    from ocpi_cpo.services import audit
+    from ocpi_cpo.services import console_users as service
+    from ocpi_cpo.services.errors import ConflictError, RuleViolation, ServiceError
+
     settings = settings_from(ctx)
     if role not in ("viewer", "operator"):
         fail(f"--role {role!r}: expected viewer or operator", EXIT_USAGE)
@@ -65,6 +64,9 @@ def add_user(
 @app.command("list-users")
 def list_users(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Console users and their roles (never their password hashes)."""
+    from rich.console import Console
+    from rich.table import Table
+
     settings = settings_from(ctx)
 
     async def _list() -> list[ConsoleUser]:
@@ -89,6 +91,10 @@ def list_users(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")]
 @app.command("remove-user")
 def remove_user(ctx: typer.Context, name: str) -> None:
     """Remove a console user (signed-in browsers of that user are signed out)."""
+    from ocpi_cpo.services import audit
+    from ocpi_cpo.services import console_users as service
+    from ocpi_cpo.services.errors import NotFoundError
+
     settings = settings_from(ctx)
 
     async def _remove() -> None:

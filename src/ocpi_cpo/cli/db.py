@@ -6,8 +6,6 @@ import typer
 
 from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import fail, run, settings_from
-from ocpi_cpo.storage.sql.engine import create_engine
-from ocpi_cpo.storage.sql.migrate import current_revision, head_revision, upgrade
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -16,6 +14,9 @@ app = typer.Typer(help="Database schema.", no_args_is_help=True)
 @audited("db.upgrade", "database")
 def db_upgrade(ctx: typer.Context) -> None:
     """Bring the database schema to this version's (safe to run again)."""
+    from ocpi_cpo.storage.sql.engine import create_engine
+    from ocpi_cpo.storage.sql.migrate import current_revision, head_revision, upgrade
+
     settings = settings_from(ctx)
 
     async def _upgrade() -> tuple[str | None, str | None]:

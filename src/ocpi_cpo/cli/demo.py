@@ -15,14 +15,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import aiohttp
 import typer
 
-from ocpi_cpo.cli.demo_walk import ADMIN_TOKEN, Stage, steps
+if TYPE_CHECKING:
+    from ocpi_cpo.cli.demo_walk import Stage
 
 DEMO_DIR = Path("var/demo")
+#: the demo's admin API token (the demo runs on 127.0.0.1 only)
+ADMIN_TOKEN = "demo-admin-token-0123456789"
 
 
 def free_port() -> int:
@@ -86,6 +88,8 @@ class Processes:
 
 
 async def _wait_up(url: str, processes: Processes, timeout: float = 30) -> None:
+    import aiohttp
+
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
@@ -110,6 +114,8 @@ def _cli(config: Path) -> object:
 
 
 async def _walk(stage: Stage, processes: Processes) -> list[tuple[str, bool, float, str]]:
+    from ocpi_cpo.cli.demo_walk import steps
+
     results: list[tuple[str, bool, float, str]] = []
     started = time.perf_counter()
     try:
@@ -151,6 +157,10 @@ def _print(result: tuple[str, bool, float, str]) -> None:
 async def _run(
     stage_args: tuple[Path, str, str, Path], processes: Processes
 ) -> list[tuple[str, bool, float, str]]:
+    import aiohttp
+
+    from ocpi_cpo.cli.demo_walk import Stage
+
     folder, cpo, hub, config = stage_args
     # No keep-alive: servers close idle connections while a CLI step runs.
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as session:

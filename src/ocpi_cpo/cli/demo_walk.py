@@ -16,11 +16,11 @@ from typing import Any
 import aiohttp
 import orjson
 
+from ocpi_cpo.cli.demo import ADMIN_TOKEN
 from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.sim import demo_data
 from ocpi_cpo.sim.station import SimStation
 
-ADMIN_TOKEN = "demo-admin-token-0123456789"
 BADGE = "04A1B2C3D4E5F6"
 
 Step = tuple[str, Callable[[], Awaitable[str]]]

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from ocpi_cpo.api.admin.locations import operations_view, parse_key, summary_view
 from ocpi_cpo.cli.audit import audited
-from ocpi_cpo.cli.common import EXIT_USAGE, command_context, fail, run, settings_from
-from ocpi_cpo.domain.locations import LocationKey, LocationSummary, Problem
+from ocpi_cpo.cli.common import (
+    EXIT_USAGE,
+    command_context,
+    fail,
+    run,
+    settings_from,
+    storage_context,
+)
+from ocpi_cpo.domain.locations import LocationKey
 from ocpi_cpo.domain.stations import EvseStatus
-from ocpi_cpo.ocpi.transport import TransportError
-from ocpi_cpo.ocpi.v2_2_1.locations.check import CheckReport, check_partner
-from ocpi_cpo.ocpi.v2_2_1.locations.client import ReadBackError
-from ocpi_cpo.ocpi.v2_2_1.locations.mapping import LocationInputError, parse_locations
-from ocpi_cpo.services import locations as service
-from ocpi_cpo.services import partners as partner_service
-from ocpi_cpo.services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from ocpi_cpo.domain.locations import LocationSummary, Problem
+    from ocpi_cpo.ocpi.v2_2_1.locations.check import CheckReport
+    from ocpi_cpo.services import locations as service
 
 app = typer.Typer(help="Locations, EVSEs and connectors we publish.", no_args_is_help=True)
 evses_app = typer.Typer(help="EVSE statuses.", no_args_is_help=True)
@@ -32,7 +33,6 @@ operations_app = typer.Typer(
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
-_ERR = Console(stderr=True)
 
 
 def _report_problems(path: Path, problems: list[Problem]) -> None:
@@ -46,12 +46,15 @@ def _report_problems(path: Path, problems: list[Problem]) -> None:
 
 
 def _progress() -> Progress:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=_ERR,
+        console=Console(stderr=True),
         transient=True,
     )
 
@@ -75,6 +78,14 @@ def import_(
 
     Every connector's tariff_ids must name a tariff of the operation in force, and EVSE uids and
     evse_ids must be unique within the platform; otherwise nothing is stored (exit 2)."""
+    from dataclasses import asdict
+
+    import orjson
+
+    from ocpi_cpo.ocpi.v2_2_1.locations.mapping import LocationInputError, parse_locations
+    from ocpi_cpo.services import locations as service
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
     try:
         raw = file.read_bytes()
@@ -128,10 +139,17 @@ def list_locations(
     json: JsonOption = False,
 ) -> None:
     """Locations in creation order with their EVSE counts per status."""
+    import orjson
+    from rich.console import Console
+    from rich.table import Table
+
+    from ocpi_cpo.api.admin.locations import summary_view
+    from ocpi_cpo.services import locations as service
+
     settings = settings_from(ctx)
 
     async def _list() -> tuple[int, list[LocationSummary]]:
-        async with command_context(settings) as context, context.storage.read() as uow:
+        async with storage_context(settings) as context, context.storage.read() as uow:
             return await service.summaries(uow, offset, limit)
 
     total, found = run(_list())
@@ -153,12 +171,17 @@ def show(
     location_id: Annotated[str, typer.Argument(metavar="ID", help="id, or CC/PID/ID")],
 ) -> None:
     """One Location as partners receive it (JSON)."""
+    import orjson
+
+    from ocpi_cpo.services import locations as service
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
 
     async def _show() -> bytes:
-        async with command_context(settings) as context, context.storage.read() as uow:
+        async with storage_context(settings) as context, context.storage.read() as uow:
             if location_id.count("/") == 2:
-                return (await service.get(uow, parse_key(location_id))).document
+                return (await service.get(uow, LocationKey.parse(location_id))).document
             found = await service.by_location_id(uow, location_id)
             if len(found) > 1:
                 owners = ", ".join(str(s.key) for s in found)
@@ -183,6 +206,12 @@ def check(
 ) -> None:
     """Check EVCI: read every Location back from the partner; show what is missing, different or
     stale there. Exit 1 while differences remain (0 with --fix once repairs are queued)."""
+    from ocpi_cpo.ocpi.transport import TransportError
+    from ocpi_cpo.ocpi.v2_2_1.locations.check import check_partner
+    from ocpi_cpo.ocpi.v2_2_1.locations.client import ReadBackError
+    from ocpi_cpo.services import partners as partner_service
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
 
     async def _check() -> CheckReport:
@@ -229,11 +258,14 @@ def set_status(
     ] = None,
 ) -> None:
     """Set an EVSE's status; partners get the PATCH (not when the status is unchanged)."""
+    from ocpi_cpo.services import locations as service
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
-    key: LocationKey | None = parse_key(location) if location else None
+    key: LocationKey | None = LocationKey.parse(location) if location else None
 
     async def _set() -> bool:
-        async with command_context(settings) as context, context.storage.transaction() as uow:
+        async with storage_context(settings) as context, context.storage.transaction() as uow:
             return await service.set_evse_status(
                 uow, context.publisher, evse_uid, status, context.clock.now(), location=key
             )
@@ -251,10 +283,17 @@ def set_status(
 @operations_app.command("list")
 def list_operations(ctx: typer.Context, json: JsonOption = False) -> None:
     """Operations by network group, with their Location and EVSE counts."""
+    import orjson
+    from rich.console import Console
+    from rich.table import Table
+
+    from ocpi_cpo.api.admin.locations import operations_view
+    from ocpi_cpo.services import locations as service
+
     settings = settings_from(ctx)
 
     async def _counts() -> list[dict[str, Any]]:
-        async with command_context(settings) as context, context.storage.read() as uow:
+        async with storage_context(settings) as context, context.storage.read() as uow:
             return operations_view(settings, await service.operation_counts(uow))
 
     views = run(_counts())

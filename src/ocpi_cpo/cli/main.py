@@ -1,27 +1,133 @@
-"""The ``ocpi-cpo`` command."""
+"""The ``ocpi-cpo`` command: a root that loads each command's module only when it runs.
+
+Every command lives in its own module of ``ocpi_cpo.cli`` and is named in :data:`COMMANDS` with
+its one-line help. ``ocpi-cpo --help`` and shell completion read that table; ``ocpi-cpo evses
+set-status`` imports ``ocpi_cpo.cli.locations`` and nothing else of the CLI. The pattern, and
+the rule for the modules themselves (import what a command needs inside the command), is in
+docs/architecture.md ("A fast CLI"); ``tests/integration/cli/test_cli_imports.py`` keeps it.
+"""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from ocpi_cpo import __version__
-from ocpi_cpo.cli import console, db, locations, outbox, partners, sim, stations, tariffs, tokens
-from ocpi_cpo.cli.audit import audit
-from ocpi_cpo.cli.demo import demo
-from ocpi_cpo.cli.price import price
-from ocpi_cpo.cli.serve import serve
-from ocpi_cpo.cli.sessions import cdrs_app, sessions_app
-from ocpi_cpo.cli.worker import worker
+
+if TYPE_CHECKING:
+    from typer import _click
+    from typer._click.shell_completion import CompletionItem
+
+#: name -> ("module:attribute", one-line help). The attribute is a Typer sub-app or a command
+#: function. The help is what ``ocpi-cpo --help`` lists; a test checks it against the command's.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": (
+        "ocpi_cpo.cli.serve:serve",
+        "Serve OCPI 2.2.1 at {public_url}/ocpi/versions (SQLite databases are upgraded first).",
+    ),
+    "demo": (
+        "ocpi_cpo.cli.demo:demo",
+        "Start the CPO, a simulated hub and stations on 127.0.0.1 and walk through every use case.",
+    ),
+    "price": (
+        "ocpi_cpo.cli.price:price",
+        "Price a sample charge with a tariff and print the CDR totals as JSON.",
+    ),
+    "worker": (
+        "ocpi_cpo.cli.worker:worker",
+        "Deliver queued messages to partners until stopped (SIGTERM or Ctrl-C).",
+    ),
+    "audit": (
+        "ocpi_cpo.cli.audit:audit",
+        "Who changed what, when: every change made through the CLI, the admin API or the console.",
+    ),
+    "console": (
+        "ocpi_cpo.cli.console:app",
+        "People who may sign in to the operator console.",
+    ),
+    "db": ("ocpi_cpo.cli.db:app", "Database schema."),
+    "partners": ("ocpi_cpo.cli.partners:app", "OCPI partners (the Gireve IOP is one)."),
+    "locations": ("ocpi_cpo.cli.locations:app", "Locations, EVSEs and connectors we publish."),
+    "evses": ("ocpi_cpo.cli.locations:evses_app", "EVSE statuses."),
+    "operations": (
+        "ocpi_cpo.cli.locations:operations_app",
+        "Operations (eMI3 Operator Ids) and network groups.",
+    ),
+    "outbox": (
+        "ocpi_cpo.cli.outbox:app",
+        "The delivery queue (store-and-forward) and its dead letters.",
+    ),
+    "sim": ("ocpi_cpo.cli.sim:app", "Simulators for the demo, tests and certification rehearsals."),
+    "stations": ("ocpi_cpo.cli.stations:app", "OCPP stations (1.6J / 2.0.1) and their OCPI EVSEs."),
+    "tariffs": (
+        "ocpi_cpo.cli.tariffs:app",
+        "Tariffs we publish (OCPI Tariffs Sender, Gireve rules).",
+    ),
+    "tokens": ("ocpi_cpo.cli.tokens:app", "eMSP tokens and real-time authorization."),
+    "sessions": ("ocpi_cpo.cli.sessions:sessions_app", "Charging sessions (OCPI Sessions Sender)."),
+    "cdrs": ("ocpi_cpo.cli.sessions:cdrs_app", "CDRs, credit CDRs (OCPI CDRs Sender)."),
+}
+
+
+def load_command(name: str) -> _click.Command:
+    """Import the module of one command and build its Click command (what Typer would build)."""
+    target, _help = COMMANDS[name]
+    module_name, attribute = target.split(":")
+    found = getattr(importlib.import_module(module_name), attribute)
+    command: _click.Command
+    if isinstance(found, typer.Typer):
+        command = typer.main.get_group(found)
+    else:
+        single = typer.Typer()
+        single.command(name)(found)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """The root group: lists commands from :data:`COMMANDS`, imports one only to run it.
+
+    Listing (``--help``, completion of the first word) gets light stand-ins carrying the help
+    line, so it imports no command module at all."""
+
+    _listing = False
+
+    def list_commands(self, ctx: _click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *COMMANDS]
+
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        if cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        if self._listing:
+            return TyperCommand(cmd_name, help=COMMANDS[cmd_name][1])
+        return load_command(cmd_name)
+
+    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def shell_complete(self, ctx: _click.Context, incomplete: str) -> list[CompletionItem]:
+        self._listing = True
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
     name="ocpi-cpo",
+    cls=LazyGroup,
     help="OCPI 2.2.1 roaming platform for Charge Point Operators (Gireve IOP ready).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
 )
 
 
@@ -42,26 +148,6 @@ def main_options(
     ] = False,
 ) -> None:
     ctx.obj = {"config": config}
-
-
-app.command()(serve)
-app.command()(demo)
-app.command()(price)
-app.command()(worker)
-app.command()(audit)
-app.add_typer(console.app, name="console")
-app.add_typer(db.app, name="db")
-app.add_typer(partners.app, name="partners")
-app.add_typer(locations.app, name="locations")
-app.add_typer(locations.evses_app, name="evses")
-app.add_typer(locations.operations_app, name="operations")
-app.add_typer(outbox.app, name="outbox")
-app.add_typer(sim.app, name="sim")
-app.add_typer(stations.app, name="stations")
-app.add_typer(tariffs.app, name="tariffs")
-app.add_typer(tokens.app, name="tokens")
-app.add_typer(sessions_app, name="sessions")
-app.add_typer(cdrs_app, name="cdrs")
 
 
 def main() -> None:

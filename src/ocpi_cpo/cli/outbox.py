@@ -7,11 +7,9 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from ocpi_cpo.cli.audit import audited
-from ocpi_cpo.cli.common import command_context, fail, run, settings_from
+from ocpi_cpo.cli.common import StorageContext, fail, run, settings_from, storage_context
 from ocpi_cpo.domain.delivery import (
     MessageState,
     PartnerDelivery,
@@ -20,10 +18,6 @@ from ocpi_cpo.domain.delivery import (
     delivery_view,
     describe_delivery,
 )
-from ocpi_cpo.ocpi.context import OcpiContext
-from ocpi_cpo.services import partner_delivery
-from ocpi_cpo.services.errors import ServiceError
-from ocpi_cpo.services.partners import get_partner
 
 app = typer.Typer(
     help="The delivery queue (store-and-forward) and its dead letters.", no_args_is_help=True
@@ -39,8 +33,10 @@ StateOption = Annotated[
 
 
 async def _filters(
-    context: OcpiContext, partner: str | None, module: str | None, state: str | None
+    context: StorageContext, partner: str | None, module: str | None, state: str | None
 ) -> QueueFilter:
+    from ocpi_cpo.services.partners import get_partner
+
     parsed_state = None
     if state is not None:
         try:
@@ -80,12 +76,18 @@ def list_messages(
     json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Messages in the queue, newest first, with a count per state."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ocpi_cpo.services import partner_delivery
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
 
     async def _list() -> tuple[
         list[QueuedMessage], dict[int, str], int, dict[int, PartnerDelivery]
     ]:
-        async with command_context(settings) as context:
+        async with storage_context(settings) as context:
             filters = await _filters(context, partner, module, state)
             async with context.storage.read() as uow:
                 found = await uow.outbox.find(filters, limit=limit, newest_first=True)
@@ -137,10 +139,13 @@ def _as_json(message: QueuedMessage, names: dict[int, str]) -> dict[str, object]
 @app.command()
 def show(ctx: typer.Context, message_id: int) -> None:
     """One message, its body and every attempt to deliver it."""
+    from rich.console import Console
+    from rich.table import Table
+
     settings = settings_from(ctx)
 
     async def _show() -> None:
-        async with command_context(settings) as context, context.storage.read() as uow:
+        async with storage_context(settings) as context, context.storage.read() as uow:
             message = await uow.outbox.get(message_id)
             if message is None:
                 fail(f"no message {message_id} in the outbox")
@@ -174,10 +179,12 @@ def retry(
     module: ModuleOption = None,
 ) -> None:
     """Put dead letters back in the queue (all matching the filters, or the ids given)."""
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
 
     async def _retry() -> int:
-        async with command_context(settings) as context:
+        async with storage_context(settings) as context:
             filters = await _filters(context, partner, module, None)
             async with context.storage.transaction() as uow:
                 return await uow.outbox.retry(filters, message_ids or [], context.clock.now())
@@ -201,12 +208,14 @@ def purge(
     ] = None,
 ) -> None:
     """Delete finished messages (delivered, dead, superseded). Waiting ones are never purged."""
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
     if state is not None and state.upper() == MessageState.PENDING.value:
         fail("waiting (PENDING) messages are never purged: nothing queued is ever dropped", 2)
 
     async def _purge() -> int:
-        async with command_context(settings) as context:
+        async with storage_context(settings) as context:
             filters = await _filters(context, partner, module, state)
             cutoff = None
             if older_than_days is not None:

@@ -6,21 +6,11 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from ocpi_cpo.api.admin.partners import partner_view
 from ocpi_cpo.cli.audit import audited
-from ocpi_cpo.cli.common import command_context, fail, run, settings_from
+from ocpi_cpo.cli.common import command_context, fail, run, settings_from, storage_context
 from ocpi_cpo.domain.delivery import PartnerDelivery, delivery_view, describe_delivery
 from ocpi_cpo.domain.partners import PROFILES, ClientInfo, Partner
-from ocpi_cpo.ocpi.pull import PullError
-from ocpi_cpo.ocpi.transport import TransportError
-from ocpi_cpo.ocpi.v2_2_1.hubclientinfo.client import pull_client_info
-from ocpi_cpo.outbound import registration
-from ocpi_cpo.services import partner_delivery
-from ocpi_cpo.services import partners as service
-from ocpi_cpo.services.errors import ServiceError
 
 app = typer.Typer(help="OCPI partners (the Gireve IOP is one).", no_args_is_help=True)
 
@@ -32,10 +22,13 @@ JsonOption = Annotated[bool, typer.Option("--json", help="print JSON for scripts
 @audited("partners.invite", "partner", "name")
 def invite(ctx: typer.Context, name: str, profile: ProfileOption, json: JsonOption = False) -> None:
     """Create a one-time registration token for a partner that registers with us (FromIOP)."""
+    from ocpi_cpo.services import partners as service
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
 
     async def _invite() -> str:
-        async with command_context(settings) as context, context.storage.transaction() as uow:
+        async with storage_context(settings) as context, context.storage.transaction() as uow:
             return await service.invite(uow, name, profile, context.clock.now())
 
     try:
@@ -61,6 +54,8 @@ def register(
     profile: ProfileOption,
 ) -> None:
     """Start the handshake ourselves (ToIOP): POST our credentials to the partner."""
+    from ocpi_cpo.outbound import registration
+
     settings = settings_from(ctx)
 
     async def _register() -> Partner:
@@ -81,6 +76,8 @@ def register(
 @audited("partners.update", "partner", "name")
 def update(ctx: typer.Context, name: str) -> None:
     """Refresh the partner's endpoints and rotate both tokens (credentials PUT)."""
+    from ocpi_cpo.outbound import registration
+
     settings = settings_from(ctx)
 
     async def _update() -> Partner:
@@ -104,6 +101,8 @@ def unregister(
     ] = False,
 ) -> None:
     """Unregister: tell the partner (credentials DELETE), then stop accepting its token."""
+    from ocpi_cpo.outbound import registration
+
     settings = settings_from(ctx)
 
     async def _unregister() -> str | None:
@@ -127,14 +126,21 @@ def _identity(partner: Partner) -> str:
 def list_partners(ctx: typer.Context, json: JsonOption = False) -> None:
     """Each partner: identity and roles, version, endpoints, state, when it last called us, and
     its delivery state (available, or probing since when, next probe, last error)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ocpi_cpo.services import partner_delivery
+
     settings = settings_from(ctx)
 
     async def _list() -> tuple[list[Partner], dict[int, PartnerDelivery]]:
-        async with command_context(settings) as context, context.storage.read() as uow:
+        async with storage_context(settings) as context, context.storage.read() as uow:
             return list(await uow.partners.all()), await partner_delivery.states(uow)
 
     partners, delivery = run(_list())
     if json:
+        from ocpi_cpo.api.admin.partners import partner_view
+
         views = [
             {**partner_view(p), "delivery": delivery_view(delivery.get(p.id))} for p in partners
         ]
@@ -168,6 +174,15 @@ def parties(
     ] = False,
 ) -> None:
     """The parties behind a hub and their status (HubClientInfo)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ocpi_cpo.ocpi.pull import PullError
+    from ocpi_cpo.ocpi.transport import TransportError
+    from ocpi_cpo.ocpi.v2_2_1.hubclientinfo.client import pull_client_info
+    from ocpi_cpo.services import partners as service
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
 
     async def _parties() -> list[ClientInfo]:

@@ -18,10 +18,6 @@ import orjson
 import typer
 
 from ocpi_cpo.cli.common import EXIT_USAGE, fail, run
-from ocpi_cpo.config import SettingsError, load_settings
-from ocpi_cpo.domain.pricing import PricingError, price_document_result
-from ocpi_cpo.storage.sql.engine import create_engine
-from ocpi_cpo.storage.sql.location_zones import location_time_zone
 
 
 def read_json(path: Path, what: str) -> object:
@@ -50,6 +46,10 @@ def location_id_of(document: object) -> str | None:
 
 
 def _stored_zone(ctx: typer.Context, location_id: str) -> str | None:
+    from ocpi_cpo.config import SettingsError, load_settings
+    from ocpi_cpo.storage.sql.engine import create_engine
+    from ocpi_cpo.storage.sql.location_zones import location_time_zone
+
     try:
         settings = load_settings((ctx.obj or {}).get("config"))
     except SettingsError as exc:
@@ -86,6 +86,8 @@ def price(
     ] = None,
 ) -> None:
     """Price a sample charge with a tariff and print the CDR totals as JSON."""
+    from ocpi_cpo.domain.pricing import PricingError, price_document_result
+
     tariff_document = read_json(tariff, "tariff")
     cdr_document = read_json(cdr, "cdr")
     if time_zone is None:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import ssl
 from typing import Annotated, Any
 
 import typer
-import uvicorn
 
-from ocpi_cpo.api.app import create_app
 from ocpi_cpo.cli.common import fail, prepare_database, run, settings_from
-from ocpi_cpo.logs import configure_logging
 
 
 def serve(
@@ -19,6 +15,13 @@ def serve(
     port: Annotated[int | None, typer.Option(help="override the port setting")] = None,
 ) -> None:
     """Serve OCPI 2.2.1 at {public_url}/ocpi/versions (SQLite databases are upgraded first)."""
+    import ssl
+
+    import uvicorn
+
+    from ocpi_cpo.api.app import create_app
+    from ocpi_cpo.logs import configure_logging
+
     settings = settings_from(ctx)
     if not settings.operations:
         fail(

@@ -4,24 +4,18 @@ reprice, release)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import orjson
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from ocpi_cpo.api.admin.sessions import cdr_view, session_view
 from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import EXIT_USAGE, command_context, fail, run, settings_from
 from ocpi_cpo.domain.partners import Partner
-from ocpi_cpo.ocpi.context import OcpiContext
-from ocpi_cpo.ocpi.transport import TransportError
-from ocpi_cpo.ocpi.v2_2_1.sessions.check import ReadBack, check_cdrs, check_sessions
-from ocpi_cpo.services import cdrs as cdr_service
-from ocpi_cpo.services import partners as partner_service
-from ocpi_cpo.services import session_reads
-from ocpi_cpo.services.errors import RuleViolation, ServiceError
+
+if TYPE_CHECKING:
+    from ocpi_cpo.ocpi.context import OcpiContext
+    from ocpi_cpo.ocpi.v2_2_1.sessions.check import ReadBack
 
 T = TypeVar("T")
 
@@ -35,6 +29,9 @@ LimitOption = Annotated[
 
 
 def _run(ctx: typer.Context, work: Callable[[OcpiContext], Awaitable[T]]) -> T:
+    from ocpi_cpo.ocpi.transport import TransportError
+    from ocpi_cpo.services.errors import RuleViolation, ServiceError
+
     settings = settings_from(ctx)
 
     async def _main() -> T:
@@ -62,6 +59,10 @@ def _price(price: Any) -> str:
 @sessions_app.command("list")
 def list_sessions(ctx: typer.Context, limit: LimitOption = 50, json: JsonOption = False) -> None:
     """The latest sessions: status, energy and cost so far."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ocpi_cpo.api.admin.sessions import session_view
 
     async def work(context: OcpiContext) -> list[dict[str, Any]]:
         async with context.storage.read() as uow:
@@ -91,6 +92,8 @@ def list_sessions(ctx: typer.Context, limit: LimitOption = 50, json: JsonOption 
 @sessions_app.command("show")
 def show_session(ctx: typer.Context, session_id: str) -> None:
     """One session as partners see it, and what stands behind it."""
+    from ocpi_cpo.api.admin.sessions import session_view
+    from ocpi_cpo.services import session_reads
 
     async def work(context: OcpiContext) -> dict[str, Any]:
         async with context.storage.read() as uow:
@@ -110,6 +113,8 @@ def _report(report: ReadBack, what: str, partner: str) -> None:
 def _partner_check(
     check: Callable[[OcpiContext, Partner], Awaitable[ReadBack]], partner: str
 ) -> Callable[[OcpiContext], Awaitable[ReadBack]]:
+    from ocpi_cpo.services import partners as partner_service
+
     async def work(context: OcpiContext) -> ReadBack:
         async with context.storage.read() as uow:
             found = await partner_service.get_partner(uow, partner)
@@ -121,12 +126,18 @@ def _partner_check(
 @sessions_app.command("check")
 def check_sessions_command(ctx: typer.Context, partner: str) -> None:
     """Read every session back from PARTNER's Sessions Receiver and compare."""
+    from ocpi_cpo.ocpi.v2_2_1.sessions.check import check_sessions
+
     _report(_run(ctx, _partner_check(check_sessions, partner)), "session(s)", partner)
 
 
 @cdrs_app.command("list")
 def list_cdrs(ctx: typer.Context, limit: LimitOption = 50, json: JsonOption = False) -> None:
     """The latest CDRs (credit CDRs included)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ocpi_cpo.api.admin.sessions import cdr_view
 
     async def work(context: OcpiContext) -> list[dict[str, Any]]:
         async with context.storage.read() as uow:
@@ -153,6 +164,8 @@ def list_cdrs(ctx: typer.Context, limit: LimitOption = 50, json: JsonOption = Fa
 @cdrs_app.command("show")
 def show_cdr(ctx: typer.Context, cdr_id: str) -> None:
     """One CDR as it was POSTed."""
+    from ocpi_cpo.api.admin.sessions import cdr_view
+    from ocpi_cpo.services import cdrs as cdr_service
 
     async def work(context: OcpiContext) -> dict[str, Any]:
         async with context.storage.read() as uow:
@@ -164,6 +177,8 @@ def show_cdr(ctx: typer.Context, cdr_id: str) -> None:
 @cdrs_app.command("check")
 def check_cdrs_command(ctx: typer.Context, partner: str) -> None:
     """Read every CDR back from PARTNER (at the Location its POST answer gave) and compare."""
+    from ocpi_cpo.ocpi.v2_2_1.sessions.check import check_cdrs
+
     _report(_run(ctx, _partner_check(check_cdrs, partner)), "CDR(s)", partner)
 
 
@@ -175,6 +190,7 @@ def credit(
     reason: Annotated[str, typer.Option("--reason", help="why: goes in the Credit CDR's remark")],
 ) -> None:
     """Create the Credit CDR of CDR_ID (credit=true, negated amounts) and POST it to partners."""
+    from ocpi_cpo.services import cdrs as cdr_service
 
     async def work(context: OcpiContext) -> dict[str, Any]:
         async with context.storage.transaction() as uow:
@@ -192,6 +208,10 @@ def credit(
 @cdrs_app.command("held")
 def held(ctx: typer.Context, json: JsonOption = False) -> None:
     """CDRs held because they could not be priced (never sent), oldest first, with the reason."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ocpi_cpo.services import cdrs as cdr_service
 
     async def work(context: OcpiContext) -> list[dict[str, Any]]:
         async with context.storage.read() as uow:
@@ -220,6 +240,7 @@ def held(ctx: typer.Context, json: JsonOption = False) -> None:
 @audited("cdrs.reprice", "CDR", "cdr_id")
 def reprice(ctx: typer.Context, cdr_id: str) -> None:
     """Price held CDR_ID again (after its tariff was fixed) and send it."""
+    from ocpi_cpo.services import cdrs as cdr_service
 
     async def work(context: OcpiContext) -> dict[str, Any]:
         async with context.storage.transaction() as uow:
@@ -246,6 +267,8 @@ def release(
     reason: Annotated[str, typer.Option("--reason", help="why: goes in the CDR's remark")] = "",
 ) -> None:
     """Send held CDR_ID at zero cost, on purpose (--zero-cost --reason TEXT)."""
+    from ocpi_cpo.services import cdrs as cdr_service
+
     if not zero_cost:
         fail("a held CDR is released only free and on purpose: add --zero-cost", EXIT_USAGE)
     if not reason.strip():

@@ -5,13 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
-from websockets.exceptions import InvalidStatus
 
 from ocpi_cpo.cli.common import fail, run
-from ocpi_cpo.sim.hub import SimHubState, create_hub_app
+from ocpi_cpo.sim.errors import SimError
 from ocpi_cpo.sim.scenarios import SCENARIOS, ScenarioOptions
-from ocpi_cpo.sim.station import SimError, SimStation
 
 app = typer.Typer(
     help="Simulators for the demo, tests and certification rehearsals.", no_args_is_help=True
@@ -25,6 +22,10 @@ def hub(
     quiet: Annotated[bool, typer.Option(help="do not print each request")] = False,
 ) -> None:
     """A simulated Gireve IOP on 127.0.0.1 (HUB FR/107, the pre-production identity, by default)."""
+    import uvicorn
+
+    from ocpi_cpo.sim.hub import SimHubState, create_hub_app
+
     country, _, party = identity.partition("/")
     if len(country) != 2 or len(party) != 3:
         fail(f"--identity {identity!r}: expected COUNTRY/PARTY such as FR/107", 2)
@@ -47,6 +48,10 @@ def station(
     wait: Annotated[float, typer.Option(help="seconds to wait for commands")] = 60.0,
 ) -> None:
     """A simulated OCPP station playing one scenario against the gateway (loopback only)."""
+    from websockets.exceptions import InvalidStatus
+
+    from ocpi_cpo.sim.station import SimStation
+
     if ocpp not in ("1.6", "2.0.1"):
         fail(f"--ocpp {ocpp!r}: expected 1.6 or 2.0.1", 2)
     play = SCENARIOS.get(scenario)

@@ -5,20 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import command_context, fail, run, settings_from
-from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.station_registry import Station
-from ocpi_cpo.services import stations as service
-from ocpi_cpo.services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from ocpi_cpo.config import Settings
 
 app = typer.Typer(help="OCPP stations (1.6J / 2.0.1) and their OCPI EVSEs.", no_args_is_help=True)
 
@@ -61,6 +59,9 @@ def add(
     ] = None,
 ) -> None:
     """Allow a station to connect at ws(s)://HOST:PORT/ocpp/STATION_ID and map its EVSEs."""
+    from ocpi_cpo.services import stations as service
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
     evses = parse_evses(evse)
     if password == "-":
@@ -137,6 +138,9 @@ def import_stations(
     """Add many stations at once, all or nothing. Each entry: {"station_id": "CP-0001",
     "location": "LOC1", "evses": {"1": "EVSE_UID", ...}, "password": "..." (optional; the
     file then holds secrets: keep it safe, only the hash is stored)}."""
+    from ocpi_cpo.services import stations as service
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
     entries = read_entries(path)
 
@@ -173,6 +177,11 @@ def import_stations(
 @app.command("list")
 def list_stations(ctx: typer.Context, json: JsonOption = False) -> None:
     """Each station: location, EVSEs, OCPP version, whether it is connected, last heartbeat."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ocpi_cpo.services import stations as service
+
     settings = settings_from(ctx)
 
     async def _list() -> list[Station]:
@@ -212,6 +221,9 @@ def list_stations(ctx: typer.Context, json: JsonOption = False) -> None:
 @audited("stations.remove", "station", "station_id")
 def remove(ctx: typer.Context, station_id: str) -> None:
     """Refuse the station from now on (a connected station keeps its connection until it drops)."""
+    from ocpi_cpo.services import stations as service
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
 
     async def _remove() -> None:

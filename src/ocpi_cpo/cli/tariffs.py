@@ -4,31 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from ocpi_cpo.api.admin.tariffs import owner_of, parse_target, published_view, tariff_view
 from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import EXIT_USAGE, command_context, fail, run, settings_from
-from ocpi_cpo.cli.price import read_json
-from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.tariffs import Party, Tariff
-from ocpi_cpo.ocpi.pull import PullError
-from ocpi_cpo.ocpi.transport import TransportError
-from ocpi_cpo.ocpi.v2_2_1.tariffs.client import Mismatch, check_receiver
-from ocpi_cpo.ocpi.v2_2_1.tariffs.mapping import (
-    TariffDocumentError,
-    our_parties,
-    parse_moment,
-    read_tariffs,
-)
-from ocpi_cpo.services import partners as partner_service
-from ocpi_cpo.services import tariffs as service
-from ocpi_cpo.services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from ocpi_cpo.config import Settings
+    from ocpi_cpo.ocpi.v2_2_1.tariffs.client import Mismatch
+    from ocpi_cpo.services import tariffs as service
 
 app = typer.Typer(
     help="Tariffs we publish (OCPI Tariffs Sender, Gireve rules).", no_args_is_help=True
@@ -44,6 +32,11 @@ OperationOption = Annotated[
 
 
 def _documents(settings: Settings, file: Path, operation: str | None) -> list[Tariff]:
+    from ocpi_cpo.api.admin.tariffs import owner_of
+    from ocpi_cpo.cli.price import read_json
+    from ocpi_cpo.ocpi.v2_2_1.tariffs.mapping import TariffDocumentError, read_tariffs
+    from ocpi_cpo.services.errors import ServiceError
+
     document = read_json(file, "tariff")
     try:
         owner = owner_of(settings, operation)
@@ -55,6 +48,8 @@ def _documents(settings: Settings, file: Path, operation: str | None) -> list[Ta
 
 
 def _report(result: service.Published, json: bool) -> None:
+    from ocpi_cpo.api.admin.tariffs import published_view
+
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if json:
@@ -79,6 +74,10 @@ def import_tariffs(
     ctx: typer.Context, file: Path, operation: OperationOption = None, json: JsonOption = False
 ) -> None:
     """Publish the Tariff (or list of Tariffs) in FILE; all or nothing."""
+    from ocpi_cpo.ocpi.v2_2_1.tariffs.mapping import our_parties
+    from ocpi_cpo.services import tariffs as service
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
     found = _documents(settings, file, operation)
 
@@ -98,6 +97,11 @@ def import_tariffs(
 @app.command("list")
 def list_tariffs(ctx: typer.Context, json: JsonOption = False) -> None:
     """Every description we publish: id, target eMSP, type, validity, last change."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ocpi_cpo.api.admin.tariffs import tariff_view
+
     settings = settings_from(ctx)
 
     async def _list() -> list[Tariff]:
@@ -126,6 +130,10 @@ def list_tariffs(ctx: typer.Context, json: JsonOption = False) -> None:
 
 
 def _sole_owner(settings: Settings, operation: str | None) -> Party:
+    from ocpi_cpo.api.admin.tariffs import owner_of
+    from ocpi_cpo.ocpi.v2_2_1.tariffs.mapping import our_parties
+    from ocpi_cpo.services.errors import ServiceError
+
     try:
         owner = owner_of(settings, operation)
     except ServiceError as exc:
@@ -157,6 +165,10 @@ def delete(
     """Remove a tariff (every description, or one with --target) and tell the partners.
 
     Refused (exit 2, naming them) while connectors name it, unless --force."""
+    from ocpi_cpo.api.admin.tariffs import parse_target
+    from ocpi_cpo.services import tariffs as service
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
     owner = _sole_owner(settings, operation)
 
@@ -199,6 +211,10 @@ def change_price(
     json: JsonOption = False,
 ) -> None:
     """New tariff from the change date, end_date_time on the old one, both ids on the connectors."""
+    from ocpi_cpo.ocpi.v2_2_1.tariffs.mapping import TariffDocumentError, our_parties, parse_moment
+    from ocpi_cpo.services import tariffs as service
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
     new = _documents(settings, file, operation)
     try:
@@ -240,6 +256,13 @@ def check(
     ] = False,
 ) -> None:
     """Compare what PARTNER's Tariffs Receiver holds with what we publish."""
+    from ocpi_cpo.ocpi.pull import PullError
+    from ocpi_cpo.ocpi.transport import TransportError
+    from ocpi_cpo.ocpi.v2_2_1.tariffs.client import check_receiver
+    from ocpi_cpo.services import partners as partner_service
+    from ocpi_cpo.services import tariffs as service
+    from ocpi_cpo.services.errors import ServiceError
+
     settings = settings_from(ctx)
 
     async def _check() -> tuple[int, list[Mismatch], int]:

@@ -7,23 +7,11 @@ from typing import Annotated
 
 import orjson
 import typer
-from pydantic import TypeAdapter, ValidationError
-from rich.console import Console
-from rich.table import Table
 
-from ocpi_cpo.api.admin.tokens import decision_view
 from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import command_context, fail, run, settings_from
 from ocpi_cpo.domain.authorization import DecisionRecord
 from ocpi_cpo.domain.stations import AuthorizationRequest
-from ocpi_cpo.ocpi.pull import PullError
-from ocpi_cpo.ocpi.transport import TransportError
-from ocpi_cpo.ocpi.v2_2_1.tokens.client import pull_tokens
-from ocpi_cpo.ocpi.v2_2_1.tokens.mapping import to_stored
-from ocpi_cpo.ocpi.v2_2_1.types import DateTime
-from ocpi_cpo.services.delivery import routing_for
-from ocpi_cpo.services.errors import ServiceError
-from ocpi_cpo.services.partners import get_partner
 
 app = typer.Typer(help="eMSP tokens and real-time authorization.", no_args_is_help=True)
 
@@ -38,6 +26,17 @@ def pull(
     ] = None,
 ) -> None:
     """Pull the partner's Tokens Sender list, page by page (Gireve 2.2.1 does not offer it)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from ocpi_cpo.ocpi.pull import PullError
+    from ocpi_cpo.ocpi.transport import TransportError
+    from ocpi_cpo.ocpi.v2_2_1.tokens.client import pull_tokens
+    from ocpi_cpo.ocpi.v2_2_1.tokens.mapping import to_stored
+    from ocpi_cpo.ocpi.v2_2_1.types import DateTime
+    from ocpi_cpo.services.delivery import routing_for
+    from ocpi_cpo.services.errors import ServiceError
+    from ocpi_cpo.services.partners import get_partner
+
     settings = settings_from(ctx)
     since_at: datetime | None = None
     if since is not None:
@@ -93,6 +92,8 @@ def authorize(
     ] = "RFID",
 ) -> None:
     """Decide as for a swipe at an EVSE: locally, through the hub, or by the offline rules."""
+    from ocpi_cpo.api.admin.tokens import decision_view
+
     settings = settings_from(ctx)
     if token_type not in ("RFID", "APP_USER", "AD_HOC_USER", "OTHER"):
         fail(f"--type {token_type!r}: expected RFID, APP_USER, AD_HOC_USER or OTHER", 2)
@@ -119,6 +120,9 @@ def decisions(
     limit: int = 20,
 ) -> None:
     """The latest authorization decisions, with their reason and latency."""
+    from rich.console import Console
+    from rich.table import Table
+
     settings = settings_from(ctx)
 
     async def _list() -> list[DecisionRecord]:

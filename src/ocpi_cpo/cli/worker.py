@@ -8,12 +8,13 @@ import signal
 import typer
 
 from ocpi_cpo.cli.common import command_context, run, settings_from
-from ocpi_cpo.logs import configure_logging
-from ocpi_cpo.outbound.worker import OutboxWorker
 
 
 def worker(ctx: typer.Context) -> None:
     """Deliver queued messages to partners until stopped (SIGTERM or Ctrl-C)."""
+    from ocpi_cpo.logs import configure_logging
+    from ocpi_cpo.outbound.worker import OutboxWorker
+
     settings = settings_from(ctx)
     configure_logging(settings.log_level)
 

@@ -58,6 +58,13 @@ class LocationKey:
             str(document["id"]),
         )
 
+    @classmethod
+    def parse(cls, text: str) -> LocationKey:
+        """``CC/PID/ID`` as an operator types it (country and party upper-cased)."""
+        country, _, rest = text.partition("/")
+        party, _, location_id = rest.partition("/")
+        return cls(country.upper(), party.upper(), location_id)
+
     def __str__(self) -> str:
         return f"{self.country_code}/{self.party_id}/{self.id}"
 

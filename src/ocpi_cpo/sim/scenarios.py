@@ -9,8 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ocpi_cpo.sim.station import SimError, SimStation
+from ocpi_cpo.sim.errors import SimError
+
+if TYPE_CHECKING:
+    from ocpi_cpo.sim.station import SimStation
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,7 @@ class ScenarioOptions:
     meter_steps: int = 3
 
 
-Scenario = Callable[[SimStation, ScenarioOptions], Awaitable[None]]
+Scenario = Callable[["SimStation", ScenarioOptions], Awaitable[None]]
 
 
 async def _begin(station: SimStation) -> None:

@@ -31,6 +31,7 @@ from ocpi_cpo.ocpp_gateway._lib import (
     result16,
     result201,
 )
+from ocpi_cpo.sim.errors import SimError as SimError
 
 LOG = logging.getLogger(__name__)
 ENERGY = "Energy.Active.Import.Register"
@@ -48,10 +49,6 @@ class Connector:
     transaction_id: str | None = None
     id_tag: str | None = None
     seq_no: itertools.count[int] = field(default_factory=itertools.count)
-
-
-class SimError(Exception):
-    """The station could not do what the scenario asked (the message says what)."""
 
 
 class _Client16(ChargePoint16):

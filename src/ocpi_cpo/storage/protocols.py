@@ -9,54 +9,57 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ocpi_cpo.domain.audit import AuditEntry
-from ocpi_cpo.domain.authorization import (
-    DecisionRecord,
-    DecisionSource,
-    StoredToken,
-    TokenKey,
-)
-from ocpi_cpo.domain.cdrs import CdrPage, StoredCdr
-from ocpi_cpo.domain.commands import NewCommand, StoredCommand
-from ocpi_cpo.domain.console_users import ConsoleUser
-from ocpi_cpo.domain.delivery import (
-    Attempt,
-    Backoff,
-    MessageState,
-    NewMessage,
-    Observation,
-    PartnerDelivery,
-    QueuedMessage,
-    QueueFilter,
-    QueueStats,
-)
-from ocpi_cpo.domain.leases import Lease, StationCall, StationHeld
-from ocpi_cpo.domain.location_links import StoredEvse
-from ocpi_cpo.domain.locations import (
-    EvseRow,
-    LocationKey,
-    LocationPage,
-    LocationRow,
-    LocationSummary,
-    OperationCounts,
-    StoredLocation,
-    Visibility,
-)
-from ocpi_cpo.domain.partners import (
-    ClientInfo,
-    Direction,
-    Endpoint,
-    Partner,
-    PartnerState,
-    PartyRole,
-    TokenKind,
-)
-from ocpi_cpo.domain.sessions import ChargeSession, SessionKey, SessionPage, SessionStatus
-from ocpi_cpo.domain.station_registry import Station
-from ocpi_cpo.domain.stations import CommandOutcome
-from ocpi_cpo.domain.tariffs import Party, Tariff, TariffKey, TariffPage
+if TYPE_CHECKING:
+    # Annotations only: importing the whole domain (pricing included) costs a CLI command
+    # tens of milliseconds (docs/architecture.md, "A fast CLI").
+    from ocpi_cpo.domain.audit import AuditEntry
+    from ocpi_cpo.domain.authorization import (
+        DecisionRecord,
+        DecisionSource,
+        StoredToken,
+        TokenKey,
+    )
+    from ocpi_cpo.domain.cdrs import CdrPage, StoredCdr
+    from ocpi_cpo.domain.commands import NewCommand, StoredCommand
+    from ocpi_cpo.domain.console_users import ConsoleUser
+    from ocpi_cpo.domain.delivery import (
+        Attempt,
+        Backoff,
+        MessageState,
+        NewMessage,
+        Observation,
+        PartnerDelivery,
+        QueuedMessage,
+        QueueFilter,
+        QueueStats,
+    )
+    from ocpi_cpo.domain.leases import Lease, StationCall, StationHeld
+    from ocpi_cpo.domain.location_links import StoredEvse
+    from ocpi_cpo.domain.locations import (
+        EvseRow,
+        LocationKey,
+        LocationPage,
+        LocationRow,
+        LocationSummary,
+        OperationCounts,
+        StoredLocation,
+        Visibility,
+    )
+    from ocpi_cpo.domain.partners import (
+        ClientInfo,
+        Direction,
+        Endpoint,
+        Partner,
+        PartnerState,
+        PartyRole,
+        TokenKind,
+    )
+    from ocpi_cpo.domain.sessions import ChargeSession, SessionKey, SessionPage, SessionStatus
+    from ocpi_cpo.domain.station_registry import Station
+    from ocpi_cpo.domain.stations import CommandOutcome
+    from ocpi_cpo.domain.tariffs import Party, Tariff, TariffKey, TariffPage
 
 
 class PartnerRepository(Protocol):

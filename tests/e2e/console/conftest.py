@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from ocpi_cpo.cli.demo_walk import ADMIN_TOKEN
+from ocpi_cpo.cli.demo import ADMIN_TOKEN
 from ocpi_cpo.sim.station import SimStation
 from tests.support.browser import ARGS, chromium_path
 

@@ -109,9 +109,7 @@ def operations_view(settings: Settings, counts: list[OperationCounts]) -> list[d
 
 
 def parse_key(text: str) -> LocationKey:
-    country, _, rest = text.partition("/")
-    party, _, location_id = rest.partition("/")
-    return LocationKey(country.upper(), party.upper(), location_id)
+    return LocationKey.parse(text)
 
 
 def router() -> APIRouter:

@@ -6,28 +6,31 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import URL, event
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ocpi_cpo.storage.sql.changes import CREDENTIALS, LOCATIONS, Changes, announce
-from ocpi_cpo.storage.sql.repositories.audit import SqlAuditRepository
-from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoRepository
-from ocpi_cpo.storage.sql.repositories.commands import SqlCommandRepository
-from ocpi_cpo.storage.sql.repositories.console_users import SqlConsoleUserRepository
-from ocpi_cpo.storage.sql.repositories.emsp_tokens import SqlEmspTokenRepository
-from ocpi_cpo.storage.sql.repositories.leases import SqlLeaseRepository
 from ocpi_cpo.storage.sql.repositories.locations import PageTotals, SqlLocationRepository
 from ocpi_cpo.storage.sql.repositories.outbox import SqlOutboxRepository
-from ocpi_cpo.storage.sql.repositories.partner_delivery import SqlPartnerDeliveryRepository
 from ocpi_cpo.storage.sql.repositories.partners import SqlPartnerRepository
-from ocpi_cpo.storage.sql.repositories.sessions import SqlCdrRepository, SqlSessionRepository
-from ocpi_cpo.storage.sql.repositories.station_calls import SqlStationCallRepository
-from ocpi_cpo.storage.sql.repositories.stations import SqlStationRepository
-from ocpi_cpo.storage.sql.repositories.tariffs import SqlTariffRepository
-from ocpi_cpo.storage.sql.repositories.tokens import SqlTokenRepository
+
+if TYPE_CHECKING:
+    from ocpi_cpo.storage.sql.repositories.audit import SqlAuditRepository
+    from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoRepository
+    from ocpi_cpo.storage.sql.repositories.commands import SqlCommandRepository
+    from ocpi_cpo.storage.sql.repositories.console_users import SqlConsoleUserRepository
+    from ocpi_cpo.storage.sql.repositories.emsp_tokens import SqlEmspTokenRepository
+    from ocpi_cpo.storage.sql.repositories.leases import SqlLeaseRepository
+    from ocpi_cpo.storage.sql.repositories.partner_delivery import SqlPartnerDeliveryRepository
+    from ocpi_cpo.storage.sql.repositories.sessions import SqlCdrRepository, SqlSessionRepository
+    from ocpi_cpo.storage.sql.repositories.station_calls import SqlStationCallRepository
+    from ocpi_cpo.storage.sql.repositories.stations import SqlStationRepository
+    from ocpi_cpo.storage.sql.repositories.tariffs import SqlTariffRepository
+    from ocpi_cpo.storage.sql.repositories.tokens import SqlTokenRepository
 
 #: seconds a SQLite writer waits for the lock before "database is locked" (as connect's timeout)
 SQLITE_TIMEOUT = 30.0
@@ -106,6 +109,10 @@ class Signal:
 
 
 class SqlUnitOfWork:
+    """One transaction's repositories. Partners, Locations and the outbox are made at once
+    (nearly every unit of work uses them); the others on first use, importing their module then,
+    so a CLI command loads only the tables it touches (docs/architecture.md, "A fast CLI")."""
+
     def __init__(
         self,
         connection: AsyncConnection,
@@ -118,25 +125,90 @@ class SqlUnitOfWork:
         self._after_commit: list[Callable[[], None]] = []
         #: kinds of cached data this transaction changed (storage.sql.changes)
         self._changed: set[str] = set()
-        credentials = self._announcer(changes, CREDENTIALS) if changes is not None else None
-        self.partners = SqlPartnerRepository(connection, credentials)
-        self.tokens = SqlTokenRepository(connection, credentials)
-        self.client_info = SqlHubClientInfoRepository(connection)
+        self._credentials = self._announcer(changes, CREDENTIALS) if changes is not None else None
+        self.partners = SqlPartnerRepository(connection, self._credentials)
         on_locations = self._announcer(changes, LOCATIONS) if changes is not None else None
         self.locations = SqlLocationRepository(connection, totals, on_locations)
-        self.stations = SqlStationRepository(connection)
-        self.tariffs = SqlTariffRepository(connection)
         on_queue = (lambda: self.after_commit(signal.set)) if signal is not None else None
         self.outbox = SqlOutboxRepository(connection, on_queue)
-        self.partner_delivery = SqlPartnerDeliveryRepository(connection)
-        self.emsp_tokens = SqlEmspTokenRepository(connection)
-        self.commands = SqlCommandRepository(connection)
-        self.sessions = SqlSessionRepository(connection)
-        self.cdrs = SqlCdrRepository(connection)
-        self.audit = SqlAuditRepository(connection)
-        self.leases = SqlLeaseRepository(connection)
-        self.station_calls = SqlStationCallRepository(connection)
-        self.console_users = SqlConsoleUserRepository(connection)
+
+    @cached_property
+    def tokens(self) -> SqlTokenRepository:
+        from ocpi_cpo.storage.sql.repositories.tokens import SqlTokenRepository
+
+        return SqlTokenRepository(self.connection, self._credentials)
+
+    @cached_property
+    def client_info(self) -> SqlHubClientInfoRepository:
+        from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoRepository
+
+        return SqlHubClientInfoRepository(self.connection)
+
+    @cached_property
+    def stations(self) -> SqlStationRepository:
+        from ocpi_cpo.storage.sql.repositories.stations import SqlStationRepository
+
+        return SqlStationRepository(self.connection)
+
+    @cached_property
+    def tariffs(self) -> SqlTariffRepository:
+        from ocpi_cpo.storage.sql.repositories.tariffs import SqlTariffRepository
+
+        return SqlTariffRepository(self.connection)
+
+    @cached_property
+    def partner_delivery(self) -> SqlPartnerDeliveryRepository:
+        from ocpi_cpo.storage.sql.repositories.partner_delivery import SqlPartnerDeliveryRepository
+
+        return SqlPartnerDeliveryRepository(self.connection)
+
+    @cached_property
+    def emsp_tokens(self) -> SqlEmspTokenRepository:
+        from ocpi_cpo.storage.sql.repositories.emsp_tokens import SqlEmspTokenRepository
+
+        return SqlEmspTokenRepository(self.connection)
+
+    @cached_property
+    def commands(self) -> SqlCommandRepository:
+        from ocpi_cpo.storage.sql.repositories.commands import SqlCommandRepository
+
+        return SqlCommandRepository(self.connection)
+
+    @cached_property
+    def sessions(self) -> SqlSessionRepository:
+        from ocpi_cpo.storage.sql.repositories.sessions import SqlSessionRepository
+
+        return SqlSessionRepository(self.connection)
+
+    @cached_property
+    def cdrs(self) -> SqlCdrRepository:
+        from ocpi_cpo.storage.sql.repositories.sessions import SqlCdrRepository
+
+        return SqlCdrRepository(self.connection)
+
+    @cached_property
+    def audit(self) -> SqlAuditRepository:
+        from ocpi_cpo.storage.sql.repositories.audit import SqlAuditRepository
+
+        return SqlAuditRepository(self.connection)
+
+    @cached_property
+    def leases(self) -> SqlLeaseRepository:
+        from ocpi_cpo.storage.sql.repositories.leases import SqlLeaseRepository
+
+        return SqlLeaseRepository(self.connection)
+
+    @cached_property
+    def station_calls(self) -> SqlStationCallRepository:
+        from ocpi_cpo.storage.sql.repositories.station_calls import SqlStationCallRepository
+
+        return SqlStationCallRepository(self.connection)
+
+    @cached_property
+    def console_users(self) -> SqlConsoleUserRepository:
+        from ocpi_cpo.storage.sql.repositories.console_users import SqlConsoleUserRepository
+
+        return SqlConsoleUserRepository(self.connection)
 
     def _announcer(self, changes: Changes, topic: str) -> Callable[[], None]:
         def changed() -> None:

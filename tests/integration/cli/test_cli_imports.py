@@ -1,0 +1,148 @@
+"""A fast CLI (issue 22 item 2): ``--help`` loads no framework, no database, no service.
+
+Each check runs in a fresh interpreter and looks at ``sys.modules`` afterwards, not at the
+clock: the machines are shared and a timing would flake. ``make bench`` (``bench/cli.py``)
+gives the wall times beside ``python -c pass``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from ocpi_cpo.cli.main import COMMANDS, load_command
+
+#: what a ``--help`` must not import (typer itself brings pydantic and rich: those are allowed)
+HEAVY = (
+    "alembic",
+    "sqlalchemy",
+    "aiosqlite",
+    "asyncpg",
+    "aiohttp",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "ocpp",
+    "websockets",
+    "pydantic_settings",
+    "prometheus_client",
+    "ocpi_cpo.config",
+    "ocpi_cpo.api",
+    "ocpi_cpo.sim.hub",
+    "ocpi_cpo.sim.station",
+    "ocpi_cpo.services",
+    "ocpi_cpo.storage",
+    "ocpi_cpo.ocpi",
+    "ocpi_cpo.outbound",
+    "ocpi_cpo.ocpp_gateway",
+)
+
+# Runs every --help of one top-level command in a fresh interpreter, then reports what the
+# interpreter holds: the group's own help, then each sub-command's.
+_PROBE = """
+import sys, orjson
+from ocpi_cpo.cli.main import app, load_command
+import typer
+root = typer.main.get_command(app)
+name = sys.argv[1]
+paths = [[name, "--help"]] if name else [["--help"]]
+if name:
+    command = load_command(name)
+    subcommands = getattr(command, "commands", {})
+    paths += [[name, sub, "--help"] for sub in subcommands]
+for path in paths:
+    try:
+        root.main(path, prog_name="ocpi-cpo", standalone_mode=False)
+    except SystemExit:
+        pass
+sys.stdout.flush()
+print("\\nMODULES " + orjson.dumps([*sys.modules, *[" ".join(p) for p in paths]]).decode())
+"""
+
+
+def _heavy_after(name: str) -> tuple[list[str], list[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, name],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    assert done.returncode == 0, done.stderr
+    line = done.stdout.rsplit("MODULES ", 1)[1]
+    entries: list[str] = orjson.loads(line)
+    helps = [e for e in entries if e.endswith("--help")]
+    heavy = sorted(m for m in entries if any(m == h or m.startswith(h + ".") for h in HEAVY))
+    return heavy, helps
+
+
+def test_root_help_imports_no_command_module() -> None:
+    heavy, _helps = _heavy_after("")
+    assert heavy == []
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from ocpi_cpo.cli.main import main; sys.argv=['ocpi-cpo','--help']\n"
+            "try: main()\nexcept SystemExit: pass\n"
+            "print([m for m in sys.modules if m.startswith('ocpi_cpo.cli.')])",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip().endswith("['ocpi_cpo.cli.main']"), done.stdout
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_help_is_light(name: str) -> None:
+    heavy, helps = _heavy_after(name)
+    assert heavy == [], (
+        f"{helps} imported {heavy}: import them inside the command (architecture.md)"
+    )
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_listed_help_is_the_commands_own(name: str) -> None:
+    """The root lists each command with the line kept in COMMANDS: it must be the command's."""
+    command = load_command(name)
+    assert (command.help or "").strip().splitlines()[0] == COMMANDS[name][1]
+
+
+def test_completion_completes_commands_and_subcommands(tmp_path: Path) -> None:
+    script = str(Path(sys.executable).with_name("ocpi-cpo"))
+
+    def complete(words: str) -> list[str]:
+        env = {
+            **os.environ,
+            "_OCPI_CPO_COMPLETE": "complete_bash",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split()) - 1),
+        }
+        done = subprocess.run(
+            [script], env=env, capture_output=True, text=True, timeout=60, check=True
+        )
+        return done.stdout.split()
+
+    assert complete("ocpi-cpo ev") == ["evses"]
+    assert complete("ocpi-cpo evses s") == ["set-status"]
+    assert "--partner" in complete("ocpi-cpo outbox list --pa")
+    home = tmp_path / "home"
+    home.mkdir()
+    installed = subprocess.run(
+        [script, "--install-completion"],
+        env={**os.environ, "HOME": str(home), "SHELL": "/bin/bash"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stderr
+    assert "_OCPI_CPO_COMPLETE" in (home / ".bash_completions" / "ocpi-cpo.sh").read_text()
