@@ -1,7 +1,9 @@
 """What the operator console's overview shows: the platform at a glance, read in one unit of work.
 
-Alerts (issue 20): a partner unreachable for more than 5 minutes (its oldest waiting message was
-tried and is older than that), dead letters, a station offline for more than 15 minutes.
+Alerts (issue 20): a partner unreachable for more than 5 minutes (its delivery state says down
+for that long, or its oldest waiting message is older than that), dead letters, held CDRs, a
+station offline for more than 15 minutes. (Differences found by a check are added by the console,
+which remembers its checks.)
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from decimal import Decimal
 
 import orjson
 
-from ocpi_cpo.domain.delivery import MessageState, QueueStats
+from ocpi_cpo.domain.delivery import MessageState, PartnerDelivery, QueueFilter, QueueStats
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.domain.sessions import ChargeSession, SessionStatus
 from ocpi_cpo.domain.station_registry import Station
+from ocpi_cpo.services import partner_delivery
 from ocpi_cpo.storage.protocols import UnitOfWork
 
 PARTNER_UNREACHABLE = timedelta(minutes=5)
@@ -53,6 +56,9 @@ class Overview:
     dead_cdrs: int
     #: CDRs that could not be priced, kept back (never sent) until repriced or released
     held_cdrs: int
+    #: partner id -> delivery state (absent: available); last message delivered to it
+    delivery: dict[int, PartnerDelivery] = field(default_factory=dict)
+    last_delivered: dict[int, datetime | None] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
 
     @property
@@ -102,6 +108,17 @@ def cdr_totals(documents: list[bytes], today: datetime) -> tuple[int, dict[str, 
 
 def alerts_of(view: Overview) -> list[Alert]:
     found: list[Alert] = []
+    for partner in view.partners:
+        state = view.delivery.get(partner.id)
+        if state and state.down_since and view.now - state.down_since > PARTNER_UNREACHABLE:
+            minutes = int((view.now - state.down_since).total_seconds() // 60)
+            found.append(
+                Alert(
+                    "partner",
+                    f"{partner.name} unreachable for {minutes} min ({state.failures} failures:"
+                    f" {state.last_error or 'no answer'})",
+                )
+            )
     for line in view.queues:
         if line.oldest_pending and view.now - line.oldest_pending > PARTNER_UNREACHABLE:
             minutes = int((view.now - line.oldest_pending).total_seconds() // 60)
@@ -148,5 +165,11 @@ async def overview(uow: UnitOfWork, now: datetime) -> Overview:
         dead_cdrs=sum(q.dead for q in queues if q.module == "cdrs"),
         held_cdrs=(await uow.cdrs.held_stats())[0],
     )
+    view.delivery = await partner_delivery.states(uow)
+    for partner in partners:
+        latest = await uow.outbox.find(
+            QueueFilter(partner_id=partner.id, state=MessageState.DELIVERED), 1, newest_first=True
+        )
+        view.last_delivered[partner.id] = latest[0].finished_at if latest else None
     view.alerts = alerts_of(view)
     return view

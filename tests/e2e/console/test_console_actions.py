@@ -65,8 +65,18 @@ def test_check_a_partner_and_repair(stage: Stage, page: Page) -> None:
     )
     expect(page.locator("main table")).to_contain_text("LOC7")
     shoot(page, "check")
+    checked = page.url
+    page.goto(f"{stage.cpo}/console/")
+    expect(page.locator(".alert.check")).to_contain_text("gireve: 1 Locations out of sync")
+    page.goto(f"{stage.cpo}/console/locations/FR/AB1/LOC7")
+    expect(page.locator("main")).to_contain_text("gireve: out of sync")
+    page.goto(f"{stage.cpo}/console/delivery")
+    page.get_by_role("button", name="Check gireve").click()
+    assert page.url == checked
     page.get_by_role("button", name=re.compile("Repair")).click()
     expect(page.get_by_role("status")).to_contain_text("Queued 1 full PUTs")
+    page.goto(f"{stage.cpo}/console/")
+    expect(page.locator(".alert.check")).to_have_count(0)
 
 
 def test_credit_a_cdr(stage: Stage, page: Page) -> None:

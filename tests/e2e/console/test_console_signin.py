@@ -49,6 +49,7 @@ def test_wrong_password_then_the_admin_token(stage: Stage, page: Page) -> None:
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/console"
     expect(page.get_by_role("navigation", name="Console sections")).to_be_visible()
     expect(page.locator("text=admin (operator)")).to_be_visible()
+    expect(page.locator("#partners-title + .scroll")).to_contain_text("available")
     shoot(page, "overview")
 
 

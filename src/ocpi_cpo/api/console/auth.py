@@ -17,6 +17,7 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import parse_qs, quote
 
@@ -137,10 +138,29 @@ def console_state(request: Request) -> ConsoleState:
     return state
 
 
+@dataclass(frozen=True, slots=True)
+class CheckMemo:
+    """The last Check of a partner made from the console: when, and the Locations out of sync."""
+
+    at: datetime
+    out_of_sync: frozenset[str]
+    repaired: bool
+
+
 @dataclass(slots=True)
 class ConsoleState:
     sessions: Sessions = field(default_factory=Sessions)
     limiter: SignInLimiter = field(default_factory=SignInLimiter)
+    #: partner name -> its last check from the console (this process's memory)
+    checks: dict[str, CheckMemo] = field(default_factory=dict)
+
+    def check_alerts(self) -> list[str]:
+        return [
+            f"{name}: {len(memo.out_of_sync)} Locations out of sync at the check of"
+            f" {memo.at:%Y-%m-%d %H:%M} UTC"
+            for name, memo in sorted(self.checks.items())
+            if memo.out_of_sync and not memo.repaired
+        ]
 
 
 def _next_path(request: Request) -> str:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ocpi_cpo.api.console.actions import actor_of, flash_of
-from ocpi_cpo.api.console.auth import Operator, Viewer, form_of
+from ocpi_cpo.api.console.auth import CheckMemo, Operator, Viewer, console_state, form_of
 from ocpi_cpo.api.console.render import page
 from ocpi_cpo.domain.delivery import MessageState, QueueFilter
 from ocpi_cpo.ocpi.context import Context, OcpiContext
@@ -132,6 +132,13 @@ def router() -> APIRouter:
             report = await check_partner(context, partner, fix=fix)
         except (ReadBackError, TransportError, ServiceError) as exc:
             return page(request, "check.html", principal, partner=name, report=None, error=str(exc))
+        console_state(request).checks[name] = CheckMemo(
+            context.clock.now(),
+            frozenset(
+                "/".join((d.key.country_code, d.key.party_id, d.key.id)) for d in report.differences
+            ),
+            repaired=fix,
+        )
         if fix:
             await audit.record_alone(
                 context.storage, context.clock, actor_of(principal), "locations.check-fix",

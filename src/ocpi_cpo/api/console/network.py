@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ocpi_cpo.api.admin.locations import operations_view
-from ocpi_cpo.api.console.auth import Viewer
+from ocpi_cpo.api.console.auth import Viewer, console_state
 from ocpi_cpo.api.console.live import stream
 from ocpi_cpo.api.console.render import fragment, page
 from ocpi_cpo.api.console.svgmap import HEIGHT, WIDTH, dots
@@ -78,6 +78,13 @@ def router() -> APIRouter:
             tariffs = {t.key.id: t for t in await uow.tariffs.all()}
         if view is None:
             raise NotFoundError(f"no Location {country_code}/{party_id}/{location_id}")
-        return page(request, "location.html", principal, view=view, tariffs=tariffs)
+        return page(
+            request,
+            "location.html",
+            principal,
+            view=view,
+            tariffs=tariffs,
+            checks=sorted(console_state(request).checks.items()),
+        )
 
     return api
