@@ -18,12 +18,16 @@ hours with 6 decimals (3.6 ms). A period of zero length is left out. Pure: no I/
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from typing import Any
 
 from ocpi_cpo.domain.locations import parse_stamp, stamp
+from ocpi_cpo.domain.pricing import PricingError, load_tariff, resolve_time_zone
+from ocpi_cpo.domain.pricing.boundaries import boundaries
 
 Json = dict[str, Any]
 _HOURS = Decimal("0.000001")
@@ -166,14 +170,30 @@ class Metering:
         ends = [s.start for s in self.segments[1:]] + [end]
         return [(s, max(s.start, e)) for s, e in zip(self.segments, ends, strict=True)]
 
-    def periods(self, end: datetime, tariff_id: str | None = None) -> list[Json]:
-        """The ChargingPeriods up to ``end`` (the running one included), as wire JSON."""
+    def periods(
+        self, end: datetime, tariff_id: str | None = None, cuts: Sequence[datetime] = ()
+    ) -> list[Json]:
+        """The ChargingPeriods up to ``end`` (the running one included), as wire JSON. A segment
+        is cut at each of ``cuts`` inside it (where the tariff's price may change: mod_cdrs), its
+        energy shared in proportion to time (whole Wh, so the pieces add up to the segment)."""
         result = []
         for segment, until in self._spans(end):
-            length = _seconds(segment.start, until)
-            if length <= 0:
-                continue
-            result.append(_period(segment, length, tariff_id))
+            inside = [c for c in cuts if segment.start < c < until]
+            edges = [segment.start, *inside, until]
+            whole = _seconds(segment.start, until)
+            delivered = segment.end_wh - segment.start_wh
+            before = segment.start_wh
+            for begin, stop in pairwise(edges):
+                length = _seconds(begin, stop)
+                if length <= 0:
+                    continue
+                reached = segment.end_wh
+                if stop != until:
+                    share = delivered * _seconds(segment.start, stop) / whole
+                    reached = segment.start_wh + share.to_integral_value(ROUND_HALF_UP)
+                piece = replace(segment, start=begin, start_wh=before, end_wh=reached)
+                result.append(_period(piece, length, tariff_id))
+                before = reached
         return result
 
     def closed_count(self) -> int:
@@ -291,7 +311,20 @@ class ChargeSession:
 
     def periods(self, end: datetime | None = None) -> list[Json]:
         until = end or self.ended_at or self.as_of or self.started_at
-        return self.metering.periods(until, self.tariff_id)
+        return self.metering.periods(until, self.tariff_id, self.price_cuts(until))
+
+    def price_cuts(self, until: datetime) -> list[datetime]:
+        """Where the tariff's restrictions may change the price between the start and ``until``
+        (local time of the Location: midnight, daylight-saving changes); none without a tariff
+        or when the tariff cannot be read (pricing then says why)."""
+        if self.tariff is None:
+            return []
+        try:
+            tariff = load_tariff(self.tariff)
+            zone = resolve_time_zone(self.time_zone or "UTC")
+        except PricingError:
+            return []
+        return boundaries(tariff, zone, self.started_at, until)
 
     def document(self) -> Json:
         """The OCPI Session object as JSON values (mod_sessions, Session object)."""
@@ -337,8 +370,10 @@ class ChargeSession:
         if self.total_cost is not None:
             body["total_cost"] = self.total_cost
         periods = self.periods()
-        closed = len(periods) if self.ended_at is not None else self.metering.closed_count()
-        closed = min(closed, len(periods))
+        running = stamp(self.metering.segments[-1].start)
+        closed = sum(1 for p in periods if p["start_date_time"] < running)
+        if self.ended_at is not None:
+            closed = len(periods)
         if closed > self.periods_sent:
             body["charging_periods"] = periods[self.periods_sent : closed]
             self.periods_sent = closed
