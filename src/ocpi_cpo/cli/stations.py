@@ -13,6 +13,7 @@ import typer
 from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import command_context, fail, run, settings_from
 from ocpi_cpo.domain.clock import SystemClock
+from ocpi_cpo.domain.leases import Lease
 from ocpi_cpo.domain.station_registry import Station
 
 if TYPE_CHECKING:
@@ -176,7 +177,8 @@ def import_stations(
 
 @app.command("list")
 def list_stations(ctx: typer.Context, json: JsonOption = False) -> None:
-    """Each station: location, EVSEs, OCPP version, whether it is connected, last heartbeat."""
+    """Each station: location, EVSEs, OCPP version, whether it is connected, last heartbeat, and
+    which instance holds its websocket (several instances on PostgreSQL)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -184,20 +186,30 @@ def list_stations(ctx: typer.Context, json: JsonOption = False) -> None:
 
     settings = settings_from(ctx)
 
-    async def _list() -> list[Station]:
+    async def _list() -> tuple[list[Station], dict[str, Lease]]:
         async with command_context(settings) as context, context.storage.read() as uow:
-            return list(await service.list_stations(uow))
+            return list(await service.list_stations(uow)), await service.presence(uow)
 
-    stations = run(_list())
+    stations, held = run(_list())
     now = SystemClock().now()
     grace = timedelta(seconds=settings.ocpp.heartbeat_interval * settings.ocpp.heartbeat_grace)
     if json:
-        typer.echo(
-            orjson.dumps([station_view(s, s.is_connected(now, grace)) for s in stations]).decode()
-        )
+        views = [
+            station_view(s, s.is_connected(now, grace)) | _instance_view(held.get(s.station_id))
+            for s in stations
+        ]
+        typer.echo(orjson.dumps(views).decode())
         return
     table = Table(
-        "station", "location", "EVSEs", "OCPP", "connected", "last heartbeat", "firmware", "auth"
+        "station",
+        "location",
+        "EVSEs",
+        "OCPP",
+        "connected",
+        "last heartbeat",
+        "firmware",
+        "auth",
+        "instance",
     )
     for s in stations:
         heartbeat = (
@@ -212,8 +224,9 @@ def list_stations(ctx: typer.Context, json: JsonOption = False) -> None:
             heartbeat,
             s.firmware_version or "-",
             "basic" if s.needs_password else "none",
+            held[s.station_id].holder if s.station_id in held else "-",
         )
-    Console(width=160).print(table)
+    Console(width=180).print(table)
     typer.echo(f"{len(stations)} stations")
 
 
@@ -252,6 +265,17 @@ def station_view(station: Station, connected: bool) -> dict[str, object]:
         "model": station.model,
         "firmware_version": station.firmware_version,
         "basic_auth": station.needs_password,
+    }
+
+
+def _instance_view(lease: Lease | None) -> dict[str, object]:
+    """Which instance holds the station's websocket, since when, last renewed (PostgreSQL)."""
+    if lease is None:
+        return {"instance": None, "instance_since": None, "instance_last_seen": None}
+    return {
+        "instance": lease.holder,
+        "instance_since": lease.since_at.isoformat(),
+        "instance_last_seen": lease.renewed_at.isoformat(),
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from ocpi_cpo.domain.leases import STATION_PREFIX, Lease
 from ocpi_cpo.domain.station_registry import (
     Station,
     StationRuleError,
@@ -62,3 +63,13 @@ async def remove_station(uow: UnitOfWork, station_id: str) -> None:
 
 async def list_stations(uow: UnitOfWork) -> Sequence[Station]:
     return await uow.stations.all()
+
+
+async def presence(uow: UnitOfWork) -> dict[str, Lease]:
+    """Which instance holds each station's websocket (several instances on PostgreSQL,
+    services.station_relay): the presence lease by station id; expired ones included (their
+    instance stopped renewing them: it died, the leader will report the station offline)."""
+    return {
+        lease.name.removeprefix(STATION_PREFIX): lease
+        for lease in await uow.leases.held(STATION_PREFIX)
+    }

@@ -37,6 +37,7 @@ def test_add_list_remove(tmp_path: Path) -> None:
     assert station["evses"] == {"1": "FR*AB1*E1", "2": "FR*AB1*E2"}
     assert station["connected"] is False and station["last_heartbeat"] is None
     assert station["basic_auth"] is True
+    assert station["instance"] is None  # connected to no instance
     assert PASSWORD not in listed.stdout and "scrypt" not in listed.stdout
     table = cli("stations", "list", config=config)
     assert "CP1" in table.stdout and "never" in table.stdout and "1 stations" in table.stdout

@@ -64,7 +64,12 @@ async def prepared(storage: SqlStorage) -> None:
     now = datetime.now(UTC)
     async with storage.transaction() as uow:
         await import_locations(
-            uow, publisher(), [make_location(1)], [OperatorId.parse("FR*AB1")], now
+            uow,
+            publisher(),
+            [make_location(1)],
+            [OperatorId.parse("FR*AB1")],
+            now,
+            allow_unknown_tariffs=True,
         )
         await station_service.add_station(uow, "CP1", "LOC1", {1: "E1-1", 2: "E1-2"}, None, now)
 
@@ -99,6 +104,9 @@ async def test_commands_reach_a_station_held_by_another_instance(
         async with SimStation(url_b, "CP1", "1.6", connectors=2) as station:
             await station.boot()
             await eventually_held(storage, "CP1", me_b)
+            async with storage.read() as uow:
+                held = (await station_service.presence(uow))["CP1"]
+            assert held.holder == me_b and held.since <= held.renewed < held.expires
             # START through A: handed to B, carried out on the station, the answer back in A.
             assert await start(a.commands.drivers) is CommandOutcome.ACCEPTED
             transaction = await station.wait_for("started")
