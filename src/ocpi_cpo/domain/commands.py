@@ -84,6 +84,8 @@ class CommandReply:
     answer: Answer
     timeout: int
     message: str | None = None
+    #: the stored command (ACCEPTED): its result is held until this answer went out
+    command_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,6 +115,9 @@ class NewMessage:
     #: sent only once no message of this other object (same partner) is pending: a CDR after
     #: its session's final state was delivered or parked (order across modules, issue 16 item 5)
     after_key: str | None = None
+    #: not sent before this time unless released earlier (a command result waits for its
+    #: CommandResponse to be answered)
+    not_before: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,8 @@ MODULE = "commands"
 #: seconds past its deadline a PENDING command is expired by the sweep (its own instance, alive,
 #: finishes it at the deadline itself: the sweep is for one that died)
 SWEEP_GRACE = 2.0
+#: longest a command result waits for its CommandResponse to be answered (issue 16 item 5)
+ANSWER_WAIT = 5.0
 #: seconds between two sweeps (by the leader only)
 SWEEP_EVERY = 1.0
 
@@ -62,9 +64,14 @@ async def finish_in(
     message: str | None,
     render: ResultRenderer,
     clock: Clock,
+    *,
+    held: bool = False,
 ) -> bool:
     """Decide the command's result and queue it, in the caller's transaction; False (nothing
-    queued) when the command had its result already."""
+    queued) when the command had its result already.
+
+    ``held``: the eMSP has not had its CommandResponse yet, so the result waits (issue 16
+    item 5) until :meth:`CommandRunner.answered` releases it, or ``ANSWER_WAIT`` at most."""
     now = clock.now()
     if not await uow.commands.finish(command.id, outcome, message, now):
         return False
@@ -78,6 +85,7 @@ async def finish_in(
             url=command.response_url,
             body=render(outcome, message),
             interface=None,
+            not_before=now + timedelta(seconds=ANSWER_WAIT) if held else None,
             routing=command.routing,
         ),
         now,
@@ -96,8 +104,11 @@ class CommandRunner:
         #: how long a station answer is still awaited after TIMEOUT, to log it
         self.late_wait = max(60.0, 4 * timeout)
         self._tasks: set[asyncio.Task[Any]] = set()
+        #: commands whose CommandResponse has not been answered yet: their result is held
+        self._unanswered: set[int] = set()
 
     def launch(self, command: StoredCommand, call: StationCall) -> None:
+        self._unanswered.add(command.id)
         task = asyncio.create_task(self._run(command, call), name=f"command-{command.id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -138,12 +149,26 @@ class CommandRunner:
             return
         await self._late(command, late)
 
+    async def answered(self, command: int, partner_id: int) -> None:
+        """The CommandResponse went out: the command's result, if already queued, goes now."""
+        self._unanswered.discard(command)
+        try:
+            async with self.storage.transaction() as uow:
+                await uow.outbox.release_held(partner_id, f"command/{command}", self.clock.now())
+        except Exception:
+            LOG.exception(
+                "command %d: result not released (it goes within %g s)", command, ANSWER_WAIT
+            )
+
     async def finish(
         self, command: StoredCommand, outcome: CommandOutcome, message: str | None
     ) -> bool:
+        held = command.id in self._unanswered
         try:
             async with self.storage.transaction() as uow:
-                finished = await finish_in(uow, command, outcome, message, self.render, self.clock)
+                finished = await finish_in(
+                    uow, command, outcome, message, self.render, self.clock, held=held
+                )
         except Exception:
             # The command stays PENDING: the sweep sends TIMEOUT once it is overdue.
             LOG.exception("command %d: could not record its result %s", command.id, outcome.value)

@@ -152,7 +152,13 @@ class CommandService:
             call: StationCall = plan.call
             self.runner.launch(stored, lambda: call(stored))
         LOG.info("command %d %s from %s: ACCEPTED", stored.id, name.value, sender.partner.name)
-        return self._reply(Answer.ACCEPTED, plan.message)
+        return CommandReply(Answer.ACCEPTED, self.reply_timeout, plan.message, stored.id)
+
+    async def answered(self, reply: CommandReply, partner_id: int) -> None:
+        """Call once the CommandResponse was sent: the command's result may go (issue 16
+        item 5: a result never reaches the eMSP before the answer to its command)."""
+        if reply.command_id is not None:
+            await self.runner.answered(reply.command_id, partner_id)
 
     def _reply(self, answer: Answer, message: str | None) -> CommandReply:
         return CommandReply(answer, self.reply_timeout, message)
@@ -192,7 +198,9 @@ class CommandService:
                 await uow.emsp_tokens.record(_grant(stored, uid, token.type, token.document))
             if plan.result is not None:
                 outcome, message = plan.result
-                await finish_in(uow, stored, outcome, message, self.runner.render, self.clock)
+                await finish_in(
+                    uow, stored, outcome, message, self.runner.render, self.clock, held=True
+                )
         return stored
 
     def _routing(self, sender: Sender, owner: tuple[str, str] | None) -> Routing:

@@ -152,6 +152,10 @@ class OutboxRepository(Protocol):
         """Wake every worker once the transaction commits."""
         ...
 
+    async def release_held(self, partner_id: int, object_key: str, now: datetime) -> int:
+        """Make the object's held messages due now; how many."""
+        ...
+
     async def release(self, message_ids: Sequence[int]) -> None:
         """Give claimed messages back unsent."""
         ...

@@ -93,3 +93,29 @@ async def test_a_cdr_without_a_session_does_not_wait(delivery: Delivery) -> None
     async with delivery.storage.transaction() as uow:
         await uow.outbox.add(message, datetime.now(UTC))
     assert await delivery.worker().drain_once() == 1
+
+
+async def test_a_held_command_result_waits_until_released(delivery: Delivery) -> None:
+    """A command result queued before its CommandResponse went out is held (``not_before``)
+    until ``release_held`` (the response was sent), never sent before it."""
+    from datetime import timedelta
+
+    now = datetime.now(UTC)
+    result = NewMessage(
+        delivery.partner.id,
+        "commands",
+        "command/7",
+        "POST",
+        f"{delivery.receiver.base_url}/emsp/commands/START_SESSION/7",
+        b'{"result": "ACCEPTED"}',
+        interface=None,
+        not_before=now + timedelta(seconds=5),
+    )
+    async with delivery.storage.transaction() as uow:
+        await uow.outbox.add(result, now)
+    worker = delivery.worker()
+    assert await worker.drain_once() == 0  # held: the eMSP has not had its answer yet
+    async with delivery.storage.transaction() as uow:
+        assert await uow.outbox.release_held(delivery.partner.id, "command/7", now) == 1
+    assert await worker.drain_once() == 1
+    assert [r.path for r in delivery.receiver.received] == ["/emsp/commands/START_SESSION/7"]

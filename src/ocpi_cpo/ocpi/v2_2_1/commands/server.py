@@ -13,6 +13,7 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.background import BackgroundTask
 
 from ocpi_cpo.domain.commands import Answer, CommandName, CommandReply
 from ocpi_cpo.ocpi.auth import FunctionalCaller
@@ -56,7 +57,10 @@ def router() -> APIRouter:
             raise UnknownLocation(exc.message, http_status=200, headers=headers) from None
         except RuleViolation as exc:
             raise InvalidParameters(exc.message, headers=headers) from None
-        return _answer(context, reply, headers)
+        response = _answer(context, reply, headers)
+        # Runs once the response is sent: the CommandResult may go only after it.
+        response.background = BackgroundTask(service.answered, reply, caller.partner.id)
+        return response
 
     return api
 

@@ -159,7 +159,7 @@ def _row(message: NewMessage, now: datetime) -> dict[str, Any]:
         "state": MessageState.PENDING.value,
         "attempts": 0,
         "created_at": now,
-        "next_attempt_at": now,
+        "next_attempt_at": max(now, message.not_before) if message.not_before else now,
     }
 
 
@@ -362,6 +362,21 @@ class SqlOutboxRepository:
                 claimed_until=None,
             )
         )
+
+    async def release_held(self, partner_id: int, object_key: str, now: datetime) -> int:
+        """Make the object's held messages (``not_before``) due now; how many."""
+        result = await self._run(
+            update(outbox)
+            .where(outbox.c.partner_id == partner_id)
+            .where(outbox.c.object_key == object_key)
+            .where(outbox.c.state == MessageState.PENDING.value)
+            .where(outbox.c.next_attempt_at > now)
+            .values(next_attempt_at=now)
+        )
+        released = int(result.rowcount or 0)
+        if released:
+            await self._queued()
+        return released
 
     async def release(self, message_ids: Sequence[int]) -> None:
         """Give claimed messages back unsent (their partner went down while they waited)."""
