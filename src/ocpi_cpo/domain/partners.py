@@ -64,6 +64,8 @@ class Profile:
     #: a connector tariff change is sent as an EVSE-level PATCH with status and connectors (§7.4)
     tariff_change_as_evse_patch: bool = False
     #: command names the partner may send (Gireve forwards START/STOP only: gireve.md §9.1)
+    #: the OCPI version this profile pins (None: the highest both sides offer)
+    version: str | None = None
     allowed_commands: frozenset[str] = field(
         default_factory=lambda: frozenset(
             {
@@ -96,8 +98,18 @@ PROFILES: dict[str, Profile] = {
         _gireve("gireve-preprod", "FR", "107", "pre-production"),
         _gireve("gireve-prod", "FR", "007", "production"),
         Profile(name="ocpi-2.2.1", description="Any OCPI 2.2.1 party, plain spec behaviour"),
+        Profile(
+            name="ocpi-2.1.1",
+            description="Any OCPI 2.1.1 party, plain spec behaviour (tokens as they are)",
+            token_base64=False,
+            version="2.1.1",
+        ),
     )
 }
+
+
+#: OCPI versions whose Authorization header carries the token as it is (no Base64)
+PLAIN_TOKEN_VERSIONS = frozenset({"2.1.1"})
 
 
 class UnknownProfileError(ValueError):
@@ -164,6 +176,12 @@ class Partner:
     @property
     def profile(self) -> Profile:
         return get_profile(self.profile_name)
+
+    @property
+    def token_base64(self) -> bool:
+        """Whether the Authorization token goes Base64-encoded: OCPI 2.2.1 says so
+        (transport_and_format), 2.1.1 sends it as it is."""
+        return self.profile.token_base64 and self.version not in PLAIN_TOKEN_VERSIONS
 
     def endpoint(self, identifier: str, role: str) -> Endpoint | None:
         for endpoint in self.endpoints:

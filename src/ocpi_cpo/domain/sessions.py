@@ -295,6 +295,9 @@ class ChargeSession:
     #: the connector's ``tariff_ids`` at the start: when they name no tariff we hold, the CDR
     #: cannot be priced and is held (never sent free by accident)
     tariff_ids: list[str] = field(default_factory=list)
+    #: the Location at the start with only this charge's EVSE and connector (the stored, richest
+    #: form): OCPI 2.1.1 Sessions and CDRs carry it as ``location``; None for older sessions
+    place: Json | None = None
 
     def reported(self, at: datetime) -> None:
         """An event of the station at ``at`` (never before the start, never going back)."""
@@ -402,6 +405,7 @@ class ChargeSession:
             "as_of": None if self.as_of is None else stamp_us(self.as_of),
             "opened_at": None if self.opened_at is None else stamp_us(self.opened_at),
             "tariff_ids": self.tariff_ids,
+            "place": self.place,
         }
 
 
@@ -447,6 +451,7 @@ def session_from_state(
         as_of=None if state.get("as_of") is None else parse_stamp(state["as_of"]),
         opened_at=None if state.get("opened_at") is None else parse_stamp(state["opened_at"]),
         tariff_ids=[str(t) for t in state.get("tariff_ids") or []],
+        place=state.get("place"),
     )
 
 

@@ -14,11 +14,15 @@ from typing import Any
 from ocpi_cpo.domain.partners import Endpoint
 from ocpi_cpo.ocpi.errors import ClientApiUnusable, UnsupportedVersion
 from ocpi_cpo.ocpi.transport import OcpiReply, Transport, TransportError
+from ocpi_cpo.ocpi.v2_1_1.versions.client import endpoints_of as endpoints_211
 from ocpi_cpo.ocpi.v2_2_1.versions.client import endpoints_of as endpoints_221
 from ocpi_cpo.ocpi.versions import highest_common
 
 #: how each version we speak reads a partner's version details (ValueError when it cannot)
-DETAILS: Mapping[str, Callable[[Any], list[Endpoint]]] = {"2.2.1": endpoints_221}
+DETAILS: Mapping[str, Callable[[Any], list[Endpoint]]] = {
+    "2.2.1": endpoints_221,
+    "2.1.1": endpoints_211,
+}
 
 
 @dataclass(frozen=True, slots=True)

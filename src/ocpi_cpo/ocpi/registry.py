@@ -6,9 +6,13 @@ from fastapi import APIRouter
 
 from ocpi_cpo.ocpi import versions
 from ocpi_cpo.ocpi.sender import SenderList
+from ocpi_cpo.ocpi.v2_1_1 import registry as v2_1_1
 from ocpi_cpo.ocpi.v2_2_1 import registry as v2_2_1
 
-PACKAGES: tuple[versions.VersionPackage, ...] = (versions.VersionPackage("2.2.1", v2_2_1.routers),)
+PACKAGES: tuple[versions.VersionPackage, ...] = (
+    versions.VersionPackage("2.2.1", v2_2_1.routers),
+    versions.VersionPackage("2.1.1", v2_1_1.routers),
+)
 
 
 def routers() -> list[tuple[APIRouter, str]]:

@@ -164,7 +164,7 @@ async def unregister(context: OcpiContext, name: str, *, force: bool = False) ->
             "DELETE",
             credentials.url,
             token=partner.outbound_token,
-            token_base64=partner.profile.token_base64,
+            token_base64=partner.token_base64,
             timeout=context.settings.partner_timeout,
         )
         if not reply.ok:

@@ -294,7 +294,7 @@ class OutboxWorker:
                 message.method,
                 url,
                 token=partner.outbound_token,
-                token_base64=partner.profile.token_base64,
+                token_base64=partner.token_base64,
                 body=message.body,
                 routing=message.routing,
                 timeout=self._timeout,

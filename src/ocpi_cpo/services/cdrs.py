@@ -88,7 +88,7 @@ async def close(
             cdr["id"],
         )
     elif session.published:
-        await queue_cdr(uow, publisher, cdr, now)
+        await queue_cdr(uow, publisher, cdr, now, place=session.place)
     return str(cdr["id"])
 
 
@@ -155,7 +155,7 @@ async def _send(
     await queue_session(uow, publisher, session, wire, now)
     await uow.sessions.save(session, session_document)
     if session.published:
-        await queue_cdr(uow, publisher, built, now)
+        await queue_cdr(uow, publisher, built, now, place=session.place)
 
 
 async def reprice(

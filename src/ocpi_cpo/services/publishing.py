@@ -74,9 +74,11 @@ class SessionUpdated:
 
 @dataclass(frozen=True, slots=True)
 class CdrClosed:
-    """A CDR (or a Credit CDR) was made; ``cdr`` is its stored form."""
+    """A CDR (or a Credit CDR) was made; ``cdr`` is its stored form, ``place`` the session's
+    Location at the start with only its EVSE and connector (``ChargeSession.place``)."""
 
     cdr: Json
+    place: Json | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,11 @@ class Place:
         zone = self.document.get("time_zone")
         return str(zone) if zone else None
 
+    def snapshot(self) -> Json:
+        """The Location with only this EVSE and connector, as stored (ChargeSession.place)."""
+        evse = {**self.evse, "connectors": [self.connector]}
+        return {**self.document, "evses": [evse]}
+
     def cdr_location(self) -> Json:
         """CdrLocation (mod_cdrs): the Location, EVSE and Connector at session start."""
         cdr: Json = {"id": self.key.id}

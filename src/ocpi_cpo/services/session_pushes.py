@@ -82,6 +82,7 @@ async def queue_cdr(
     cdr: Json,
     now: datetime,
     partners: Sequence[Partner] | None = None,
+    place: Json | None = None,
 ) -> int:
     """Publish the CDR to every partner with a CDRs Receiver that hears about it (or
     ``partners``)."""
@@ -89,4 +90,4 @@ async def queue_cdr(
     party = (str(token["country_code"]), str(token["party_id"]))
     targets = partners if partners is not None else await receivers(uow, CDRS)
     hearing = [p for p in targets if hears_about(p, party)]
-    return await publisher.publish(uow, hearing, CdrClosed(cdr), now)
+    return await publisher.publish(uow, hearing, CdrClosed(cdr, place), now)

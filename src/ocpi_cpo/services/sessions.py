@@ -191,6 +191,7 @@ class SessionService:
             currency=str(tariff["currency"]) if tariff else _DEFAULT_CURRENCY,
             time_zone=place.time_zone,
             cdr_location=place.cdr_location(),
+            place=place.snapshot(),
             tariff=tariff,
             metering=Metering.begin(
                 event.started_at, event.meter_start_wh, event.meter_start_known
@@ -262,6 +263,7 @@ class SessionService:
                 currency=str(tariff["currency"]) if tariff else _DEFAULT_CURRENCY,
                 time_zone=place.time_zone,
                 cdr_location=place.cdr_location(),
+                place=place.snapshot(),
                 tariff=tariff,
                 metering=Metering.begin(now, Decimal(0), False),
                 last_updated=now,

@@ -40,7 +40,8 @@ async def test_registration_token_reads_versions_base64_and_raw(network: Network
         response = await network.client.get("/ocpi/versions", headers=headers)
         assert response.status_code == 200
         assert response.json()["data"] == [
-            {"version": "2.2.1", "url": "http://cpo.test/ocpi/2.2.1"}
+            {"version": "2.2.1", "url": "http://cpo.test/ocpi/2.2.1"},
+            {"version": "2.1.1", "url": "http://cpo.test/ocpi/2.1.1"},
         ]
 
 

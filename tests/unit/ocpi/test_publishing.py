@@ -126,3 +126,36 @@ def test_a_partner_on_a_version_we_do_not_speak_is_named() -> None:
     change = LocationChanged(LocationKey.of(document), document, merge(None, document, NOW).changes)
     with pytest.raises(Exception, match=r"OCPI 9\.9"):
         publisher().messages(replace(partner(), version="9.9"), change)
+
+
+def test_one_charge_reaches_each_partner_in_its_own_version() -> None:
+    cdr = cdr_example()
+    document = make_location(1)
+    place = {
+        **document,
+        "evses": [{**document["evses"][0], "connectors": [document["evses"][0]["connectors"][0]]}],
+    }
+    change = CdrClosed(cdr, place)
+    [v221] = publisher().messages(partner(version="2.2.1"), change)
+    [v211] = publisher().messages(partner(version="2.1.1"), change)
+    body221, body211 = orjson.loads(v221.body or b""), orjson.loads(v211.body or b"")
+    assert (v221.version, v211.version) == ("2.2.1", "2.1.1")
+    assert (v221.method, v211.method) == ("POST", "POST")
+    assert "end_date_time" in body221 and "cdr_location" in body221
+    assert body211["stop_date_time"] == cdr["end_date_time"]
+    assert body211["auth_id"] == cdr["cdr_token"]["uid"]
+    assert body211["total_cost"] == cdr["total_cost"]["excl_vat"]
+    assert [e["uid"] for e in body211["location"]["evses"]] == ["E1-1"]
+    assert v211.routing is None and v221.routing is not None
+
+
+def test_a_location_reaches_a_211_partner_in_211_form() -> None:
+    document = make_location(1)
+    merged = merge(None, document, NOW)
+    change = LocationChanged(LocationKey.of(document), document, merged.changes)
+    [message] = publisher().messages(partner(version="2.1.1"), change)
+    body = orjson.loads(message.body or b"")
+    assert (message.method, message.url, message.version) == ("PUT", "/FR/AB1/LOC1", "2.1.1")
+    assert "type" in body and "country_code" not in body and "publish" not in body
+    connector = body["evses"][0]["connectors"][0]
+    assert "tariff_ids" not in connector and {"voltage", "amperage"} <= set(connector)

@@ -22,7 +22,7 @@ async def pull_client_info(
         transport,
         endpoint.url,
         token=partner.outbound_token,
-        token_base64=partner.profile.token_base64,
+        token_base64=partner.token_base64,
         timeout=timeout,
     ):
         for index, item in enumerate(page.items):

@@ -55,7 +55,7 @@ async def read_back(
                     "GET",
                     endpoint_url(base, receiver_url(key)),
                     token=token,
-                    token_base64=partner.profile.token_base64,
+                    token_base64=partner.token_base64,
                     routing=routing_for(partner, key.country_code, key.party_id),
                     timeout=timeout,
                 )

@@ -57,7 +57,7 @@ async def _read(context: OcpiContext, partner: Partner, url: str, cc: str, pid: 
         "GET",
         url,
         token=partner.outbound_token,
-        token_base64=partner.profile.token_base64,
+        token_base64=partner.token_base64,
         routing=routing_for(partner, cc, pid),
         timeout=context.settings.partner_timeout,
     )

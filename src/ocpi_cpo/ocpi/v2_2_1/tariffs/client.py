@@ -54,7 +54,7 @@ async def check_receiver(
             "GET",
             endpoint_url(endpoint.url, path_of(key.country_code, key.party_id, key.id)),
             token=partner.outbound_token,
-            token_base64=partner.profile.token_base64,
+            token_base64=partner.token_base64,
             routing=routing_for(partner, key.country_code, key.party_id),
             timeout=timeout,
         )

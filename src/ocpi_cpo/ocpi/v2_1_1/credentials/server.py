@@ -1,0 +1,141 @@
+"""Credentials as server, OCPI 2.1.1 (credentials.md 2.1.1).
+
+The same handshake as 2.2.1 (``ocpi.v2_2_1.credentials.server``), with 2.1.1's object: it names
+one party and no roles. The partner's party is taken as an eMSP (what a CPO's 2.1.1 partner is),
+or as the hub its profile expects (Gireve's 2.1.1 IOP). Ours names our first operation; the
+objects of every operation travel over the one connection, each with its own
+``country_code``/``party_id`` in the Receiver URL (docs/architecture.md, "OCPI 2.1.1 partners").
+Discovery is pinned to 2.1.1: a partner calling our 2.1.1 endpoint speaks 2.1.1.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ocpi_cpo.config import Settings
+from ocpi_cpo.domain.partners import PartnerState, PartyRole, Profile, TokenKind, identity_problem
+from ocpi_cpo.ocpi.auth import Caller, ConfigurationCaller
+from ocpi_cpo.ocpi.context import Context, OcpiContext
+from ocpi_cpo.ocpi.discovery import discover
+from ocpi_cpo.ocpi.errors import (
+    InvalidParameters,
+    MethodNotAllowed,
+    NoMatchingEndpoints,
+    Unauthorized,
+)
+from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
+from ocpi_cpo.ocpi.v2_1_1.credentials.schemas import Credentials
+from ocpi_cpo.ocpi.v2_2_1.types import BusinessDetails
+from ocpi_cpo.services import partners as partner_service
+from ocpi_cpo.services.errors import ConflictError
+
+VERSION = "2.1.1"
+
+
+def party_role(profile: Profile, body: Credentials) -> PartyRole:
+    expected = profile.required_identity
+    role = expected.role if expected is not None else "EMSP"
+    name = body.business_details.name
+    return PartyRole(role, body.country_code.upper(), body.party_id.upper(), name)
+
+
+def our_credentials(settings: Settings, token: str) -> Credentials:
+    operation = settings.operations[0]
+    return Credentials(
+        token=token,
+        url=settings.versions_url,
+        business_details=BusinessDetails(
+            name=operation.name,
+            website=operation.website or settings.business_details.website,
+        ),
+        party_id=operation.operator.party_id,
+        country_code=operation.operator.country_code,
+    )
+
+
+async def _connect(
+    context: OcpiContext, caller: Caller, body: Credentials
+) -> partner_service.Connection:
+    profile = caller.partner.profile
+    role = party_role(profile, body)
+    problem = identity_problem(profile, [role])
+    if problem is not None:
+        raise InvalidParameters(f"party: {problem}")
+    found = await discover(
+        context.transport,
+        body.url,
+        body.token,
+        token_base64=False,
+        timeout=context.settings.partner_timeout,
+        versions=[VERSION],
+    )
+    missing = partner_service.missing_endpoints(profile, found.endpoints)
+    if missing:
+        raise NoMatchingEndpoints(
+            f"the partner's version details lack {', '.join(missing)}, required by profile"
+            f" {profile.name}"
+        )
+    return partner_service.Connection(
+        versions_url=body.url,
+        version=found.version,
+        endpoints=found.endpoints,
+        roles=[role],
+        outbound_token=body.token,
+    )
+
+
+def router() -> APIRouter:
+    api = APIRouter(tags=["credentials 2.1.1"])
+
+    @api.get("", summary="Our credentials (OCPI 2.1.1)")
+    async def get_credentials(caller: ConfigurationCaller, context: Context) -> OcpiResponse:
+        return ocpi_response(context.clock.now(), our_credentials(context.settings, caller.token))
+
+    @api.post("", summary="Register on OCPI 2.1.1: the partner's credentials, ours in return")
+    async def post_credentials(
+        body: Credentials, caller: ConfigurationCaller, context: Context
+    ) -> OcpiResponse:
+        if caller.partner.state is PartnerState.REGISTERED:
+            raise MethodNotAllowed(
+                "already registered: PUT updates the credentials, DELETE unregisters"
+            )
+        if caller.token_kind is not TokenKind.REGISTRATION:
+            raise MethodNotAllowed("registration needs the registration token we handed out")
+        connection = await _connect(context, caller, body)
+        try:
+            async with context.storage.transaction() as uow:
+                token = await partner_service.accept_registration(
+                    uow, caller.partner, caller.token, connection, context.clock.now()
+                )
+        except ConflictError as exc:
+            raise Unauthorized(exc.message) from None
+        return ocpi_response(context.clock.now(), our_credentials(context.settings, token))
+
+    @api.put("", summary="Update on OCPI 2.1.1: new token and endpoints; we rotate ours")
+    async def put_credentials(
+        body: Credentials, caller: ConfigurationCaller, context: Context
+    ) -> OcpiResponse:
+        _require_registered(caller)
+        connection = await _connect(context, caller, body)
+        async with context.storage.transaction() as uow:
+            token = await partner_service.accept_update(
+                uow, caller.partner, connection, context.clock.now()
+            )
+        return ocpi_response(context.clock.now(), our_credentials(context.settings, token))
+
+    @api.delete("", summary="Unregister: both tokens stop working")
+    async def delete_credentials(caller: ConfigurationCaller, context: Context) -> OcpiResponse:
+        _require_registered(caller)
+        async with context.storage.transaction() as uow:
+            await partner_service.unregister(uow, caller.partner)
+        return ocpi_response(context.clock.now())
+
+    return api
+
+
+def _require_registered(caller: Caller) -> None:
+    if (
+        caller.partner.state is not PartnerState.REGISTERED
+        or caller.token_kind is not TokenKind.ACCESS
+    ):
+        raise MethodNotAllowed("not registered: POST your credentials first")

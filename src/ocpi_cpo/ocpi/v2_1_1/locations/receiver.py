@@ -1,0 +1,65 @@
+"""The partner's Locations Receiver, OCPI 2.1.1 (mod_locations 2.1.1, eMSP interface).
+
+Same URL layout as 2.2.1 (``{receiver}/{country_code}/{party_id}/{location_id}[/{evse_uid}
+[/{connector_id}]]``), PUT for a whole object, PATCH for changed fields; bodies in 2.1.1 form
+(``render``), whole ones checked against the 2.1.1 models. 2.1.1 has no OCPI-from/to headers.
+"""
+
+from __future__ import annotations
+
+import orjson
+from pydantic import BaseModel
+
+from ocpi_cpo.domain.delivery import NewMessage
+from ocpi_cpo.domain.location_changes import Change, Target
+from ocpi_cpo.domain.locations import Document, LocationKey
+from ocpi_cpo.domain.partners import Partner
+from ocpi_cpo.ocpi.v2_1_1.locations import render, schemas
+from ocpi_cpo.ocpi.v2_2_1.locations.receiver import object_key, receiver_url
+from ocpi_cpo.ocpi.wire_check import checked
+from ocpi_cpo.services.publishing import LocationChanged
+
+VERSION = "2.1.1"
+MODULE = "locations"
+
+_MODELS: dict[Target, type[BaseModel]] = {
+    Target.LOCATION: schemas.Location,
+    Target.EVSE: schemas.EVSE,
+    Target.CONNECTOR: schemas.Connector,
+}
+
+
+def render_whole(partner: Partner, document: Document) -> NewMessage:
+    """The whole Location for ``partner`` (initial sync, repairs)."""
+    key = LocationKey.of(document)
+    return _message(partner, key, Change(Target.LOCATION, True, document), supersede=True)
+
+
+def messages(partner: Partner, change: LocationChanged) -> list[NewMessage]:
+    return [_message(partner, change.key, c, supersede=change.supersede) for c in change.changes]
+
+
+def _body(change: Change) -> Document:
+    if not change.whole:
+        return render.fields(change.target.value, change.body)
+    if change.target is Target.LOCATION:
+        body = render.location(change.body)
+    elif change.target is Target.EVSE:
+        body = render.evse(change.body)
+    else:
+        body = render.connector(change.body)
+    where = change.target.value.lower()
+    return checked(VERSION, MODULE, where, _MODELS[change.target], body)
+
+
+def _message(partner: Partner, key: LocationKey, change: Change, *, supersede: bool) -> NewMessage:
+    return NewMessage(
+        partner_id=partner.id,
+        module=MODULE,
+        object_key=object_key(key),
+        method="PUT" if change.whole else "PATCH",
+        url=receiver_url(key, change),
+        body=orjson.dumps(_body(change)),
+        full_replace=supersede and change.target is Target.LOCATION and change.whole,
+        version=VERSION,
+    )

@@ -1,0 +1,111 @@
+"""An OCPI 2.1.1 partner beside 2.2.1 ones: /ocpi/versions lists both, a 2.1.1 eMSP registers
+on our 2.1.1 credentials endpoint, and what we push reaches it in 2.1.1 form with plain tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from ocpi_cpo.domain.delivery import QueueFilter
+from ocpi_cpo.domain.emi3 import OperatorId
+from ocpi_cpo.domain.partners import PartnerState
+from ocpi_cpo.services import locations as location_service
+from tests.integration.api.conftest import Network, auth
+from tests.support.locations import make_location
+
+EMSP = "emsp211.test"
+MODULES = ("credentials", "locations", "sessions", "cdrs", "tariffs", "tokens", "commands")
+
+
+def emsp_211() -> FastAPI:
+    """A plain OCPI 2.1.1 eMSP: versions, version details (no roles), credentials."""
+    app = FastAPI()
+    base = f"http://{EMSP}"
+
+    def reply(data: Any) -> JSONResponse:
+        body = {"data": data, "status_code": 1000, "timestamp": "2026-01-01T00:00:00Z"}
+        return JSONResponse(body)
+
+    @app.get("/ocpi/versions")
+    async def versions() -> JSONResponse:
+        return reply([{"version": "2.1.1", "url": f"{base}/ocpi/2.1.1"}])
+
+    @app.get("/ocpi/2.1.1")
+    async def details() -> JSONResponse:
+        endpoints = [{"identifier": m, "url": f"{base}/ocpi/2.1.1/{m}"} for m in MODULES]
+        return reply({"version": "2.1.1", "endpoints": endpoints})
+
+    @app.api_route("/{path:path}", methods=["GET", "PUT", "PATCH", "POST", "DELETE"])
+    async def anything(request: Request, path: str) -> JSONResponse:
+        return reply(None)
+
+    return app
+
+
+def credentials_211(token: str) -> dict[str, Any]:
+    return {
+        "token": token,
+        "url": f"http://{EMSP}/ocpi/versions",
+        "business_details": {"name": "Example eMSP"},
+        "party_id": "EXA",
+        "country_code": "NL",
+    }
+
+
+async def test_versions_lists_both_and_the_211_details_are_served(network: Network) -> None:
+    token = await network.invite("emsp", "ocpi-2.1.1")
+    listed = (await network.client.get("/ocpi/versions", headers=auth(token))).json()["data"]
+    assert listed == [
+        {"version": "2.2.1", "url": "http://cpo.test/ocpi/2.2.1"},
+        {"version": "2.1.1", "url": "http://cpo.test/ocpi/2.1.1"},
+    ]
+    details = (await network.client.get("/ocpi/2.1.1", headers=auth(token))).json()["data"]
+    assert details["version"] == "2.1.1"
+    assert {"identifier": "credentials", "url": "http://cpo.test/ocpi/2.1.1/credentials"} in (
+        details["endpoints"]
+    )
+    assert all("role" not in e for e in details["endpoints"])
+
+
+async def test_a_211_emsp_registers_and_gets_211_pushes(network: Network) -> None:
+    network.transport.apps[EMSP] = emsp_211()
+    token_a = await network.invite("emsp", "ocpi-2.1.1")
+    response = await network.client.post(
+        "/ocpi/2.1.1/credentials",
+        headers={"Authorization": f"Token {token_a}"},  # 2.1.1: the token as it is
+        json=credentials_211("emsp-token-b"),
+    )
+    body = response.json()
+    assert body["status_code"] == 1000, body
+    ours = body["data"]
+    assert set(ours) == {"token", "url", "business_details", "party_id", "country_code"}
+    assert (ours["country_code"], ours["party_id"]) == ("FR", "AB1")
+    # We discovered the eMSP with its token, as it is (no Base64), and agreed on 2.1.1.
+    calls = [s for s in network.transport.sent if EMSP in s["url"]]
+    assert [c["url"] for c in calls] == [
+        f"http://{EMSP}/ocpi/versions",
+        f"http://{EMSP}/ocpi/2.1.1",
+    ]
+    assert all(c["headers"]["Authorization"] == "Token emsp-token-b" for c in calls)
+    async with network.storage.read() as uow:
+        partner = await uow.partners.get_by_name("emsp")
+    assert partner is not None and partner.state is PartnerState.REGISTERED
+    assert partner.version == "2.1.1" and not partner.token_base64
+    assert [str(r) for r in partner.roles] == ["EMSP NL/EXA"]
+    assert partner.endpoint("locations", "RECEIVER") is not None
+
+    async with network.storage.transaction() as uow:
+        await location_service.import_locations(
+            uow, network.app.state.ocpi.publisher, [make_location(1)], [OperatorId.parse("FR*AB1")],
+            network.app.state.ocpi.clock.now(),
+        )  # fmt: skip
+    async with network.storage.read() as uow:
+        queued = await uow.outbox.find(QueueFilter(partner_id=partner.id, module="locations"))
+    [message] = queued
+    assert (message.method, message.url, message.version) == ("PUT", "/FR/AB1/LOC1", "2.1.1")
+    location = orjson.loads(message.body or b"")
+    assert location["type"] == "ON_STREET" and "country_code" not in location
+    assert "tariff_id" in location["evses"][0]["connectors"][0]
