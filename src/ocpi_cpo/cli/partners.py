@@ -8,7 +8,14 @@ import orjson
 import typer
 
 from ocpi_cpo.cli.audit import audited
-from ocpi_cpo.cli.common import command_context, fail, run, settings_from, storage_context
+from ocpi_cpo.cli.common import (
+    EXIT_USAGE,
+    command_context,
+    fail,
+    run,
+    settings_from,
+    storage_context,
+)
 from ocpi_cpo.domain.delivery import PartnerDelivery, delivery_view, describe_delivery
 from ocpi_cpo.domain.partners import PROFILES, ClientInfo, Partner
 
@@ -16,11 +23,23 @@ app = typer.Typer(help="OCPI partners (the Gireve IOP is one).", no_args_is_help
 
 ProfileOption = Annotated[str, typer.Option("--profile", help=f"one of: {', '.join(PROFILES)}")]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
+VersionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--version", help="pin the OCPI version: 2.1.1 or 2.2.1 (default: the highest both offer)"
+    ),
+]
 
 
 @app.command()
 @audited("partners.invite", "partner", "name")
-def invite(ctx: typer.Context, name: str, profile: ProfileOption, json: JsonOption = False) -> None:
+def invite(
+    ctx: typer.Context,
+    name: str,
+    profile: ProfileOption,
+    json: JsonOption = False,
+    version: VersionOption = None,
+) -> None:
     """Create a one-time registration token for a partner that registers with us (FromIOP)."""
     from ocpi_cpo.services import partners as service
     from ocpi_cpo.services.errors import ServiceError
@@ -29,8 +48,9 @@ def invite(ctx: typer.Context, name: str, profile: ProfileOption, json: JsonOpti
 
     async def _invite() -> str:
         async with storage_context(settings) as context, context.storage.transaction() as uow:
-            return await service.invite(uow, name, profile, context.clock.now())
+            return await service.invite(uow, name, profile, context.clock.now(), version)
 
+    _check_version(profile, version)
     try:
         token = run(_invite())
     except ServiceError as exc:
@@ -52,15 +72,17 @@ def register(
     versions_url: Annotated[str, typer.Option("--versions-url", help="the partner's versions URL")],
     token: Annotated[str, typer.Option("--token", help="the registration token it gave us")],
     profile: ProfileOption,
+    version: VersionOption = None,
 ) -> None:
     """Start the handshake ourselves (ToIOP): POST our credentials to the partner."""
     from ocpi_cpo.outbound import registration
 
     settings = settings_from(ctx)
+    _check_version(profile, version)
 
     async def _register() -> Partner:
         async with command_context(settings) as context:
-            return await registration.register(context, name, versions_url, token, profile)
+            return await registration.register(context, name, versions_url, token, profile, version)
 
     try:
         partner = run(_register())
@@ -215,3 +237,16 @@ def parties(
         )
     Console().print(table)
     typer.echo(f"{len(infos)} parties")
+
+
+def _check_version(profile: str, version: str | None) -> None:
+    """An unknown version, or one the profile contradicts, is bad input (exit 2)."""
+    from ocpi_cpo.services import partners as service
+    from ocpi_cpo.services.errors import RuleViolation
+
+    try:
+        service.pinned_version(profile, version)
+    except RuleViolation as exc:
+        fail(exc.message, EXIT_USAGE)
+    except ValueError:
+        pass  # an unknown profile is reported by the command itself

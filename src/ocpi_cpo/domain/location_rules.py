@@ -68,6 +68,7 @@ def location_problems(
                     f"required by Gireve ({why}): give {field} a name",
                 )
             )
+    problems += copied_field_problems(document, path)
     seen_uids: set[str] = set()
     for index, evse in enumerate(evses_of(document)):
         where = _join(path, f"evses[{index}]")
@@ -76,6 +77,34 @@ def location_problems(
             problems.append(Problem(_join(where, "uid"), f"EVSE uid {uid!r} appears twice"))
         seen_uids.add(uid)
         problems += evse_problems(evse, operator if operator_known else None, where)
+    return problems
+
+
+#: Location fields copied into a CDR's ``cdr_location`` (mod_cdrs CdrLocation) and their limits
+#: there, tighter than the Location's own (address is string(255) in a Location, 45 in a CDR)
+CDR_LOCATION_LIMITS = (
+    ("name", 255),
+    ("address", 45),
+    ("city", 45),
+    ("postal_code", 10),
+    ("state", 20),
+)
+
+
+def copied_field_problems(document: Document, path: str = "") -> list[Problem]:
+    """A field that could not be copied whole into the CDRs of this Location's charges: refused
+    here, at import, rather than by a strict hub with OCPI 2001 when the CDR is sent."""
+    problems = []
+    for field, limit in CDR_LOCATION_LIMITS:
+        value = document.get(field)
+        if isinstance(value, str) and len(value) > limit:
+            problems.append(
+                Problem(
+                    _join(path, field),
+                    f"{len(value)} characters: a CDR's cdr_location.{field} takes at most {limit}"
+                    " (mod_cdrs CdrLocation): shorten it",
+                )
+            )
     return problems
 
 

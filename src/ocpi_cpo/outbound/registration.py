@@ -6,12 +6,16 @@ done: a POST that fails revokes the token we had issued for it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import orjson
 from pydantic import ValidationError
 
 from ocpi_cpo.domain.partners import (
+    PLAIN_TOKEN_VERSIONS,
     Partner,
     PartnerState,
+    PartyRole,
     Profile,
     get_profile,
     identity_problem,
@@ -21,6 +25,8 @@ from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.discovery import Discovery, discover
 from ocpi_cpo.ocpi.errors import OcpiError
 from ocpi_cpo.ocpi.transport import OcpiReply, TransportError
+from ocpi_cpo.ocpi.v2_1_1.credentials import server as v211
+from ocpi_cpo.ocpi.v2_1_1.credentials.schemas import Credentials as Credentials211
 from ocpi_cpo.ocpi.v2_2_1.credentials.mapping import our_credentials, party_roles
 from ocpi_cpo.ocpi.v2_2_1.credentials.schemas import Credentials
 from ocpi_cpo.services import partners as service
@@ -31,14 +37,20 @@ class RegistrationError(Exception):
     pass
 
 
-async def _discover(context: OcpiContext, profile: Profile, url: str, token: str) -> Discovery:
+async def _discover(
+    context: OcpiContext, profile: Profile, url: str, token: str, version: str | None = None
+) -> Discovery:
+    """The partner's endpoints on ``version`` (or the profile's), else the highest common one;
+    a 2.1.1 pin sends the token as it is (no Base64)."""
+    pin = version or profile.version
     try:
         found = await discover(
             context.transport,
             url,
             token,
-            token_base64=profile.token_base64,
+            token_base64=profile.token_base64 and pin not in PLAIN_TOKEN_VERSIONS,
             timeout=context.settings.partner_timeout,
+            versions=[pin] if pin else None,
         )
     except OcpiError as exc:
         raise RegistrationError(exc.message) from None
@@ -52,15 +64,24 @@ async def _discover(context: OcpiContext, profile: Profile, url: str, token: str
 
 
 async def _send_credentials(
-    context: OcpiContext, profile: Profile, method: str, url: str, token: str, ours: str
-) -> Credentials:
-    body = orjson.dumps(our_credentials(context.settings, ours).model_dump(mode="json"))
+    context: OcpiContext,
+    profile: Profile,
+    method: str,
+    url: str,
+    token: str,
+    ours: str,
+    version: str,
+) -> Theirs:
+    """Our credentials in ``version``'s form; the partner's token and parties from its answer."""
+    plain = version in PLAIN_TOKEN_VERSIONS
+    mine = (v211.our_credentials if plain else our_credentials)(context.settings, ours)
+    body = orjson.dumps(mine.model_dump(mode="json"))
     try:
         reply: OcpiReply = await context.transport.send(
             method,
             url,
             token=token,
-            token_base64=profile.token_base64,
+            token_base64=profile.token_base64 and not plain,
             body=body,
             timeout=context.settings.partner_timeout,
         )
@@ -69,35 +90,54 @@ async def _send_credentials(
     if not reply.ok:
         raise RegistrationError(f"{method} {url} was refused: {reply.problem()}")
     try:
-        theirs = Credentials.model_validate(reply.data)
+        if plain:
+            one = Credentials211.model_validate(reply.data)
+            theirs = Theirs(one.token, [v211.party_role(profile, one)])
+        else:
+            many = Credentials.model_validate(reply.data)
+            theirs = Theirs(many.token, party_roles(many))
     except ValidationError as exc:
         raise RegistrationError(f"{method} {url} answered invalid credentials: {exc}") from None
-    roles = party_roles(theirs)
-    problem = identity_problem(profile, roles) or roles_problem(roles)
+    problem = identity_problem(profile, theirs.roles) or roles_problem(theirs.roles)
     if problem is not None:
         raise RegistrationError(problem)
     return theirs
 
 
-def _connection(found: Discovery, theirs: Credentials, versions_url: str) -> service.Connection:
+@dataclass(frozen=True, slots=True)
+class Theirs:
+    """What the partner's credentials say, whatever their version."""
+
+    token: str
+    roles: list[PartyRole]
+
+
+def _connection(found: Discovery, theirs: Theirs, versions_url: str) -> service.Connection:
     return service.Connection(
         versions_url=versions_url,
         version=found.version,
         endpoints=found.endpoints,
-        roles=party_roles(theirs),
+        roles=theirs.roles,
         outbound_token=theirs.token,
     )
 
 
 async def register(
-    context: OcpiContext, name: str, versions_url: str, token: str, profile_name: str
+    context: OcpiContext,
+    name: str,
+    versions_url: str,
+    token: str,
+    profile_name: str,
+    version: str | None = None,
 ) -> Partner:
-    """Discover the partner with its token A, POST our credentials (token B), keep its token C."""
+    """Discover the partner with its token A, POST our credentials (token B), keep its token C.
+    ``version`` pins the OCPI version (default: the profile's, else the highest common one)."""
     try:
         profile = get_profile(profile_name)
-    except ValueError as exc:
+        version = service.pinned_version(profile_name, version)
+    except (ValueError, ServiceError) as exc:
         raise RegistrationError(str(exc)) from None
-    found = await _discover(context, profile, versions_url, token)
+    found = await _discover(context, profile, versions_url, token, version)
     try:
         async with context.storage.transaction() as uow:
             partner, ours = await service.begin_registration(
@@ -107,7 +147,9 @@ async def register(
         raise RegistrationError(exc.message) from None
     credentials_url = _credentials_url(found)
     try:
-        theirs = await _send_credentials(context, profile, "POST", credentials_url, token, ours)
+        theirs = await _send_credentials(
+            context, profile, "POST", credentials_url, token, ours, found.version
+        )
     except RegistrationError:
         async with context.storage.transaction() as uow:
             await service.abandon_registration(uow, partner)
@@ -133,11 +175,19 @@ async def update(context: OcpiContext, name: str) -> Partner:
         )
     if partner.versions_url is None or partner.outbound_token is None:
         raise RegistrationError(f"partner {name!r} has no versions URL or token on record")
-    found = await _discover(context, profile, partner.versions_url, partner.outbound_token)
+    found = await _discover(
+        context, profile, partner.versions_url, partner.outbound_token, partner.version
+    )
     async with context.storage.transaction() as uow:
         ours = await service.rotate_own_token(uow, partner, context.clock.now())
     theirs = await _send_credentials(
-        context, profile, "PUT", _credentials_url(found), partner.outbound_token, ours
+        context,
+        profile,
+        "PUT",
+        _credentials_url(found),
+        partner.outbound_token,
+        ours,
+        found.version,
     )
     async with context.storage.transaction() as uow:
         await service.finish_rotation(

@@ -53,12 +53,30 @@ async def get_partner(uow: UnitOfWork, name: str) -> Partner:
     return partner
 
 
-async def invite(uow: UnitOfWork, name: str, profile_name: str, now: datetime) -> str:
-    """Create (or re-open) a partner and return a fresh one-time registration token (token A)."""
+#: the OCPI versions a partner may be pinned to
+VERSIONS = ("2.2.1", "2.1.1")
+
+
+def pinned_version(profile_name: str, version: str | None) -> str | None:
+    """The version ``--version`` or the profile pins (None: the highest both sides offer)."""
+    if version is not None and version not in VERSIONS:
+        raise RuleViolation(f"unknown OCPI version {version!r}: choose {' or '.join(VERSIONS)}")
+    pinned = get_profile(profile_name).version
+    if version is not None and pinned is not None and version != pinned:
+        raise RuleViolation(f"profile {profile_name} speaks OCPI {pinned}, not {version}")
+    return version or pinned
+
+
+async def invite(
+    uow: UnitOfWork, name: str, profile_name: str, now: datetime, version: str | None = None
+) -> str:
+    """Create (or re-open) a partner and return a fresh one-time registration token (token A).
+    ``version`` pins the OCPI version it must register on (kept until it registers)."""
     try:
         get_profile(profile_name)
     except ValueError as exc:
         raise RuleViolation(str(exc)) from None
+    pin = pinned_version(profile_name, version)
     partner = await uow.partners.get_by_name(name)
     if partner is not None and partner.profile_name != profile_name:
         raise ConflictError(
@@ -66,6 +84,8 @@ async def invite(uow: UnitOfWork, name: str, profile_name: str, now: datetime) -
         )
     if partner is None:
         partner = await uow.partners.create(name, profile_name, PartnerState.INVITED, now)
+        if pin is not None:
+            await _pin(uow, partner.id, pin)
     elif partner.state in (PartnerState.REGISTERED, PartnerState.REGISTERING):
         raise ConflictError(
             f"partner {name!r} is {partner.state.value.lower()}: unregister it first"
@@ -77,7 +97,7 @@ async def invite(uow: UnitOfWork, name: str, profile_name: str, now: datetime) -
             state=PartnerState.INVITED,
             direction=None,
             versions_url=None,
-            version=None,
+            version=pin,
             endpoints=[],
             roles=[],
             outbound_token=None,
@@ -202,4 +222,18 @@ async def _store(
         roles=connection.roles,
         outbound_token=connection.outbound_token,
         registered_at=now,
+    )
+
+
+async def _pin(uow: UnitOfWork, partner_id: int, version: str) -> None:
+    await uow.partners.save_connection(
+        partner_id,
+        state=PartnerState.INVITED,
+        direction=None,
+        versions_url=None,
+        version=version,
+        endpoints=[],
+        roles=[],
+        outbound_token=None,
+        registered_at=None,
     )

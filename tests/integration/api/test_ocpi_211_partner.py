@@ -12,12 +12,17 @@ from fastapi.responses import JSONResponse
 from ocpi_cpo.domain.delivery import QueueFilter
 from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.partners import PartnerState
+from ocpi_cpo.outbound import registration
 from ocpi_cpo.services import locations as location_service
+from ocpi_cpo.services import partners as partner_service
 from tests.integration.api.conftest import Network, auth
 from tests.support.locations import make_location
 
 EMSP = "emsp211.test"
 MODULES = ("credentials", "locations", "sessions", "cdrs", "tariffs", "tokens", "commands")
+
+
+received: list[dict[str, Any]] = []
 
 
 def emsp_211() -> FastAPI:
@@ -37,6 +42,11 @@ def emsp_211() -> FastAPI:
     async def details() -> JSONResponse:
         endpoints = [{"identifier": m, "url": f"{base}/ocpi/2.1.1/{m}"} for m in MODULES]
         return reply({"version": "2.1.1", "endpoints": endpoints})
+
+    @app.post("/ocpi/2.1.1/credentials")
+    async def credentials(request: Request) -> JSONResponse:
+        received.append(await request.json())
+        return reply(credentials_211("emsp-token-c"))
 
     @app.api_route("/{path:path}", methods=["GET", "PUT", "PATCH", "POST", "DELETE"])
     async def anything(request: Request, path: str) -> JSONResponse:
@@ -100,7 +110,7 @@ async def test_a_211_emsp_registers_and_gets_211_pushes(network: Network) -> Non
     async with network.storage.transaction() as uow:
         await location_service.import_locations(
             uow, network.app.state.ocpi.publisher, [make_location(1)], [OperatorId.parse("FR*AB1")],
-            network.app.state.ocpi.clock.now(),
+            network.app.state.ocpi.clock.now(), allow_unknown_tariffs=True,
         )  # fmt: skip
     async with network.storage.read() as uow:
         queued = await uow.outbox.find(QueueFilter(partner_id=partner.id, module="locations"))
@@ -109,3 +119,51 @@ async def test_a_211_emsp_registers_and_gets_211_pushes(network: Network) -> Non
     location = orjson.loads(message.body or b"")
     assert location["type"] == "ON_STREET" and "country_code" not in location
     assert "tariff_id" in location["evses"][0]["connectors"][0]
+
+
+async def test_we_register_with_a_211_emsp_on_its_version(network: Network) -> None:
+    network.transport.apps[EMSP] = emsp_211()
+    received.clear()
+    context = network.app.state.ocpi
+    partner = await registration.register(
+        context, "emsp", f"http://{EMSP}/ocpi/versions", "emsp-token-a", "ocpi-2.2.1", "2.1.1"
+    )
+    assert partner.state is PartnerState.REGISTERED and partner.version == "2.1.1"
+    assert partner.outbound_token == "emsp-token-c"
+    [ours] = received
+    assert set(ours) == {"token", "url", "business_details", "party_id", "country_code"}
+    calls = [s for s in network.transport.sent if EMSP in s["url"]]
+    assert [c["method"] for c in calls] == ["GET", "GET", "POST"]
+    assert all(c["headers"]["Authorization"] == "Token emsp-token-a" for c in calls)
+
+
+async def test_a_partner_pinned_to_211_cannot_register_on_221(network: Network) -> None:
+    async with network.storage.transaction() as uow:
+        token_a = await partner_service.invite(
+            uow, "emsp", "ocpi-2.2.1", network.app.state.ocpi.clock.now(), "2.1.1"
+        )
+    response = await network.client.post(
+        "/ocpi/2.2.1/credentials",
+        headers=auth(token_a),
+        json={"token": "x", "url": f"http://{EMSP}/ocpi/versions", "roles": []},
+    )
+    body = response.json()
+    assert body["status_code"] in (2001, 3002), body
+    response = await network.client.post(
+        "/ocpi/2.2.1/credentials",
+        headers=auth(token_a),
+        json={
+            "token": "x",
+            "url": f"http://{EMSP}/ocpi/versions",
+            "roles": [
+                {
+                    "role": "EMSP",
+                    "party_id": "EXA",
+                    "country_code": "NL",
+                    "business_details": {"name": "E"},
+                }
+            ],
+        },
+    )
+    body = response.json()
+    assert body["status_code"] == 3002 and "OCPI 2.1.1" in body["status_message"]

@@ -115,3 +115,20 @@ def test_every_problem_is_listed_and_paths_of_one_object_start_at_its_fields() -
     del location["owner"], location["operator"]
     location["evses"][1]["evse_id"] = "BE*BEC*E1"
     assert paths([location], single=True) == ["owner.name", "operator.name", "evses[1].evse_id"]
+
+
+@pytest.mark.parametrize(
+    ("field", "length", "limit"),
+    [("address", 46, 45), ("city", 46, 45), ("postal_code", 11, 10), ("state", 21, 20)],
+)
+def test_a_field_a_cdr_could_not_carry_is_refused_at_import(
+    field: str, length: int, limit: int
+) -> None:
+    location = make_location(1)
+    location[field] = "x" * length
+    problems = input_problems([location, make_location(2)], [OperatorId.parse("FR*AB1")])
+    [problem] = [p for p in problems if p.path == f"[0].{field}"]
+    assert f"cdr_location.{field} takes at most {limit}" in problem.message
+    location[field] = "x" * limit
+    assert not [p for p in input_problems([location], [OperatorId.parse("FR*AB1")], single=True)
+                if field in p.path]  # fmt: skip

@@ -22,6 +22,7 @@ from ocpi_cpo.ocpi.errors import (
     MethodNotAllowed,
     NoMatchingEndpoints,
     Unauthorized,
+    UnsupportedVersion,
 )
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
 from ocpi_cpo.ocpi.v2_1_1.credentials.schemas import Credentials
@@ -57,6 +58,11 @@ async def _connect(
     context: OcpiContext, caller: Caller, body: Credentials
 ) -> partner_service.Connection:
     profile = caller.partner.profile
+    agreed = caller.partner.version
+    if agreed is not None and agreed != "2.1.1":
+        raise UnsupportedVersion(
+            f"partner {caller.partner.name!r} is on OCPI {agreed}: use /ocpi/{agreed}/credentials"
+        )
     role = party_role(profile, body)
     problem = identity_problem(profile, [role])
     if problem is not None:

@@ -18,6 +18,7 @@ from ocpi_cpo.ocpi.errors import (
     MethodNotAllowed,
     NoMatchingEndpoints,
     Unauthorized,
+    UnsupportedVersion,
 )
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
 from ocpi_cpo.ocpi.v2_2_1.credentials.mapping import our_credentials, party_roles
@@ -31,6 +32,11 @@ async def _connect(
 ) -> partner_service.Connection:
     """Check the partner's identity, then fetch its endpoints with the token it gave us."""
     profile = caller.partner.profile
+    agreed = caller.partner.version
+    if agreed is not None and agreed != "2.2.1":
+        raise UnsupportedVersion(
+            f"partner {caller.partner.name!r} is on OCPI {agreed}: use /ocpi/{agreed}/credentials"
+        )
     connection_roles = party_roles(body)
     problem = identity_problem(profile, connection_roles) or roles_problem(connection_roles)
     if problem is not None:
@@ -41,6 +47,7 @@ async def _connect(
         body.token,
         token_base64=profile.token_base64,
         timeout=context.settings.partner_timeout,
+        versions=["2.2.1"],
     )
     missing = partner_service.missing_endpoints(profile, found.endpoints)
     if missing:
