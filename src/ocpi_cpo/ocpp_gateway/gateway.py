@@ -24,7 +24,7 @@ import base64
 import binascii
 import contextlib
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 from fastapi import FastAPI, WebSocket
 from starlette.responses import PlainTextResponse
@@ -35,6 +35,7 @@ from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpp_gateway._lib import PREFERRED, SUBPROTOCOLS
 from ocpi_cpo.ocpp_gateway.door import Door, MessageLimit
 from ocpi_cpo.ocpp_gateway.driver import OcppDriver
+from ocpi_cpo.ocpp_gateway.frames import refusal
 from ocpi_cpo.ocpp_gateway.journaling import OcppJournal
 from ocpi_cpo.ocpp_gateway.link import StationLink
 from ocpi_cpo.ocpp_gateway.mapping import V16
@@ -64,24 +65,35 @@ class WebSocketConnection:
         self._journal = journal
 
     async def recv(self) -> str:
-        message = await self._ws.receive()
-        if message["type"] == "websocket.disconnect":
-            raise WebSocketDisconnect(message.get("code", 1000))
-        if self._limit.exceeded():
-            LOG.warning(
-                "station %s from %s: more messages than allowed, closing the connection",
-                self._link.station_id,
-                _address(self._ws),
-            )
-            with contextlib.suppress(Exception):
-                await self._ws.close(code=1008)
-            raise WebSocketDisconnect(1008)
-        text = message.get("text")
-        if text is None:
-            text = (message.get("bytes") or b"").decode("utf-8", errors="replace")
-        self._link.touch(text)
-        self._journal.note("in", str(text))
-        return str(text)
+        """The next frame the library may route; malformed ones are answered here
+        (``ocpp_gateway.frames``), a binary one closes the connection."""
+        while True:
+            message = await self._ws.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
+            if self._limit.exceeded():
+                await self._close(1008, "more messages than allowed")
+            text = message.get("text")
+            if text is None:
+                await self._close(1003, "a binary frame (OCPP-J frames are text)")
+            self._link.touch(text)
+            self._journal.note("in", str(text))
+            refused = refusal(text, self._link.version)
+            if refused is None:
+                return str(text)
+            LOG.info("station %s: malformed frame answered with a CALLERROR", self._link.station_id)
+            await self.send(refused)
+
+    async def _close(self, code: int, why: str) -> NoReturn:
+        LOG.warning(
+            "station %s from %s: %s, closing the connection",
+            self._link.station_id,
+            _address(self._ws),
+            why,
+        )
+        with contextlib.suppress(Exception):
+            await self._ws.close(code=code)
+        raise WebSocketDisconnect(code)
 
     async def send(self, message: str) -> None:
         self._journal.note("out", message)
