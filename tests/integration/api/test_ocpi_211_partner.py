@@ -9,10 +9,12 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.delivery import QueueFilter
 from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.partners import PartnerState
 from ocpi_cpo.outbound import registration
+from ocpi_cpo.outbound.worker import OutboxWorker
 from ocpi_cpo.services import locations as location_service
 from ocpi_cpo.services import partners as partner_service
 from tests.integration.api.conftest import Network, auth
@@ -23,6 +25,7 @@ MODULES = ("credentials", "locations", "sessions", "cdrs", "tariffs", "tokens", 
 
 
 received: list[dict[str, Any]] = []
+pushed: list[tuple[str, str, bytes]] = []
 
 
 def emsp_211() -> FastAPI:
@@ -50,6 +53,7 @@ def emsp_211() -> FastAPI:
 
     @app.api_route("/{path:path}", methods=["GET", "PUT", "PATCH", "POST", "DELETE"])
     async def anything(request: Request, path: str) -> JSONResponse:
+        pushed.append((request.method, path, await request.body()))
         return reply(None)
 
     return app
@@ -167,3 +171,56 @@ async def test_a_partner_pinned_to_211_cannot_register_on_221(network: Network) 
     )
     body = response.json()
     assert body["status_code"] == 3002 and "OCPI 2.1.1" in body["status_message"]
+
+
+ADMIN = {"Authorization": "Bearer admin-token-0123456789abcdef"}
+
+
+def tariff(**restrictions: object) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "price_components": [{"type": "ENERGY", "price": 0.3, "vat": 20, "step_size": 1}]
+    }
+    if restrictions:
+        element["restrictions"] = restrictions
+    return {
+        "country_code": "FR",
+        "party_id": "AB1",
+        "id": "T1",
+        "currency": "EUR",
+        "type": "REGULAR",
+        "elements": [element],
+        "start_date_time": "2026-01-01T00:00:00Z",
+    }
+
+
+async def test_a_tariff_211_cannot_say_is_refused_with_422_and_nothing_stored(
+    network: Network,
+) -> None:
+    network.transport.apps[EMSP] = emsp_211()
+    token_a = await network.invite("emsp", "ocpi-2.1.1")
+    await network.client.post(
+        "/ocpi/2.1.1/credentials",
+        headers={"Authorization": f"Token {token_a}"},
+        json=credentials_211("emsp-token-b"),
+    )
+    refused = await network.client.put("/admin/tariffs", headers=ADMIN, json=tariff(max_current=16))
+    assert refused.status_code == 422
+    body = refused.json()
+    assert body["status_code"] == 2001
+    assert (
+        "OCPI 2.1.1 tariffs: tariff.elements[0].restrictions.max_current" in body["status_message"]
+    )
+    listed = await network.client.get("/admin/tariffs", headers=ADMIN)
+    assert listed.json()["data"] == []
+
+    accepted = await network.client.put("/admin/tariffs", headers=ADMIN, json=tariff())
+    assert accepted.json()["status_code"] == 1000
+    pushed.clear()
+    worker = OutboxWorker(network.storage, network.transport, network.settings, SystemClock())
+    while await worker.drain_once():
+        pass
+    [(method, path, sent)] = [p for p in pushed if "tariffs" in p[1]]
+    assert (method, path) == ("PUT", "ocpi/2.1.1/tariffs/FR/AB1/T1")
+    wire = orjson.loads(sent)
+    assert not {"type", "country_code", "party_id", "start_date_time"} & set(wire)
+    assert "vat" not in wire["elements"][0]["price_components"][0]
