@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check bench serve format clean
+.PHONY: demo test check bench serve format clean dist
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# The release files: dist/ocpi_cpo-VERSION.tar.gz and the wheel built from it (.ci/wheel-check
+# installs that wheel alone in a clean virtual environment and runs the demo from it).
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
 serve: $(STAMP)
 	$(BIN)/ocpi-cpo serve
 
@@ -36,4 +42,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) var dist build .mypy_cache .ruff_cache .pytest_cache
