@@ -1,4 +1,4 @@
-"""``ocpi-cpo db upgrade``: apply the migrations shipped in the package."""
+"""``ocpi-cpo db upgrade | current | history``: the schema migrations shipped in the package."""
 
 from __future__ import annotations
 
@@ -36,3 +36,39 @@ def db_upgrade(ctx: typer.Context) -> None:
         typer.echo(f"database already at {after} (head {head_revision()})")
     else:
         typer.echo(f"database upgraded from {before or 'empty'} to {after}")
+
+
+@app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """The revision the database is at, and whether it is this version's (exit 1 when behind)."""
+    from ocpi_cpo.storage.sql.engine import create_engine
+    from ocpi_cpo.storage.sql.revision import applied_revision, quick_head
+
+    settings = settings_from(ctx)
+
+    async def _current() -> str | None:
+        engine = create_engine(settings.database_url)
+        try:
+            return await applied_revision(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        current = run(_current())
+    except OSError as exc:
+        fail(f"cannot reach the database ({exc}): check database_url", 2)
+    head = quick_head()
+    if current == head:
+        typer.echo(f"{current} (head: up to date)")
+        return
+    typer.echo(f"{current or 'empty'} (head {head}: run 'ocpi-cpo db upgrade')")
+    raise typer.Exit(1)
+
+
+@app.command("history")
+def db_history() -> None:
+    """Every migration shipped, oldest first: revision, the one it revises, what it does."""
+    from ocpi_cpo.storage.sql.migrate import history
+
+    for revision, parent, doc in history():
+        typer.echo(f"{revision}  <- {parent or '-':<6} {doc}")

@@ -56,3 +56,15 @@ async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
 
 async def is_up_to_date(engine: AsyncEngine) -> bool:
     return await current_revisions(engine) == head_revisions()
+
+
+def history() -> list[tuple[str, str | None, str]]:
+    """Every revision, oldest first: (revision, the one it revises, its first docstring line)."""
+    script = ScriptDirectory.from_config(_config())
+    found: list[tuple[str, str | None, str]] = []
+    for rev in reversed(list(script.walk_revisions())):
+        down = rev.down_revision
+        parent = down if isinstance(down, str) or down is None else "+".join(down)
+        lines = (rev.doc or "").strip().splitlines()
+        found.append((rev.revision, parent, lines[0] if lines else ""))
+    return found
