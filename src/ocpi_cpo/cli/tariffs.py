@@ -89,6 +89,8 @@ def import_tariffs(
 
     try:
         result = run(_import())
+    except service.ImpossibleTariff as exc:
+        fail(exc.message, EXIT_USAGE)
     except ServiceError as exc:
         fail(exc.message)
     _report(result, json)

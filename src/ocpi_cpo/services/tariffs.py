@@ -17,6 +17,7 @@ import orjson
 
 from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.partners import Partner
+from ocpi_cpo.domain.pricing import PricingError, load_tariff
 from ocpi_cpo.domain.tariffs import (
     Party,
     Tariff,
@@ -93,6 +94,8 @@ async def publish(
     if not descriptions:
         raise RuleViolation("no tariff given")
     _check_batch(descriptions, owners)
+    for tariff in descriptions:
+        _priceable(tariff)
     result = Published()
     changes: list[Tariff] = []
     for tariff in descriptions:
@@ -164,6 +167,20 @@ async def delete(
     result.queued = await _push(uow, publisher, key, before, after, now)
     result.warnings.extend(variant_warnings(after))
     return result
+
+
+class ImpossibleTariff(RuleViolation):
+    """A value no charge can be priced with (pricing engine's loader): the JSON path says where."""
+
+
+def _priceable(tariff: Tariff) -> None:
+    """Refuse what the engine would refuse when a CDR is priced: a negative price, a step_size of
+    0 for ENERGY or time, an unknown dimension, an end before the start, a restriction that can
+    never match (docs/pricing.md, "Input the engine reads"). Better now than a held CDR later."""
+    try:
+        load_tariff(tariff.document())
+    except PricingError as exc:
+        raise ImpossibleTariff(f"tariff {tariff.key}: {exc}") from None
 
 
 class TariffInUse(RuleViolation):

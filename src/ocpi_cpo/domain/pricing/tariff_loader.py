@@ -51,6 +51,10 @@ def load_tariff(document: object) -> Tariff:
     max_price = _optional_price(obj, "max_price")
     if min_price is not None and max_price is not None and min_price.excl_vat > max_price.excl_vat:
         raise DocumentError("min_price.excl_vat", "expected a value <= max_price.excl_vat")
+    starts = _optional(obj, "start_date_time", as_datetime)
+    ends = _optional(obj, "end_date_time", as_datetime)
+    if starts is not None and ends is not None and ends <= starts:
+        raise DocumentError("end_date_time", f"expected a time after start_date_time ({starts})")
     return Tariff(
         id=_optional_str(obj, "id") or "",
         currency=as_str(required(obj, "currency", ""), "currency"),
@@ -59,8 +63,8 @@ def load_tariff(document: object) -> Tariff:
         ),
         min_price=min_price,
         max_price=max_price,
-        start_date_time=_optional(obj, "start_date_time", as_datetime),
-        end_date_time=_optional(obj, "end_date_time", as_datetime),
+        start_date_time=starts,
+        end_date_time=ends,
         type=None if obj.get("type") is None else as_enum(obj["type"], TariffType, "type"),
         country_code=_optional_str(obj, "country_code"),
         party_id=_optional_str(obj, "party_id"),
@@ -120,13 +124,38 @@ def _element(value: object, path: str) -> TariffElement:
 
 
 def _component(value: object, path: str) -> PriceComponent:
+    """A step_size of 0 bills an ENERGY or time dimension in blocks of nothing: impossible. FLAT
+    ignores it (the spec's free tariff gives FLAT 0.00 with step_size 0)."""
     obj = as_object(value, path)
+    dimension = as_enum(required(obj, "type", path), TariffDimensionType, child(path, "type"))
+    least = 0 if dimension is TariffDimensionType.FLAT else 1
     return PriceComponent(
-        type=as_enum(required(obj, "type", path), TariffDimensionType, child(path, "type")),
+        type=dimension,
         price=as_decimal(required(obj, "price", path), child(path, "price"), minimum=_ZERO),
-        step_size=as_int(required(obj, "step_size", path), child(path, "step_size"), minimum=0),
+        step_size=as_int(required(obj, "step_size", path), child(path, "step_size"), minimum=least),
         vat=_optional(obj, "vat", _non_negative, path),
     )
+
+
+_NEVER_BOTH = (
+    ("min_kwh", "max_kwh"),
+    ("min_current", "max_current"),
+    ("min_power", "max_power"),
+    ("min_duration", "max_duration"),
+    ("start_date", "end_date"),
+)
+
+
+def _never_matches(restrictions: TariffRestrictions, path: str) -> None:
+    """A restriction whose lower limit (inclusive) is not below its upper one (exclusive) can
+    never hold: its element would never price anything."""
+    for low, high in _NEVER_BOTH:
+        lower, upper = getattr(restrictions, low), getattr(restrictions, high)
+        if lower is not None and upper is not None and lower >= upper:
+            raise DocumentError(
+                child(path, high),
+                f"expected more than {low} ({lower}): this restriction can never match",
+            )
 
 
 def _restrictions(value: object, path: str) -> TariffRestrictions:
@@ -142,7 +171,7 @@ def _restrictions(value: object, path: str) -> TariffRestrictions:
     days_path = child(path, "day_of_week")
     days = as_list(obj.get("day_of_week") or [], days_path)
     reservation = obj.get("reservation")
-    return TariffRestrictions(
+    restrictions = TariffRestrictions(
         start_time=_optional(obj, "start_time", as_time_of_day, path),
         end_time=_optional(obj, "end_time", as_time_of_day, path),
         start_date=_optional(obj, "start_date", as_date, path),
@@ -162,3 +191,5 @@ def _restrictions(value: object, path: str) -> TariffRestrictions:
         if reservation is None
         else as_enum(reservation, ReservationRestrictionType, child(path, "reservation")),
     )
+    _never_matches(restrictions, path)
+    return restrictions

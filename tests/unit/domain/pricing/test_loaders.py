@@ -60,17 +60,22 @@ def with_(document: dict[str, object], path: str, value: object) -> dict[str, ob
         (
             "elements.0.price_components.1.step_size",
             -1,
-            "elements[0].price_components[1].step_size: expected an integer >= 0, got -1",
+            "elements[0].price_components[1].step_size: expected an integer >= 1, got -1",
         ),
         (
             "elements.0.price_components.1.step_size",
             1.5,
-            "elements[0].price_components[1].step_size: expected an integer >= 0, got 1.5",
+            "elements[0].price_components[1].step_size: expected an integer >= 1, got 1.5",
         ),
         (
             "elements.0.price_components.1.step_size",
             "1",
-            "elements[0].price_components[1].step_size: expected an integer >= 0, got '1'",
+            "elements[0].price_components[1].step_size: expected an integer >= 1, got '1'",
+        ),
+        (
+            "elements.0.price_components.1.step_size",
+            0,
+            "elements[0].price_components[1].step_size: expected an integer >= 1, got 0",
         ),
         (
             "elements.0.price_components.1.step_size",
@@ -242,3 +247,45 @@ def test_document_errors_say_which_document() -> None:
         price_document_result(TARIFF, with_(MINIMAL_CDR, "end_date_time", ...), "UTC")
     with pytest.raises(DocumentError, match=r"^cdr \(document\): expected a JSON object"):
         price_document_result(TARIFF, [], "UTC")
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (
+            {"restrictions": {"min_kwh": 20, "max_kwh": 10}},
+            "elements[0].restrictions.max_kwh: expected more than min_kwh (20)",
+        ),
+        (
+            {"restrictions": {"min_duration": 600, "max_duration": 600}},
+            "elements[0].restrictions.max_duration: expected more than min_duration (600)",
+        ),
+        (
+            {"restrictions": {"start_date": "2026-05-01", "end_date": "2026-04-01"}},
+            "elements[0].restrictions.end_date: expected more than start_date (2026-05-01)",
+        ),
+    ],
+)
+def test_a_restriction_that_can_never_match_is_refused(
+    document: dict[str, object], message: str
+) -> None:
+    tariff = {
+        "currency": "EUR",
+        "elements": [
+            {"price_components": [{"type": "TIME", "price": 1, "step_size": 60}], **document}
+        ],
+    }
+    with pytest.raises(DocumentError) as caught:
+        load_tariff(tariff)
+    assert str(caught.value).startswith(message)
+
+
+def test_a_tariff_ending_before_it_starts_is_refused() -> None:
+    tariff = {
+        "currency": "EUR",
+        "elements": [{"price_components": [{"type": "FLAT", "price": 1, "step_size": 0}]}],
+        "start_date_time": "2026-05-01T00:00:00Z",
+        "end_date_time": "2026-04-01T00:00:00Z",
+    }
+    with pytest.raises(DocumentError, match="end_date_time: expected a time after"):
+        load_tariff(tariff)

@@ -23,7 +23,7 @@ from tests.unit.domain.pricing.builders import Segment, charge, charging, parkin
 
 ZONE = "Europe/Paris"
 DIMENSIONS = ["ENERGY", "TIME", "PARKING_TIME", "FLAT"]
-STEPS = {"ENERGY": [0, 1, 100, 500, 1000], "TIME": [0, 1, 60, 300, 900, 1800]}
+STEPS = {"ENERGY": [1, 100, 500, 1000], "TIME": [1, 60, 300, 900, 1800]}
 
 
 def money(maximum: int = 5) -> st.SearchStrategy[Decimal]:
@@ -48,7 +48,21 @@ def components(draw: st.DrawFn) -> list[dict[str, object]]:
 
 
 times = st.sampled_from(["00:00", "06:00", "09:30", "17:00", "20:00", "22:00"])
-restrictions = st.fixed_dictionaries(
+
+
+def _can_match(r: dict[str, object]) -> bool:
+    """A restriction that can never match is refused by the loader."""
+
+    def value(key: str, default: int) -> int:
+        found = r.get(key, default)
+        return found if isinstance(found, int) else default
+
+    return value("min_kwh", 0) < value("max_kwh", 10**6) and value("min_duration", 0) < value(
+        "max_duration", 10**6
+    )
+
+
+restrictions: st.SearchStrategy[dict[str, object]] = st.fixed_dictionaries(
     {},
     optional={
         "start_time": times,
@@ -63,7 +77,7 @@ restrictions = st.fixed_dictionaries(
         "min_duration": st.integers(0, 7200),
         "max_duration": st.integers(1, 14400),
     },
-)
+).filter(_can_match)
 
 
 @st.composite

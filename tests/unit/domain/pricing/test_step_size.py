@@ -69,8 +69,8 @@ def test_appending_a_period_can_move_the_rounding_and_lower_the_price() -> None:
     assert price_charge(tariff_, then_parking, "UTC").total_cost.excl_vat == Decimal("1.01")
 
 
-def test_step_size_zero_means_no_rounding() -> None:
-    no_step = tariff(element(component("TIME", "6.00", step=0)))
+def test_step_size_one_second_is_as_measured() -> None:
+    one = tariff(element(component("TIME", "6.00", step=1)))
     session = charge("2024-05-01 10:00", "UTC", charging(7))
 
-    assert price_charge(no_step, session, "UTC").total_cost.excl_vat == Decimal("0.70")
+    assert price_charge(one, session, "UTC").total_cost.excl_vat == Decimal("0.70")
