@@ -67,11 +67,13 @@ def list_users(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")]
     from rich.console import Console
     from rich.table import Table
 
+    from ocpi_cpo.services import console_users as service
+
     settings = settings_from(ctx)
 
     async def _list() -> list[ConsoleUser]:
         async with command_context(settings) as context, context.storage.read() as uow:
-            return await uow.console_users.all()
+            return await service.every(uow)
 
     users = run(_list())
     if json:

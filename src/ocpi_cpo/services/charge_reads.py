@@ -70,3 +70,17 @@ async def time_zone_of(uow: UnitOfWork, document: dict[str, Any]) -> str | None:
         return None
     zone = orjson.loads(stored.document).get("time_zone")
     return str(zone) if zone else None
+
+
+async def cdrs(uow: UnitOfWork, limit: int = LIMIT) -> list[dict[str, Any]]:
+    """CDRs sent, newest first."""
+    return [cdr_document(c) for c in await uow.cdrs.recent(limit)]
+
+
+async def held(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """CDRs held back (never sent), with the reason under ``_reason``."""
+    return [cdr_document(c) | {"_reason": c.held_reason} for c in await uow.cdrs.held()]
+
+
+async def credits_of(uow: UnitOfWork, cdr_id: str) -> list[dict[str, Any]]:
+    return [cdr_document(c) for c in await uow.cdrs.credits_of(cdr_id)]

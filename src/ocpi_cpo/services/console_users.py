@@ -50,3 +50,11 @@ async def authenticate(uow: UnitOfWork, name: str, password: str) -> ConsoleUser
     stored = user.password_hash if user is not None else _DUMMY_HASH
     matches = await asyncio.to_thread(verify_password, password, stored)
     return user if matches and user is not None else None
+
+
+async def get(uow: UnitOfWork, name: str) -> ConsoleUser | None:
+    return await uow.console_users.get(name)
+
+
+async def every(uow: UnitOfWork) -> list[ConsoleUser]:
+    return await uow.console_users.all()

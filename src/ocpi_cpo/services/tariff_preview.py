@@ -13,6 +13,7 @@ from ocpi_cpo.domain.pricing import PricingError, price_document_result
 from ocpi_cpo.domain.pricing.result import PricingResult
 from ocpi_cpo.domain.tariffs import Tariff, format_utc
 from ocpi_cpo.services.errors import RuleViolation
+from ocpi_cpo.storage.protocols import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +72,8 @@ def preview(tariff: Tariff, charge: Charge) -> PricingResult:
         return price_document_result(tariff.document(), document, zone)
     except PricingError as exc:
         raise RuleViolation(str(exc)) from None
+
+
+async def published(uow: UnitOfWork) -> list[Tariff]:
+    """Every tariff description we publish (what the preview may use)."""
+    return list(await uow.tariffs.all())

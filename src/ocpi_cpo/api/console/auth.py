@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, quote
 from fastapi import Depends, Request
 
 from ocpi_cpo.domain.console_users import Role
+from ocpi_cpo.services import console_users
 
 COOKIE = "ocpi_console"
 SESSION_HOURS = 8
@@ -179,7 +180,7 @@ async def signed_in(request: Request) -> Principal:
     if not principal.admin:
         context = request.app.state.ocpi
         async with context.storage.read() as uow:
-            user = await uow.console_users.get(principal.name)
+            user = await console_users.get(uow, principal.name)
         if user is None or user.role is not principal.role:
             console_state(request).sessions.close(session_id)
             raise SignInRequired(_next_path(request))

@@ -36,15 +36,15 @@ def router() -> APIRouter:
     @api.get("/cdrs")
     async def cdrs(request: Request, principal: Viewer, context: Context) -> Response:
         async with context.storage.read() as uow:
-            found = [charge_reads.cdr_document(c) for c in await uow.cdrs.recent(200)]
+            found = await charge_reads.cdrs(uow)
             deliveries = await charge_reads.deliveries(uow)
-            held = await uow.cdrs.held()
+            held = await charge_reads.held(uow)
         return page(
             request,
             "cdrs.html",
             principal,
             cdrs=found,
-            held=[charge_reads.cdr_document(c) | {"_reason": c.held_reason} for c in held],
+            held=held,
             deliveries=deliveries,
             key_of=charge_reads.delivery_key,
         )
@@ -53,7 +53,7 @@ def router() -> APIRouter:
     async def cdr(request: Request, principal: Viewer, context: Context, cdr_id: str) -> Response:
         async with context.storage.read() as uow:
             found = await cdr_service.one(uow, cdr_id)
-            credits = [charge_reads.cdr_document(c) for c in await uow.cdrs.credits_of(cdr_id)]
+            credits = await charge_reads.credits_of(uow, cdr_id)
             deliveries = await charge_reads.deliveries(uow)
             document = charge_reads.cdr_document(found)
             zone = await charge_reads.time_zone_of(uow, document)

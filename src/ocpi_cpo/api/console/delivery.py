@@ -16,8 +16,8 @@ from ocpi_cpo.ocpi.context import Context, OcpiContext
 from ocpi_cpo.ocpi.transport import TransportError
 from ocpi_cpo.ocpi.v2_2_1.locations.check import check_partner
 from ocpi_cpo.ocpi.v2_2_1.locations.client import ReadBackError
-from ocpi_cpo.services import audit
-from ocpi_cpo.services.errors import NotFoundError, ServiceError
+from ocpi_cpo.services import audit, outbox_reads
+from ocpi_cpo.services.errors import ServiceError
 from ocpi_cpo.services.partners import get_partner
 
 MODULES = ("locations", "sessions", "cdrs", "tariffs", "commands")
@@ -62,9 +62,8 @@ def router() -> APIRouter:
         filters = Filters.of(partner, module, state)
         query = await filters.query(context)
         async with context.storage.read() as uow:
-            messages = await uow.outbox.find(query, limit=SHOWN, newest_first=True)
-            total = await uow.outbox.count(query)
-            partners = list(await uow.partners.all())
+            found = await outbox_reads.find(uow, query, SHOWN)
+        messages, total, partners = found.messages, found.total, found.partners
         flash, kind = flash_of(request)
         return page(
             request,
@@ -86,11 +85,7 @@ def router() -> APIRouter:
         request: Request, principal: Viewer, context: Context, message_id: int
     ) -> Response:
         async with context.storage.read() as uow:
-            found = await uow.outbox.get(message_id)
-            if found is None:
-                raise NotFoundError(f"no message {message_id} in the outbox")
-            attempts = await uow.outbox.attempts(message_id)
-            partner = await uow.partners.get(found.partner_id)
+            found, attempts, partner = await outbox_reads.message(uow, message_id)
         flash, kind = flash_of(request)
         body = (found.body or b"").decode("utf-8", errors="replace")[:4000]
         return page(
@@ -99,7 +94,7 @@ def router() -> APIRouter:
             principal,
             message=found,
             attempts=attempts,
-            partner=partner.name if partner else str(found.partner_id),
+            partner=partner,
             body=body,
             flash=flash,
             flash_kind=kind,
@@ -113,7 +108,7 @@ def router() -> APIRouter:
         query = await filters.query(context)
         now = context.clock.now()
         async with context.storage.transaction() as uow:
-            count = await uow.outbox.retry(query, ids, now)
+            count = await outbox_reads.retry(uow, query, ids, now)
             await audit.record(
                 uow, now, actor_of(principal), "outbox.retry",
                 f"outbox {ids[0]}" if ids else f"outbox dead letters {filters}",

@@ -16,6 +16,7 @@ from ocpi_cpo.domain.stations import EvseStatus
 from ocpi_cpo.ocpi.context import Context, OcpiContext
 from ocpi_cpo.services import locations as location_service
 from ocpi_cpo.services import network as service
+from ocpi_cpo.services import tariff_preview
 from ocpi_cpo.services.errors import NotFoundError
 
 STATUSES = [s.value for s in EvseStatus]
@@ -75,7 +76,7 @@ def router() -> APIRouter:
         key = LocationKey(country_code.upper(), party_id.upper(), location_id)
         async with context.storage.read() as uow:
             view = await service.location(uow, key)
-            tariffs = {t.key.id: t for t in await uow.tariffs.all()}
+            tariffs = {t.key.id: t for t in await tariff_preview.published(uow)}
         if view is None:
             raise NotFoundError(f"no Location {country_code}/{party_id}/{location_id}")
         return page(

@@ -30,7 +30,7 @@ def router() -> APIRouter:
         time_zone: str = "Europe/Paris",
     ) -> Response:
         async with context.storage.read() as uow:
-            found = list(await uow.tariffs.all())
+            found = await tariff_preview.published(uow)
             places = await network.locations(uow)
         used: dict[tuple[str, str, str], list[str]] = {}
         for place in places:
