@@ -14,7 +14,7 @@ from ocpi_cpo.ocpi.callers import CallerCache
 from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.ocpi.ratelimit import RateLimiter
 from ocpi_cpo.ocpi.transport import Transport
-from ocpi_cpo.ocpi.v2_2_1.commands.mapping import result_body
+from ocpi_cpo.ocpi.v2_2_1.commands.receiver import result_message
 from ocpi_cpo.ocpi.v2_2_1.tokens.client import HubAuthorizer
 from ocpi_cpo.services.authorization import AuthorizationService
 from ocpi_cpo.services.commands import CommandService
@@ -64,7 +64,7 @@ class OcpiContext:
             self.clock,
             options,
             StationDrivers(simulated=simulated),
-            result_body,
+            result_message,
             parties=[
                 (o.operator.country_code, o.operator.party_id) for o in self.settings.operations
             ],

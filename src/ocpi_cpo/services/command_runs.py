@@ -27,12 +27,12 @@ from ocpi_cpo.domain.commands import CommandName, StoredCommand
 from ocpi_cpo.domain.delivery import NewMessage
 from ocpi_cpo.domain.stations import CommandOutcome
 from ocpi_cpo.services.delivery import enqueue
+from ocpi_cpo.services.publishing import CommandFinished
 from ocpi_cpo.storage.protocols import Storage, UnitOfWork
 
 LOG = logging.getLogger("ocpi_cpo.commands")
 MODULE = "commands"
 
-#: renders a CommandResult body for the wire (supplied by the OCPI layer)
 #: seconds past its deadline a PENDING command is expired by the sweep (its own instance, alive,
 #: finishes it at the deadline itself: the sweep is for one that died)
 SWEEP_GRACE = 2.0
@@ -41,8 +41,10 @@ ANSWER_WAIT = 5.0
 #: seconds between two sweeps (by the leader only)
 SWEEP_EVERY = 1.0
 
-ResultRenderer = Callable[[CommandOutcome, str | None], bytes]
+ResultRenderer = Callable[[CommandFinished], NewMessage]
 StationCall = Callable[[], Awaitable[CommandOutcome]]
+#: the command's result as the eMSP's version takes it (URL, verb, body: supplied by the OCPI
+#: layer, ``ocpi.v2_2_1.commands.receiver``); services never pick them
 
 _MESSAGES = {
     CommandOutcome.FAILED: "the station could not carry out the command (offline or failed)",
@@ -75,21 +77,8 @@ async def finish_in(
     now = clock.now()
     if not await uow.commands.finish(command.id, outcome, message, now):
         return False
-    await enqueue(
-        uow,
-        NewMessage(
-            partner_id=command.partner_id,
-            module=MODULE,
-            object_key=f"command/{command.id}",
-            method="POST",
-            url=command.response_url,
-            body=render(outcome, message),
-            interface=None,
-            not_before=now + timedelta(seconds=ANSWER_WAIT) if held else None,
-            routing=command.routing,
-        ),
-        now,
-    )
+    not_before = now + timedelta(seconds=ANSWER_WAIT) if held else None
+    await enqueue(uow, render(CommandFinished(command, outcome, message, not_before)), now)
     return True
 
 

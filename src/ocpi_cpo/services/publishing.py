@@ -19,11 +19,13 @@ from datetime import datetime
 from typing import Protocol
 
 from ocpi_cpo import metrics
+from ocpi_cpo.domain.commands import StoredCommand
 from ocpi_cpo.domain.delivery import NewMessage
 from ocpi_cpo.domain.location_changes import Change as LocationChange
 from ocpi_cpo.domain.locations import Document, LocationKey
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.domain.sessions import ChargeSession, Json
+from ocpi_cpo.domain.stations import CommandOutcome
 from ocpi_cpo.domain.tariffs import Tariff
 from ocpi_cpo.services.errors import RuleViolation, WireRefused
 from ocpi_cpo.storage.protocols import UnitOfWork
@@ -92,6 +94,17 @@ class TariffsChanged:
     withdraw: bool
     publish: Sequence[Tariff]
     complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CommandFinished:
+    """A command the eMSP sent has its one result; ``not_before``: held until the eMSP had its
+    CommandResponse (or a few seconds at most)."""
+
+    command: StoredCommand
+    outcome: CommandOutcome
+    message: str | None
+    not_before: datetime | None = None
 
 
 #: what services publish
