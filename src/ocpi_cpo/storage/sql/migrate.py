@@ -54,6 +54,16 @@ async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
         await connection.run_sync(_upgrade)
 
 
+async def downgrade(engine: AsyncEngine, revision: str = "-1") -> None:
+    """Go back (one revision by default); every migration has its ``downgrade``."""
+
+    def _downgrade(connection: Connection) -> None:
+        command.downgrade(_config(connection), revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(_downgrade)
+
+
 async def is_up_to_date(engine: AsyncEngine) -> bool:
     return await current_revisions(engine) == head_revisions()
 
