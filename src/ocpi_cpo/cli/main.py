@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 #: name -> ("module:attribute", one-line help). The attribute is a Typer sub-app or a command
 #: function. The help is what ``ocpi-cpo --help`` lists; a test checks it against the command's.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "init": (
+        "ocpi_cpo.cli.init:init",
+        "Write a commented ocpi-cpo.toml with a fresh admin token (never overwrites without --force).",
+    ),
     "serve": (
         "ocpi_cpo.cli.serve:serve",
         "Serve OCPI 2.2.1 at {public_url}/ocpi/versions (SQLite databases are upgraded first).",
