@@ -67,7 +67,7 @@ def _prepare(folder: Path) -> None:
     )
     (folder / "locations.json").write_bytes(orjson.dumps([location(1)]))
     for command in (
-        ["locations", "import", "locations.json"],
+        ["locations", "import", "locations.json", "--allow-unknown-tariffs"],
         ["partners", "invite", "hub", "--profile", "gireve-preprod"],
     ):
         subprocess.run([_script(), *command], cwd=folder, check=True, capture_output=True)
