@@ -3,7 +3,7 @@
 
 A recorded CLI change names ``cli:<user>@<host>``, the command (``partners.invite``), its object
 (the command's main argument) and, as ``after``, the arguments it was given (secret-named ones
-replaced; JSON output flags left out). The entry is written right after the command's own
+replaced; JSON output flags and options left unset are left out). The entry is written right after the command's own
 transaction has committed; storage is imported only then, so ``--help`` stays fast.
 """
 
@@ -72,7 +72,7 @@ def _record_if(
     if only_if is not None and not kwargs.get(only_if):
         return
     obj = kind if key is None else f"{kind} {_plain(kwargs.get(key))}"
-    params = {k: _plain(v) for k, v in kwargs.items() if k not in _OUTPUT}
+    params = {k: _plain(v) for k, v in kwargs.items() if k not in _OUTPUT and v is not None}
     settings = settings_from(kwargs["ctx"])  # every audited command takes ctx
     run(_write(settings, action, obj, params))
 
