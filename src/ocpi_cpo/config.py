@@ -126,6 +126,10 @@ class OutboxSettings(BaseModel):
     probe_cap_seconds: float = Field(default=2.0, gt=0, le=3600)
     #: a message still undelivered after this long becomes a dead letter (never dropped)
     max_age_hours: float = Field(default=168.0, gt=0)
+    #: objects a partner sync (initial push, ``partners sync``) queues at a time; the next batch
+    #: waits until fewer than half of these are still pending, so live changes queued meanwhile
+    #: are never behind more than about one batch
+    sync_batch_size: int = Field(default=100, ge=1, le=5000)
 
 
 class OcppSettings(BaseModel):

@@ -30,6 +30,7 @@ from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.ocpp_gateway import mount_gateway
 from ocpi_cpo.ocpp_gateway.driver import OcppDriver
 from ocpi_cpo.outbound.journaled import JournaledTransport
+from ocpi_cpo.outbound.partner_sync import SyncDriver, start_driver
 from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.outbound.worker import OutboxWorker, start_worker
 from ocpi_cpo.services.ports import StationEvents
@@ -76,6 +77,10 @@ def create_app(
         await context.storage.watch()
         if relay is not None:
             relay.start()
+        # Partner syncs are queued by every serve (the sync's cursor keeps them from doubling).
+        sync_task, stop_sync = start_driver(
+            SyncDriver(context.storage, clock, settings.outbox.sync_batch_size)
+        )
         context.commands.start(context.leadership)
         context.leadership.start()
         # Objects made during start-up live for the whole run: keep the collector off them
@@ -85,6 +90,8 @@ def create_app(
         try:
             yield
         finally:
+            stop_sync()
+            await asyncio.wait_for(sync_task, timeout=15)
             await context.leadership.close()
             if relay is not None:
                 await relay.close()

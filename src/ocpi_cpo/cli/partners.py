@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import enum
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -18,6 +19,9 @@ from ocpi_cpo.cli.common import (
 )
 from ocpi_cpo.domain.delivery import PartnerDelivery, delivery_view, describe_delivery
 from ocpi_cpo.domain.partners import PROFILES, ClientInfo, Partner
+
+if TYPE_CHECKING:
+    from ocpi_cpo.domain.sync import SyncProgress
 
 app = typer.Typer(help="OCPI partners (the Gireve IOP is one).", no_args_is_help=True)
 
@@ -185,6 +189,79 @@ def list_partners(ctx: typer.Context, json: JsonOption = False) -> None:
             describe_delivery(delivery.get(p.id)),
         )
     Console(width=200).print(table)
+
+
+class SyncModule(enum.StrEnum):
+    locations = "locations"
+    tariffs = "tariffs"
+
+
+def _progress_line(progress: SyncProgress) -> str:
+    state = (
+        "settled"
+        if progress.settled
+        else f"queueing {progress.sync.phase}"
+        if progress.sync.phase
+        else "delivering"
+    )
+    return (
+        f"sync {progress.sync.id} ({state}): queued {progress.sync.queued},"
+        f" delivered {progress.delivered}, failed {progress.failed},"
+        f" pending {progress.pending}, replaced {progress.replaced}"
+    )
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    name: str,
+    module: Annotated[
+        SyncModule | None,
+        typer.Option("--module", help="only this module (default: tariffs, then locations)"),
+    ] = None,
+    json: JsonOption = False,
+    idle: Annotated[
+        float, typer.Option("--idle", help="stop waiting after this many seconds without progress")
+    ] = 60.0,
+) -> None:
+    """Queue every Location and tariff the partner may see as full PUTs, tariffs first, in
+    bounded batches, and follow their delivery (queued, delivered, failed)."""
+    settings = settings_from(ctx)
+    modules = frozenset({module.value} if module else {"tariffs", "locations"})
+
+    from ocpi_cpo.domain.partners import PartnerState
+    from ocpi_cpo.domain.sync import SyncReason
+    from ocpi_cpo.outbound.partner_sync import SyncDriver
+    from ocpi_cpo.services import partner_sync
+    from ocpi_cpo.services import partners as service
+    from ocpi_cpo.services.errors import RuleViolation, ServiceError
+
+    async def _sync() -> SyncProgress:
+        async with command_context(settings) as context:
+            async with context.storage.transaction() as uow:
+                partner = await service.get_partner(uow, name)
+                if partner.state is not PartnerState.REGISTERED:
+                    raise RuleViolation(
+                        f"partner {name!r} is {partner.state.value.lower()}, not registered"
+                    )
+                started = await partner_sync.start(
+                    uow, partner, SyncReason.ON_DEMAND, context.clock.now(), modules
+                )
+            driver = SyncDriver(context.storage, context.clock, settings.outbox.sync_batch_size)
+            report = (lambda _: None) if json else (lambda p: typer.echo(_progress_line(p)))
+            return await driver.drive(started, report, idle)
+
+    try:
+        progress = run(_sync())
+    except ServiceError as exc:
+        fail(exc.message)
+    if json:
+        typer.echo(orjson.dumps(progress.as_dict()).decode())
+    if not progress.settled:
+        fail(
+            f"sync {progress.sync.id} made no progress for {idle:g} s: is a worker running"
+            " ('ocpi-cpo serve' or 'ocpi-cpo worker')? It goes on there, stored"
+        )
 
 
 @app.command()

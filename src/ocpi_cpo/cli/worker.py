@@ -13,6 +13,7 @@ from ocpi_cpo.cli.common import command_context, run, settings_from
 def worker(ctx: typer.Context) -> None:
     """Deliver queued messages to partners until stopped (SIGTERM or Ctrl-C)."""
     from ocpi_cpo.logs import configure_logging
+    from ocpi_cpo.outbound.partner_sync import SyncDriver
     from ocpi_cpo.outbound.worker import OutboxWorker
 
     settings = settings_from(ctx)
@@ -26,7 +27,8 @@ def worker(ctx: typer.Context) -> None:
                 loop.add_signal_handler(sig, stop.set)
             runner = OutboxWorker(context.storage, context.transport, settings, context.clock)
             typer.echo(f"outbox worker {runner.name} started", err=True)
-            await runner.run(stop)
+            syncs = SyncDriver(context.storage, context.clock, settings.outbox.sync_batch_size)
+            await asyncio.gather(runner.run(stop), syncs.run(stop))
             typer.echo(
                 f"outbox worker {runner.name} stopped: {runner.delivered} delivered", err=True
             )

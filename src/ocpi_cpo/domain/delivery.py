@@ -118,6 +118,8 @@ class NewMessage:
     #: not sent before this time unless released earlier (a command result waits for its
     #: CommandResponse to be answered)
     not_before: datetime | None = None
+    #: the partner sync (domain.sync) that queued it, for its progress
+    sync_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

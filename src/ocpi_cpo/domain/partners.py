@@ -63,6 +63,11 @@ class Profile:
     session_updates_as_put: bool = False
     #: a connector tariff change is sent as an EVSE-level PATCH with status and connectors (§7.4)
     tariff_change_as_evse_patch: bool = False
+    #: once registered (either direction, again, or after ``partners update``), queue every
+    #: Location and tariff the partner may see as full PUTs. Off for Gireve, which pulls our
+    #: Senders itself after registration and refreshes them (gireve.md §5 "Pull EVCI FromIOP:
+    #: always", §7.2, §7.8, §12.4): ``ocpi-cpo partners sync`` pushes on demand instead
+    push_everything_on_registration: bool = True
     #: command names the partner may send (Gireve forwards START/STOP only: gireve.md §9.1)
     #: the OCPI version this profile pins (None: the highest both sides offer)
     version: str | None = None
@@ -88,6 +93,7 @@ def _gireve(name: str, country: str, party: str, stage: str) -> Profile:
         supports_credentials_update=False,
         session_updates_as_put=True,
         tariff_change_as_evse_patch=True,
+        push_everything_on_registration=False,
         allowed_commands=frozenset({"START_SESSION", "STOP_SESSION"}),
     )
 

@@ -20,6 +20,8 @@ from ocpi_cpo.domain.partners import (
     TokenKind,
     get_profile,
 )
+from ocpi_cpo.domain.sync import SyncReason
+from ocpi_cpo.services import partner_sync
 from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation
 from ocpi_cpo.storage.protocols import UnitOfWork
 
@@ -131,7 +133,14 @@ async def accept_update(
 ) -> str:
     """The partner PUT new credentials: refresh its endpoints and rotate its token."""
     await uow.tokens.revoke_all(partner.id)
-    await _store(uow, partner, connection, partner.direction or Direction.FROM_PARTNER, now)
+    await _store(
+        uow,
+        partner,
+        connection,
+        partner.direction or Direction.FROM_PARTNER,
+        now,
+        SyncReason.UPDATE,
+    )
     token = new_token()
     await uow.tokens.add(partner.id, TokenKind.ACCESS, token, now)
     return token
@@ -206,12 +215,21 @@ async def finish_rotation(
     """Our credentials PUT succeeded: only the new token B' stays valid."""
     await uow.tokens.revoke_all(partner.id)
     await uow.tokens.add(partner.id, TokenKind.ACCESS, keep_token, now)
-    await _store(uow, partner, connection, partner.direction or Direction.TO_PARTNER, now)
+    await _store(
+        uow, partner, connection, partner.direction or Direction.TO_PARTNER, now, SyncReason.UPDATE
+    )
 
 
 async def _store(
-    uow: UnitOfWork, partner: Partner, connection: Connection, direction: Direction, now: datetime
+    uow: UnitOfWork,
+    partner: Partner,
+    connection: Connection,
+    direction: Direction,
+    now: datetime,
+    reason: SyncReason = SyncReason.REGISTRATION,
 ) -> None:
+    """Keep the connection; a profile that pushes gets a sync of everything it may see
+    (issue 16 item 3), queued by the sync driver once this transaction commits."""
     await uow.partners.save_connection(
         partner.id,
         state=PartnerState.REGISTERED,
@@ -223,6 +241,7 @@ async def _store(
         outbound_token=connection.outbound_token,
         registered_at=now,
     )
+    await partner_sync.on_registered(uow, partner.id, reason, now)
 
 
 async def _pin(uow: UnitOfWork, partner_id: int, version: str) -> None:

@@ -55,12 +55,14 @@ class SessionUpdated:
     session: ChargeSession
     document: Json
     first: bool
+    #: the whole session again, superseding what is queued (repairs, reconciliation)
+    resend: bool = False
     _changes: list[Json] = field(default_factory=list, compare=False, repr=False)
 
     def needs_whole(self, partner: Partner) -> bool:
         """The whole session: the first news, or a partner registered after it opened (it never
         had the start)."""
-        if self.first:
+        if self.first or self.resend:
             return True
         registered = partner.registered_at
         opened = self.session.opened_at or self.session.started_at

@@ -343,6 +343,19 @@ def expected_at(partner: Partner, descriptions: Sequence[Tariff]) -> list[Tariff
     return expected
 
 
+def whole_state(
+    partner: Partner, tariff_id: tuple[str, str, str], descriptions: Sequence[Tariff]
+) -> TariffsChanged | None:
+    """What ``partner`` should hold of one tariff id (its description, or every description for
+    a hub), as if it held nothing (services.whole_objects); None when it should hold none."""
+    return _change_for(partner, tariff_id, [], descriptions)
+
+
+def by_tariff_id(descriptions: Sequence[Tariff]) -> dict[tuple[str, str, str], list[Tariff]]:
+    """Descriptions grouped per tariff id (country code, party id, id)."""
+    return _by_tariff_id(descriptions)
+
+
 async def resend(
     uow: UnitOfWork,
     publisher: Publisher,

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from ocpi_cpo.domain.sessions import ChargeSession, SessionKey, SessionPage, SessionStatus
     from ocpi_cpo.domain.station_registry import Station
     from ocpi_cpo.domain.stations import CommandOutcome
+    from ocpi_cpo.domain.sync import PartnerSync, Reconciliation, SyncProgress, SyncReason
     from ocpi_cpo.domain.tariffs import Party, Tariff, TariffKey, TariffPage
 
 
@@ -489,6 +490,30 @@ class StationCallRepository(Protocol):
     async def elsewhere(self, me: str) -> list[StationHeld]: ...
 
 
+class SyncRepository(Protocol):
+    """Partner syncs and the last reconciliation per partner (domain.sync)."""
+
+    async def create(
+        self, partner_id: int, modules: tuple[str, ...], reason: SyncReason, now: datetime
+    ) -> PartnerSync: ...
+
+    async def get(self, sync_id: int) -> PartnerSync | None: ...
+
+    async def unfinished(self) -> list[PartnerSync]: ...
+
+    async def latest(self) -> dict[int, PartnerSync]: ...
+
+    async def advance(
+        self, sync: PartnerSync, phase: str | None, cursor: int, queued: int, now: datetime
+    ) -> bool: ...
+
+    async def progress(self, sync: PartnerSync) -> SyncProgress: ...
+
+    async def record_reconciliation(self, result: Reconciliation) -> None: ...
+
+    async def reconciliations(self) -> dict[int, Reconciliation]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def partners(self) -> PartnerRepository: ...
@@ -537,6 +562,9 @@ class UnitOfWork(Protocol):
 
     @property
     def console_users(self) -> ConsoleUserRepository: ...
+
+    @property
+    def syncs(self) -> SyncRepository: ...
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed (e.g. wake the outbox worker)."""

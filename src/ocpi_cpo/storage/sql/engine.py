@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ocpi_cpo.storage.sql.repositories.sessions import SqlCdrRepository, SqlSessionRepository
     from ocpi_cpo.storage.sql.repositories.station_calls import SqlStationCallRepository
     from ocpi_cpo.storage.sql.repositories.stations import SqlStationRepository
+    from ocpi_cpo.storage.sql.repositories.syncs import SqlSyncRepository
     from ocpi_cpo.storage.sql.repositories.tariffs import SqlTariffRepository
     from ocpi_cpo.storage.sql.repositories.tokens import SqlTokenRepository
 
@@ -209,6 +210,12 @@ class SqlUnitOfWork:
         from ocpi_cpo.storage.sql.repositories.console_users import SqlConsoleUserRepository
 
         return SqlConsoleUserRepository(self.connection)
+
+    @cached_property
+    def syncs(self) -> SqlSyncRepository:
+        from ocpi_cpo.storage.sql.repositories.syncs import SqlSyncRepository
+
+        return SqlSyncRepository(self.connection)
 
     def _announcer(self, changes: Changes, topic: str) -> Callable[[], None]:
         def changed() -> None:

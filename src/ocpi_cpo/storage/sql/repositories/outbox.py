@@ -156,6 +156,7 @@ def _row(message: NewMessage, now: datetime) -> dict[str, Any]:
         "full_replace": message.full_replace,
         "version": message.version,
         "after_key": message.after_key,
+        "sync_id": message.sync_id,
         "state": MessageState.PENDING.value,
         "attempts": 0,
         "created_at": now,

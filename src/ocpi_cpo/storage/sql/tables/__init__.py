@@ -16,6 +16,7 @@ from ocpi_cpo.storage.sql.tables.partners import credentials_tokens, hub_client_
 from ocpi_cpo.storage.sql.tables.sessions import cdrs, sessions
 from ocpi_cpo.storage.sql.tables.station_calls import station_calls
 from ocpi_cpo.storage.sql.tables.stations import ocpp16_transactions, station_evses, stations
+from ocpi_cpo.storage.sql.tables.syncs import partner_reconciliations, partner_syncs
 from ocpi_cpo.storage.sql.tables.tariffs import tariffs
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "outbox",
     "outbox_attempts",
     "partner_delivery",
+    "partner_reconciliations",
+    "partner_syncs",
     "partners",
     "sessions",
     "station_calls",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from ocpi_cpo.storage.sql.tables.meta import metadata
@@ -56,7 +57,16 @@ outbox = Table(
     Column("last_error", Text),
     # The answer's Location header (CDRs: where the receiver keeps the CDR).
     Column("reply_location", String(1000)),
+    # The partner sync that queued it (tables.syncs), for the sync's progress.
+    Column("sync_id", Integer),
     Index("ix_outbox_due", "state", "next_attempt_at"),
+    Index(
+        "ix_outbox_sync",
+        "sync_id",
+        "state",
+        sqlite_where=text("sync_id IS NOT NULL"),
+        postgresql_where=text("sync_id IS NOT NULL"),
+    ),
     Index("ix_outbox_object", "partner_id", "object_key", "state", "id"),
 )
 

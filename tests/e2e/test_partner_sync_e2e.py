@@ -1,0 +1,125 @@
+"""A new partner gets everything (issue 16 item 3), between real processes on 127.0.0.1: a
+partner registering after Locations and tariffs exist receives all of them, tariffs first, in
+batches; a later PATCH lands on a Location it holds; ``partners sync`` does it again on demand."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from ocpi_cpo.sim import demo_data
+from tests.support.locations import make_location
+from tests.support.processes import cli, free_port, running, write_config
+
+pytestmark = pytest.mark.e2e
+
+LOCATIONS = 9
+TARIFFS = ["AC22", "T1", "T2", "T3", "T4", "T5"]
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return orjson.loads(response.read())
+
+
+def _post(url: str, body: Any) -> Any:
+    request = urllib.request.Request(url, data=orjson.dumps(body), method="POST")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return orjson.loads(response.read())
+
+
+def _until(check: Any, what: str, limit: float = 40) -> Any:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"{what}: not reached in {limit} s")
+
+
+def _puts(requests: list[dict[str, Any]], module: str) -> list[int]:
+    return [n for n, r in enumerate(requests) if r["module"] == module and r["method"] == "PUT"]
+
+
+def test_registration_pushes_everything_then_patches_land(
+    tmp_path: Path, database_url: str
+) -> None:
+    cpo_port, hub_port = free_port(), free_port()
+    cpo, hub = f"http://127.0.0.1:{cpo_port}", f"http://127.0.0.1:{hub_port}"
+    config = write_config(tmp_path / "c.toml", port=cpo_port, database_url=database_url)
+    # Small batches: the push takes several, each waiting for the previous one.
+    config.write_text(config.read_text() + "\n[outbox]\nsync_batch_size = 4\n")
+    places = tmp_path / "locations.json"
+    places.write_bytes(orjson.dumps([make_location(n) for n in range(1, LOCATIONS + 1)]))
+    prices = tmp_path / "tariffs.json"
+    prices.write_bytes(orjson.dumps([demo_data.tariff(t, "0.30") for t in TARIFFS]))
+    for kind, path in (("tariffs", prices), ("locations", places)):
+        done = cli(kind, "import", str(path), config=config)
+        assert done.returncode == 0, done.stderr
+    with (
+        running(
+            ["--config", str(config), "serve"],
+            ready_url=f"{cpo}/ocpi/versions",
+            log=tmp_path / "cpo.log",
+        ),
+        running(
+            ["sim", "hub", "--port", str(hub_port), "--quiet"],
+            ready_url=f"{hub}/_sim/state",
+            log=tmp_path / "hub.log",
+        ),
+    ):
+        invited = cli(
+            "partners", "invite", "hub", "--profile", "ocpi-2.2.1", "--json", config=config
+        )
+        assert invited.returncode == 0, invited.stderr
+        assert _post(f"{hub}/_sim/register", orjson.loads(invited.stdout))["ok"]
+
+        held = _until(
+            lambda: (found := _get(f"{hub}/_sim/locations")) and len(found) == LOCATIONS and found,
+            "every Location at the partner",
+        )
+        assert set(held) == {f"FR/AB1/LOC{n}" for n in range(1, LOCATIONS + 1)}
+        requests = _get(f"{hub}/_sim/requests")
+        tariff_puts, location_puts = _puts(requests, "tariffs"), _puts(requests, "locations")
+        assert sorted(requests[n]["path"].rsplit("/", 1)[1] for n in tariff_puts) == sorted(TARIFFS)
+        assert len(location_puts) == LOCATIONS
+        assert max(tariff_puts) < min(location_puts), (
+            "tariffs first, then the Locations naming them"
+        )
+
+        changed = cli("evses", "set-status", "E3-1", "CHARGING", config=config)
+        assert changed.returncode == 0, changed.stderr
+        _until(
+            lambda: (
+                _get(f"{hub}/_sim/locations")["FR/AB1/LOC3"]["evses"][0]["status"] == "CHARGING"
+            ),
+            "the PATCH applied at the partner",
+        )
+        dead = cli("outbox", "list", "--state", "DEAD", "--json", config=config)
+        assert dead.returncode == 0, dead.stderr
+        assert orjson.loads(dead.stdout) == []
+
+        again = cli("partners", "sync", "hub", "--module", "tariffs", "--json", config=config)
+        assert again.returncode == 0, again.stderr
+        progress = orjson.loads(again.stdout)
+        assert progress["modules"] == ["tariffs"]
+        assert progress["queued"] == len(TARIFFS)
+        assert progress["delivered"] + progress["replaced"] == len(TARIFFS)
+        assert progress["failed"] == 0 and progress["settled"]
+        assert len(_puts(_get(f"{hub}/_sim/requests"), "tariffs")) == 2 * len(TARIFFS)
+
+        shown = cli("partners", "sync", "hub", config=config)
+        assert shown.returncode == 0, shown.stderr
+        assert f"queued {len(TARIFFS) + LOCATIONS}" in shown.stdout
+        assert f"delivered {len(TARIFFS) + LOCATIONS}" in shown.stdout
+
+        unknown = cli("partners", "sync", "nobody", config=config)
+        assert unknown.returncode == 1 and "no partner named 'nobody'" in unknown.stderr
+        assert "Traceback" not in unknown.stderr
