@@ -25,6 +25,12 @@ LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
     registry=REGISTRY,
 )
+REPAIRS = Counter(
+    "ocpi_cpo_outbox_repairs",
+    "PATCHes answered 'unknown object' and replaced by a full PUT of the object",
+    ["partner", "module"],
+    registry=REGISTRY,
+)
 DEPTH = Gauge(
     "ocpi_cpo_outbox_depth",
     "Messages waiting (PENDING) or parked (DEAD), per partner and module",

@@ -38,6 +38,8 @@ class Outcome(enum.StrEnum):
     DELIVERED = "DELIVERED"
     RETRY = "RETRY"
     DEAD = "DEAD"
+    #: the partner does not hold the object: a full PUT replaces this PATCH (:func:`needs_repair`)
+    REPAIRED = "REPAIRED"
 
 
 _RETRY_HTTP = {401, 403, 408, 429}
@@ -59,6 +61,24 @@ def classify(http_status: int | None, ocpi_status: int | None) -> Outcome:
     if http_status >= 500 or http_status in _RETRY_HTTP:
         return Outcome.RETRY
     return Outcome.DEAD
+
+
+#: modules whose PATCH answered "unknown object" is repaired with a full PUT of the object
+REPAIRABLE_MODULES = frozenset({"locations", "sessions"})
+
+
+def needs_repair(
+    module: str, method: str, http_status: int | None, ocpi_status: int | None
+) -> bool:
+    """A PATCH the partner could not apply because it does not hold the object
+    (:func:`says_object_unknown`: OCPI 2003 "unknown location", HTTP 404). It is repaired
+    with a full PUT of the object's current state (issue 16 item 2); any other 2xxx answer means
+    our data is wrong and stays a dead letter."""
+    return (
+        method == "PATCH"
+        and module in REPAIRABLE_MODULES
+        and says_object_unknown(http_status, ocpi_status)
+    )
 
 
 @dataclass(frozen=True, slots=True)

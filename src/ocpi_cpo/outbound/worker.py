@@ -15,7 +15,7 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -27,16 +27,20 @@ from ocpi_cpo.domain.delivery import (
     Attempt,
     Backoff,
     MessageState,
+    NewMessage,
     Observation,
     Outcome,
     QueuedMessage,
     classify,
+    needs_repair,
     says_object_unknown,
     says_partner_down,
 )
 from ocpi_cpo.domain.partners import Partner
+from ocpi_cpo.ocpi.publishing import publisher as every_version
 from ocpi_cpo.ocpi.transport import OcpiReply, Transport, TransportError
 from ocpi_cpo.ocpi.urls import endpoint_url
+from ocpi_cpo.outbound import repairs
 from ocpi_cpo.outbound.partner_gate import PartnerGate
 from ocpi_cpo.services import partner_delivery
 from ocpi_cpo.storage.protocols import Storage, UnitOfWork
@@ -113,6 +117,9 @@ class OutboxWorker:
         self._timeout = settings.partner_timeout
         self._semaphores: dict[int, asyncio.Semaphore] = {}
         self.delivered = 0
+        #: renders the whole objects of repairs (outbound.repairs) in each partner's version;
+        #: what no longer fits a partner's wire is logged and left out
+        self.publisher = every_version().tolerant()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set. Survives database and partner outages.
@@ -217,10 +224,14 @@ class OutboxWorker:
         results = [r for r in everything if not r.unsent]
         async with self.storage.transaction() as uow:
             await partner_delivery.give_back(uow, [r.message.id for r in everything if r.unsent])
+            puts = await self._repairs(uow, results)
             await uow.outbox.record_many(
                 [(r.attempt, r.state, r.next_attempt_at, r.reply_location) for r in results]
             )
             await self.gate.record(uow, [r.observed() for r in results])
+            # After the record: the repaired PATCH is no longer pending, the PUT supersedes the
+            # PATCHes queued behind it.
+            await uow.outbox.add_many(puts, self.clock.now())
             unknown = [r.message for r in results if r.unknown_object]
             if unknown and self.on_unknown_object is not None:
                 await self.on_unknown_object(uow, unknown)
@@ -231,6 +242,33 @@ class OutboxWorker:
                 self.delivered += 1
             elif result.state is MessageState.DEAD:
                 _parked(name, result)
+
+    async def _repairs(self, uow: UnitOfWork, results: list[Result]) -> list[NewMessage]:
+        """PATCHes answered "unknown object": the full PUTs that replace them (outbound.repairs);
+        each repaired result becomes SUPERSEDED with a REPAIRED attempt saying so."""
+        puts: list[NewMessage] = []
+        for result in results:
+            attempt, message = result.attempt, result.message
+            if not result.unknown_object or result.partner is None:
+                continue
+            if not needs_repair(
+                message.module, message.method, attempt.http_status, attempt.ocpi_status
+            ):
+                continue
+            put = await repairs.full_put(uow, self.publisher, message, result.partner)
+            if isinstance(put, str):
+                result.attempt = replace(attempt, error=f"{attempt.error}; {put}")
+                continue
+            puts += put
+            result.state = MessageState.SUPERSEDED
+            result.attempt = replace(
+                attempt,
+                outcome=Outcome.REPAIRED,
+                error=f"{attempt.error}: the partner does not hold the object; a full PUT of it"
+                " is queued instead",
+            )
+            metrics.REPAIRS.labels(result.partner.name, message.module).inc()
+        return puts
 
     async def _finish_logged(
         self, batch: list[QueuedMessage], partners: dict[int, Partner]

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from ocpi_cpo.domain.delivery import Backoff, Outcome, classify
+from ocpi_cpo.domain.delivery import Backoff, Outcome, classify, needs_repair
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,23 @@ def test_retry_after_wins_when_longer() -> None:
     assert backoff.delay(1, retry_after=0, rng=random.Random(1)) <= 1
     # A partner cannot park us for days: Retry-After is bounded too.
     assert backoff.delay(1, retry_after=86400) == 3600
+
+
+@pytest.mark.parametrize(
+    ("module", "method", "http", "ocpi", "repair"),
+    [
+        ("locations", "PATCH", 404, 2003, True),  # unknown location
+        ("locations", "PATCH", 200, 2003, True),  # the OCPI status decides
+        ("sessions", "PATCH", 404, None, True),  # HTTP 404 without an envelope
+        ("locations", "PATCH", 400, 2001, False),  # our data is wrong: a dead letter
+        ("locations", "PATCH", 400, 2000, False),
+        ("locations", "PUT", 404, 2003, False),  # a PUT is already whole
+        ("cdrs", "PATCH", 404, 2003, False),
+        ("tariffs", "PATCH", 404, None, False),
+        ("locations", "PATCH", 500, None, False),
+    ],
+)
+def test_needs_repair(
+    module: str, method: str, http: int | None, ocpi: int | None, repair: bool
+) -> None:
+    assert needs_repair(module, method, http, ocpi) is repair

@@ -1,0 +1,47 @@
+"""Repair instead of parking (issue 16 item 2): a PATCH of a Location, EVSE, connector or
+Session answered "the partner does not hold this object" (``domain.delivery.needs_repair``) is
+replaced by one full PUT of the object's current state, which supersedes the PATCHes still
+queued for it. A Location is always sent whole: an EVSE or connector PUT under a Location the
+partner does not know would be refused again (and a hub profile wanting EVSE-level changes, such
+as Gireve's, gets the whole Location too). Nothing to send (the object is gone, or no longer
+visible to partners): the PATCH stays a dead letter, saying why.
+"""
+
+from __future__ import annotations
+
+import orjson
+
+from ocpi_cpo.domain.delivery import NewMessage, QueuedMessage
+from ocpi_cpo.domain.locations import LocationKey
+from ocpi_cpo.domain.partners import Partner
+from ocpi_cpo.domain.sessions import SessionKey
+from ocpi_cpo.services import whole_objects
+from ocpi_cpo.services.publishing import Publisher
+from ocpi_cpo.storage.protocols import UnitOfWork
+
+
+def _key_parts(object_key: str) -> tuple[str, str, str] | None:
+    parts = object_key.split("/", 2)
+    if len(parts) != 3:
+        return None
+    return parts[0], parts[1], parts[2]
+
+
+async def full_put(
+    uow: UnitOfWork, publisher: Publisher, message: QueuedMessage, partner: Partner
+) -> list[NewMessage] | str:
+    """The full PUT that repairs ``message`` (in the partner's version), or why there is none."""
+    parts = _key_parts(message.object_key)
+    if parts is None:
+        return f"cannot repair object {message.object_key!r}"
+    if message.module == "locations":
+        stored = await uow.locations.get(LocationKey(*parts))
+        if stored is None:
+            return "the Location no longer exists: nothing to repair"
+        put = whole_objects.location(publisher, partner, orjson.loads(stored.document))
+        return put or "the Location is no longer published (or fits no wire): nothing to repair"
+    session = await uow.sessions.get(SessionKey(*parts))
+    if session is None:
+        return "the Session no longer exists: nothing to repair"
+    put = whole_objects.session(publisher, partner, session)
+    return put or "the partner no longer hears about this Session (or it fits no wire)"
