@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import os
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -132,6 +133,19 @@ class OutboxSettings(BaseModel):
     sync_batch_size: int = Field(default=100, ge=1, le=5000)
 
 
+class ReconcileSettings(BaseModel):
+    """Scheduled reconciliation (issue 16 item 4; architecture.md, "Reconciliation"): the checks
+    run against each partner and what differs is repaired with full PUTs. Nightly by default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    #: the schedule's first run of a day, UTC ("03:00")
+    time_of_day: time = time(3, 0)
+    #: hours between runs from ``time_of_day`` (24: once a day; 6: at 03, 09, 15, 21 h)
+    interval_hours: float = Field(default=24.0, gt=0, le=168)
+
+
 class OcppSettings(BaseModel):
     """The OCPP gateway (ocpp-bridge.md §1-2): stations at ws(s)://HOST:PORT/ocpp/{station_id}."""
 
@@ -244,6 +258,7 @@ class Settings(BaseSettings):
     advenir: AdvenirSettings = AdvenirSettings()
     outbox: OutboxSettings = OutboxSettings()
     ocpp: OcppSettings = OcppSettings()
+    reconcile: ReconcileSettings = ReconcileSettings()
     commands: CommandSettings = CommandSettings()
     pricing: PricingSettings = PricingSettings()
     tls: TlsSettings | None = None

@@ -72,3 +72,21 @@ REFUSED = Counter(
     ["version", "module"],
     registry=REGISTRY,
 )
+RECONCILED_AT = Gauge(
+    "ocpi_cpo_reconcile_last_run_timestamp_seconds",
+    "When the last scheduled reconciliation with the partner ran (Unix time)",
+    ["partner"],
+    registry=REGISTRY,
+)
+RECONCILE_DIFFERENCES = Gauge(
+    "ocpi_cpo_reconcile_differences",
+    "Objects that differed at the partner in the last reconciliation",
+    ["partner"],
+    registry=REGISTRY,
+)
+RECONCILE_REPAIRED = Gauge(
+    "ocpi_cpo_reconcile_repaired",
+    "Objects queued again (full PUT) by the last reconciliation",
+    ["partner"],
+    registry=REGISTRY,
+)

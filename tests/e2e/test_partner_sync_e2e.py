@@ -120,6 +120,14 @@ def test_registration_pushes_everything_then_patches_land(
         assert f"queued {len(TARIFFS) + LOCATIONS}" in shown.stdout
         assert f"delivered {len(TARIFFS) + LOCATIONS}" in shown.stdout
 
+        listed = cli("partners", "list", "--json", config=config)
+        assert listed.returncode == 0, listed.stderr
+        [view] = orjson.loads(listed.stdout)
+        assert view["sync"]["queued"] == view["sync"]["delivered"] == len(TARIFFS) + LOCATIONS
+        assert view["reconciliation"] is None  # off in tests
+        table = cli("partners", "list", config=config)
+        assert table.returncode == 0 and "never" in table.stdout, table.stderr
+
         unknown = cli("partners", "sync", "nobody", config=config)
         assert unknown.returncode == 1 and "no partner named 'nobody'" in unknown.stderr
         assert "Traceback" not in unknown.stderr

@@ -21,5 +21,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
             {"operator_id": "FR*AB2", "name": "AB2 Charging", "network_group": "g"},
         ],
     }
+    # Off in tests: a test runs it by hand (outbound.reconcile.Reconciler).
+    values["reconcile"] = {"enabled": False}
     values.update(overrides)
     return load_settings(**values)

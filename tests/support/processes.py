@@ -100,6 +100,9 @@ def write_config(path: Path, *, port: int, database_url: str, **extra: str) -> P
         'operator_id = "FR*AB2"',
         'name = "AB2 Charging"',
         'network_group = "g"',
+        "",
+        "[reconcile]",  # off in tests (nightly by default)
+        "enabled = false",
     ]
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -9,7 +9,18 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ocpi_cpo import metrics
 from ocpi_cpo.api.admin.auth import Admin
+from ocpi_cpo.domain.sync import Reconciliation
 from ocpi_cpo.ocpi.context import Context
+
+
+def _reconciliations(results: dict[int, Reconciliation], names: dict[int, str]) -> None:
+    for gauge in (metrics.RECONCILED_AT, metrics.RECONCILE_DIFFERENCES, metrics.RECONCILE_REPAIRED):
+        gauge.clear()
+    for partner_id, result in results.items():
+        partner = names.get(partner_id, str(partner_id))
+        metrics.RECONCILED_AT.labels(partner).set(result.ran_at.timestamp())
+        metrics.RECONCILE_DIFFERENCES.labels(partner).set(result.differences)
+        metrics.RECONCILE_REPAIRED.labels(partner).set(result.repaired)
 
 
 def router() -> APIRouter:
@@ -20,6 +31,7 @@ def router() -> APIRouter:
         async with context.storage.read() as uow:
             stats = await uow.outbox.stats()
             names = {p.id: p.name for p in await uow.partners.all()}
+            reconciled = await uow.syncs.reconciliations()
             held, oldest_held = await uow.cdrs.held_stats()
         now = context.clock.now()
         metrics.CDRS_HELD.set(held)
@@ -34,6 +46,7 @@ def router() -> APIRouter:
             if row.state.value == "PENDING" and row.oldest is not None:
                 age = (now - row.oldest).total_seconds()
                 metrics.OLDEST.labels(partner, row.module).set(age)
+        _reconciliations(reconciled, names)
         return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     return api

@@ -21,7 +21,9 @@ from ocpi_cpo.domain.delivery import PartnerDelivery, delivery_view, describe_de
 from ocpi_cpo.domain.partners import PROFILES, ClientInfo, Partner
 
 if TYPE_CHECKING:
-    from ocpi_cpo.domain.sync import SyncProgress
+    from ocpi_cpo.domain.sync import Reconciliation, SyncProgress
+
+    Overview = tuple[Partner, SyncProgress | None, Reconciliation | None]
 
 app = typer.Typer(help="OCPI partners (the Gireve IOP is one).", no_args_is_help=True)
 
@@ -150,32 +152,42 @@ def _identity(partner: Partner) -> str:
 
 @app.command("list")
 def list_partners(ctx: typer.Context, json: JsonOption = False) -> None:
-    """Each partner: identity and roles, version, endpoints, state, when it last called us, and
-    its delivery state (available, or probing since when, next probe, last error)."""
+    """Each partner: identity and roles, version, endpoints, state, when it last called us, its
+    delivery state (available, or probing since when, next probe, last error), its last sync
+    (queued, delivered, failed) and its last reconciliation (differences, repaired)."""
     from rich.console import Console
     from rich.table import Table
 
-    from ocpi_cpo.services import partner_delivery
+    from ocpi_cpo.api.admin.partners import partner_view
+    from ocpi_cpo.services import partner_delivery, partner_sync
 
     settings = settings_from(ctx)
 
-    async def _list() -> tuple[list[Partner], dict[int, PartnerDelivery]]:
+    async def _list() -> tuple[list[Overview], dict[int, PartnerDelivery]]:
         async with storage_context(settings) as context, context.storage.read() as uow:
-            return list(await uow.partners.all()), await partner_delivery.states(uow)
+            return await partner_sync.overview(uow), await partner_delivery.states(uow)
 
-    partners, delivery = run(_list())
+    found, delivery = run(_list())
     if json:
-        from ocpi_cpo.api.admin.partners import partner_view
-
         views = [
-            {**partner_view(p), "delivery": delivery_view(delivery.get(p.id))} for p in partners
+            {**partner_view(p, s, r), "delivery": delivery_view(delivery.get(p.id))}
+            for p, s, r in found
         ]
         typer.echo(orjson.dumps(views).decode())
         return
     table = Table(
-        "name", "profile", "state", "identity", "version", "endpoints", "last call", "delivery"
+        "name",
+        "profile",
+        "state",
+        "identity",
+        "version",
+        "endpoints",
+        "last call",
+        "delivery",
+        "sync",
+        "reconciled",
     )
-    for p in partners:
+    for p, sync, reconciliation in found:
         modules = ", ".join(f"{e.identifier}:{e.role[0]}" for e in p.endpoints) or "-"
         seen = p.last_seen_at.strftime("%Y-%m-%d %H:%M:%S") if p.last_seen_at else "never"
         table.add_row(
@@ -187,8 +199,26 @@ def list_partners(ctx: typer.Context, json: JsonOption = False) -> None:
             modules,
             seen,
             describe_delivery(delivery.get(p.id)),
+            _sync_cell(sync),
+            _reconciled_cell(reconciliation),
         )
-    Console(width=200).print(table)
+    Console(width=240).print(table)
+
+
+def _sync_cell(sync: SyncProgress | None) -> str:
+    if sync is None:
+        return "-"
+    return f"{sync.sync.queued} queued, {sync.delivered} delivered, {sync.failed} failed"
+
+
+def _reconciled_cell(result: Reconciliation | None) -> str:
+    if result is None:
+        return "never"
+    text = (
+        f"{result.ran_at.strftime('%Y-%m-%d %H:%M')}: {result.differences} differed,"
+        f" {result.repaired} repaired"
+    )
+    return text + (" (problems)" if result.problems else "")
 
 
 class SyncModule(enum.StrEnum):

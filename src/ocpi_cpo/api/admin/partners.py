@@ -8,11 +8,30 @@ from fastapi import APIRouter
 
 from ocpi_cpo.api.admin.auth import Admin
 from ocpi_cpo.domain.partners import Partner
+from ocpi_cpo.domain.sync import Reconciliation, SyncProgress
 from ocpi_cpo.ocpi.context import Context
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
+from ocpi_cpo.storage.protocols import UnitOfWork
 
 
-def partner_view(partner: Partner) -> dict[str, Any]:
+async def partner_views(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every partner with its last sync's progress and its last reconciliation."""
+    partners = await uow.partners.all()
+    syncs = await uow.syncs.latest()
+    reconciled = await uow.syncs.reconciliations()
+    views = []
+    for partner in partners:
+        sync = syncs.get(partner.id)
+        progress = await uow.syncs.progress(sync) if sync is not None else None
+        views.append(partner_view(partner, progress, reconciled.get(partner.id)))
+    return views
+
+
+def partner_view(
+    partner: Partner,
+    sync: SyncProgress | None = None,
+    reconciliation: Reconciliation | None = None,
+) -> dict[str, Any]:
     """A partner as operators see it: never its token."""
     return {
         "name": partner.name,
@@ -30,6 +49,8 @@ def partner_view(partner: Partner) -> dict[str, Any]:
         ],
         "registered_at": partner.registered_at.isoformat() if partner.registered_at else None,
         "last_seen_at": partner.last_seen_at.isoformat() if partner.last_seen_at else None,
+        "sync": sync.as_dict() if sync is not None else None,
+        "reconciliation": reconciliation.as_dict() if reconciliation is not None else None,
     }
 
 
@@ -39,7 +60,7 @@ def router() -> APIRouter:
     @api.get("/partners", summary="Every partner, its identity, endpoints and state")
     async def list_partners(admin: Admin, context: Context) -> OcpiResponse:
         async with context.storage.read() as uow:
-            partners = await uow.partners.all()
-        return ocpi_response(context.clock.now(), [partner_view(p) for p in partners])
+            views = await partner_views(uow)
+        return ocpi_response(context.clock.now(), views)
 
     return api
