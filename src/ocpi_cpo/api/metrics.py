@@ -11,6 +11,7 @@ from ocpi_cpo import metrics
 from ocpi_cpo.api.admin.auth import Admin
 from ocpi_cpo.domain.sync import Reconciliation
 from ocpi_cpo.ocpi.context import Context
+from ocpi_cpo.services import partner_sync
 
 
 def _reconciliations(results: dict[int, Reconciliation], names: dict[int, str]) -> None:
@@ -31,7 +32,7 @@ def router() -> APIRouter:
         async with context.storage.read() as uow:
             stats = await uow.outbox.stats()
             names = {p.id: p.name for p in await uow.partners.all()}
-            reconciled = await uow.syncs.reconciliations()
+            reconciled = await partner_sync.reconciliations(uow)
             held, oldest_held = await uow.cdrs.held_stats()
         now = context.clock.now()
         metrics.CDRS_HELD.set(held)

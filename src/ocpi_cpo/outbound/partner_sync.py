@@ -56,15 +56,14 @@ class SyncDriver:
 
     async def progress(self, sync_id: int) -> SyncProgress | None:
         async with self.storage.read(snapshot=False) as uow:
-            sync = await uow.syncs.get(sync_id)
-            return None if sync is None else await uow.syncs.progress(sync)
+            return await partner_sync.get_progress(uow, sync_id)
 
     async def advance(self, sync: PartnerSync) -> SyncProgress:
         """Queue the next batch of ``sync`` if it is ready; its progress afterwards."""
-        async with self.storage.read(snapshot=False) as uow:
-            current = await uow.syncs.get(sync.id)
-            assert current is not None
-            progress = await uow.syncs.progress(current)
+        found = await self.progress(sync.id)
+        assert found is not None
+        progress = found
+        current = progress.sync
         if ready(progress, self.batch):
             try:
                 async with self.storage.transaction() as uow:
@@ -84,7 +83,7 @@ class SyncDriver:
         while not stop.is_set():
             try:
                 async with self.storage.read(snapshot=False) as uow:
-                    syncs = await uow.syncs.unfinished()
+                    syncs = await partner_sync.unfinished(uow)
                 for sync in syncs:
                     await self.advance(sync)
             except Exception:

@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from ocpi_cpo.domain.clock import Clock
 from ocpi_cpo.domain.partners import Partner, PartnerState
 from ocpi_cpo.domain.schedule import latest_slot
-from ocpi_cpo.domain.sessions import SessionKey
 from ocpi_cpo.domain.sync import Reconciliation
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.pull import PullError
@@ -32,8 +31,8 @@ from ocpi_cpo.ocpi.transport import TransportError
 from ocpi_cpo.ocpi.v2_2_1.locations.check import check_partner
 from ocpi_cpo.ocpi.v2_2_1.sessions.check import check_cdrs, check_sessions
 from ocpi_cpo.ocpi.v2_2_1.tariffs.client import check_receiver
+from ocpi_cpo.services import partner_sync, repairs
 from ocpi_cpo.services import tariffs as tariff_service
-from ocpi_cpo.services import whole_objects
 
 log = logging.getLogger("ocpi_cpo.reconcile")
 
@@ -57,7 +56,7 @@ async def _locations(context: OcpiContext, partner: Partner, tally: Tally) -> No
 
 async def _tariffs(context: OcpiContext, partner: Partner, tally: Tally) -> None:
     async with context.storage.read() as uow:
-        expected = tariff_service.expected_at(partner, await uow.tariffs.all())
+        expected = await tariff_service.expected_for(uow, partner)
     mismatches = await check_receiver(
         context.transport, partner, expected, timeout=context.settings.partner_timeout
     )
@@ -77,15 +76,10 @@ async def _sessions(context: OcpiContext, partner: Partner, tally: Tally) -> Non
     tally.checked += report.checked
     names = sorted({name for name, _ in report.problems if name})
     tally.differences += len(names)
-    repaired = 0
     async with context.storage.transaction() as uow:
-        puts = []
-        for name in names:
-            session = await uow.sessions.get(SessionKey(*name.split("/", 2)))
-            if session is not None:
-                puts += whole_objects.session(context.publisher.tolerant(), partner, session)
-        await uow.outbox.add_many(puts, context.clock.now())
-        repaired = len(puts)
+        repaired = await repairs.resend_sessions(
+            uow, context.publisher.tolerant(), partner, names, context.clock.now()
+        )
     tally.repaired += repaired
 
 
@@ -129,7 +123,7 @@ async def reconcile_partner(
         problems="; ".join(tally.problems) or None,
     )
     async with context.storage.transaction() as uow:
-        await uow.syncs.record_reconciliation(result)
+        await partner_sync.record_reconciliation(uow, result)
     log.info(
         "reconciled %s: %d checked, %d differ, %d repaired%s",
         partner.name,
@@ -163,8 +157,8 @@ class Reconciler:
         now = self.clock.now()
         slot = latest_slot(now, self.at, self.every)
         async with self.context.storage.read() as uow:
-            partners = list(await uow.partners.all())
-            last = await uow.syncs.reconciliations()
+            partners = [partner for partner, _, _ in await partner_sync.overview(uow)]
+            last = await partner_sync.reconciliations(uow)
         results = []
         for partner in partners:
             if due(partner, last.get(partner.id), slot):

@@ -40,9 +40,8 @@ from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.publishing import publisher as every_version
 from ocpi_cpo.ocpi.transport import OcpiReply, Transport, TransportError
 from ocpi_cpo.ocpi.urls import endpoint_url
-from ocpi_cpo.outbound import repairs
 from ocpi_cpo.outbound.partner_gate import PartnerGate
-from ocpi_cpo.services import partner_delivery
+from ocpi_cpo.services import partner_delivery, repairs
 from ocpi_cpo.storage.protocols import Storage, UnitOfWork
 from ocpi_cpo.storage.sql.repositories.outbox import NOTIFY_CHANNEL
 
@@ -117,7 +116,7 @@ class OutboxWorker:
         self._timeout = settings.partner_timeout
         self._semaphores: dict[int, asyncio.Semaphore] = {}
         self.delivered = 0
-        #: renders the whole objects of repairs (outbound.repairs) in each partner's version;
+        #: renders the whole objects of repairs (services.repairs) in each partner's version;
         #: what no longer fits a partner's wire is logged and left out
         self.publisher = every_version().tolerant()
 
@@ -231,7 +230,7 @@ class OutboxWorker:
             await self.gate.record(uow, [r.observed() for r in results])
             # After the record: the repaired PATCH is no longer pending, the PUT supersedes the
             # PATCHes queued behind it.
-            await uow.outbox.add_many(puts, self.clock.now())
+            await repairs.queue(uow, puts, self.clock.now())
             unknown = [r.message for r in results if r.unknown_object]
             if unknown and self.on_unknown_object is not None:
                 await self.on_unknown_object(uow, unknown)
@@ -244,7 +243,7 @@ class OutboxWorker:
                 _parked(name, result)
 
     async def _repairs(self, uow: UnitOfWork, results: list[Result]) -> list[NewMessage]:
-        """PATCHes answered "unknown object": the full PUTs that replace them (outbound.repairs);
+        """PATCHes answered "unknown object": the full PUTs that replace them (services.repairs);
         each repaired result becomes SUPERSEDED with a REPAIRED attempt saying so."""
         puts: list[NewMessage] = []
         for result in results:

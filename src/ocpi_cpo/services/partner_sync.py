@@ -16,7 +16,13 @@ import orjson
 from ocpi_cpo.domain.delivery import NewMessage
 from ocpi_cpo.domain.locations import PARTNER_VISIBLE
 from ocpi_cpo.domain.partners import Partner, PartnerState
-from ocpi_cpo.domain.sync import PartnerSync, SyncReason, ordered_modules
+from ocpi_cpo.domain.sync import (
+    PartnerSync,
+    Reconciliation,
+    SyncProgress,
+    SyncReason,
+    ordered_modules,
+)
 from ocpi_cpo.services import whole_objects
 from ocpi_cpo.services.errors import ConflictError, RuleViolation
 from ocpi_cpo.services.publishing import Publisher
@@ -104,3 +110,36 @@ async def step(
         raise ConflictError(f"sync {sync.id} was advanced by another process")
     await uow.outbox.add_many(messages, now)
     return len(messages)
+
+
+async def get_progress(uow: UnitOfWork, sync_id: int) -> SyncProgress | None:
+    sync = await uow.syncs.get(sync_id)
+    return None if sync is None else await uow.syncs.progress(sync)
+
+
+async def unfinished(uow: UnitOfWork) -> list[PartnerSync]:
+    """Syncs with something left to queue, oldest first."""
+    return await uow.syncs.unfinished()
+
+
+async def overview(
+    uow: UnitOfWork,
+) -> list[tuple[Partner, SyncProgress | None, Reconciliation | None]]:
+    """Every partner with its last sync's progress and its last reconciliation."""
+    partners = await uow.partners.all()
+    syncs = await uow.syncs.latest()
+    reconciled = await uow.syncs.reconciliations()
+    found = []
+    for partner in partners:
+        sync = syncs.get(partner.id)
+        progress = await uow.syncs.progress(sync) if sync is not None else None
+        found.append((partner, progress, reconciled.get(partner.id)))
+    return found
+
+
+async def reconciliations(uow: UnitOfWork) -> dict[int, Reconciliation]:
+    return await uow.syncs.reconciliations()
+
+
+async def record_reconciliation(uow: UnitOfWork, result: Reconciliation) -> None:
+    await uow.syncs.record_reconciliation(result)

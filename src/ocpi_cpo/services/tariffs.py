@@ -371,3 +371,8 @@ async def resend(
         if change is not None:
             queued += await publisher.publish(uow, [partner], change, now)
     return queued
+
+
+async def expected_for(uow: UnitOfWork, partner: Partner) -> list[Tariff]:
+    """:func:`expected_at` over every stored description."""
+    return expected_at(partner, await uow.tariffs.all())

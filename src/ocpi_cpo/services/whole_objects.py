@@ -1,5 +1,5 @@
 """Whole objects for one partner: the one place the initial push (services.partner_sync), the
-repair of a PATCH the partner could not apply (outbound.repairs) and the reconciliation get what
+repair of a PATCH the partner could not apply (services.repairs) and the reconciliation get what
 a partner should hold of an object.
 
 Each is a published change asking for the whole object (services.publishing), so the partner's

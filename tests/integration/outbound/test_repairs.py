@@ -43,7 +43,12 @@ def _repairs() -> float:
 async def test_unknown_location_is_repaired_with_one_whole_put(delivery: Delivery) -> None:
     async with delivery.storage.transaction() as uow:
         await service.import_locations(
-            uow, publisher(), [make_location(1)], [OPERATOR], datetime.now(UTC)
+            uow,
+            publisher(),
+            [make_location(1)],
+            [OPERATOR],
+            datetime.now(UTC),
+            allow_unknown_tariffs=True,  # the tariff rule has its own tests
         )
     worker = delivery.worker()
     await delivery.until(lambda: len(delivery.receiver.delivered()) == 1, worker)
@@ -79,7 +84,12 @@ async def test_unknown_location_is_repaired_with_one_whole_put(delivery: Deliver
 async def test_other_client_errors_stay_dead_letters(delivery: Delivery) -> None:
     async with delivery.storage.transaction() as uow:
         await service.import_locations(
-            uow, publisher(), [make_location(1)], [OPERATOR], datetime.now(UTC)
+            uow,
+            publisher(),
+            [make_location(1)],
+            [OPERATOR],
+            datetime.now(UTC),
+            allow_unknown_tariffs=True,  # the tariff rule has its own tests
         )
     worker = delivery.worker()
     await delivery.until(lambda: len(delivery.receiver.delivered()) == 1, worker)

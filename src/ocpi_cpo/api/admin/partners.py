@@ -11,20 +11,13 @@ from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.domain.sync import Reconciliation, SyncProgress
 from ocpi_cpo.ocpi.context import Context
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
+from ocpi_cpo.services import partner_sync
 from ocpi_cpo.storage.protocols import UnitOfWork
 
 
 async def partner_views(uow: UnitOfWork) -> list[dict[str, Any]]:
     """Every partner with its last sync's progress and its last reconciliation."""
-    partners = await uow.partners.all()
-    syncs = await uow.syncs.latest()
-    reconciled = await uow.syncs.reconciliations()
-    views = []
-    for partner in partners:
-        sync = syncs.get(partner.id)
-        progress = await uow.syncs.progress(sync) if sync is not None else None
-        views.append(partner_view(partner, progress, reconciled.get(partner.id)))
-    return views
+    return [partner_view(*found) for found in await partner_sync.overview(uow)]
 
 
 def partner_view(

@@ -1,4 +1,4 @@
-"""Repair instead of parking (issue 16 item 2): a PATCH of a Location, EVSE, connector or
+"""Repair instead of parking (issue 16 item 2; the outbox worker calls it): a PATCH of a Location, EVSE, connector or
 Session answered "the partner does not hold this object" (``domain.delivery.needs_repair``) is
 replaced by one full PUT of the object's current state, which supersedes the PATCHes still
 queued for it. A Location is always sent whole: an EVSE or connector PUT under a Location the
@@ -9,6 +9,8 @@ visible to partners): the PATCH stays a dead letter, saying why.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import orjson
 
 from ocpi_cpo.domain.delivery import NewMessage, QueuedMessage
@@ -18,6 +20,12 @@ from ocpi_cpo.domain.sessions import SessionKey
 from ocpi_cpo.services import whole_objects
 from ocpi_cpo.services.publishing import Publisher
 from ocpi_cpo.storage.protocols import UnitOfWork
+
+
+async def queue(uow: UnitOfWork, puts: list[NewMessage], now: datetime) -> None:
+    """Queue the repairs, after the repaired PATCHes were recorded (the PUTs supersede what is
+    still queued behind them)."""
+    await uow.outbox.add_many(puts, now)
 
 
 def _key_parts(object_key: str) -> tuple[str, str, str] | None:
@@ -45,3 +53,17 @@ async def full_put(
         return "the Session no longer exists: nothing to repair"
     put = whole_objects.session(publisher, partner, session)
     return put or "the partner no longer hears about this Session (or it fits no wire)"
+
+
+async def resend_sessions(
+    uow: UnitOfWork, publisher: Publisher, partner: Partner, keys: list[str], now: datetime
+) -> int:
+    """Queue each of these Sessions ("cc/pid/id") whole for ``partner`` (reconciliation); how
+    many messages."""
+    puts: list[NewMessage] = []
+    for key in keys:
+        session = await uow.sessions.get(SessionKey(*key.split("/", 2)))
+        if session is not None:
+            puts += whole_objects.session(publisher, partner, session)
+    await uow.outbox.add_many(puts, now)
+    return len(puts)
