@@ -242,6 +242,7 @@ def _progress_line(progress: SyncProgress) -> str:
 
 
 @app.command()
+@audited("partners.sync", "partner", "name")
 def sync(
     ctx: typer.Context,
     name: str,
