@@ -132,6 +132,13 @@ async def test_outage_then_sigkill_during_replay(tmp_path: Path, database_url: s
             async with aiohttp.ClientSession(connector=connector) as session:
                 assert (await _json(session, "POST", f"{hub}/_sim/register", invite))["ok"]
                 hub_token = (await _json(session, "GET", f"{hub}/_sim/state"))["cpo_token"]
+                # The Gireve profiles wait for the hub's own pull; this hub does not pull, so the
+                # operator pushes everything once, as after any new registration.
+                assert cli("partners", "sync", "gireve", config=config).returncode == 0
+                deadline = time.monotonic() + 30
+                while len(await _json(session, "GET", f"{hub}/_sim/locations")) < 10:
+                    assert time.monotonic() < deadline, "the sync did not reach the hub"
+                    await asyncio.sleep(0.1)
                 # The eMSP pushed the badge (whitelist ALLOWED), so it charges while the hub is down.
                 token = {
                     "country_code": "NL",

@@ -14,7 +14,7 @@ def test_bad_operator_id_in_file(tmp_path: Path) -> None:
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert lines == [
-        "ocpi-cpo: setting operations.0.operator_id = 'FRAB' is invalid: 'FRAB' is not an eMI3"
+        "ocpi-cpo: setting operations[0].operator_id = 'FRAB' is invalid: 'FRAB' is not an eMI3"
         " Operator Id: expected 2 letters (country), an optional '*', then 3 letters or digits,"
         " such as FR*AB1"
     ]
