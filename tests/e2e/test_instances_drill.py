@@ -196,6 +196,12 @@ async def _drill(
     async with aiohttp.ClientSession(connector=connector) as session:
         assert (await _json(session, "POST", f"{hub}/_sim/register", invite))["ok"]
         hub_token = (await _json(session, "GET", f"{hub}/_sim/state"))["cpo_token"]
+        # The Gireve profiles wait for the hub's own pull; this hub does not pull: push once.
+        assert cli("partners", "sync", "gireve", config=configs[0]).returncode == 0
+        deadline = time.monotonic() + 30
+        while len(await _json(session, "GET", f"{hub}/_sim/locations")) < 6:
+            assert time.monotonic() < deadline, "the sync did not reach the hub"
+            await asyncio.sleep(0.1)
         drill = Drill(session, hub, urls)
         ws = [url.replace("http", "ws") + "/ocpp" for url in urls]
         st1 = SimStation(ws[1], "ST1", "1.6", say=lambda _: None)  # on instance 1
