@@ -133,6 +133,7 @@ def test_both_directions(tmp_path: Path, database_url: str) -> None:
         )
         assert registered.returncode == 0, registered.stderr
         assert "HUB NL/HUB" in registered.stdout
+        assert "Location it may see is pushed to it" in registered.stdout
         assert call(f"{hub2}/_sim/ping", method="POST", body={})[2]["ok"]
         updated = cli("partners", "update", "hub2", config=config)
         assert updated.returncode == 0, updated.stderr

@@ -68,6 +68,7 @@ def invite(
     typer.echo(f"  versions URL:        {settings.versions_url}")
     typer.echo(f"  registration token:  {token}")
     typer.echo("The token works once, for versions and credentials only.")
+    typer.echo(_push_hint(name, profile))
 
 
 @app.command()
@@ -97,6 +98,21 @@ def register(
     typer.echo(
         f"registered with {name} ({_identity(partner)}), OCPI {partner.version},"
         f" {len(partner.endpoints)} endpoints"
+    )
+    typer.echo(_push_hint(name, partner.profile_name))
+
+
+def _push_hint(name: str, profile_name: str) -> str:
+    """What happens to our Locations and tariffs once the partner is registered (issue 16 item 3):
+    pushed, or, for a profile whose hub pulls our Senders (Gireve), left to its pull."""
+    if PROFILES[profile_name].push_everything_on_registration:
+        return (
+            "Every tariff and Location it may see is pushed to it once it is registered"
+            " ('ocpi-cpo partners list' shows the sync)."
+        )
+    return (
+        f"Profile {profile_name}: nothing is pushed on registration, the hub pulls our Locations"
+        f" and Tariffs itself; to push them anyway: ocpi-cpo partners sync {name}"
     )
 
 

@@ -34,6 +34,19 @@ def test_invite_json_and_list(tmp_path: Path) -> None:
     assert "gireve" in table.stdout and invite["token"] not in table.stdout
 
 
+def test_invite_says_whether_the_partner_gets_a_push(tmp_path: Path) -> None:
+    """Gireve pulls our Senders after registering: the operator is told so, and how to push."""
+    config = config_in(tmp_path)
+    gireve = cli("partners", "invite", "gireve", "--profile", "gireve-preprod", config=config)
+    assert gireve.returncode == 0, gireve.stderr
+    assert "nothing is pushed on registration, the hub pulls" in gireve.stdout
+    assert "ocpi-cpo partners sync gireve" in gireve.stdout
+    emsp = cli("partners", "invite", "emsp", "--profile", "ocpi-2.2.1", config=config)
+    assert emsp.returncode == 0, emsp.stderr
+    assert "every tariff and location it may see is pushed to it" in emsp.stdout.lower()
+    assert "partners sync" not in emsp.stdout
+
+
 def test_unknown_profile(tmp_path: Path) -> None:
     done = cli("partners", "invite", "x", "--profile", "gireve", config=config_in(tmp_path))
     assert done.returncode == 1
