@@ -5,7 +5,9 @@ Quirks live in a profile, never as scattered ``if gireve:`` (architecture.md, "P
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -68,9 +70,24 @@ class Profile:
     #: Senders itself after registration and refreshes them (gireve.md §5 "Pull EVCI FromIOP:
     #: always", §7.2, §7.8, §12.4): ``ocpi-cpo partners sync`` pushes on demand instead
     push_everything_on_registration: bool = True
-    #: command names the partner may send (Gireve forwards START/STOP only: gireve.md §9.1)
+    #: the partner takes a Tariffs DELETE (Gireve's 2.1.1 IOP implements PUT and GET only:
+    #: gireve-2.1.1.md §7): without it a withdrawn tariff is not sent, and logged
+    tariff_delete: bool = True
+    #: a hub gets every description of a tariff id, one per target eMSP (Gireve 2.2.1's
+    #: target_operator_* extension); without it only the default description (Gireve 2.1.1:
+    #: "the CPO is not able to differentiate its tariffs according to eMSPs", gireve-2.1.1.md §7)
+    tariff_descriptions_per_emsp: bool = True
+    #: Sessions and CDRs carry Gireve's ``authorization_id`` (its 2.1.1 name for 2.2.1's
+    #: ``authorization_reference``: gireve-2.1.1.md §6)
+    authorization_id: bool = False
     #: the OCPI version this profile pins (None: the highest both sides offer)
     version: str | None = None
+    #: what differs once the agreed version is another one: version -> {switch: value}
+    #: (Gireve's 2.1.1 IOP differs from its 2.2.1 one: docs/gireve-2.1.1.md)
+    per_version: Mapping[str, Mapping[str, object]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
+    #: command names the partner may send (Gireve forwards START/STOP only: gireve.md §9.1)
     allowed_commands: frozenset[str] = field(
         default_factory=lambda: frozenset(
             {
@@ -82,6 +99,25 @@ class Profile:
             }
         )
     )
+
+    def at(self, version: str | None) -> Profile:
+        """The profile as it applies to a partner on ``version`` (None: not agreed yet)."""
+        changes = self.per_version.get(version or "")
+        if not changes:
+            return self
+        return dataclasses.replace(self, per_version={}, **changes)  # type: ignore[arg-type]
+
+
+#: Gireve's 2.1.1 IOP (its guide CNX-GIREVE/GIREVE_Tech_OCPI_V2.1.1; docs/gireve-2.1.1.md): tokens
+#: as they are, Tariffs PUT and GET only with one description per id, ``authorization_id`` in
+#: Sessions and CDRs. Sessions stay full PUTs (its required use case is "PUT Session") and a
+#: connector's tariff change stays an EVSE PATCH with the status (its two dynamic attributes).
+GIREVE_2_1_1: Mapping[str, object] = {
+    "token_base64": False,
+    "tariff_delete": False,
+    "tariff_descriptions_per_emsp": False,
+    "authorization_id": True,
+}
 
 
 def _gireve(name: str, country: str, party: str, stage: str) -> Profile:
@@ -95,6 +131,7 @@ def _gireve(name: str, country: str, party: str, stage: str) -> Profile:
         tariff_change_as_evse_patch=True,
         push_everything_on_registration=False,
         allowed_commands=frozenset({"START_SESSION", "STOP_SESSION"}),
+        per_version={"2.1.1": GIREVE_2_1_1},
     )
 
 
@@ -181,7 +218,8 @@ class Partner:
 
     @property
     def profile(self) -> Profile:
-        return get_profile(self.profile_name)
+        """The partner's profile as it applies on the version agreed with it."""
+        return get_profile(self.profile_name).at(self.version)
 
     @property
     def token_base64(self) -> bool:

@@ -17,7 +17,7 @@ from ocpi_cpo.domain.delivery import NewMessage, path_of
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.domain.sessions import Json, SessionKey
 from ocpi_cpo.domain.tariffs import Tariff
-from ocpi_cpo.ocpi.v2_1_1 import render
+from ocpi_cpo.ocpi.v2_1_1 import gireve, render
 from ocpi_cpo.ocpi.v2_1_1.cdrs.schemas import CDR
 from ocpi_cpo.ocpi.v2_1_1.locations import receiver as locations
 from ocpi_cpo.ocpi.v2_1_1.sessions.schemas import Session
@@ -65,6 +65,7 @@ def session_whole(
     """The whole Session in 2.1.1 form (first news, repairs, initial sync)."""
     key = SessionKey(str(document["country_code"]), str(document["party_id"]), str(document["id"]))
     body = checked(VERSION, "sessions", "session", Session, render.session(document, place))
+    body = gireve.with_authorization_id(partner, body, document)
     url = path_of(key.country_code, key.party_id, key.id)
     return _message(partner, "sessions", str(key), "PUT", url, body, full_replace=supersede)
 
@@ -92,6 +93,7 @@ def cdr_whole(partner: Partner, cdr: Json, place: Json | None) -> list[NewMessag
         )
         return []
     body = checked(VERSION, "cdrs", "cdr", CDR, render.cdr(cdr, place))
+    body = gireve.with_authorization_id(partner, body, cdr)
     return [_message(partner, "cdrs", cdr_object_key(cdr), "POST", "", body)]
 
 
@@ -109,6 +111,7 @@ def tariff_whole(partner: Partner, tariff: Tariff, *, supersede: bool) -> NewMes
 
 
 def tariffs(partner: Partner, change: TariffsChanged) -> list[NewMessage]:
+    change = gireve.tariffs_change(partner, change)
     country, party = change.owner
     result = []
     if change.withdraw:

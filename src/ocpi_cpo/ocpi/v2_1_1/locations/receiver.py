@@ -3,6 +3,9 @@
 Same URL layout as 2.2.1 (``{receiver}/{country_code}/{party_id}/{location_id}[/{evse_uid}
 [/{connector_id}]]``), PUT for a whole object, PATCH for changed fields; bodies in 2.1.1 form
 (``render``), whole ones checked against the 2.1.1 models. 2.1.1 has no OCPI-from/to headers.
+Under a profile with ``tariff_change_as_evse_patch`` (Gireve: connector ``tariff_id`` and EVSE
+``status`` are the only attributes its 2.1.1 IOP takes live, cpo_locations.md of its 2.1.1 guide)
+a connector's tariff change goes as an EVSE PATCH with ``status`` and the 2.1.1 ``connectors``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,11 @@ from ocpi_cpo.domain.location_changes import Change, Target
 from ocpi_cpo.domain.locations import Document, LocationKey
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.v2_1_1.locations import render, schemas
-from ocpi_cpo.ocpi.v2_2_1.locations.receiver import object_key, receiver_url
+from ocpi_cpo.ocpi.v2_2_1.locations.receiver import (
+    as_evse_tariff_patches,
+    object_key,
+    receiver_url,
+)
 from ocpi_cpo.ocpi.wire_check import checked
 from ocpi_cpo.services.publishing import LocationChanged
 
@@ -36,7 +43,10 @@ def render_whole(partner: Partner, document: Document) -> NewMessage:
 
 
 def messages(partner: Partner, change: LocationChanged) -> list[NewMessage]:
-    return [_message(partner, change.key, c, supersede=change.supersede) for c in change.changes]
+    changes = list(change.changes)
+    if partner.profile.tariff_change_as_evse_patch:
+        changes = as_evse_tariff_patches(changes, change.document)
+    return [_message(partner, change.key, c, supersede=change.supersede) for c in changes]
 
 
 def _body(change: Change) -> Document:
