@@ -20,17 +20,27 @@ def hub(
     port: Annotated[int, typer.Option(help="port to listen on (127.0.0.1)")] = 9090,
     identity: Annotated[str, typer.Option(help="the hub's party, COUNTRY/PARTY")] = "FR/107",
     quiet: Annotated[bool, typer.Option(help="do not print each request")] = False,
+    version: Annotated[
+        str, typer.Option("--version", help="the OCPI version it speaks: 2.2.1 or 2.1.1")
+    ] = "2.2.1",
 ) -> None:
     """A simulated Gireve IOP on 127.0.0.1 (HUB FR/107, the pre-production identity, by default)."""
+    if version not in ("2.2.1", "2.1.1"):
+        fail(f"--version {version!r}: expected 2.2.1 or 2.1.1", 2)
+    country, _, party = identity.partition("/")
+    if len(country) != 2 or len(party) != 3:
+        fail(f"--identity {identity!r}: expected COUNTRY/PARTY such as FR/107", 2)
     import uvicorn
 
     from ocpi_cpo.sim.hub import SimHubState, create_hub_app
 
-    country, _, party = identity.partition("/")
-    if len(country) != 2 or len(party) != 3:
-        fail(f"--identity {identity!r}: expected COUNTRY/PARTY such as FR/107", 2)
-    state = SimHubState(country.upper(), party.upper(), f"http://127.0.0.1:{port}", quiet=quiet)
-    typer.echo(f"simulated hub {country.upper()}/{party.upper()} at {state.base_url}/ocpi/versions")
+    state = SimHubState(
+        country.upper(), party.upper(), f"http://127.0.0.1:{port}", quiet=quiet, version=version
+    )
+    typer.echo(
+        f"simulated hub {country.upper()}/{party.upper()} (OCPI {version})"
+        f" at {state.base_url}/ocpi/versions"
+    )
     uvicorn.run(create_hub_app(state), host="127.0.0.1", port=port, log_level="warning")
 
 

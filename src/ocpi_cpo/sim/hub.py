@@ -1,15 +1,15 @@
-"""A simulated Gireve IOP: a real OCPI 2.2.1 hub on loopback, for the demo, tests and rehearsals.
+"""A simulated Gireve IOP: a real OCPI hub on loopback, for the demo, tests and rehearsals.
 
+It speaks OCPI 2.2.1 (the default) or 2.1.1 (``version``; what differs is in ``sim.hub_versions``).
 It registers with a CPO given a registration token (Gireve's "Register FromIOP"), or accepts a CPO's
-registration ("ToIOP"); it checks Base64 tokens, X-Request-ID/X-Correlation-ID and routing headers,
-prints each request it receives and keeps them for inspection at ``GET /_sim/requests``.
-State lives in memory: it is a simulator.
+registration ("ToIOP"); it checks the Authorization token (Base64 on 2.2.1, as it is on 2.1.1),
+X-Request-ID/X-Correlation-ID and routing headers as that version asks, prints each request it
+receives and keeps them for inspection at ``GET /_sim/requests``. The ``/_sim/*`` controls have
+the same shapes on both versions. State lives in memory: it is a simulator.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,23 +22,13 @@ from ocpi_cpo.ocpi.discovery import discover
 from ocpi_cpo.ocpi.envelope import encode_envelope
 from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.outbound.transport import AiohttpTransport
+from ocpi_cpo.sim import hub_versions
 from ocpi_cpo.sim.hub_commands import add_commands_sender
 from ocpi_cpo.sim.hub_control import Failure, add_controls, failure_response
 from ocpi_cpo.sim.hub_locations import add_locations_receiver
 from ocpi_cpo.sim.hub_sessions import add_cdrs_receiver, add_sessions_receiver
 from ocpi_cpo.sim.hub_tokens import add_tokens_sender
-
-HUB_MODULES = (
-    ("credentials", "SENDER"),
-    ("locations", "RECEIVER"),
-    ("sessions", "RECEIVER"),
-    ("cdrs", "RECEIVER"),
-    ("tariffs", "RECEIVER"),
-    ("tokens", "SENDER"),
-    ("commands", "SENDER"),
-    ("hubclientinfo", "SENDER"),
-)
-CONFIGURATION_MODULES = ("versions", "credentials", "hubclientinfo")
+from ocpi_cpo.sim.hub_versions import CONFIGURATION_MODULES
 
 
 @dataclass
@@ -72,20 +62,25 @@ class SimHubState:
     cpo_party: tuple[str, str] | None = None
     failure: Failure = field(default_factory=Failure)
     quiet: bool = False
+    #: the OCPI version the hub speaks: "2.2.1" or "2.1.1"
+    version: str = hub_versions.V221
+
+    @property
+    def prefix(self) -> str:
+        """The path of this version's modules, ``/ocpi/{version}``."""
+        return f"/ocpi/{self.version}"
+
+    @property
+    def plain_tokens(self) -> bool:
+        return hub_versions.plain_tokens(self.version)
 
     def credentials(self, token: str) -> dict[str, Any]:
-        return {
-            "token": token,
-            "url": f"{self.base_url}/ocpi/versions",
-            "roles": [
-                {
-                    "role": "HUB",
-                    "party_id": self.party_id,
-                    "country_code": self.country_code,
-                    "business_details": {"name": "Simulated Gireve IOP"},
-                }
-            ],
-        }
+        return hub_versions.credentials(
+            self.version, token, self.base_url, self.country_code, self.party_id
+        )
+
+    def decode_token(self, header: str | None) -> str | None:
+        return hub_versions.decode_token(self.version, header)
 
 
 def _now() -> datetime:
@@ -97,23 +92,6 @@ def _reply(
 ) -> Response:
     body = encode_envelope(data=data, status_code=status, status_message=message, timestamp=_now())
     return Response(body, status_code=http, media_type="application/json")
-
-
-def _decode_token(header: str | None) -> str | None:
-    if not header or not header.startswith("Token "):
-        return None
-    value = header[6:].strip()
-    try:
-        return base64.b64decode(value, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-
-
-def _first_party(credentials: Any) -> tuple[str, str] | None:
-    roles = credentials.get("roles") if isinstance(credentials, dict) else None
-    if not roles:
-        return None
-    return str(roles[0]["country_code"]), str(roles[0]["party_id"])
 
 
 def _module_of(path: str) -> str:
@@ -134,19 +112,15 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
             response: Response = await call_next(request)
             return response
         body = await request.body()
-        token = _decode_token(request.headers.get("authorization"))
+        token = state.decode_token(request.headers.get("authorization"))
         module = _module_of(request.url.path)
         problems = []
         if token is None:
-            problems.append("Authorization is not 'Token <base64>'")
-        for name in ("x-request-id", "x-correlation-id"):
-            if not request.headers.get(name):
-                problems.append(f"{name} missing")
-        routing = [h for h in request.headers if h.lower().startswith("ocpi-")]
-        if module in CONFIGURATION_MODULES and routing:
-            problems.append("routing headers on a configuration module")
-        if module not in CONFIGURATION_MODULES and len(routing) < 4:
-            problems.append("OCPI-from/to headers missing")
+            shape = "<token>" if state.plain_tokens else "<base64>"
+            problems.append(f"Authorization is not 'Token {shape}'")
+        problems += hub_versions.header_problems(
+            state.version, request.method, module, request.headers
+        )
         entry = {
             "method": request.method,
             "path": request.url.path,
@@ -175,67 +149,62 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
         response.headers["X-Correlation-ID"] = request.headers.get("x-correlation-id", "")
         return response
 
+    prefix = state.prefix
+
     @app.get("/ocpi/versions")
     async def versions() -> Response:
-        return _reply([{"version": "2.2.1", "url": f"{state.base_url}/ocpi/2.2.1"}])
+        return _reply([{"version": state.version, "url": f"{state.base_url}{prefix}"}])
 
-    @app.get("/ocpi/2.2.1")
+    @app.get(prefix)
     async def details() -> Response:
-        endpoints = [
-            {"identifier": m, "role": r, "url": f"{state.base_url}/ocpi/2.2.1/{m}"}
-            for m, r in HUB_MODULES
-        ]
-        return _reply({"version": "2.2.1", "endpoints": endpoints})
+        endpoints = hub_versions.endpoints(state.version, state.base_url)
+        return _reply({"version": state.version, "endpoints": endpoints})
 
-    @app.post("/ocpi/2.2.1/credentials")
+    @app.post(f"{prefix}/credentials")
     async def accept_cpo_registration(request: Request) -> Response:
         """ToIOP: the CPO registers with us using a token we handed out."""
         body = orjson.loads(await request.body())
         try:
-            found = await discover(
-                transport, body["url"], body["token"], token_base64=True, timeout=10
-            )
+            found = await _discover(state, transport, body["url"], body["token"])
         except Exception as exc:
             return _reply(status=3001, message=f"cannot use the CPO's API: {exc}")
         state.cpo_token = body["token"]
         state.cpo_versions_url = body["url"]
         state.cpo_endpoints = {e.identifier: e.url for e in found.endpoints}
-        state.cpo_party = _first_party(body)
-        caller = _decode_token(request.headers.get("authorization"))
+        state.cpo_party = hub_versions.party_of(state.version, body)
+        caller = state.decode_token(request.headers.get("authorization"))
         if caller is not None:
             state.issued.pop(caller, None)
         token = secrets.token_urlsafe(24)
         state.issued[token] = "access"
         return _reply(state.credentials(token))
 
-    @app.put("/ocpi/2.2.1/credentials")
+    @app.put(f"{prefix}/credentials")
     async def cpo_updates(request: Request) -> Response:
         """The CPO rotates tokens: re-discover with its new token, issue ours anew."""
         body = orjson.loads(await request.body())
         try:
-            found = await discover(
-                transport, body["url"], body["token"], token_base64=True, timeout=10
-            )
+            found = await _discover(state, transport, body["url"], body["token"])
         except Exception as exc:
             return _reply(status=3001, message=f"cannot use the CPO's API: {exc}")
         state.cpo_token = body["token"]
         state.cpo_endpoints = {e.identifier: e.url for e in found.endpoints}
-        caller = _decode_token(request.headers.get("authorization"))
+        caller = state.decode_token(request.headers.get("authorization"))
         if caller is not None:
             state.issued.pop(caller, None)
         token = secrets.token_urlsafe(24)
         state.issued[token] = "access"
         return _reply(state.credentials(token))
 
-    @app.delete("/ocpi/2.2.1/credentials")
+    @app.delete(f"{prefix}/credentials")
     async def cpo_unregisters(request: Request) -> Response:
-        caller = _decode_token(request.headers.get("authorization"))
+        caller = state.decode_token(request.headers.get("authorization"))
         if caller is not None:
             state.issued.pop(caller, None)
         state.cpo_token = None
         return _reply()
 
-    @app.get("/ocpi/2.2.1/hubclientinfo")
+    @app.get(f"{prefix}/hubclientinfo")
     async def client_info_list(request: Request) -> Response:
         offset = int(request.query_params.get("offset", 0))
         limit = min(int(request.query_params.get("limit", 2)), 2)
@@ -243,48 +212,46 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
         headers = {"X-Total-Count": str(len(state.parties)), "X-Limit": "2"}
         if offset + len(page) < len(state.parties):
             headers["Link"] = (
-                f"<{state.base_url}/ocpi/2.2.1/hubclientinfo?offset={offset + len(page)}"
+                f"<{state.base_url}{prefix}/hubclientinfo?offset={offset + len(page)}"
                 f'&limit={limit}>; rel="next"'
             )
         response = _reply(page)
         response.headers.update(headers)
         return response
 
-    @app.put("/ocpi/2.2.1/tariffs/{country_code}/{party_id}/{tariff_id}")
+    @app.put(f"{prefix}/tariffs/{{country_code}}/{{party_id}}/{{tariff_id}}")
     async def put_tariff(
         country_code: str, party_id: str, tariff_id: str, request: Request
     ) -> Response:
-        """Keep one description per target eMSP (Gireve's target_operator_* extension)."""
+        """Keep one description per target eMSP (Gireve's target_operator_* extension; a 2.1.1
+        Tariff names no owner and no target)."""
         body = orjson.loads(await request.body())
-        if (body.get("country_code"), body.get("party_id"), body.get("id")) != (
-            country_code,
-            party_id,
-            tariff_id,
-        ):
+        owner = (country_code, party_id) if state.version == hub_versions.V221 else (None, None)
+        if (body.get("country_code"), body.get("party_id"), body.get("id")) != (*owner, tariff_id):
             return _reply(status=2001, message="country_code/party_id/id differ from the URL")
         target = body.get("target_operator_country_code")
         variant = f"{target}/{body.get('target_operator_party_id')}" if target else ""
         state.tariffs.setdefault(f"{country_code}/{party_id}/{tariff_id}", {})[variant] = body
         return _reply()
 
-    @app.get("/ocpi/2.2.1/tariffs/{country_code}/{party_id}/{tariff_id}")
+    @app.get(f"{prefix}/tariffs/{{country_code}}/{{party_id}}/{{tariff_id}}")
     async def get_tariff(country_code: str, party_id: str, tariff_id: str) -> Response:
         stored = state.tariffs.get(f"{country_code}/{party_id}/{tariff_id}")
         if not stored:
             return _reply(status=2000, message="unknown tariff", http=404)
         return _reply(stored.get("") or next(iter(stored.values())))
 
-    @app.delete("/ocpi/2.2.1/tariffs/{country_code}/{party_id}/{tariff_id}")
+    @app.delete(f"{prefix}/tariffs/{{country_code}}/{{party_id}}/{{tariff_id}}")
     async def delete_tariff(country_code: str, party_id: str, tariff_id: str) -> Response:
         if state.tariffs.pop(f"{country_code}/{party_id}/{tariff_id}", None) is None:
             return _reply(status=2000, message="unknown tariff", http=404)
         return _reply()
 
-    add_locations_receiver(app, state.locations, _reply)
-    add_tokens_sender(app, state.token_outcomes, state.token_list, _reply)
+    add_locations_receiver(app, state.locations, _reply, prefix)
+    add_tokens_sender(app, state.token_outcomes, state.token_list, _reply, state.version)
     add_commands_sender(app, state, state.command_results, transport, _reply)
-    add_sessions_receiver(app, state.sessions, _reply)
-    add_cdrs_receiver(app, state.cdrs, lambda: state.base_url, _reply)
+    add_sessions_receiver(app, state.sessions, _reply, prefix)
+    add_cdrs_receiver(app, state.cdrs, lambda: state.base_url, _reply, prefix)
     add_controls(app, state.failure, transport, state)
 
     @app.post("/_sim/parties")
@@ -321,7 +288,11 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
                 media_type="application/json",
             )
         reply = await transport.send(
-            "GET", state.cpo_versions_url, token=state.cpo_token, timeout=10
+            "GET",
+            state.cpo_versions_url,
+            token=state.cpo_token,
+            token_base64=not state.plain_tokens,
+            timeout=10,
         )
         result = {
             "ok": reply.ok,
@@ -344,6 +315,8 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
             "cpo_token": state.cpo_token,
             "cpo_versions_url": state.cpo_versions_url,
             "cpo_endpoints": state.cpo_endpoints,
+            "version": state.version,
+            "cpo_party": "/".join(state.cpo_party) if state.cpo_party else None,
         }
         return Response(orjson.dumps(shown), media_type="application/json")
 
@@ -353,9 +326,10 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
 async def register_from_iop(
     state: SimHubState, transport: Transport, versions_url: str, token_a: str
 ) -> dict[str, Any]:
-    """Gireve's FromIOP sequence: versions, details, POST credentials, all with token A in Base64."""
+    """Gireve's FromIOP sequence: versions, details, POST credentials, all with token A (in Base64
+    on 2.2.1, as it is on 2.1.1)."""
     steps: list[dict[str, Any]] = []
-    found = await discover(transport, versions_url, token_a, token_base64=True, timeout=10)
+    found = await _discover(state, transport, versions_url, token_a)
     steps.append({"step": "versions and details", "version": found.version})
     endpoints = {e.identifier: e.url for e in found.endpoints}
     token_b = secrets.token_urlsafe(24)
@@ -364,6 +338,7 @@ async def register_from_iop(
         "POST",
         endpoints["credentials"],
         token=token_a,
+        token_base64=not state.plain_tokens,
         body=orjson.dumps(state.credentials(token_b)),
         timeout=10,
     )
@@ -381,7 +356,19 @@ async def register_from_iop(
         state.issued.pop(token_b, None)
         return {"ok": False, "steps": steps}
     state.cpo_token = reply.data["token"]
-    state.cpo_party = _first_party(reply.data)
+    state.cpo_party = hub_versions.party_of(state.version, reply.data)
     state.cpo_versions_url = versions_url
     state.cpo_endpoints = endpoints
     return {"ok": True, "steps": steps, "endpoints": endpoints}
+
+
+async def _discover(state: SimHubState, transport: Transport, versions_url: str, token: str) -> Any:
+    """The CPO's versions and details, on the hub's own version only."""
+    return await discover(
+        transport,
+        versions_url,
+        token,
+        token_base64=not state.plain_tokens,
+        timeout=10,
+        versions=[state.version],
+    )

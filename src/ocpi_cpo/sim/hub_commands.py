@@ -8,6 +8,11 @@ body to send) POSTs the command with the eMSP's routing headers (``"from": "NL/E
 rather than the address it registered, as a load balancer would) and returns the CPO's answer. ``GET /_sim/command_results`` lists the
 results received, oldest first, each with its command ``ref`` (the last segment of its
 response_url).
+
+On OCPI 2.1.1 the commands go in 2.1.1 form (mod_commands 2.1.1: a 2.1.1 Token with ``auth_id``,
+no ``authorization_reference``; Gireve's ``authorization_id`` on START_SESSION and RESERVE_NOW,
+cpo_commands.md of its 2.1.1 guide), with the token as it is and no routing headers; the CPO
+POSTs a CommandResponse to the response_url.
 """
 
 from __future__ import annotations
@@ -31,6 +36,13 @@ class HubState(Protocol):
     base_url: str
     cpo_token: str | None
     cpo_endpoints: dict[str, str]
+    version: str
+
+    @property
+    def prefix(self) -> str: ...
+
+    @property
+    def plain_tokens(self) -> bool: ...
 
 
 def _stamp(moment: datetime) -> str:
@@ -51,18 +63,27 @@ def _token(uid: str, token_type: str) -> dict[str, Any]:
     }
 
 
-def command_body(command: str, order: dict[str, Any], response_url: str) -> dict[str, Any]:
+def _token_211(uid: str, token_type: str) -> dict[str, Any]:
+    token = _token(uid, token_type)
+    del token["country_code"], token["party_id"], token["contract_id"]
+    return {**token, "auth_id": f"NL-EMS-C{uid[-8:]}", "issuer": "NL*EMS"}
+
+
+def command_body(
+    command: str, order: dict[str, Any], response_url: str, version: str = "2.2.1"
+) -> dict[str, Any]:
     """The command's object from a short order (what a tester types)."""
     if "body" in order:
         body: dict[str, Any] = order["body"]
         return body
     body = {"response_url": response_url}
-    token = _token(order.get("uid", "SIMAPPUSER0001"), order.get("type", "APP_USER"))
+    uid, token_type = order.get("uid", "SIMAPPUSER0001"), order.get("type", "APP_USER")
+    token = _token_211(uid, token_type) if version == "2.1.1" else _token(uid, token_type)
+    reference = order.get("authorization_reference", uuid.uuid4().hex[:20])
     if command in ("START_SESSION", "RESERVE_NOW"):
         body["token"] = token
-        body["authorization_reference"] = order.get(
-            "authorization_reference", uuid.uuid4().hex[:20]
-        )
+        # Gireve's 2.1.1 name for what 2.2.1 calls authorization_reference
+        body["authorization_id" if version == "2.1.1" else "authorization_reference"] = reference
     if command == "RESERVE_NOW":
         expiry = datetime.now(UTC) + timedelta(minutes=int(order.get("minutes", 15)))
         body["expiry_date"] = _stamp(expiry)
@@ -91,7 +112,7 @@ def add_commands_sender(
 ) -> None:
     numbers = itertools.count(1)
 
-    @app.post("/ocpi/2.2.1/commands/{command}/{ref}")
+    @app.post(state.prefix + "/commands/{command}/{ref}")
     async def command_result(command: str, ref: str, request: Request) -> Response:
         body = orjson.loads(await request.body() or b"{}")
         results.append(
@@ -116,7 +137,7 @@ def add_commands_sender(
             error = {"ok": False, "error": "not registered, or the CPO offers no commands"}
             return Response(orjson.dumps(error), media_type="application/json")
         ref = str(next(numbers))
-        response_url = f"{state.base_url}/ocpi/2.2.1/commands/{command}/{ref}"
+        response_url = f"{state.base_url}{state.prefix}/commands/{command}/{ref}"
         sender, receiver = _party(order.get("from", "NL/EMS")), _party(order.get("to", "FR/AB1"))
         if order.get("via"):
             endpoint = str(order["via"]).rstrip("/") + urlsplit(endpoint).path
@@ -124,8 +145,9 @@ def add_commands_sender(
             "POST",
             f"{endpoint}/{command}",
             token=state.cpo_token,
-            body=orjson.dumps(command_body(command, order, response_url)),
-            routing=Routing(*sender, *receiver),
+            body=orjson.dumps(command_body(command, order, response_url, state.version)),
+            token_base64=not state.plain_tokens,
+            routing=None if state.plain_tokens else Routing(*sender, *receiver),
             timeout=10,
         )
         shown = {

@@ -7,7 +7,7 @@ OCPI envelope, 503 → HTTP 503 with Retry-After: 1, slow → after N seconds' d
 3000, 2001 → OCPI 2001 (the hub refuses our data: the message becomes a dead letter).
 
 ``POST /_sim/pull {"module": "locations", "limit": 10, "party": "FR/AB1"}`` (the party the pull is
-addressed to; default the CPO's first) → the objects' ids, the pages, and any
+addressed to; default the CPO's first; on 2.1.1 nothing names it: no routing headers) → the objects' ids, the pages, and any
 pagination problem seen (missing X-Total-Count / X-Limit, a total that moves, a Link that does not
 repeat the limit, a page larger than asked).
 """
@@ -103,13 +103,20 @@ async def pull_module(
     if limit is not None:
         query["limit"] = str(limit)
     cc, pid = party if party and len(party) == 2 else (state.cpo_party or ("FR", "XXX"))
-    routing = Routing(state.country_code, state.party_id, cc, pid)
+    # OCPI 2.1.1 has no routing headers: the token names the connection's one party
+    routing = None if state.plain_tokens else Routing(state.country_code, state.party_id, cc, pid)
     pages: list[dict[str, Any]] = []
     ids: list[str] = []
     problems: list[str] = []
     try:
         async for page in pull_pages(
-            transport, url, token=state.cpo_token, params=query or None, routing=routing, timeout=30
+            transport,
+            url,
+            token=state.cpo_token,
+            token_base64=not state.plain_tokens,
+            params=query or None,
+            routing=routing,
+            timeout=30,
         ):
             pages.append(
                 {

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request, Response
 
-_BASE = "/ocpi/2.2.1/locations/{country_code}/{party_id}/{location_id}"
+_BASE = "/locations/{country_code}/{party_id}/{location_id}"
 Reply = Callable[..., Response]
 
 
@@ -71,8 +71,11 @@ def _put(
     return None
 
 
-def add_locations_receiver(app: FastAPI, held: dict[str, dict[str, Any]], reply: Reply) -> None:
-    """Mount the Receiver on ``app``; ``held`` maps "cc/pid/location_id" to the Location."""
+def add_locations_receiver(
+    app: FastAPI, held: dict[str, dict[str, Any]], reply: Reply, prefix: str = "/ocpi/2.2.1"
+) -> None:
+    """Mount the Receiver on ``app`` under ``prefix`` (``/ocpi/{version}``: the URL layout is the
+    same in 2.1.1 and 2.2.1); ``held`` maps "cc/pid/location_id" to the Location."""
 
     async def receive(request: Request, method: str) -> Response:
         params = request.path_params
@@ -99,7 +102,8 @@ def add_locations_receiver(app: FastAPI, held: dict[str, dict[str, Any]], reply:
     async def location(request: Request) -> Response:
         return await receive(request, request.method)
 
-    for path in (_BASE, _BASE + "/{evse_uid}", _BASE + "/{evse_uid}/{connector_id}"):
+    base = prefix + _BASE
+    for path in (base, base + "/{evse_uid}", base + "/{evse_uid}/{connector_id}"):
         app.add_api_route(path, location, methods=["GET", "PUT", "PATCH"], include_in_schema=False)
 
     @app.get("/_sim/locations")

@@ -14,12 +14,15 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request, Response
 
-_SESSION = "/ocpi/2.2.1/sessions/{country_code}/{party_id}/{session_id}"
+_SESSION = "/sessions/{country_code}/{party_id}/{session_id}"
 Reply = Callable[..., Response]
 
 
-def add_sessions_receiver(app: FastAPI, held: dict[str, dict[str, Any]], reply: Reply) -> None:
-    """``held`` maps "cc/pid/session_id" to the Session as the hub has it."""
+def add_sessions_receiver(
+    app: FastAPI, held: dict[str, dict[str, Any]], reply: Reply, prefix: str = "/ocpi/2.2.1"
+) -> None:
+    """``held`` maps "cc/pid/session_id" to the Session as the hub has it (same URL layout in
+    2.1.1 and 2.2.1, under ``prefix``)."""
 
     async def session(request: Request) -> Response:
         params = request.path_params
@@ -44,7 +47,9 @@ def add_sessions_receiver(app: FastAPI, held: dict[str, dict[str, Any]], reply: 
             target.setdefault("charging_periods", []).extend(periods)
         return reply()
 
-    app.add_api_route(_SESSION, session, methods=["GET", "PUT", "PATCH"], include_in_schema=False)
+    app.add_api_route(
+        prefix + _SESSION, session, methods=["GET", "PUT", "PATCH"], include_in_schema=False
+    )
 
     @app.get("/_sim/sessions")
     async def show_sessions() -> Response:
@@ -52,11 +57,15 @@ def add_sessions_receiver(app: FastAPI, held: dict[str, dict[str, Any]], reply: 
 
 
 def add_cdrs_receiver(
-    app: FastAPI, held: dict[str, dict[str, Any]], base_url: Callable[[], str], reply: Reply
+    app: FastAPI,
+    held: dict[str, dict[str, Any]],
+    base_url: Callable[[], str],
+    reply: Reply,
+    prefix: str = "/ocpi/2.2.1",
 ) -> None:
     """``held`` maps the number in the Location URL to the CDR."""
 
-    @app.post("/ocpi/2.2.1/cdrs", include_in_schema=False)
+    @app.post(f"{prefix}/cdrs", include_in_schema=False)
     async def post_cdr(request: Request) -> Response:
         body = orjson.loads(await request.body())
         if not isinstance(body, dict) or "id" not in body:
@@ -64,10 +73,10 @@ def add_cdrs_receiver(
         number = str(len(held) + 1)
         held[number] = body
         response = reply()
-        response.headers["Location"] = f"{base_url()}/ocpi/2.2.1/cdrs/{number}"
+        response.headers["Location"] = f"{base_url()}{prefix}/cdrs/{number}"
         return response
 
-    @app.get("/ocpi/2.2.1/cdrs/{number}", include_in_schema=False)
+    @app.get(prefix + "/cdrs/{number}", include_in_schema=False)
     async def get_cdr(number: str) -> Response:
         found = held.get(number)
         if found is None:
