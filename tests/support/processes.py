@@ -41,7 +41,7 @@ def cli(
     )
 
 
-def wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 20) -> None:
+def wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
