@@ -134,3 +134,6 @@ class HubAnswer:
     authorization_reference: str | None = None
     token_document: bytes | None = None
     reason: str = ""
+    #: whether ``token_document`` is the eMSP's whole Token (2.2.1 answers carry it); OCPI 2.1.1
+    #: answers carry none, so the token we hold, when we hold it, is better
+    token_complete: bool = True

@@ -10,12 +10,12 @@ from fastapi import Depends, Request
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import Clock
 from ocpi_cpo.journal import Journal
+from ocpi_cpo.ocpi.authorization import VersionedAuthorizer
 from ocpi_cpo.ocpi.callers import CallerCache
 from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.ocpi.ratelimit import RateLimiter
 from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.ocpi.v2_2_1.commands.receiver import result_message
-from ocpi_cpo.ocpi.v2_2_1.tokens.client import HubAuthorizer
 from ocpi_cpo.services.authorization import AuthorizationService
 from ocpi_cpo.services.commands import CommandService
 from ocpi_cpo.services.leadership import Leadership
@@ -55,7 +55,7 @@ class OcpiContext:
             self.settings.limits.partner_rate, self.settings.limits.partner_burst
         )
         timeout = self.settings.authorization_timeout
-        hub = HubAuthorizer(self.transport, timeout)
+        hub = VersionedAuthorizer(self.transport, timeout)
         self.authorization = AuthorizationService(self.storage, self.clock, hub, timeout)
         options = self.settings.commands
         simulated = SimulatedStations(self.clock) if options.simulate_stations else None

@@ -25,4 +25,4 @@ def routers() -> list[tuple[APIRouter, str]]:
 
 def sender_lists() -> dict[str, SenderList]:
     """path -> a Sender's list GET, of every version (api.sender_lists)."""
-    return {**v2_2_1.sender_lists()}
+    return {**v2_2_1.sender_lists(), **v2_1_1.sender_lists()}

@@ -185,7 +185,10 @@ class AuthorizationService:
             decision = AuthorizationDecision(
                 from_allowed(answer.allowed), answer.authorization_reference, reason=answer.reason
             )
-            return decision, DecisionSource.REAL_TIME, place, uid, answer.token_document
+            document = answer.token_document
+            if not answer.token_complete and token is not None:
+                document = token.document
+            return decision, DecisionSource.REAL_TIME, place, uid, document
         if answer.verdict is HubVerdict.UNKNOWN_TOKEN:
             decision = AuthorizationDecision(AuthorizationOutcome.UNKNOWN, reason=answer.reason)
             return decision, DecisionSource.REAL_TIME, place, uid, None

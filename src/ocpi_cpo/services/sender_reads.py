@@ -13,7 +13,7 @@ from datetime import datetime
 from ocpi_cpo.domain.authorization import StoredToken, TokenKey
 from ocpi_cpo.domain.cdrs import CdrPage, StoredCdr
 from ocpi_cpo.domain.partners import ClientInfo, Partner, TokenKind
-from ocpi_cpo.domain.sessions import ChargeSession, SessionPage
+from ocpi_cpo.domain.sessions import ChargeSession, SessionKey, SessionPage
 from ocpi_cpo.domain.tariffs import Tariff, TariffPage
 from ocpi_cpo.storage.protocols import UnitOfWork
 
@@ -90,3 +90,16 @@ async def emsp_token(uow: UnitOfWork, key: TokenKey) -> StoredToken | None:
 async def put_emsp_token(uow: UnitOfWork, token: StoredToken) -> bool:
     """Store a token an eMSP gave us; True when it was new."""
     return await uow.emsp_tokens.put(token)
+
+
+async def places(
+    uow: UnitOfWork, keys: Sequence[SessionKey]
+) -> dict[SessionKey, dict[str, object] | None]:
+    """Each charge's ``place`` (the Location at its start with only its EVSE and connector), which
+    an OCPI 2.1.1 Session or CDR carries as ``location``; None for a charge that kept none."""
+    found: dict[SessionKey, dict[str, object] | None] = {}
+    for key in keys:
+        if key not in found:
+            session = await uow.sessions.get(key)
+            found[key] = session.place if session is not None else None
+    return found

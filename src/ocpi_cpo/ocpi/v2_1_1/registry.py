@@ -11,7 +11,13 @@ from fastapi import APIRouter
 from ocpi_cpo.ocpi.auth import ConfigurationCaller
 from ocpi_cpo.ocpi.context import Context
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
+from ocpi_cpo.ocpi.sender import SenderList
+from ocpi_cpo.ocpi.v2_1_1.cdrs import server as cdrs
 from ocpi_cpo.ocpi.v2_1_1.credentials import server as credentials
+from ocpi_cpo.ocpi.v2_1_1.locations import server as locations
+from ocpi_cpo.ocpi.v2_1_1.sessions import server as sessions
+from ocpi_cpo.ocpi.v2_1_1.tariffs import server as tariffs
+from ocpi_cpo.ocpi.v2_1_1.tokens import server as tokens
 
 VERSION = "2.1.1"
 
@@ -20,13 +26,22 @@ VERSION = "2.1.1"
 class ModuleSpec:
     identifier: str
     router: Callable[[], APIRouter]
+    #: the Sender's list GET at ``path``, also served before FastAPI's router (api.sender_lists)
+    sender_list: SenderList | None = None
 
     @property
     def path(self) -> str:
         return f"/ocpi/{VERSION}/{self.identifier}"
 
 
-MODULES: tuple[ModuleSpec, ...] = (ModuleSpec("credentials", credentials.router),)
+MODULES: tuple[ModuleSpec, ...] = (
+    ModuleSpec("credentials", credentials.router),
+    ModuleSpec("locations", locations.router, sender_list=locations.locations_page),
+    ModuleSpec("sessions", sessions.router),
+    ModuleSpec("cdrs", cdrs.router),
+    ModuleSpec("tariffs", tariffs.router, sender_list=tariffs.tariffs_page),
+    ModuleSpec("tokens", tokens.router),
+)
 
 
 def details_router() -> APIRouter:
@@ -39,6 +54,11 @@ def details_router() -> APIRouter:
         return ocpi_response(context.clock.now(), {"version": VERSION, "endpoints": endpoints})
 
     return api
+
+
+def sender_lists() -> dict[str, SenderList]:
+    """path -> the module's list GET, for the fast path before the router (api.sender_lists)."""
+    return {m.path: m.sender_list for m in MODULES if m.sender_list is not None}
 
 
 def routers() -> list[tuple[APIRouter, str]]:

@@ -33,4 +33,6 @@ class CDR(OcpiModel):
     total_time: NonNegativeNumber
     total_parking_time: NonNegativeNumber | None = None
     remark: String255 | None = None
+    #: Gireve's 2.1.1 addition (gireve.md §8.6): the eMSP's reference of the authorization
+    authorization_id: String36 | None = None
     last_updated: DateTime

@@ -66,4 +66,6 @@ class Session(OcpiModel):
     charging_periods: list[ChargingPeriod] | None = None
     total_cost: NonNegativeNumber | None = None
     status: SessionStatus
+    #: Gireve's 2.1.1 addition (gireve.md §8.6): the eMSP's reference of the authorization
+    authorization_id: String36 | None = None
     last_updated: DateTime

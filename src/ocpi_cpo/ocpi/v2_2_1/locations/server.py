@@ -32,7 +32,7 @@ from ocpi_cpo.services import locations as service
 IdPath = Annotated[str, Path(max_length=36)]
 
 
-def _owner(request: Request, context: OcpiContext) -> tuple[str, str] | None:
+def addressed_owner(request: Request, context: OcpiContext) -> tuple[str, str] | None:
     party = addressed_party(request)
     if party is None:
         return None
@@ -40,10 +40,12 @@ def _owner(request: Request, context: OcpiContext) -> tuple[str, str] | None:
     return party if party in ours else None
 
 
-async def _location(request: Request, context: OcpiContext, location_id: str) -> StoredLocation:
+async def visible_location(
+    request: Request, context: OcpiContext, location_id: str
+) -> StoredLocation:
     async with context.storage.read() as uow:
         found = await service.by_location_id(uow, location_id)
-    owner = _owner(request, context)
+    owner = addressed_owner(request, context)
     visible = [
         s
         for s in found
@@ -59,7 +61,7 @@ async def _location(request: Request, context: OcpiContext, location_id: str) ->
 async def locations_page(request: Request, caller: Caller, context: OcpiContext) -> OcpiResponse:
     """GET of the list (a ``SenderList``): the FastAPI route below and the fast path before the
     router (``api.sender_lists``) both answer with this."""
-    owner = _owner(request, context)
+    owner = addressed_owner(request, context)
 
     async def load(page: PageRequest) -> tuple[int, list[bytes]]:
         query = LocationPage(
@@ -93,7 +95,7 @@ def router() -> APIRouter:
     async def get_location(
         request: Request, caller: FunctionalCaller, context: Context, location_id: IdPath
     ) -> OcpiResponse:
-        stored = await _location(request, context, location_id)
+        stored = await visible_location(request, context, location_id)
         return ocpi_response(
             context.clock.now(), raw_data=stored.document, headers=response_routing(request)
         )
@@ -106,7 +108,7 @@ def router() -> APIRouter:
         location_id: IdPath,
         evse_uid: IdPath,
     ) -> OcpiResponse:
-        stored = await _location(request, context, location_id)
+        stored = await visible_location(request, context, location_id)
         evse = find_evse(orjson.loads(stored.document), evse_uid)
         if evse is None:
             raise UnknownLocation(f"Location {location_id!r} has no EVSE {evse_uid!r}")
@@ -123,7 +125,7 @@ def router() -> APIRouter:
         evse_uid: IdPath,
         connector_id: IdPath,
     ) -> OcpiResponse:
-        stored = await _location(request, context, location_id)
+        stored = await visible_location(request, context, location_id)
         evse = find_evse(orjson.loads(stored.document), evse_uid)
         connector = find_connector(evse, connector_id) if evse is not None else None
         if connector is None:

@@ -42,7 +42,7 @@ def _same_owner(
         raise InvalidParameters(f"type {body_type} differs from the URL's type={token_type}")
 
 
-def _ours(request: Request, caller: Caller, country_code: str, party_id: str) -> bool:
+def ours(request: Request, caller: Caller, country_code: str, party_id: str) -> bool:
     """Whether the caller acts for the token's owner (services.ownership)."""
     return may_act_on(acting_for(caller.partner, origin_party(request)), (country_code, party_id))
 
@@ -64,7 +64,7 @@ def router() -> APIRouter:
         async with context.storage.read() as uow:
             stored = await sender_reads.emsp_token(uow, key)
         mine = stored is not None and stored.partner_id == caller.partner.id
-        if stored is None or not mine or not _ours(request, caller, country_code, party_id):
+        if stored is None or not mine or not ours(request, caller, country_code, party_id):
             raise NotFound(f"no token {key}")
         return ocpi_response(
             context.clock.now(), raw_data=stored.document, headers=response_routing(request)
@@ -82,7 +82,7 @@ def router() -> APIRouter:
         token_type: TypeQuery = TokenType.RFID,
     ) -> OcpiResponse:
         _same_owner(body, country_code, party_id, uid, token_type)
-        if not _ours(request, caller, country_code, party_id):
+        if not ours(request, caller, country_code, party_id):
             raise InvalidParameters(
                 f"country_code/party_id: {country_code}/{party_id} is not a party you act for"
             )
@@ -110,7 +110,7 @@ def router() -> APIRouter:
         async with context.storage.transaction() as uow:
             stored = await sender_reads.emsp_token(uow, key)
             mine = stored is not None and stored.partner_id == caller.partner.id
-            if stored is None or not mine or not _ours(request, caller, country_code, party_id):
+            if stored is None or not mine or not ours(request, caller, country_code, party_id):
                 raise NotFound(f"no token {key}: PUT it first")
             merged: dict[str, Any] = orjson.loads(stored.document)
             merged.update(body.model_dump(mode="json", exclude_unset=True))
