@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check bench serve format clean dist
+.PHONY: demo test check bench serve format clean dist screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Refresh the console's screenshots shown in the README (docs/console/*.png): the console's browser
+# tests with OCPI_CPO_SCREENSHOTS set (without it they write to a temporary folder). Needs chromium.
+screenshots: $(STAMP)
+	OCPI_CPO_SCREENSHOTS=docs/console $(BIN)/python -m pytest -q tests/e2e/console
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests bench tools

@@ -4,6 +4,10 @@ operator added with ``ocpi-cpo console add-user``, and a headless Chromium.
 
 Skipped, with the reason, when no Chromium is installed (``apt-get install chromium``; .ci/run
 installs it). Playwright comes with the dev extra.
+
+Screenshots of the pages go to the folder named by ``OCPI_CPO_SCREENSHOTS`` (relative to the
+repository's root), else to the test run's temporary folder: a test run never changes tracked
+files. ``make screenshots`` refreshes the README's pictures in docs/console/.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from tests.support.browser import ARGS, chromium_path
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[3]
-SHOTS = ROOT / "docs" / "console"
+SCREENSHOTS_VARIABLE = "OCPI_CPO_SCREENSHOTS"
 PASSWORD = "console-password-0123"
 
 
@@ -62,6 +66,7 @@ class Stage:
     config: Path
     folder: Path
     loop: Loop
+    shots: Path
     stations: dict[str, SimStation] = field(default_factory=dict)
 
     def station(self, station_id: str, version: str) -> SimStation:
@@ -125,7 +130,14 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
         hub = re.search(r"Hub requests:\s+(\S+)/_sim/requests", banner)
         assert console and hub, banner
         assert ADMIN_TOKEN in banner, "the demo says how to sign in"
-        built = Stage(console[1], hub[1], folder / "var/demo/ocpi-cpo.toml", folder, loop)
+        built = Stage(
+            console[1],
+            hub[1],
+            folder / "var/demo/ocpi-cpo.toml",
+            folder,
+            loop,
+            screenshots_folder(tmp_path_factory),
+        )
         for name, role in (("olivia", "operator"), ("victor", "viewer"), ("lena", "viewer")):
             added = built.cli("console", "add-user", name, "--role", role, stdin=PASSWORD + "\n")
             assert added.returncode == 0, added.stderr
@@ -179,10 +191,19 @@ def post_json(url: str, body: object) -> Any:
         return json.loads(answer.read())
 
 
-def shoot(page: Page, name: str) -> None:
-    """A screenshot of the viewport (laptop size) for docs/console/, shown in the README."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+def screenshots_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``$OCPI_CPO_SCREENSHOTS`` (relative to the repository's root), else a temporary folder."""
+    named = os.environ.get(SCREENSHOTS_VARIABLE, "").strip()
+    if not named:
+        return tmp_path_factory.mktemp("console-screenshots")
+    folder = Path(named) if Path(named).is_absolute() else ROOT / named
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def shoot(stage: Stage, page: Page, name: str) -> None:
+    """A screenshot of the viewport; with OCPI_CPO_SCREENSHOTS=docs/console, the README's."""
+    page.screenshot(path=str(stage.shots / f"{name}.png"))
 
 
 def wait_until(check: Any, timeout: float = 10) -> None:

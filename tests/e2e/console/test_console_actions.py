@@ -37,14 +37,14 @@ def test_retry_a_dead_letter_and_see_it_delivered(stage: Stage, page: Page) -> N
         _reload_until(page, "tr[data-message] .state.dead")
     finally:
         post_json(f"{stage.hub}/_sim/fail", {"mode": "ok"})
-    shoot(page, "delivery")
+    shoot(stage, page, "delivery")
     page.locator("tr[data-message] a").first.click()
     expect(page.locator("h1 .state")).to_have_text("DEAD")
     expect(page.locator("main table")).to_contain_text("2001")
     page.get_by_role("button", name="Retry").click()
     expect(page.get_by_role("status")).to_contain_text("Dead letters queued again")
     _reload_until(page, "h1 .state.delivered")
-    shoot(page, "message")
+    shoot(stage, page, "message")
 
 
 def test_check_a_partner_and_repair(stage: Stage, page: Page) -> None:
@@ -64,7 +64,7 @@ def test_check_a_partner_and_repair(stage: Stage, page: Page) -> None:
         "Locations checked with gireve: 1 out of sync"
     )
     expect(page.locator("main table")).to_contain_text("LOC7")
-    shoot(page, "check")
+    shoot(stage, page, "check")
     checked = page.url
     page.goto(f"{stage.cpo}/console/")
     expect(page.locator(".alert.check")).to_contain_text("gireve: 1 Locations out of sync")
@@ -82,11 +82,11 @@ def test_check_a_partner_and_repair(stage: Stage, page: Page) -> None:
 def test_credit_a_cdr(stage: Stage, page: Page) -> None:
     sign_in(page, stage, "olivia", PASSWORD)
     page.goto(f"{stage.cpo}/console/cdrs")
-    shoot(page, "cdrs")
+    shoot(stage, page, "cdrs")
     page.locator("tr[data-cdr] a").first.click()
     expect(page.get_by_role("heading", name="Cost per dimension (EUR)")).to_be_visible()
     expect(page.locator("main")).to_contain_text("gireve")
-    shoot(page, "cdr")
+    shoot(stage, page, "cdr")
     page.get_by_label("Reason (sent as the Credit CDR's remark)").fill("charger fault, refund")
     page.get_by_role("button", name="Credit").click()
     expect(page.get_by_role("status")).to_contain_text("Credit CDR created")
@@ -105,7 +105,7 @@ def test_preview_a_price_as_ocpi_cpo_price_does(stage: Stage, page: Page, tmp_pa
     page.get_by_label("Power (kW)").fill("11")
     page.get_by_role("button", name="Preview").click()
     shown = page.locator("#preview .total-excl").inner_text()
-    shoot(page, "tariffs")
+    shoot(stage, page, "tariffs")
     tariff = tmp_path / "tariff.json"
     tariff.write_text(json.dumps(demo_data.tariff("AC22", "0.30")))
     charge = tmp_path / "cdr.json"
@@ -165,10 +165,10 @@ def test_sessions_page_and_phone_width(stage: Stage, page: Page) -> None:
     sign_in(page, stage)
     page.goto(f"{stage.cpo}/console/sessions")
     expect(page.locator("tr[data-session]").first).to_be_visible()
-    shoot(page, "sessions")
+    shoot(stage, page, "sessions")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{stage.cpo}/console/")
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390 + 1, f"the overview scrolls sideways at phone width ({width} px)"
-    shoot(page, "overview-phone")
+    shoot(stage, page, "overview-phone")

@@ -24,7 +24,7 @@ def test_station_status_change_shows_live(stage: Stage, page: Page) -> None:
     expect(row.locator(".status")).to_have_text("OUTOFORDER", timeout=2000)
     assert page.evaluate("window.notReloaded === true"), "the page was reloaded"
     expect(page.locator("svg.map circle")).to_have_count(25)
-    shoot(page, "network")
+    shoot(stage, page, "network")
 
 
 def test_filter_and_location_page(stage: Stage, page: Page) -> None:
@@ -37,7 +37,7 @@ def test_filter_and_location_page(stage: Stage, page: Page) -> None:
     page.get_by_role("link", name="LOC2", exact=True).first.click()
     expect(page.get_by_role("heading", name="Demo station 2")).to_be_visible()
     expect(page.locator("main")).to_contain_text("ST201")
-    shoot(page, "location")
+    shoot(stage, page, "location")
 
 
 def test_journal_finds_a_station_s_ocpp_messages(stage: Stage, page: Page) -> None:
@@ -53,4 +53,4 @@ def test_journal_finds_a_station_s_ocpp_messages(stage: Stage, page: Page) -> No
     expect(table).to_contain_text("/locations/FR/AB1/LOC2/E2-1")  # OCPI out, to the hub
     page.goto(f"{stage.cpo}/console/journal?kind=OCPI+out")
     expect(page.locator("tr.journal-entry").first).to_contain_text("HTTP 200")
-    shoot(page, "journal")
+    shoot(stage, page, "journal")

@@ -35,7 +35,7 @@ def test_without_the_cookie_every_page_sends_to_sign_in(stage: Stage, page: Page
     page.goto(f"{stage.cpo}/console/network")
     expect(page).to_have_url(f"{stage.cpo}/console/sign-in?next=/console/network")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    shoot(page, "sign-in")
+    shoot(stage, page, "sign-in")
 
 
 def test_wrong_password_then_the_admin_token(stage: Stage, page: Page) -> None:
@@ -50,7 +50,7 @@ def test_wrong_password_then_the_admin_token(stage: Stage, page: Page) -> None:
     expect(page.get_by_role("navigation", name="Console sections")).to_be_visible()
     expect(page.locator("text=admin (operator)")).to_be_visible()
     expect(page.locator("#partners-title + .scroll")).to_contain_text("available")
-    shoot(page, "overview")
+    shoot(stage, page, "overview")
 
 
 def test_console_user_signs_in_and_out(stage: Stage, page: Page) -> None:
