@@ -3,11 +3,19 @@
 A viewer reads everything and changes nothing; an operator may also act (retry dead letters,
 credit CDRs, check partners). Whoever signs in with the admin token acts as an operator.
 Passwords are kept as scrypt hashes (the same slow hash as station passwords).
+
+A console session is a random id in the browser's cookie; the database keeps only its SHA-256
+digest (``session_digest``), so every ``serve`` instance on the database accepts it and a copy of
+the database signs nobody in. The CSRF token of a session is derived from its id (``csrf_of``):
+any instance computes it, nothing more is stored.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -15,12 +23,16 @@ from enum import StrEnum
 from ocpi_cpo.domain.station_registry import hash_password, verify_password
 
 __all__ = [
+    "ConsoleSession",
     "ConsoleUser",
     "ConsoleUserError",
     "Role",
     "check_name",
     "check_password",
+    "csrf_of",
     "hash_password",
+    "new_session_id",
+    "session_digest",
     "verify_password",
 ]
 
@@ -63,3 +75,33 @@ def check_password(password: str) -> None:
         raise ConsoleUserError(f"the password must have {low} to {high} characters")
     if not password.isprintable():
         raise ConsoleUserError("the password must be printable characters only")
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleSession:
+    """A signed-in browser: who, until when. ``digest`` is the SHA-256 of the cookie's id."""
+
+    digest: str
+    name: str
+    role: Role
+    admin: bool
+    created_at: datetime
+    expires_at: datetime
+
+
+SESSION_ID_MAX = 100  # a longer cookie is no id of ours: refused before hashing
+
+
+def new_session_id() -> str:
+    """A random 256-bit id, URL-safe (the cookie's value)."""
+    return secrets.token_urlsafe(32)
+
+
+def session_digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def csrf_of(session_id: str) -> str:
+    """The session's CSRF token: a keyed hash of its id (one-way, so a page's token gives away
+    nothing of the cookie; every instance computes the same)."""
+    return hmac.new(session_id.encode(), b"ocpi-cpo console csrf", hashlib.sha256).hexdigest()

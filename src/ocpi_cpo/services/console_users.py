@@ -40,8 +40,10 @@ async def add(uow: UnitOfWork, name: str, role: str, password: str, now: datetim
 
 
 async def remove(uow: UnitOfWork, name: str) -> None:
+    """Remove the user and end their console sessions on every instance."""
     if not await uow.console_users.remove(name):
         raise NotFoundError(f"no console user {name!r}")
+    await uow.console_sessions.remove_user(name)
 
 
 async def authenticate(uow: UnitOfWork, name: str, password: str) -> ConsoleUser | None:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     )
     from ocpi_cpo.domain.cdrs import CdrPage, StoredCdr
     from ocpi_cpo.domain.commands import NewCommand, StoredCommand
-    from ocpi_cpo.domain.console_users import ConsoleUser
+    from ocpi_cpo.domain.console_users import ConsoleSession, ConsoleUser
     from ocpi_cpo.domain.delivery import (
         Attempt,
         Backoff,
@@ -474,6 +474,20 @@ class ConsoleUserRepository(Protocol):
     async def remove(self, name: str) -> bool: ...
 
 
+class ConsoleSessionRepository(Protocol):
+    """Signed-in console browsers, by the SHA-256 digest of their session id."""
+
+    async def add(self, session: ConsoleSession) -> None: ...
+
+    async def get(self, digest: str) -> ConsoleSession | None: ...
+
+    async def remove(self, digest: str) -> bool: ...
+
+    async def remove_user(self, name: str) -> int: ...
+
+    async def drop_expired(self, now: datetime) -> int: ...
+
+
 class StationCallRepository(Protocol):
     """Commands handed to the instance holding a station, and who holds which (issue 18)."""
 
@@ -562,6 +576,9 @@ class UnitOfWork(Protocol):
 
     @property
     def console_users(self) -> ConsoleUserRepository: ...
+
+    @property
+    def console_sessions(self) -> ConsoleSessionRepository: ...
 
     @property
     def syncs(self) -> SyncRepository: ...

@@ -7,11 +7,17 @@ import re
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from ocpi_cpo.api.app import create_app
+from ocpi_cpo.api.console.auth import COOKIE, SESSION_HOURS
 from ocpi_cpo.domain.clock import SystemClock
+from ocpi_cpo.domain.console_users import csrf_of, session_digest
 from ocpi_cpo.services import console_users
 from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation
 from tests.integration.api.conftest import Network
+from tests.support.asgi import AsgiTransport
+from tests.support.clock import SteppedClock
 from tests.support.factories import CPO_HOST
 
 ADMIN_TOKEN = "admin-token-0123456789abcdef"
@@ -96,6 +102,65 @@ async def test_a_removed_user_is_signed_out(network: Network) -> None:
     async with network.storage.transaction() as uow:
         await console_users.remove(uow, "olivia")
     assert (await network.client.get("/console/")).status_code == 303
+    async with network.storage.read() as uow:  # and their sessions are gone
+        assert (await uow.connection.execute(text("SELECT * FROM console_sessions"))).all() == []
+
+
+async def test_a_session_made_by_one_app_is_accepted_by_another(network: Network) -> None:
+    """Two apps on one database, as two ``serve`` instances behind a load balancer: the session
+    is in the database (by its digest only), so the second accepts it and its sign-out counts
+    for the first (tests/e2e/test_console_instances.py does it with two real processes)."""
+    await _add(network, "olivia", "operator")
+    assert (await _sign_in(network.client, "olivia", PASSWORD)).status_code == 303
+    session_id = network.client.cookies[COOKIE]
+    async with network.storage.read() as uow:
+        rows = (await uow.connection.execute(text("SELECT * FROM console_sessions"))).all()
+    assert [(r.digest, r.name, r.role, bool(r.admin)) for r in rows] == [
+        (session_digest(session_id), "olivia", "operator", False)
+    ]
+    assert session_id not in repr(rows)  # only the digest is stored
+    other = create_app(
+        network.settings, clock=SystemClock(), storage=network.storage, transport=AsgiTransport()
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=other),
+        base_url=f"http://{CPO_HOST}",
+        cookies={COOKIE: session_id},
+    ) as second:
+        page = await second.get("/console/")
+        assert page.status_code == 200 and "olivia" in page.text
+        assert _csrf(page.text) == csrf_of(session_id)
+        signed_out = await second.post("/console/sign-out", data={"csrf": _csrf(page.text)})
+        assert signed_out.status_code == 303
+    assert (await network.client.get("/console/")).status_code == 303
+    async with network.storage.read() as uow:
+        assert (await uow.connection.execute(text("SELECT * FROM console_sessions"))).all() == []
+
+
+async def test_a_session_ends_after_its_hours(network: Network) -> None:
+    clock = SteppedClock()
+    app = create_app(
+        network.settings, clock=clock, storage=network.storage, transport=AsgiTransport()
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=f"http://{CPO_HOST}"
+    ) as client:
+        assert (await _sign_in(client, "", ADMIN_TOKEN)).status_code == 303
+        clock.advance(SESSION_HOURS * 3600 - 1)
+        assert (await client.get("/console/")).status_code == 200
+        clock.advance(2)
+        assert (await client.get("/console/")).status_code == 303
+        # The next sign-in drops the expired row.
+        assert (await _sign_in(client, "", ADMIN_TOKEN)).status_code == 303
+    async with network.storage.read() as uow:
+        rows = await uow.connection.execute(text("SELECT expires_at FROM console_sessions"))
+        assert len(rows.all()) == 1
+
+
+async def test_a_forged_or_oversized_cookie_is_no_session(network: Network) -> None:
+    for value in ("x" * 43, "y" * 5000):
+        network.client.cookies.set(COOKIE, value)
+        assert (await network.client.get("/console/")).status_code == 303
 
 
 async def test_failed_sign_ins_are_limited_per_name(network: Network) -> None:

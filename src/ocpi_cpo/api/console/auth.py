@@ -1,19 +1,20 @@
 """Console sign-in: sessions, CSRF, the failed sign-in limit, and who may act.
 
 * A session is a random 256-bit id in a cookie (HttpOnly, SameSite=Strict, Secure when the
-  request came over TLS), kept in this process's memory for ``SESSION_HOURS``: a restart or
-  sign-out ends it; removing a user ends theirs at their next request.
+  request came over TLS). The database keeps its SHA-256 digest, who and until when
+  (``SESSION_HOURS``; services.console_sessions): every ``serve`` instance on the database
+  accepts it, a restart ends none, sign-out ends it everywhere; removing a user ends theirs.
 * Every POST carries the session's CSRF token (form field ``csrf`` or header ``X-CSRF-Token``),
-  compared in constant time; a cross-site ``Origin`` is refused too.
+  derived from the session id and compared in constant time; a cross-site ``Origin`` is refused.
 * Failed sign-ins: at most ``MAX_FAILURES`` per name and ``MAX_FAILURES_PER_ADDRESS`` per client
-  address in ``FAILURE_WINDOW``; more wait for the window to pass (HTTP 429).
+  address in ``FAILURE_WINDOW``, counted by each process (several instances each count their
+  own); more wait for the window to pass (HTTP 429).
 * A viewer reads everything; acting needs the operator role (the admin token acts as operator).
 """
 
 from __future__ import annotations
 
 import hmac
-import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -23,8 +24,8 @@ from urllib.parse import parse_qs, quote
 
 from fastapi import Depends, Request
 
-from ocpi_cpo.domain.console_users import Role
-from ocpi_cpo.services import console_users
+from ocpi_cpo.domain.console_users import Role, csrf_of
+from ocpi_cpo.services import console_sessions
 
 COOKIE = "ocpi_console"
 SESSION_HOURS = 8
@@ -60,41 +61,6 @@ class Principal:
     @property
     def may_act(self) -> bool:
         return self.role.may_act
-
-
-@dataclass(slots=True)
-class _Session:
-    principal: Principal
-    expires: float
-
-
-@dataclass(slots=True)
-class Sessions:
-    """Signed-in browsers of this process."""
-
-    hours: float = SESSION_HOURS
-    _by_id: dict[str, _Session] = field(default_factory=dict)
-
-    def open(self, name: str, role: Role, *, admin: bool = False) -> str:
-        session_id = secrets.token_urlsafe(32)
-        principal = Principal(name, role, secrets.token_urlsafe(32), admin)
-        self._by_id[session_id] = _Session(principal, time.monotonic() + self.hours * 3600)
-        return session_id
-
-    def get(self, session_id: str | None) -> Principal | None:
-        if not session_id:
-            return None
-        found = self._by_id.get(session_id)
-        if found is None:
-            return None
-        if found.expires < time.monotonic():
-            del self._by_id[session_id]
-            return None
-        return found.principal
-
-    def close(self, session_id: str | None) -> None:
-        if session_id:
-            self._by_id.pop(session_id, None)
 
 
 @dataclass(slots=True)
@@ -150,7 +116,8 @@ class CheckMemo:
 
 @dataclass(slots=True)
 class ConsoleState:
-    sessions: Sessions = field(default_factory=Sessions)
+    """What the console keeps in this process's memory (sessions are in the database)."""
+
     limiter: SignInLimiter = field(default_factory=SignInLimiter)
     #: partner name -> its last check from the console (this process's memory)
     checks: dict[str, CheckMemo] = field(default_factory=dict)
@@ -172,19 +139,17 @@ def _next_path(request: Request) -> str:
 
 
 async def signed_in(request: Request) -> Principal:
-    """The signed-in person, or a redirect to the sign-in page. A removed user is signed out."""
+    """The signed-in person (from the database, so a sign-in on any instance counts), or a
+    redirect to the sign-in page. A removed user is signed out."""
     session_id = request.cookies.get(COOKIE)
-    principal = console_state(request).sessions.get(session_id)
-    if principal is None:
-        raise SignInRequired(_next_path(request) if request.method == "GET" else "/console/")
-    if not principal.admin:
-        context = request.app.state.ocpi
+    context = request.app.state.ocpi
+    found = None
+    if session_id:
         async with context.storage.read() as uow:
-            user = await console_users.get(uow, principal.name)
-        if user is None or user.role is not principal.role:
-            console_state(request).sessions.close(session_id)
-            raise SignInRequired(_next_path(request))
-    return principal
+            found = await console_sessions.find(uow, session_id, context.clock.now())
+    if found is None or session_id is None:
+        raise SignInRequired(_next_path(request) if request.method == "GET" else "/console/")
+    return Principal(found.name, found.role, csrf_of(session_id), found.admin)
 
 
 async def form_of(request: Request) -> dict[str, str]:

@@ -18,7 +18,7 @@ from ocpi_cpo.api.console.render import page
 from ocpi_cpo.config import admin_token_matches
 from ocpi_cpo.domain.console_users import Role
 from ocpi_cpo.ocpi.context import Context
-from ocpi_cpo.services import console_users
+from ocpi_cpo.services import console_sessions, console_users
 
 
 def safe_next(value: str | None) -> str:
@@ -78,7 +78,10 @@ def router() -> APIRouter:
                 next=target,
             )
         state.limiter.succeeded(keys[1])
-        session_id = state.sessions.open(who, role, admin=admin)
+        async with context.storage.transaction() as uow:
+            session_id = await console_sessions.open_session(
+                uow, who, role, admin=admin, now=context.clock.now(), hours=SESSION_HOURS
+            )
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             COOKIE,
@@ -92,9 +95,10 @@ def router() -> APIRouter:
         return response
 
     @api.post("/sign-out")
-    async def sign_out(request: Request, principal: Viewer) -> Response:
+    async def sign_out(request: Request, principal: Viewer, context: Context) -> Response:
         await check_csrf(request, principal)
-        console_state(request).sessions.close(request.cookies.get(COOKIE))
+        async with context.storage.transaction() as uow:
+            await console_sessions.close(uow, request.cookies.get(COOKIE))
         response = RedirectResponse("/console/sign-in", status_code=303)
         response.delete_cookie(COOKIE, path="/console")
         return response

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ocpi_cpo.storage.sql.repositories.audit import SqlAuditRepository
     from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoRepository
     from ocpi_cpo.storage.sql.repositories.commands import SqlCommandRepository
+    from ocpi_cpo.storage.sql.repositories.console_sessions import SqlConsoleSessionRepository
     from ocpi_cpo.storage.sql.repositories.console_users import SqlConsoleUserRepository
     from ocpi_cpo.storage.sql.repositories.emsp_tokens import SqlEmspTokenRepository
     from ocpi_cpo.storage.sql.repositories.leases import SqlLeaseRepository
@@ -210,6 +211,14 @@ class SqlUnitOfWork:
         from ocpi_cpo.storage.sql.repositories.console_users import SqlConsoleUserRepository
 
         return SqlConsoleUserRepository(self.connection)
+
+    @cached_property
+    def console_sessions(self) -> SqlConsoleSessionRepository:
+        from ocpi_cpo.storage.sql.repositories.console_sessions import (
+            SqlConsoleSessionRepository,
+        )
+
+        return SqlConsoleSessionRepository(self.connection)
 
     @cached_property
     def syncs(self) -> SqlSyncRepository:

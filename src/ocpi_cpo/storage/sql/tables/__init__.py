@@ -6,6 +6,7 @@ from __future__ import annotations
 from ocpi_cpo.storage.sql.tables.audit import audit_log
 from ocpi_cpo.storage.sql.tables.change_versions import change_versions
 from ocpi_cpo.storage.sql.tables.commands import commands
+from ocpi_cpo.storage.sql.tables.console_sessions import console_sessions
 from ocpi_cpo.storage.sql.tables.console_users import console_users
 from ocpi_cpo.storage.sql.tables.emsp_tokens import authorizations, emsp_tokens
 from ocpi_cpo.storage.sql.tables.leases import leases
@@ -25,6 +26,7 @@ __all__ = [
     "cdrs",
     "change_versions",
     "commands",
+    "console_sessions",
     "console_users",
     "credentials_tokens",
     "emsp_tokens",
