@@ -48,6 +48,7 @@ def test_a_sign_in_on_one_instance_counts_on_the_other(database_url: str, tmp_pa
             ["--config", str(configs[n]), "serve"],
             ready_url=f"http://127.0.0.1:{ports[n]}/health",
             log=tmp_path / log,
+            timeout=90,  # a loaded machine starts serve slowly
         )
 
     with serve(1, "b.log"):

@@ -58,7 +58,12 @@ def wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: fl
 
 @contextmanager
 def running(
-    args: list[str], *, ready_url: str, log: Path, env: dict[str, str] | None = None
+    args: list[str],
+    *,
+    ready_url: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 20,
 ) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -69,7 +74,7 @@ def running(
             cwd=ROOT,
         )
     try:
-        wait_http(ready_url, process, log)
+        wait_http(ready_url, process, log, timeout)
         yield process
     finally:
         process.terminate()
