@@ -1,9 +1,10 @@
 """``ocpi-cpo demo``: the whole product on one machine, each step printed with a tick or a cross.
 
 It writes a config for two operations (FR*AB1 and FR*AB2 in one network group) on SQLite under
-./var/demo, starts the CPO server and a simulated Gireve hub as real processes on 127.0.0.1,
-connects simulated OCPP 1.6 and 2.0.1 stations, and walks through every Gireve CPO use case.
-Exit 0 only when every step passed.
+./var/demo, starts the CPO server, a simulated Gireve hub (OCPI 2.2.1) and a simulated eMSP on
+OCPI 2.1.1 (the same simulator with ``--version 2.1.1``) as real processes on 127.0.0.1, connects
+simulated OCPP 1.6 and 2.0.1 stations, and walks through every Gireve CPO use case; the charges
+reach the 2.1.1 eMSP too, in 2.1.1 form. Exit 0 only when every step passed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from ocpi_cpo.cli.demo_walk import Stage
 
 DEMO_DIR = Path("var/demo")
+START = "start the CPO, the hub (2.2.1) and an eMSP (2.1.1)"
 #: the demo's admin API token (the demo runs on 127.0.0.1 only)
 ADMIN_TOKEN = "demo-admin-token-0123456789"
 
@@ -122,17 +124,18 @@ async def _walk(stage: Stage, processes: Processes) -> list[tuple[str, bool, flo
         await asyncio.gather(
             _wait_up(f"{stage.cpo}/ocpi/versions", processes),
             _wait_up(f"{stage.hub}/_sim/state", processes),
+            _wait_up(f"{stage.partner}/_sim/state", processes),
         )
         results.append(
             (
-                "start the CPO and the simulated hub",
+                START,
                 True,
                 time.perf_counter() - started,
-                f"CPO {stage.cpo}, hub FR/107 {stage.hub}",
+                f"CPO {stage.cpo}, hub FR/107 {stage.hub}, 2.1.1 eMSP NL/EMS {stage.partner}",
             )
         )
     except (RuntimeError, TimeoutError) as exc:
-        results.append(("start the CPO and the simulated hub", False, 0.0, str(exc)))
+        results.append((START, False, 0.0, str(exc)))
         return results
     _print(results[-1])
     for title, action in steps(stage):
@@ -155,16 +158,16 @@ def _print(result: tuple[str, bool, float, str]) -> None:
 
 
 async def _run(
-    stage_args: tuple[Path, str, str, Path], processes: Processes
+    stage_args: tuple[Path, str, str, str, Path], processes: Processes
 ) -> list[tuple[str, bool, float, str]]:
     import aiohttp
 
     from ocpi_cpo.cli.demo_walk import Stage
 
-    folder, cpo, hub, config = stage_args
+    folder, cpo, hub, partner, config = stage_args
     # No keep-alive: servers close idle connections while a CLI step runs.
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as session:
-        stage = Stage(folder, cpo, hub, _cli(config), session)  # type: ignore[arg-type]
+        stage = Stage(folder, cpo, hub, _cli(config), session, partner)  # type: ignore[arg-type]
         try:
             return await _walk(stage, processes)
         finally:
@@ -190,10 +193,11 @@ def demo(
     if DEMO_DIR.exists():
         shutil.rmtree(DEMO_DIR)
     DEMO_DIR.mkdir(parents=True)
-    cpo_port, hub_port = free_port(), free_port()
+    cpo_port, hub_port, partner_port = free_port(), free_port(), free_port()
     config = DEMO_DIR / "ocpi-cpo.toml"
     config.write_text(_config(cpo_port))
     cpo, hub = f"http://127.0.0.1:{cpo_port}", f"http://127.0.0.1:{hub_port}"
+    partner = f"http://127.0.0.1:{partner_port}"
     typer.echo(f"ocpi-cpo demo: config, data and logs in {DEMO_DIR}/")
     processes = Processes()
     started = time.perf_counter()
@@ -203,7 +207,18 @@ def demo(
         processes.start(
             "sim", "hub", "--port", str(hub_port), "--identity", "FR/107", log="hub.log"
         )
-        results = asyncio.run(_run((DEMO_DIR, cpo, hub, config), processes))
+        processes.start(
+            "sim",
+            "hub",
+            "--port",
+            str(partner_port),
+            "--identity",
+            "NL/EMS",
+            "--version",
+            "2.1.1",
+            log="emsp-2.1.1.log",
+        )
+        results = asyncio.run(_run((DEMO_DIR, cpo, hub, partner, config), processes))
         passed = sum(1 for r in results if r[1])
         typer.echo(
             f"\n{passed} passed, {len(results) - passed} failed"
@@ -217,6 +232,7 @@ def demo(
             typer.echo(f"Metrics:       {cpo}/metrics (same bearer token)")
             typer.echo(f"OCPP:          {cpo.replace('http', 'ws')}/ocpp/{{station_id}}")
             typer.echo(f"Hub requests:  {hub}/_sim/requests")
+            typer.echo(f"2.1.1 eMSP:    {partner}/_sim/requests")
             typer.echo("Ctrl-C to stop")
             while True:
                 time.sleep(3600)

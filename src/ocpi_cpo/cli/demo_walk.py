@@ -1,4 +1,6 @@
-"""The steps of ``ocpi-cpo demo``: every Gireve CPO use case, against real processes.
+"""The steps of ``ocpi-cpo demo``: every Gireve CPO use case, against real processes: the
+simulated Gireve hub on OCPI 2.2.1, and beside it an eMSP on OCPI 2.1.1 that hears the same
+Locations and charges in its own version.
 
 Each step returns a one-line detail or raises; the runner prints a tick or a cross and its time.
 """
@@ -44,6 +46,8 @@ class Stage:
     hub: str
     cli: Callable[..., Any]
     session: aiohttp.ClientSession
+    #: the simulated eMSP on OCPI 2.1.1 (NL/EMS, the eMSP of the demo's tokens)
+    partner: str = ""
     state: dict[str, Any] = field(default_factory=dict)
     stations: list[SimStation] = field(default_factory=list)
 
@@ -91,13 +95,24 @@ class Stage:
         )
         return str(done.stdout)
 
+    async def cli_beside(self, *args: str) -> str:
+        """``run_cli`` in a thread, so a step can run it beside another."""
+        return await asyncio.to_thread(self.run_cli, *args)
+
 
 def steps(stage: Stage) -> list[Step]:
     s = stage
 
     async def register() -> str:
+        # the 2.1.1 eMSP's registration runs beside the hub's: one CLI process each
+        hub, emsp = await asyncio.gather(register_hub(), register_211())
+        return f"{hub}; {emsp}"
+
+    async def register_hub() -> str:
         invite = orjson.loads(
-            s.run_cli("partners", "invite", "gireve", "--profile", "gireve-preprod", "--json")
+            await s.cli_beside(
+                "partners", "invite", "gireve", "--profile", "gireve-preprod", "--json"
+            )
         )
         result = await s.post(f"{s.hub}/_sim/register", invite)
         expect(result["ok"], f"registration failed: {result}")
@@ -107,7 +122,24 @@ def steps(stage: Stage) -> list[Step]:
         finally:
             await transport.close()
         expect(reply.http_status == 401, "the registration token still works")
-        return "versions, details, POST credentials; the registration token is now refused"
+        return "hub: versions, details, POST credentials, the registration token now refused"
+
+    async def register_211() -> str:
+        offer = await s.post(f"{s.partner}/_sim/invite")
+        await s.cli_beside(
+            "partners",
+            "register",
+            "emsp",
+            "--versions-url",
+            offer["versions_url"],
+            "--token",
+            offer["token"],
+            "--profile",
+            "ocpi-2.1.1",
+        )
+        state = await s.get(f"{s.partner}/_sim/state")
+        expect(state["registered"] and state["version"] == "2.1.1", f"not registered: {state}")
+        return f"2.1.1 eMSP: partners register, our 2.1.1 credentials name {state['cpo_party']}"
 
     async def tariffs_push() -> str:
         path = s.folder / "tariffs.json"
@@ -120,10 +152,13 @@ def steps(stage: Stage) -> list[Step]:
         path = s.folder / "locations.json"
         path.write_bytes(orjson.dumps(demo_data.locations(25)))
         s.run_cli("locations", "import", str(path))
-        held = await s.until(
-            lambda: _count(s.get(f"{s.hub}/_sim/locations"), 25), "25 locations at the hub"
+        held, held_211 = await asyncio.gather(
+            s.until(lambda: _count(s.get(f"{s.hub}/_sim/locations"), 25), "25 at the hub"),
+            s.until(lambda: _count(s.get(f"{s.partner}/_sim/locations"), 25), "25 at the eMSP"),
         )
-        return f"ocpi-cpo locations import: the hub holds {held} locations"
+        location = (await s.get(f"{s.partner}/_sim/locations"))["FR/AB1/LOC1"]
+        expect("type" in location and "publish" not in location, "not in 2.1.1 form")
+        return f"ocpi-cpo locations import: the hub holds {held}, the 2.1.1 eMSP {held_211}"
 
     async def pull() -> str:
         found, shown = [], []
@@ -192,9 +227,27 @@ def steps(stage: Stage) -> list[Step]:
     async def rfid_cdr() -> str:
         await s.stations[0].stop_transaction(1, "EVDisconnected")
         cdr = await s.until(lambda: _cdr(s, s.state["rfid_session"]), "the CDR at the hub", 3)
+        s.state["rfid_cdr"] = cdr["id"]
         cost = cdr["total_cost"]
         expect(float(cost["excl_vat"]) > 0, "the CDR has no price")
         return f"CDR {cdr['id']}: {cdr['total_energy']} kWh, {cost['excl_vat']} EUR excl. VAT ({cost.get('incl_vat')} incl.)"
+
+    async def charge_211() -> str:
+        session_id = s.state["rfid_session"]
+        session = await s.until(
+            lambda: _session(s, lambda x: x["id"] == session_id, s.partner),
+            "the session at the 2.1.1 eMSP",
+        )
+        # a 2.1.1 CDR names no session: the same CDR id as the hub's
+        cdr = await s.until(lambda: _cdr_211(s, s.state["rfid_cdr"]), "the CDR at the eMSP", 3)
+        expect("start_datetime" in session and "auth_id" in session, f"Session {session}")
+        expect(isinstance(cdr["total_cost"], (int, float)), f"2.1.1 total_cost {cdr['total_cost']}")
+        problems = [r for r in await s.get(f"{s.partner}/_sim/requests") if r["problems"]]
+        expect(not problems, f"the 2.1.1 eMSP saw {problems[:1]}")
+        return (
+            f"session {session['id']} (start_datetime, auth_id {session['auth_id']}) and CDR"
+            f" {cdr['id']} (stop_date_time, total_cost {cdr['total_cost']}) in OCPI 2.1.1"
+        )
 
     async def remote_start() -> str:
         answer = await s.post(
@@ -264,7 +317,7 @@ def steps(stage: Stage) -> list[Step]:
         return "found the stale LOC5, --fix pushed it, the hub now matches"
 
     return [
-        ("registration from the hub (Gireve FromIOP)", register),
+        ("registration: hub (FromIOP, 2.2.1), eMSP (2.1.1)", register),
         ("tariffs push", tariffs_push),
         ("locations push (PUT)", locations_push),
         ("pull with pagination (25 locations, pages of 10)", pull),
@@ -273,6 +326,7 @@ def steps(stage: Stage) -> list[Step]:
         ("RFID real-time authorization through the hub", rfid_authorize),
         ("RFID charge: session updates at the hub", rfid_session),
         ("end of charge: priced CDR at the hub", rfid_cdr),
+        ("the same charge at the 2.1.1 eMSP, in 2.1.1", charge_211),
         ("remote start from the hub", remote_start),
         ("meter values: session updates", meter_values),
         ("remote stop and its CDR", remote_stop),
@@ -303,9 +357,16 @@ async def _statuses(s: Stage, evse: str, count: int) -> list[str] | None:
     return seen[-count:] if len(seen) >= count else None
 
 
-async def _session(s: Stage, match: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
-    sessions = await s.get(f"{s.hub}/_sim/sessions")
+async def _session(
+    s: Stage, match: Callable[[dict[str, Any]], bool], at: str | None = None
+) -> dict[str, Any] | None:
+    sessions = await s.get(f"{at or s.hub}/_sim/sessions")
     return next((x for x in sessions.values() if match(x)), None)
+
+
+async def _cdr_211(s: Stage, cdr_id: str) -> dict[str, Any] | None:
+    cdrs = await s.get(f"{s.partner}/_sim/cdrs")
+    return next((c for c in cdrs if c.get("id") == cdr_id), None)
 
 
 async def _cdr(s: Stage, session_id: str) -> dict[str, Any] | None:
