@@ -4,8 +4,10 @@ It speaks OCPI 2.2.1 (the default) or 2.1.1 (``version``; what differs is in ``s
 It registers with a CPO given a registration token (Gireve's "Register FromIOP"), or accepts a CPO's
 registration ("ToIOP"); it checks the Authorization token (Base64 on 2.2.1, as it is on 2.1.1),
 X-Request-ID/X-Correlation-ID and routing headers as that version asks, prints each request it
-receives and keeps them for inspection at ``GET /_sim/requests``. The ``/_sim/*`` controls have
-the same shapes on both versions. State lives in memory: it is a simulator.
+receives and keeps them for inspection at ``GET /_sim/requests``. ``GET /_sim/locations``,
+``/_sim/tariffs``, ``/_sim/sessions`` and ``/_sim/cdrs`` show what it holds; ``POST /_sim/forget``
+makes it lose what it holds (to rehearse a partner that needs everything again). The ``/_sim/*``
+controls have the same shapes on both versions. State lives in memory: it is a simulator.
 """
 
 from __future__ import annotations
@@ -306,6 +308,35 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
     @app.get("/_sim/requests")
     async def recorded() -> Response:
         return Response(orjson.dumps(state.requests), media_type="application/json")
+
+    @app.get("/_sim/tariffs")
+    async def show_tariffs() -> Response:
+        """The tariffs held: "cc/pid/id" -> {"" or "CC/PID" of the target eMSP -> Tariff}."""
+        return Response(orjson.dumps(state.tariffs), media_type="application/json")
+
+    @app.post("/_sim/forget")
+    async def forget(request: Request) -> Response:
+        """Lose what is held, as a hub restored from an old backup would:
+        ``{"modules": ["locations", "tariffs", "sessions", "cdrs"]}`` (default: all four)."""
+        order = orjson.loads(await request.body() or b"{}")
+        held = {
+            "locations": state.locations,
+            "tariffs": state.tariffs,
+            "sessions": state.sessions,
+            "cdrs": state.cdrs,
+        }
+        modules = order.get("modules") or list(held)
+        unknown = sorted(set(modules) - set(held))
+        if unknown:
+            return Response(
+                orjson.dumps({"error": f"unknown modules: {', '.join(unknown)}"}),
+                status_code=400,
+                media_type="application/json",
+            )
+        forgotten = {module: len(held[module]) for module in modules}
+        for module in modules:
+            held[module].clear()
+        return Response(orjson.dumps({"forgotten": forgotten}), media_type="application/json")
 
     @app.get("/_sim/state")
     async def show_state() -> Response:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from ocpi_cpo.sim.hub_control import Failure, failure_response, pull_module
 from tests.integration.api.conftest import Network
 from tests.integration.api.locations_support import imported, registered
+from tests.integration.api.test_locations_push import deliver
 from tests.support.locations import make_location
 
 
@@ -41,3 +43,20 @@ async def test_ocpi_3000_mode() -> None:
 
     answer = await failure_response(Failure(mode="3000"), _reply)
     assert answer is not None and b'"status_code":3000' in answer.body
+
+
+async def test_forget_loses_what_the_hub_holds(network: Network) -> None:
+    await registered(network)
+    await imported(network, [make_location(1), make_location(2)])
+    await deliver(network)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=network.hub_app), base_url="http://hub"
+    ) as hub:
+        assert len((await hub.get("/_sim/locations")).json()) == 2
+        refused = await hub.post("/_sim/forget", json={"modules": ["locations", "evses"]})
+        assert refused.status_code == 400 and "evses" in refused.json()["error"]
+        assert len(network.hub_state.locations) == 2  # nothing half-done
+        done = await hub.post("/_sim/forget", json={"modules": ["locations"]})
+        assert done.json() == {"forgotten": {"locations": 2}}
+        assert (await hub.get("/_sim/locations")).json() == {}
+        assert (await hub.get("/_sim/tariffs")).json() == {}
