@@ -89,7 +89,7 @@ class Processes:
                 process.kill()
 
 
-async def _wait_up(url: str, processes: Processes, timeout: float = 30) -> None:
+async def _wait_up(url: str, processes: Processes, timeout: float = 60) -> None:
     import aiohttp
 
     deadline = time.monotonic() + timeout
