@@ -226,6 +226,48 @@ class CommandSettings(BaseModel):
     simulate_stations: bool = False
 
 
+ProfileTypeName = Literal["CHEAP", "FAST", "GREEN", "REGULAR"]
+_PROFILE_TYPES: tuple[ProfileTypeName, ...] = ("CHEAP", "FAST", "GREEN", "REGULAR")
+
+
+def _window(value: str) -> str:
+    try:
+        start, end = value.split("-")
+        time.fromisoformat(start)
+        time.fromisoformat(end)
+    except ValueError:
+        raise ValueError("a window is HH:MM-HH:MM (local time), e.g. 10:00-16:00") from None
+    return value
+
+
+class SmartChargingSettings(BaseModel):
+    """Charging preferences into charging profiles at the stations (docs/smart-charging.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: off: preferences are recorded and answered ACCEPTED, nothing reaches the station
+    enabled: bool = True
+    #: seconds between two profiles sent to a station for one session; preferences arriving
+    #: sooner are answered at once and the latest is sent when the interval has passed
+    min_interval: float = Field(default=60.0, ge=0, le=86400)
+    #: kW a Location's profiles may add up to, by Location id (absent: no site limit)
+    site_limits: dict[str, float] = Field(default_factory=dict)
+    #: the ProfileTypes the EVSEs support; another is PROFILE_TYPE_NOT_SUPPORTED
+    profile_types: list[ProfileTypeName] = Field(default_factory=lambda: list(_PROFILE_TYPES))
+    #: local times when the energy is greenest (GREEN charges there first), e.g. solar hours
+    green_windows: list[Annotated[str, AfterValidator(_window)]] = Field(
+        default_factory=lambda: ["10:00-16:00"]
+    )
+
+    @field_validator("site_limits")
+    @classmethod
+    def _positive(cls, value: dict[str, float]) -> dict[str, float]:
+        for location_id, kw in value.items():
+            if kw <= 0:
+                raise ValueError(f"{location_id}: a site limit is a number of kW above 0")
+        return value
+
+
 class PricingSettings(BaseModel):
     """How CDR and Session money totals are rounded (docs/pricing.md, "Rounding money")."""
 
@@ -261,6 +303,7 @@ class Settings(BaseSettings):
     reconcile: ReconcileSettings = ReconcileSettings()
     commands: CommandSettings = CommandSettings()
     pricing: PricingSettings = PricingSettings()
+    smart_charging: SmartChargingSettings = SmartChargingSettings()
     tls: TlsSettings | None = None
     client_tls: list[ClientTls] = Field(default_factory=list)
     limits: LimitSettings = LimitSettings()

@@ -99,6 +99,7 @@ def create_app(
             await context.leadership.close()
             if relay is not None:
                 await relay.close()
+            await context.smart_charging.close()
             await context.commands.close()
             # Stations first: their last events still reach storage.
             await app.state.ocpp_driver.close()

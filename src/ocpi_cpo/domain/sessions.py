@@ -156,6 +156,17 @@ class Metering:
         self.segments.append(Segment(at, kind, self.last_register_wh, self.last_register_wh))
         return True
 
+    def cut(self, at: datetime) -> bool:
+        """Start a new segment of the same kind at ``at`` (a new power limit: the periods show
+        the power drawn before and after); False when ``at`` is not after the running one's start."""
+        current = self.segments[-1]
+        if at <= current.start:
+            return False
+        self.segments.append(
+            Segment(at, current.kind, self.last_register_wh, self.last_register_wh)
+        )
+        return True
+
     def out_of_order_seconds(self, end: datetime) -> Decimal:
         return sum(
             (
@@ -283,6 +294,10 @@ class ChargeSession:
     advenir: bool = False
     preferences_capable: bool = False
     charging_preferences: Json | None = None
+    #: the charging profile the station accepted last (domain.smart_charging plan JSON) and when
+    #: it was sent (our clock): the minimum interval between two profiles counts from there
+    charging_profile: Json | None = None
+    profile_sent_at: datetime | None = None
     #: ChargingPeriods already sent by PATCH (a PATCH appends: send each closed one once)
     periods_sent: int = 0
     total_cost: Json | None = None
@@ -399,6 +414,10 @@ class ChargeSession:
             "advenir": self.advenir,
             "preferences_capable": self.preferences_capable,
             "charging_preferences": self.charging_preferences,
+            "charging_profile": self.charging_profile,
+            "profile_sent_at": None
+            if self.profile_sent_at is None
+            else stamp_us(self.profile_sent_at),
             "periods_sent": self.periods_sent,
             "total_cost": self.total_cost,
             "cdr_id": self.cdr_id,
@@ -445,6 +464,10 @@ def session_from_state(
         advenir=bool(state.get("advenir", False)),
         preferences_capable=bool(state.get("preferences_capable", False)),
         charging_preferences=state.get("charging_preferences"),
+        charging_profile=state.get("charging_profile"),
+        profile_sent_at=None
+        if state.get("profile_sent_at") is None
+        else parse_stamp(state["profile_sent_at"]),
         periods_sent=int(state.get("periods_sent", 0)),
         total_cost=state.get("total_cost"),
         cdr_id=state.get("cdr_id"),

@@ -22,6 +22,7 @@ from ocpi_cpo.services.leadership import Leadership
 from ocpi_cpo.services.publishing import Publisher
 from ocpi_cpo.services.sessions import SessionService
 from ocpi_cpo.services.simulated_stations import SimulatedStations
+from ocpi_cpo.services.smart_charging import SmartCharging
 from ocpi_cpo.services.station_drivers import StationDrivers
 from ocpi_cpo.storage.protocols import Storage
 
@@ -46,6 +47,8 @@ class OcpiContext:
     leadership: Leadership = field(init=False)
     #: every OCPI version's Receiver clients, behind the services' publishing port
     publisher: Publisher = field(init=False)
+    #: charging preferences into charging profiles at the stations
+    smart_charging: SmartCharging = field(init=False)
 
     def __post_init__(self) -> None:
         self.callers = CallerCache()
@@ -71,6 +74,9 @@ class OcpiContext:
         )
         self.sessions = SessionService(
             self.storage, self.clock, self.settings, self.authorization, self.publisher
+        )
+        self.smart_charging = SmartCharging(
+            self.storage, self.clock, self.settings, self.commands.drivers, self.sessions
         )
 
 

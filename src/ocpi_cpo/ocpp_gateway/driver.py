@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from ocpi_cpo.domain.stations import CommandOutcome
 from ocpi_cpo.ocpp_gateway._lib import call16, call201
@@ -22,6 +23,9 @@ from ocpi_cpo.ocpp_gateway.link import REMOTE_START_WINDOW, PendingStart, Statio
 from ocpi_cpo.ocpp_gateway.mapping import ID_TOKEN_TYPE, V16, Command
 
 LOG = logging.getLogger(__name__)
+#: chargingProfileId of the TxProfile of connector/EVSE n: PROFILE_ID_BASE + n (a new profile
+#: with the same id replaces the previous one at the station)
+PROFILE_ID_BASE = 100
 
 
 def _id_token(uid: str, token_type: str) -> dict[str, str]:
@@ -198,3 +202,55 @@ class OcppDriver:
                 return CommandOutcome.REJECTED
             request = call201.UnlockConnector(evse_id=number, connector_id=int(connector_id))
         return await link.send(request, Command.UNLOCK)
+
+    async def set_charging_profile(
+        self, station_id: str, transaction_id: str, evse_uid: str, profile: dict[str, Any]
+    ) -> CommandOutcome:
+        """SetChargingProfile, a TxProfile on the transaction (1.6: on its connector with the
+        integer transactionId; 2.0.1: on its EVSE with the transactionId string), limits in W."""
+        link = self._links.get(station_id)
+        if link is None or not link.online:
+            return CommandOutcome.FAILED
+        number = link.number_of(evse_uid)
+        if number is None:
+            return CommandOutcome.REJECTED
+        schedule: dict[str, Any] = {
+            "start_schedule": _iso(datetime.fromisoformat(profile["start"])),
+            "charging_rate_unit": "W",
+            "charging_schedule_period": [
+                {
+                    "start_period": int(p["start_s"]),
+                    "limit": float(p["limit_w"]),
+                    "number_phases": int(profile["phases"]),
+                }
+                for p in profile["periods"]
+            ],
+        }
+        body: dict[str, Any] = {
+            "stack_level": 0,
+            "charging_profile_purpose": "TxProfile",
+            "charging_profile_kind": "Absolute",
+        }
+        if link.version == V16:
+            if not transaction_id.isdigit():
+                return CommandOutcome.REJECTED
+            request: object = call16.SetChargingProfile(
+                connector_id=number,
+                cs_charging_profiles={
+                    "charging_profile_id": PROFILE_ID_BASE + number,
+                    "transaction_id": int(transaction_id),
+                    **body,
+                    "charging_schedule": schedule,
+                },
+            )
+        else:
+            request = call201.SetChargingProfile(
+                evse_id=number,
+                charging_profile={
+                    "id": PROFILE_ID_BASE + number,
+                    "transaction_id": transaction_id,
+                    **body,
+                    "charging_schedule": [{"id": PROFILE_ID_BASE + number, **schedule}],
+                },
+            )
+        return await link.send(request, Command.PROFILE)

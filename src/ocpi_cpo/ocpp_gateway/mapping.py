@@ -139,6 +139,7 @@ class Command:
     RESERVE = "RESERVE_NOW"
     CANCEL = "CANCEL_RESERVATION"
     UNLOCK = "UNLOCK_CONNECTOR"
+    PROFILE = "SET_CHARGING_PROFILE"
 
 
 #: (command, OCPP reply status) -> CommandOutcome (§2.3). Both versions use the same words.
@@ -160,6 +161,9 @@ COMMAND_REPLIES: Mapping[tuple[str, str], CommandOutcome] = {
     (Command.UNLOCK, "NotSupported"): CommandOutcome.NOT_SUPPORTED,
     (Command.UNLOCK, "OngoingAuthorizedTransaction"): CommandOutcome.EVSE_OCCUPIED,
     (Command.UNLOCK, "UnknownConnector"): CommandOutcome.REJECTED,
+    (Command.PROFILE, "Accepted"): CommandOutcome.ACCEPTED,
+    (Command.PROFILE, "Rejected"): CommandOutcome.REJECTED,
+    (Command.PROFILE, "NotSupported"): CommandOutcome.NOT_SUPPORTED,  # 1.6 only
 }
 
 #: CALLERROR codes meaning "the station does not do this".

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from ocpi_cpo.domain.stations import (
     AuthorizationDecision,
@@ -84,3 +84,10 @@ class StationDriver(Protocol):
     async def cancel_reservation(self, station_id: str, reservation_id: int) -> CommandOutcome: ...
 
     async def unlock_connector(self, evse_uid: str, connector_id: str) -> CommandOutcome: ...
+
+    async def set_charging_profile(
+        self, station_id: str, transaction_id: str, evse_uid: str, profile: dict[str, Any]
+    ) -> CommandOutcome:
+        """A TxProfile on the transaction: ``profile`` is a ``domain.smart_charging``
+        ChargingPlan as JSON (power limits in W from its start)."""
+        ...

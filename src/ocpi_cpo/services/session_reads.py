@@ -1,5 +1,5 @@
-"""Reads of sessions for the Sender and the back office, and the charging preferences a partner
-sets on a session (mod_sessions, Receiver of ``{session_id}/charging_preferences``)."""
+"""Reads of sessions for the Sender and the back office (the charging preferences a partner sets
+on a session: services.smart_charging)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from ocpi_cpo.domain.sessions import ChargeSession, SessionStatus
+from ocpi_cpo.domain.sessions import ChargeSession
 from ocpi_cpo.services.errors import ConflictError, NotFoundError
 from ocpi_cpo.services.ownership import may_act_on
 from ocpi_cpo.storage.protocols import UnitOfWork
@@ -32,28 +32,6 @@ async def visible(uow: UnitOfWork, session_id: str, seen_by: Audience) -> bytes 
     """The session's wire JSON as stored, when the audience may see it."""
     session = await visible_session(uow, session_id, seen_by)
     return None if session is None else await uow.sessions.document(session.key)
-
-
-async def set_preferences(
-    uow: UnitOfWork, session_id: str, seen_by: Audience, preferences: dict[str, Any]
-) -> str | None:
-    """ChargingPreferencesResponse; None for a session the caller does not know.
-
-    NOT_POSSIBLE unless the EVSE advertises CHARGING_PREFERENCES_CAPABLE and the session is still
-    running; when accepted the preferences are stored with the session (smart charging acts on them:
-    gireve.md §10.5, not through the hub today).
-    """
-    session = await visible_session(uow, session_id, seen_by)
-    if session is None:
-        return None
-    running = session.status in (SessionStatus.PENDING, SessionStatus.ACTIVE)
-    if not session.preferences_capable or not running:
-        return "NOT_POSSIBLE"
-    session.charging_preferences = preferences
-    document = await uow.sessions.document(session.key)
-    assert document is not None
-    await uow.sessions.save(session, document)
-    return "ACCEPTED"
 
 
 async def one(uow: UnitOfWork, session_id: str) -> ChargeSession:

@@ -17,6 +17,7 @@ import logging
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import orjson
 
@@ -65,6 +66,7 @@ _KIND = {
     ChargingState.OUT_OF_ORDER: SegmentKind.OUT_OF_ORDER,
 }
 _DEFAULT_CURRENCY = "EUR"
+Json = dict[str, Any]
 
 
 def new_session_id() -> str:
@@ -322,6 +324,40 @@ class SessionService:
         elif priced.result is not None:
             session.total_cost = priced.result.to_cdr_totals()["total_cost"]  # type: ignore[assignment]
         return priced
+
+    # --- charging preferences (services.smart_charging decides, this records) ----------------
+
+    async def record_preferences(
+        self,
+        key: SessionKey,
+        preferences: Json,
+        profile: Json | None = None,
+        sent_at: datetime | None = None,
+    ) -> bool:
+        """Keep the driver's preferences with the running session and, when the station accepted
+        one, its charging profile: the running period is cut there (the periods then show the
+        power drawn under each limit) and the change is pushed. False: the session ended
+        meanwhile, nothing is written."""
+        async with self.storage.transaction() as uow:
+            session = await uow.sessions.get(key)
+            if session is None or session.status is not SessionStatus.ACTIVE or session.ended_at:
+                return False
+            session.charging_preferences = preferences
+            if profile is None:
+                document = await uow.sessions.document(key)
+                assert document is not None
+                await uow.sessions.save(session, document)
+                return True
+            now = self.clock.now()
+            session.charging_profile = profile
+            session.profile_sent_at = sent_at or now
+            at = max(now, session.as_of or session.started_at)
+            if session.metering.cut(at):
+                session.reported(at)
+            session.last_updated = now
+            self._price(session, session.as_of or at)
+            await self._store(uow, session, now)
+            return True
 
     # --- the end -------------------------------------------------------------------------------
 

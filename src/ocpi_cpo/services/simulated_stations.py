@@ -77,6 +77,8 @@ class SimulatedStations:
     transactions: dict[str, SimTransaction] = field(default_factory=dict)
     #: every command received: (command, detail), oldest first
     received: list[tuple[CommandName, str]] = field(default_factory=list)
+    #: the charging profile each transaction was last given (domain.smart_charging plan JSON)
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     _plans: dict[CommandName, list[Behaviour]] = field(default_factory=dict)
     _evses: dict[str, _Evse] = field(default_factory=dict)
     _reservations: dict[int, str | None] = field(default_factory=dict)
@@ -178,6 +180,17 @@ class SimulatedStations:
         return await self._answer(
             CommandName.UNLOCK_CONNECTOR, evse_uid, f"{evse_uid} {connector_id}"
         )
+
+    async def set_charging_profile(
+        self, station_id: str, transaction_id: str, evse_uid: str, profile: dict[str, Any]
+    ) -> CommandOutcome:
+        """Kept as the transaction's limit (``profiles``); an unknown transaction is rejected."""
+        if evse_uid in self.offline:
+            return CommandOutcome.FAILED
+        if transaction_id not in self.transactions:
+            return CommandOutcome.REJECTED
+        self.profiles[transaction_id] = profile
+        return CommandOutcome.ACCEPTED
 
     # -- what the station does ----------------------------------------------------------------
 

@@ -11,6 +11,7 @@ reservation the simulated stations made stays theirs.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ocpi_cpo.domain.stations import CommandOutcome
 from ocpi_cpo.services.ports import StationDriver
@@ -115,3 +116,15 @@ class StationDrivers:
         if driver is None:
             return CommandOutcome.FAILED
         return await driver.unlock_connector(evse_uid, connector_id)
+
+    async def set_charging_profile(
+        self, station_id: str, transaction_id: str, evse_uid: str, profile: dict[str, Any]
+    ) -> CommandOutcome:
+        if self.simulated is not None and self.simulated.has_transaction(transaction_id):
+            return await self.simulated.set_charging_profile(
+                station_id, transaction_id, evse_uid, profile
+            )
+        driver = self._for_station(station_id)
+        if driver is None:
+            return CommandOutcome.FAILED
+        return await driver.set_charging_profile(station_id, transaction_id, evse_uid, profile)

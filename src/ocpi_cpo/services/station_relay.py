@@ -165,6 +165,17 @@ class StationRelay:
         arguments = {"evse_uid": evse_uid, "connector_id": connector_id}
         return await self._call(self._evses.get(evse_uid), "unlock_connector", arguments)
 
+    async def set_charging_profile(
+        self, station_id: str, transaction_id: str, evse_uid: str, profile: dict[str, Any]
+    ) -> CommandOutcome:
+        arguments = {
+            "station_id": station_id,
+            "transaction_id": transaction_id,
+            "evse_uid": evse_uid,
+            "profile": profile,
+        }
+        return await self._call(self._stations.get(station_id), "set_charging_profile", arguments)
+
     async def _call(
         self, holder: str | None, method: str, arguments: dict[str, Any]
     ) -> CommandOutcome:

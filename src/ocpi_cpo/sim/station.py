@@ -16,7 +16,7 @@ import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -37,8 +37,24 @@ LOG = logging.getLogger(__name__)
 ENERGY = "Energy.Active.Import.Register"
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Schedule:
+    """A charging profile's schedule as the station keeps it: limits (W) from ``start``."""
+
+    start: datetime
+    periods: list[tuple[int, float]]  # (seconds after start, limit in W)
+
+    def limit_at(self, moment: datetime) -> float | None:
+        offset = (moment - self.start).total_seconds()
+        current: float | None = None
+        for start_period, limit in self.periods:
+            if start_period <= offset:
+                current = limit
+        return current
 
 
 @dataclass
@@ -49,6 +65,7 @@ class Connector:
     transaction_id: str | None = None
     id_tag: str | None = None
     seq_no: itertools.count[int] = field(default_factory=itertools.count)
+    schedule: Schedule | None = None
 
 
 class _Client16(ChargePoint16):
@@ -80,6 +97,15 @@ class _Client16(ChargePoint16):
     @on("UnlockConnector")
     async def on_unlock(self, connector_id: int, **_: Any) -> Any:
         return result16.UnlockConnector(status=await self.sim._reply("UnlockConnector", "Unlocked"))
+
+    @on("SetChargingProfile")
+    async def on_set_charging_profile(
+        self, connector_id: int, cs_charging_profiles: dict[str, Any], **_: Any
+    ) -> Any:
+        status = await self.sim._reply("SetChargingProfile")
+        if status == "Accepted":
+            self.sim._limit(connector_id, cs_charging_profiles["charging_schedule"])
+        return result16.SetChargingProfile(status=status)
 
     @on("TriggerMessage")
     async def on_trigger(self, requested_message: str, **kwargs: Any) -> Any:
@@ -123,6 +149,15 @@ class _Client201(ChargePoint201):
         status = await self.sim._reply("UnlockConnector", "Unlocked")
         return result201.UnlockConnector(status=status)
 
+    @on("SetChargingProfile")
+    async def on_set_charging_profile(
+        self, evse_id: int, charging_profile: dict[str, Any], **_: Any
+    ) -> Any:
+        status = await self.sim._reply("SetChargingProfile")
+        if status == "Accepted":
+            self.sim._limit(evse_id, charging_profile["charging_schedule"][0])
+        return result201.SetChargingProfile(status=status)
+
     @on("TriggerMessage")
     async def on_trigger(self, requested_message: str, **kwargs: Any) -> Any:
         await self.sim.received.put(("TriggerMessage", requested_message))
@@ -163,6 +198,8 @@ class SimStation:
         self.late_delay = late_delay
         self.auto_heartbeat = auto_heartbeat
         self.heartbeat_interval: int | None = None
+        #: how far ``drive`` moved the station's clock ahead of the real time
+        self.offset = timedelta(0)
         self.say = say or (lambda line: LOG.info("%s", line))
         self.received: asyncio.Queue[tuple[str, str]] = asyncio.Queue()  # (what, detail)
         self._ws: ClientConnection | None = None
@@ -281,13 +318,16 @@ class SimStation:
         if self.version == "1.6":
             await self.call(
                 call16.StatusNotification(
-                    connector_id=number, error_code=error_code, status=status, timestamp=_now()
+                    connector_id=number,
+                    error_code=error_code,
+                    status=status,
+                    timestamp=self._stamp(),
                 )
             )
         else:
             await self.call(
                 call201.StatusNotification(
-                    timestamp=_now(),
+                    timestamp=self._stamp(),
                     connector_status=_status_201(status),
                     evse_id=number,
                     connector_id=1,
@@ -321,13 +361,13 @@ class SimStation:
                     connector_id=number,
                     id_tag=id_tag,
                     meter_start=connector.register_wh,
-                    timestamp=_now(),
+                    timestamp=self._stamp(),
                 )
             )
             connector.transaction_id = str(reply.transaction_id)
             status = str(reply.id_tag_info["status"])
         else:
-            connector.transaction_id = f"{self.station_id}-{number}-{_now()}"
+            connector.transaction_id = f"{self.station_id}-{number}-{self._stamp()}"
             connector.seq_no = itertools.count()
             info: dict[str, Any] = {
                 "transaction_id": connector.transaction_id,
@@ -338,13 +378,15 @@ class SimStation:
             reply = await self.call(
                 call201.TransactionEvent(
                     event_type="Started",
-                    timestamp=_now(),
+                    timestamp=self._stamp(),
                     trigger_reason="RemoteStart" if remote_start_id is not None else "Authorized",
                     seq_no=next(connector.seq_no),
                     transaction_info=info,
                     evse={"id": number, "connector_id": 1},
                     id_token=_token(id_tag),
-                    meter_value=[_sample_201(connector.register_wh, "Transaction.Begin")],
+                    meter_value=[
+                        _sample_201(connector.register_wh, "Transaction.Begin", self._stamp())
+                    ],
                 )
             )
             status = str((reply.id_token_info or {}).get("status", "Accepted"))
@@ -363,26 +405,73 @@ class SimStation:
         await self._event(connector, "Updated", "ChargingStateChanged", {"charging_state": state})
         self.say(f"{self.station_id}: connector {number} {state}")
 
-    async def meter(self, number: int, add_wh: int) -> None:
+    async def meter(self, number: int, add_wh: int, power_w: int | None = None) -> None:
         connector = self.connectors[number]
         connector.register_wh += add_wh
+        at = self._stamp()
         if self.version == "1.6":
+            sample = _sample_16(connector.register_wh, at, 7400 if power_w is None else power_w)
             await self.call(
                 call16.MeterValues(
                     connector_id=number,
                     transaction_id=int(connector.transaction_id or 0),
-                    meter_value=[_sample_16(connector.register_wh)],
+                    meter_value=[sample],
                 )
             )
         else:
-            await self._event(
-                connector,
-                "Updated",
-                "MeterValuePeriodic",
-                {},
-                meter_value=[_sample_201(connector.register_wh, "Sample.Periodic", kwh=True)],
+            sample = _sample_201(
+                connector.register_wh, "Sample.Periodic", at, kwh=True, power_w=power_w
             )
+            await self._event(connector, "Updated", "MeterValuePeriodic", {}, meter_value=[sample])
         self.say(f"{self.station_id}: meter {connector.register_wh} Wh")
+
+    # -- time and power: the station's clock can be driven ahead ---------------------------------
+
+    def now(self) -> datetime:
+        """The station's clock: the real time plus what ``drive`` has moved it on."""
+        return datetime.now(UTC) + self.offset
+
+    def _stamp(self) -> str:
+        return _stamp(self.now())
+
+    def limit_w(self, number: int) -> float | None:
+        """The charging profile's limit on the connector now (None: no profile)."""
+        schedule = self.connectors[number].schedule
+        return None if schedule is None else schedule.limit_at(self.now())
+
+    def _limit(self, number: int, schedule: dict[str, Any]) -> None:
+        """Keep a SetChargingProfile's schedule (limits in W, or in A per phase at 230 V)."""
+        start = schedule.get("start_schedule")
+        begin = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else self.now()
+        per_amp = 1.0 if schedule.get("charging_rate_unit", "W") == "W" else 230.0
+        periods = [
+            (
+                int(p["start_period"]),
+                float(p["limit"]) * per_amp * (1 if per_amp == 1.0 else p.get("number_phases", 3)),
+            )
+            for p in schedule["charging_schedule_period"]
+        ]
+        if number in self.connectors:
+            self.connectors[number].schedule = Schedule(begin, periods)
+        self.say(f"{self.station_id}: connector {number} profile {periods}")
+
+    async def drive(
+        self, number: int, seconds: int, *, step: int = 900, ev_max_w: int = 11000
+    ) -> list[int]:
+        """Charge for ``seconds`` of station time in ``step``-second steps without waiting for
+        them: each step the car draws its maximum or the profile's limit, whichever is lower,
+        the clock moves on and a meter value (register and power) is sent. The powers drawn."""
+        drawn = []
+        left = seconds
+        while left > 0:
+            length = min(step, left)
+            limit = self.limit_w(number)
+            power = ev_max_w if limit is None else int(min(ev_max_w, limit))
+            self.offset += timedelta(seconds=length)
+            await self.meter(number, round(power * length / 3600), power_w=power)
+            drawn.append(power)
+            left -= length
+        return drawn
 
     async def stop_transaction(self, number: int, reason: str = "EVDisconnected") -> None:
         connector = self.connectors[number]
@@ -392,7 +481,7 @@ class SimStation:
             await self.call(
                 call16.StopTransaction(
                     meter_stop=connector.register_wh,
-                    timestamp=_now(),
+                    timestamp=self._stamp(),
                     transaction_id=int(connector.transaction_id),
                     reason=reason,
                     id_tag=connector.id_tag,
@@ -404,7 +493,7 @@ class SimStation:
                 "Ended",
                 _trigger_201(reason),
                 {"stopped_reason": reason, "charging_state": "Idle"},
-                meter_value=[_sample_201(connector.register_wh, "Transaction.End")],
+                meter_value=[_sample_201(connector.register_wh, "Transaction.End", self._stamp())],
             )
         self.say(f"{self.station_id}: transaction {connector.transaction_id} stopped ({reason})")
         connector.transaction_id = connector.id_tag = None
@@ -420,7 +509,7 @@ class SimStation:
         return await self.call(
             call201.TransactionEvent(
                 event_type=event_type,
-                timestamp=_now(),
+                timestamp=self._stamp(),
                 trigger_reason=trigger,
                 seq_no=next(connector.seq_no),
                 transaction_info={"transaction_id": connector.transaction_id, **info},
@@ -486,24 +575,39 @@ def _token(id_tag: str) -> dict[str, str]:
     return {"id_token": id_tag, "type": "ISO14443"}
 
 
-def _sample_16(register_wh: int) -> dict[str, Any]:
-    """A 1.6 MeterValue: the register in kWh (a string), plus a per-phase sample to be skipped."""
+def _sample_16(register_wh: int, at: str, power_w: int = 7400) -> dict[str, Any]:
+    """A 1.6 MeterValue: the register in kWh (a string), a per-phase sample to be skipped, and
+    the power drawn."""
     return {
-        "timestamp": _now(),
+        "timestamp": at,
         "sampled_value": [
             {"value": f"{register_wh / 1000:.3f}", "measurand": ENERGY, "unit": "kWh"},
             {"value": "1", "measurand": ENERGY, "unit": "Wh", "phase": "L1"},
-            {"value": "7400", "measurand": "Power.Active.Import", "unit": "W"},
+            {"value": str(power_w), "measurand": "Power.Active.Import", "unit": "W"},
         ],
     }
 
 
-def _sample_201(register_wh: int, context: str, *, kwh: bool = False) -> dict[str, Any]:
-    """A 2.0.1 MeterValue; periodic ones in kWh via the multiplier, plus an EV-side SoC."""
+def _sample_201(
+    register_wh: int, context: str, at: str, *, kwh: bool = False, power_w: int | None = None
+) -> dict[str, Any]:
+    """A 2.0.1 MeterValue; periodic ones in kWh via the multiplier, plus an EV-side SoC and,
+    when given, the power drawn."""
     value: float = register_wh / 1000 if kwh else register_wh
+    power: list[dict[str, Any]] = []
+    if power_w is not None:
+        power.append(
+            {
+                "value": power_w,
+                "context": context,
+                "measurand": "Power.Active.Import",
+                "unit_of_measure": {"unit": "W", "multiplier": 0},
+            }
+        )
     return {
-        "timestamp": _now(),
+        "timestamp": at,
         "sampled_value": [
+            *power,
             {
                 "value": value,
                 "context": context,

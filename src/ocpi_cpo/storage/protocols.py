@@ -387,6 +387,10 @@ class SessionRepository(Protocol):
 
     async def at_evse(self, evse_uid: str, status: SessionStatus) -> list[ChargeSession]: ...
 
+    async def at_location(self, location_id: str, status: SessionStatus) -> list[ChargeSession]:
+        """The sessions of that status at a Location (of any operation)."""
+        ...
+
     async def latest_at(self, evse_uid: str, connector_id: str) -> ChargeSession | None:
         """The current or last session at a connector, whatever its status."""
         ...

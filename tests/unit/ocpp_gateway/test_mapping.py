@@ -179,6 +179,9 @@ def test_authorization_status(outcome: AuthorizationOutcome, v16: str, v201: str
         (Command.UNLOCK, "OngoingAuthorizedTransaction", None, CommandOutcome.EVSE_OCCUPIED),
         (Command.UNLOCK, "UnknownConnector", None, CommandOutcome.REJECTED),
         (Command.UNLOCK, "Whatever", None, CommandOutcome.FAILED),
+        (Command.PROFILE, "Accepted", None, CommandOutcome.ACCEPTED),
+        (Command.PROFILE, "Rejected", None, CommandOutcome.REJECTED),
+        (Command.PROFILE, "NotSupported", None, CommandOutcome.NOT_SUPPORTED),
     ],
 )
 def test_command_outcome(

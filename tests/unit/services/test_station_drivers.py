@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.stations import CommandOutcome
@@ -50,6 +51,12 @@ class FakeOcpp:
         self.calls.append(f"unlock {evse_uid}")
         return CommandOutcome.ACCEPTED
 
+    async def set_charging_profile(
+        self, station_id: str, transaction_id: str, evse_uid: str, profile: dict[str, Any]
+    ) -> CommandOutcome:
+        self.calls.append(f"profile {transaction_id}")
+        return CommandOutcome.ACCEPTED
+
 
 async def test_connected_stations_go_over_ocpp_the_others_are_simulated() -> None:
     ocpp, simulated = FakeOcpp({"CP1*1"}), SimulatedStations(SystemClock())
@@ -77,3 +84,17 @@ async def test_without_simulation_offline_evses_fail() -> None:
     assert not drivers.is_online("E1-1")
     assert await drivers.start_session("E1-1", None, "U", "RFID", 1) is CommandOutcome.FAILED
     assert await StationDrivers().unlock_connector("E1-1", "1") is CommandOutcome.FAILED
+
+
+async def test_a_profile_goes_where_its_transaction_is() -> None:
+    ocpp, simulated = FakeOcpp({"CP1*1"}), SimulatedStations(SystemClock())
+    drivers = StationDrivers(ocpp, simulated)
+    plan = {"start": "2026-12-03T18:00:00+00:00", "periods": [], "phases": 3, "planned_wh": 0}
+    assert await drivers.set_charging_profile("CP1", "7", "CP1*1", plan) is CommandOutcome.ACCEPTED
+    assert ocpp.calls == ["profile 7"]
+    assert await drivers.start_session("E1-1", "1", "U", "RFID", 2) is CommandOutcome.ACCEPTED
+    await simulated.idle()
+    [transaction] = simulated.transactions
+    outcome = await drivers.set_charging_profile("SIM", transaction, "E1-1", plan)
+    assert outcome is CommandOutcome.ACCEPTED and simulated.profiles[transaction] == plan
+    assert ocpp.calls == ["profile 7"]

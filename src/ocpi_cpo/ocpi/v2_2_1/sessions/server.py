@@ -64,7 +64,8 @@ def router() -> APIRouter:
 
     @api.put(
         "/{session_id}/charging_preferences",
-        summary="Set the driver's charging preferences (NOT_POSSIBLE unless the EVSE is capable)",
+        summary="Set the driver's charging preferences: a charging profile at the station"
+        " (answered once the station answers; NOT_POSSIBLE unless the EVSE is capable)",
     )
     async def put_charging_preferences(
         request: Request,
@@ -73,13 +74,11 @@ def router() -> APIRouter:
         context: Context,
         session_id: SessionIdPath,
     ) -> OcpiResponse:
-        async with context.storage.transaction() as uow:
-            answer = await session_reads.set_preferences(
-                uow,
-                session_id,
-                acting_for(caller.partner, origin_party(request)),
-                body.model_dump(mode="json", exclude_none=True),
-            )
+        answer = await context.smart_charging.set_preferences(
+            session_id,
+            acting_for(caller.partner, origin_party(request)),
+            body.model_dump(mode="json", exclude_none=True),
+        )
         if answer is None:
             raise NotFound(f"no session {session_id!r}")
         return ocpi_response(context.clock.now(), answer, headers=response_routing(request))

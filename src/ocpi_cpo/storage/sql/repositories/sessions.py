@@ -135,6 +135,15 @@ class SqlSessionRepository:
         )
         return [_session(row) for row in rows]
 
+    async def at_location(self, location_id: str, status: SessionStatus) -> list[ChargeSession]:
+        rows = await self._c.execute(
+            select(sessions)
+            .where(_S.location_id == location_id)
+            .where(_S.status == status.value)
+            .order_by(_S.pk)
+        )
+        return [_session(row) for row in rows]
+
     async def document(self, key: SessionKey) -> bytes | None:
         row = (
             await self._c.execute(

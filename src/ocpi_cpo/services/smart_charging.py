@@ -1,0 +1,240 @@
+"""Charging preferences that reach the station (mod_sessions PUT ``{session_id}/charging_preferences``;
+docs/smart-charging.md).
+
+The answer is synchronous, as the spec has it: the ChargingPreferencesResponse is the PUT's
+response ``data`` and mod_sessions has no ``response_url`` to tell later. So the PUT waits for the
+station's answer to SetChargingProfile (at most ``[commands] timeout``): ACCEPTED when it accepts,
+NOT_POSSIBLE when it rejects, fails, is offline or does not answer, and then nothing is stored.
+
+``[smart_charging] min_interval``: preferences arriving sooner than that after the last profile
+sent for the session are checked and planned as usual (an impossible demand is answered at once),
+recorded and answered ACCEPTED; the station gets one profile, from the latest preferences, when
+the interval has passed (a timer of this instance). ``site_limits``: a profile's peak never goes
+above what the Location's limit leaves after the peaks of the other profiles running there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, time
+from typing import Any
+
+from ocpi_cpo.config import Settings
+from ocpi_cpo.domain.clock import Clock
+from ocpi_cpo.domain.pricing import PricingError, load_tariff, resolve_time_zone
+from ocpi_cpo.domain.sessions import ChargeSession, SessionKey, SessionStatus
+from ocpi_cpo.domain.smart_charging import (
+    Answer,
+    ChargingPlan,
+    CostAt,
+    EvseLimits,
+    Preferences,
+    ProfileType,
+    green_cost,
+    plan,
+    share,
+    tariff_cost,
+)
+from ocpi_cpo.domain.stations import CommandOutcome
+from ocpi_cpo.services.session_reads import Audience, visible_session
+from ocpi_cpo.services.sessions import SessionService
+from ocpi_cpo.services.station_drivers import StationDrivers
+from ocpi_cpo.storage.protocols import Storage
+
+log = logging.getLogger("ocpi_cpo.smart_charging")
+Json = dict[str, Any]
+
+
+def _connector(session: ChargeSession) -> Json:
+    """The session's connector as it was at the start (the Location snapshot)."""
+    place = session.place or {}
+    for evse in place.get("evses") or []:
+        for connector in evse.get("connectors") or []:
+            if str(connector.get("id")) == session.connector_id:
+                return dict(connector)
+    return {}
+
+
+def _windows(values: list[str]) -> list[tuple[time, time]]:
+    result = []
+    for value in values:
+        start, end = value.split("-")
+        result.append((time.fromisoformat(start), time.fromisoformat(end)))
+    return result
+
+
+class SmartCharging:
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock,
+        settings: Settings,
+        drivers: StationDrivers,
+        sessions: SessionService,
+    ) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.options = settings.smart_charging
+        self.drivers = drivers
+        self.sessions = sessions
+        self._locks: dict[SessionKey, asyncio.Lock] = {}
+        self._due: dict[SessionKey, asyncio.Task[None]] = {}
+
+    # -- the PUT ------------------------------------------------------------------------------
+
+    async def set_preferences(
+        self, session_id: str, seen_by: Audience, preferences: Json
+    ) -> str | None:
+        """ChargingPreferencesResponse; None for a session the caller may not see (it is then
+        answered as unknown: services.ownership)."""
+        async with self.storage.read() as uow:
+            session = await visible_session(uow, session_id, seen_by)
+        if session is None:
+            return None
+        running = session.status is SessionStatus.ACTIVE and session.transaction_id is not None
+        if not session.preferences_capable or not running or session.ended_at is not None:
+            return Answer.NOT_POSSIBLE.value
+        if not self.options.enabled:
+            recorded = await self.sessions.record_preferences(session.key, preferences)
+            return (Answer.ACCEPTED if recorded else Answer.NOT_POSSIBLE).value
+        lock = self._locks.setdefault(session.key, asyncio.Lock())
+        async with lock:
+            return (await self._apply(session.key, preferences)).value
+
+    async def _apply(self, key: SessionKey, preferences: Json) -> Answer:
+        async with self.storage.read() as uow:
+            session = await uow.sessions.get(key)
+            others = await uow.sessions.at_location(
+                session.location_id if session else "", SessionStatus.ACTIVE
+            )
+        if session is None or session.status is not SessionStatus.ACTIVE:
+            return Answer.NOT_POSSIBLE
+        now = self.clock.now()
+        result = self._plan(session, others, preferences, now)
+        if isinstance(result, Answer):
+            return result
+        await self.drivers.prepare()
+        if not self.drivers.is_online(session.evse_uid):
+            log.info("session %s: station %s offline, preferences refused", key, session.station_id)
+            return Answer.NOT_POSSIBLE
+        sent = session.profile_sent_at
+        interval = self.options.min_interval
+        if sent is not None and (now - sent).total_seconds() < interval:
+            if not await self.sessions.record_preferences(key, preferences):
+                return Answer.NOT_POSSIBLE
+            self._later(key, interval - (now - sent).total_seconds())
+            return Answer.ACCEPTED
+        return await self._send(session, preferences, result)
+
+    async def _send(
+        self, session: ChargeSession, preferences: Json, chosen: ChargingPlan
+    ) -> Answer:
+        assert session.transaction_id is not None
+        profile = chosen.to_json()
+        outcome = await self.drivers.set_charging_profile(
+            session.station_id, session.transaction_id, session.evse_uid, profile
+        )
+        if outcome is not CommandOutcome.ACCEPTED:
+            log.warning(
+                "session %s: station %s answered SetChargingProfile %s",
+                session.key,
+                session.station_id,
+                outcome.value,
+            )
+            return Answer.NOT_POSSIBLE
+        sent_at = self.clock.now()
+        if not await self.sessions.record_preferences(session.key, preferences, profile, sent_at):
+            return Answer.NOT_POSSIBLE
+        log.info(
+            "session %s: profile %s sent to %s (peak %d W)",
+            session.key,
+            preferences.get("profile_type"),
+            session.station_id,
+            chosen.peak_w,
+        )
+        return Answer.ACCEPTED
+
+    def _plan(
+        self, session: ChargeSession, others: list[ChargeSession], preferences: Json, now: datetime
+    ) -> ChargingPlan | Answer:
+        limits = EvseLimits.of_connector(_connector(session))
+        if limits is None:
+            return Answer.NOT_POSSIBLE
+        site_kw = self.options.site_limits.get(session.location_id)
+        peaks = [
+            ChargingPlan.from_json(other.charging_profile).peak_w
+            for other in others
+            if other.key != session.key and other.charging_profile is not None
+        ]
+        available = share(None if site_kw is None else int(site_kw * 1000), peaks)
+        wanted = Preferences.from_json(preferences)
+        return plan(
+            wanted,
+            limits,
+            now=now,
+            delivered_wh=session.metering.energy_wh,
+            available_w=available,
+            supported=list(self.options.profile_types),
+            cost=self._cost(session, wanted.profile_type),
+        )
+
+    def _cost(self, session: ChargeSession, profile_type: str) -> CostAt | None:
+        try:
+            zone = resolve_time_zone(session.time_zone or "UTC")
+            if profile_type == ProfileType.GREEN:
+                return green_cost(_windows(self.options.green_windows), zone)
+            if profile_type == ProfileType.CHEAP and session.tariff is not None:
+                return tariff_cost(load_tariff(session.tariff), session.time_zone or "UTC")
+        except PricingError as exc:
+            log.warning("session %s: no prices to plan with (%s)", session.key, exc)
+        return None
+
+    # -- preferences that came too soon --------------------------------------------------------
+
+    def _later(self, key: SessionKey, delay: float) -> None:
+        if key in self._due and not self._due[key].done():
+            return  # one is due already: it will send the latest preferences
+        task = asyncio.create_task(self._flush(key, max(delay, 0.0)), name=f"profile {key}")
+        self._due[key] = task
+
+    async def _flush(self, key: SessionKey, delay: float) -> None:
+        await asyncio.sleep(delay)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            try:
+                async with self.storage.read() as uow:
+                    session = await uow.sessions.get(key)
+                    others = await uow.sessions.at_location(
+                        session.location_id if session else "", SessionStatus.ACTIVE
+                    )
+                if session is None or session.status is not SessionStatus.ACTIVE:
+                    return
+                preferences = session.charging_preferences or {}
+                if not preferences:
+                    return
+                result = self._plan(session, others, preferences, self.clock.now())
+                if isinstance(result, Answer):
+                    log.warning("session %s: latest preferences now %s", key, result.value)
+                    return
+                await self.drivers.prepare()
+                await self._send(session, preferences, result)
+            except Exception:
+                log.exception("session %s: the latest preferences could not be sent", key)
+            finally:
+                if self._due.get(key) is asyncio.current_task():
+                    del self._due[key]
+
+    def pending(self) -> int:
+        """Sessions whose latest preferences wait for the interval to pass."""
+        return sum(1 for task in self._due.values() if not task.done())
+
+    async def close(self) -> None:
+        tasks = list(self._due.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._due.clear()
