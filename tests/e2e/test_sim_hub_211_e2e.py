@@ -31,16 +31,19 @@ def test_a_211_hub_registers_gets_locations_and_pulls_them(
             ["--config", str(config), "serve"],
             ready_url=f"{cpo}/ocpi/versions",
             log=tmp_path / "cpo.log",
+            timeout=60,  # start-up on a loaded machine
         ),
         running(
             ["sim", "hub", "--port", str(hub_port), "--version", "2.1.1", "--quiet"],
             ready_url=f"{hub}/_sim/state",
             log=tmp_path / "hub.log",
+            timeout=60,  # start-up on a loaded machine
         ),
         running(
             ["sim", "hub", "--port", str(emsp_port), "--version", "2.1.1", "--identity", "NL/EMS"],
             ready_url=f"{emsp}/_sim/state",
             log=tmp_path / "emsp.log",
+            timeout=60,  # start-up on a loaded machine
         ),
     ):
         # FromIOP on 2.1.1: the hub reads our versions and details, POSTs its 2.1.1 credentials.
