@@ -86,10 +86,12 @@ async def _sessions(context: OcpiContext, partner: Partner, tally: Tally) -> Non
 async def _cdrs(context: OcpiContext, partner: Partner, tally: Tally) -> None:
     report = await check_cdrs(context, partner)
     tally.checked += report.checked
-    if report.problems:
-        tally.differences += len(report.problems)
+    # CDRs, not fields: one CDR wrong in two fields is one difference (as for Sessions)
+    names = {name for name, _ in report.problems}
+    if names:
+        tally.differences += len(names)
         tally.problems.append(
-            f"cdrs: {len(report.problems)} differ or cannot be read back (not resent: see"
+            f"cdrs: {len(names)} differ or cannot be read back (not resent: see"
             f" 'ocpi-cpo cdrs check {partner.name}')"
         )
 
