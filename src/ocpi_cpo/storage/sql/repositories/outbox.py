@@ -6,6 +6,15 @@ PostgreSQL the claim uses ``FOR UPDATE SKIP LOCKED`` so two workers never take t
 
 A partner that is down (``partner_delivery``) gets none but one probe at a time: its oldest due
 message, taken by the one worker that wins the probe lease (issue 16 item 1).
+
+The claim walks heads only (``outbox.head``, ix_outbox_heads), so its cost does not grow with the
+queue (issue 18 item 7). ``head`` is set on pending messages only (cleared when one stops being
+pending), and on every message that is the oldest pending one of its object (a few others may
+have it too, e.g. a message put back by a retry; the claim's ``min(id)`` check decides): a new message when its object has no older pending one, and the next one of its object
+when a message stops being pending. On PostgreSQL a transaction that does either takes one
+advisory lock (``HEAD_LOCK``) first and keeps it to its commit, so an insert and the end of the
+message before it never miss each other (each would otherwise not see the other's uncommitted
+row and leave the new head unmarked).
 """
 
 from __future__ import annotations
@@ -15,7 +24,19 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.delivery import (
@@ -33,6 +54,15 @@ from ocpi_cpo.storage.sql.tables import outbox, outbox_attempts, partner_deliver
 from ocpi_cpo.storage.sql.types import UtcDateTime
 
 NOTIFY_CHANNEL = "ocpi_cpo_outbox"
+#: pg_advisory_xact_lock(HEAD_LOCK): held from a transaction's first write of heads to its commit
+HEAD_LOCK = 18_007_001
+
+
+def _pending_and_due(postgres: bool) -> Any:
+    plus = "" if postgres else "+"
+    return text(
+        f"{plus}queued.state = 'PENDING' AND {plus}queued.next_attempt_at <= :now"
+    ).bindparams(bindparam("now", type_=UtcDateTime))
 
 
 def _claim_statement(postgres: bool, probe: bool = False) -> Any:
@@ -63,8 +93,10 @@ def _claim_statement(postgres: bool, probe: bool = False) -> Any:
         select(queued.c.id)
         .join(partners, partners.c.id == queued.c.partner_id)
         .where(partners.c.state == PartnerState.REGISTERED.value)
-        .where(queued.c.state == MessageState.PENDING.value)
-        .where(queued.c.next_attempt_at <= now)
+        # ix_outbox_heads' predicate: both planners walk the heads only, in id order. On SQLite
+        # the unary + keeps ix_outbox_due out (its planner took every due row, then sorted).
+        .where(text("queued.head"))
+        .where(_pending_and_due(postgres))
         .where((queued.c.claimed_until.is_(None)) | (queued.c.claimed_until < now))
         .where(queued.c.id == first_of_object)
         .where(queued.c.after_key.is_(None) | ~exists(earlier_object))
@@ -90,6 +122,37 @@ def _claim_statement(postgres: bool, probe: bool = False) -> Any:
         .returning(*outbox.c)
     )
 
+
+def _first_pending(of: Any) -> Any:
+    """The id of the oldest PENDING message of ``of``'s object (ix_outbox_object)."""
+    first = outbox.alias("first")
+    return (
+        select(func.min(first.c.id))
+        .where(first.c.partner_id == of.c.partner_id)
+        .where(first.c.object_key == of.c.object_key)
+        .where(first.c.state == MessageState.PENDING.value)
+        .scalar_subquery()
+    )
+
+
+#: new messages (``ids``) that head their object
+_MARK_NEW_HEADS = (
+    update(outbox)
+    .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+    .where(outbox.c.id == _first_pending(outbox))
+    .values(head=True)
+)
+_ENDED = outbox.alias("ended")
+#: the next head of an object whose message ``m_id`` stopped being pending
+_MARK_NEXT_HEAD = (
+    update(outbox)
+    .where(outbox.c.head.is_(False))
+    .where(
+        outbox.c.id
+        == select(_first_pending(_ENDED)).where(_ENDED.c.id == bindparam("m_id")).scalar_subquery()
+    )
+    .values(head=True)
+)
 
 _CLAIM_SQLITE = _claim_statement(postgres=False)
 _CLAIM_POSTGRES = _claim_statement(postgres=True)
@@ -197,6 +260,28 @@ class SqlOutboxRepository:
         self._on_queue = on_queue
         #: rows queued by ``add_many`` and not inserted yet (see :meth:`flush`)
         self._pending: list[dict[str, Any]] = []
+        self._head_lock = False
+
+    async def _lock_heads(self) -> None:
+        """PostgreSQL: take ``HEAD_LOCK`` (once per transaction) before heads change."""
+        if self._postgres and not self._head_lock:
+            await self._c.exec_driver_sql(f"SELECT pg_advisory_xact_lock({HEAD_LOCK})")
+            self._head_lock = True
+
+    async def _mark_new_heads(self, ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> None:
+        """Of the messages just inserted (``ids``, in the order of ``rows``), set ``head`` on those
+        that are the oldest pending one of their object (only the first of each object can be)."""
+        firsts: dict[tuple[int, str], int] = {}
+        for message_id, row in zip(ids, rows, strict=True):
+            firsts.setdefault((row["partner_id"], row["object_key"]), message_id)
+        candidates = list(firsts.values())
+        for start in range(0, len(candidates), 5000):
+            await self._c.execute(_MARK_NEW_HEADS, {"ids": candidates[start : start + 5000]})
+
+    async def _mark_next_heads(self, ended: Sequence[int]) -> None:
+        """The messages ``ended`` are no longer pending: the next of each object heads it."""
+        if ended:
+            await self._c.execute(_MARK_NEXT_HEAD, [{"m_id": m} for m in ended])
 
     async def _queued(self) -> None:
         """Wake workers once the transaction commits: in-process, and over LISTEN/NOTIFY."""
@@ -213,11 +298,15 @@ class SqlOutboxRepository:
         """Queue one message at once and return its id (callers that need the id; others use
         :meth:`add_many`, which is buffered)."""
         await self.flush()
+        await self._lock_heads()
         if message.full_replace:
             await self._supersede(message, now)
-        result = await self._c.execute(insert(outbox).returning(outbox.c.id), _row(message, now))
+        row = _row(message, now)
+        result = await self._c.execute(insert(outbox).returning(outbox.c.id), row)
+        message_id = int(result.scalar_one())
+        await self._mark_new_heads([message_id], [row])
         await self._queued()
-        return int(result.scalar_one())
+        return message_id
 
     async def add_many(self, messages: Sequence[NewMessage], now: datetime) -> None:
         """``add`` for many messages in order, buffered: the rows are inserted by one statement
@@ -234,7 +323,11 @@ class SqlOutboxRepository:
         if not self._pending:
             return
         rows, self._pending = self._pending, []
-        await self._c.execute(insert(outbox), rows)
+        await self._lock_heads()
+        result = await self._c.execute(
+            insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True), rows
+        )
+        await self._mark_new_heads([row.id for row in result], rows)
         await self._queued()
 
     async def _run(self, statement: Any, parameters: Any = None) -> Any:
@@ -244,14 +337,18 @@ class SqlOutboxRepository:
         return await self._c.execute(statement, parameters)
 
     async def _supersede(self, message: NewMessage, now: datetime) -> None:
-        """A newer full PUT replaces older queued messages of the object that are not in flight."""
+        """A newer full PUT replaces older queued messages of the object that are not in flight
+        (what is left pending is in flight, so it heads the object already; else the PUT will)."""
+        await self._lock_heads()
         await self._run(
             update(outbox)
             .where(outbox.c.partner_id == message.partner_id)
             .where(outbox.c.object_key == message.object_key)
             .where(outbox.c.state == MessageState.PENDING.value)
             .where((outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now))
-            .values(state=MessageState.SUPERSEDED.value, finished_at=now, claimed_by=None)
+            .values(
+                state=MessageState.SUPERSEDED.value, head=False, finished_at=now, claimed_by=None
+            )
         )
 
     async def claim(
@@ -306,6 +403,8 @@ class SqlOutboxRepository:
         """Store attempts and their effects in two statements (executemany), whatever their number."""
         if not results:
             return
+        await self.flush()
+        await self._lock_heads()
         await self._run(
             insert(outbox_attempts),
             [
@@ -328,6 +427,7 @@ class SqlOutboxRepository:
             .where(outbox.c.id == bindparam("m_id"))
             .values(
                 state=bindparam("m_state"),
+                head=and_(outbox.c.head, bindparam("m_pending", type_=Boolean)),
                 attempts=outbox.c.attempts + 1,
                 claimed_by=None,
                 claimed_until=None,
@@ -342,6 +442,7 @@ class SqlOutboxRepository:
                 {
                     "m_id": a.message_id,
                     "m_state": state.value,
+                    "m_pending": state is MessageState.PENDING,
                     "m_error": a.error,
                     "m_next": next_at,
                     "m_finished": None if state is MessageState.PENDING else a.attempted_at,
@@ -350,19 +451,26 @@ class SqlOutboxRepository:
                 for a, state, next_at, location in results
             ],
         )
+        await self._mark_next_heads(
+            [a.message_id for a, state, _, _ in results if state is not MessageState.PENDING]
+        )
 
     async def expire(self, message_id: int, reason: str, now: datetime) -> None:
+        await self.flush()
+        await self._lock_heads()
         await self._run(
             update(outbox)
             .where(outbox.c.id == message_id)
             .values(
                 state=MessageState.DEAD.value,
+                head=False,
                 last_error=reason,
                 finished_at=now,
                 claimed_by=None,
                 claimed_until=None,
             )
         )
+        await self._mark_next_heads([message_id])
 
     async def release_held(self, partner_id: int, object_key: str, now: datetime) -> int:
         """Make the object's held messages (``not_before``) due now; how many."""
@@ -435,7 +543,10 @@ class SqlOutboxRepository:
         return int(result.scalar_one())
 
     async def retry(self, filters: QueueFilter, ids: Sequence[int], now: datetime) -> int:
-        """Put DEAD messages back in the queue, due now."""
+        """Put DEAD messages back in the queue, due now (marked heads: the claim's check decides
+        whether one is its object's oldest pending message)."""
+        await self.flush()
+        await self._lock_heads()
         statement = update(outbox).where(outbox.c.state == MessageState.DEAD.value)
         if ids:
             statement = statement.where(outbox.c.id.in_(list(ids)))
@@ -447,6 +558,7 @@ class SqlOutboxRepository:
                 finished_at=None,
                 claimed_by=None,
                 claimed_until=None,
+                head=True,
             )
         )
         await self._queued()

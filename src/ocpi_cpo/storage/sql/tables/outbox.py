@@ -15,11 +15,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     text,
 )
 
 from ocpi_cpo.storage.sql.tables.meta import metadata
 from ocpi_cpo.storage.sql.types import UtcDateTime
+
+#: the rows the claim walks (the claim repeats the predicate, so that both planners use the index)
+HEADS = "head"
 
 # BIGINT ids on PostgreSQL, INTEGER (the rowid alias) on SQLite.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -59,6 +63,10 @@ outbox = Table(
     Column("reply_location", String(1000)),
     # The partner sync that queued it (tables.syncs), for the sync's progress.
     Column("sync_id", Integer),
+    # Set on the oldest PENDING message of its object (and maybe a few more pending ones: a
+    # message put back by a retry), cleared when a message stops being pending, so the claim
+    # walks heads only (ix_outbox_heads); repositories/outbox.py.
+    Column("head", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_outbox_due", "state", "next_attempt_at"),
     Index(
         "ix_outbox_sync",
@@ -68,6 +76,12 @@ outbox = Table(
         postgresql_where=text("sync_id IS NOT NULL"),
     ),
     Index("ix_outbox_object", "partner_id", "object_key", "state", "id"),
+    Index(
+        "ix_outbox_heads",
+        "id",
+        sqlite_where=text(HEADS),
+        postgresql_where=text(HEADS),
+    ),
 )
 
 outbox_attempts = Table(
