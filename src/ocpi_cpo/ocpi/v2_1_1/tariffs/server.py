@@ -3,7 +3,9 @@
 The same rows and audience as 2.2.1 (``ocpi.v2_2_1.tariffs.server``: a hub sees every
 description, any other partner the ones of its parties and the default ones), each in 2.1.1 form
 (no owner, type, min/max price nor validity dates; no ``vat``) kept ready. A tariff with a
-restriction 2.1.1 cannot say is left out (logged), never sent wider than it is.
+restriction 2.1.1 cannot say is left out (logged), never sent wider than it is. A hub whose
+profile holds one description per id on 2.1.1 (Gireve: docs/gireve-2.1.1.md §7) sees the default
+descriptions only.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def _wire(stored: bytes) -> bytes | None:
 async def tariffs_page(request: Request, caller: Caller, context: OcpiContext) -> OcpiResponse:
     """GET of the list (a ``SenderList``, also served before the router: api.sender_lists)."""
     seen_by = audience(caller)
+    if seen_by is None and not caller.partner.profile.tariff_descriptions_per_emsp:
+        seen_by = frozenset()  # no party of its own: the default description of each id
     addressed = addressed_party(request)
     ours = {(o.operator.country_code, o.operator.party_id) for o in context.settings.operations}
     owner = Party(*addressed) if addressed in ours and addressed is not None else None
