@@ -12,10 +12,9 @@ from ocpi_cpo.domain.clock import Clock
 from ocpi_cpo.journal import Journal
 from ocpi_cpo.ocpi.authorization import VersionedAuthorizer
 from ocpi_cpo.ocpi.callers import CallerCache
-from ocpi_cpo.ocpi.publishing import publisher
+from ocpi_cpo.ocpi.publishing import command_result, publisher
 from ocpi_cpo.ocpi.ratelimit import RateLimiter
 from ocpi_cpo.ocpi.transport import Transport
-from ocpi_cpo.ocpi.v2_2_1.commands.receiver import result_message
 from ocpi_cpo.services.authorization import AuthorizationService
 from ocpi_cpo.services.commands import CommandService
 from ocpi_cpo.services.leadership import Leadership
@@ -67,7 +66,7 @@ class OcpiContext:
             self.clock,
             options,
             StationDrivers(simulated=simulated),
-            result_message,
+            command_result,
             parties=[
                 (o.operator.country_code, o.operator.party_id) for o in self.settings.operations
             ],

@@ -27,7 +27,7 @@ from ocpi_cpo.domain.commands import CommandName, StoredCommand
 from ocpi_cpo.domain.delivery import NewMessage
 from ocpi_cpo.domain.stations import CommandOutcome
 from ocpi_cpo.services.delivery import enqueue
-from ocpi_cpo.services.publishing import CommandFinished
+from ocpi_cpo.services.publishing import DEFAULT_VERSION, CommandFinished
 from ocpi_cpo.storage.protocols import Storage, UnitOfWork
 
 LOG = logging.getLogger("ocpi_cpo.commands")
@@ -44,7 +44,7 @@ SWEEP_EVERY = 1.0
 ResultRenderer = Callable[[CommandFinished], NewMessage]
 StationCall = Callable[[], Awaitable[CommandOutcome]]
 #: the command's result as the eMSP's version takes it (URL, verb, body: supplied by the OCPI
-#: layer, ``ocpi.v2_2_1.commands.receiver``); services never pick them
+#: layer, ``ocpi.publishing.command_result``); services never pick them
 
 _MESSAGES = {
     CommandOutcome.FAILED: "the station could not carry out the command (offline or failed)",
@@ -78,7 +78,10 @@ async def finish_in(
     if not await uow.commands.finish(command.id, outcome, message, now):
         return False
     not_before = now + timedelta(seconds=ANSWER_WAIT) if held else None
-    await enqueue(uow, render(CommandFinished(command, outcome, message, not_before)), now)
+    partner = await uow.partners.get(command.partner_id)
+    version = (partner.version if partner is not None else None) or DEFAULT_VERSION
+    finished = CommandFinished(command, outcome, message, not_before, version)
+    await enqueue(uow, render(finished), now)
     return True
 
 

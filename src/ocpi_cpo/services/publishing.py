@@ -107,6 +107,8 @@ class CommandFinished:
     outcome: CommandOutcome
     message: str | None
     not_before: datetime | None = None
+    #: the OCPI version of the partner that sent the command: its result's wire
+    version: str = DEFAULT_VERSION
 
 
 #: what services publish

@@ -65,8 +65,10 @@ class Emsp211:
         return [(p, b) for m, p, b in self.received if m == method and p.startswith(prefix)]
 
 
-async def registered_211(network: Network, name: str = "emsp") -> Emsp211:
-    """A 2.1.1 eMSP NL/EXA registered with us (it called our 2.1.1 credentials endpoint)."""
+async def registered_211(
+    network: Network, name: str = "emsp", party: tuple[str, str] = ("NL", "EXA")
+) -> Emsp211:
+    """A 2.1.1 eMSP (NL/EXA) registered with us (it called our 2.1.1 credentials endpoint)."""
     emsp = Emsp211()
     network.transport.apps[EMSP] = emsp.app()
     token_a = await network.invite(name, "ocpi-2.1.1")
@@ -77,8 +79,8 @@ async def registered_211(network: Network, name: str = "emsp") -> Emsp211:
             "token": "emsp-token-b",
             "url": f"http://{EMSP}/ocpi/versions",
             "business_details": {"name": "Example eMSP"},
-            "party_id": "EXA",
-            "country_code": "NL",
+            "party_id": party[1],
+            "country_code": party[0],
         },
     )
     body = response.json()

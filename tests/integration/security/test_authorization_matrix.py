@@ -46,6 +46,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/ocpi/2.1.1/tokens/{country_code}/{party_id}/{token_uid}"): FUNCTIONAL,
     ("PUT", "/ocpi/2.1.1/tokens/{country_code}/{party_id}/{token_uid}"): FUNCTIONAL,
     ("PATCH", "/ocpi/2.1.1/tokens/{country_code}/{party_id}/{token_uid}"): FUNCTIONAL,
+    ("POST", "/ocpi/2.1.1/commands/{command}"): FUNCTIONAL,
     ("GET", "/ocpi/2.2.1/hubclientinfo/{country_code}/{party_id}"): FUNCTIONAL,
     ("PUT", "/ocpi/2.2.1/hubclientinfo/{country_code}/{party_id}"): FUNCTIONAL,
     ("GET", "/ocpi/2.2.1/locations"): FUNCTIONAL,

@@ -13,6 +13,7 @@ from ocpi_cpo.ocpi.context import Context
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
 from ocpi_cpo.ocpi.sender import SenderList
 from ocpi_cpo.ocpi.v2_1_1.cdrs import server as cdrs
+from ocpi_cpo.ocpi.v2_1_1.commands import server as commands
 from ocpi_cpo.ocpi.v2_1_1.credentials import server as credentials
 from ocpi_cpo.ocpi.v2_1_1.locations import server as locations
 from ocpi_cpo.ocpi.v2_1_1.sessions import server as sessions
@@ -41,6 +42,7 @@ MODULES: tuple[ModuleSpec, ...] = (
     ModuleSpec("cdrs", cdrs.router),
     ModuleSpec("tariffs", tariffs.router, sender_list=tariffs.tariffs_page),
     ModuleSpec("tokens", tokens.router),
+    ModuleSpec("commands", commands.router),
 )
 
 
