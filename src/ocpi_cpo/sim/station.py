@@ -458,18 +458,29 @@ class SimStation:
     async def drive(
         self, number: int, seconds: int, *, step: int = 900, ev_max_w: int = 11000
     ) -> list[int]:
-        """Charge for ``seconds`` of station time in ``step``-second steps without waiting for
-        them: each step the car draws its maximum or the profile's limit, whichever is lower,
-        the clock moves on and a meter value (register and power) is sent. The powers drawn."""
-        drawn = []
+        """Charge one connector for ``seconds`` of station time (``drive_together``)."""
+        drawn = await self.drive_together((number,), seconds, step=step, ev_max_w=ev_max_w)
+        return drawn[number]
+
+    async def drive_together(
+        self, numbers: tuple[int, ...], seconds: int, *, step: int = 900, ev_max_w: int = 11000
+    ) -> dict[int, list[int]]:
+        """Charge these connectors for ``seconds`` of station time in ``step``-second steps
+        without waiting for them: each step every car draws its maximum or its profile's limit,
+        whichever is lower, the station's clock moves on and each connector sends a meter value
+        (register and power). The powers drawn, per connector."""
+        drawn: dict[int, list[int]] = {number: [] for number in numbers}
         left = seconds
         while left > 0:
             length = min(step, left)
-            limit = self.limit_w(number)
-            power = ev_max_w if limit is None else int(min(ev_max_w, limit))
+            powers = {}
+            for number in numbers:
+                limit = self.limit_w(number)
+                powers[number] = ev_max_w if limit is None else int(min(ev_max_w, limit))
             self.offset += timedelta(seconds=length)
-            await self.meter(number, round(power * length / 3600), power_w=power)
-            drawn.append(power)
+            for number, power in powers.items():
+                await self.meter(number, round(power * length / 3600), power_w=power)
+                drawn[number].append(power)
             left -= length
         return drawn
 
