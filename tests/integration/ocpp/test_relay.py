@@ -137,3 +137,32 @@ async def test_commands_reach_a_station_held_by_another_instance(
             await asyncio.sleep(0.05)
         assert await holder_of(storage, "CP1") is None
         assert await start(b.commands.drivers) is CommandOutcome.FAILED
+
+
+async def test_a_charging_profile_reaches_a_station_held_by_another_instance(
+    storage: SqlStorage, database_url: str
+) -> None:
+    await prepared(storage)
+    async with (
+        instance(database_url) as (_, a, _app),
+        instance(database_url) as (url_b, b, _),
+        SimStation(url_b, "CP1", "2.0.1", connectors=2) as station,
+    ):
+        await station.boot()
+        await eventually_held(storage, "CP1", b.leadership.holder)
+        assert await start(a.commands.drivers) is CommandOutcome.ACCEPTED
+        transaction = await station.wait_for("started")
+        profile = {
+            "start": datetime.now(UTC).isoformat(),
+            "periods": [{"start_s": 0, "limit_w": 7000}, {"start_s": 3600, "limit_w": 0}],
+            "phases": 3,
+            "planned_wh": 7000,
+        }
+        drivers = a.commands.drivers
+        await drivers.prepare()
+        outcome = await drivers.set_charging_profile("CP1", transaction, "E1-1", profile)
+        assert outcome is CommandOutcome.ACCEPTED  # carried out by B, answered in A
+        assert station.limit_w(1) == 7000 and station.limit_w(2) is None
+        station.replies["SetChargingProfile"] = "Rejected"
+        outcome = await drivers.set_charging_profile("CP1", transaction, "E1-1", profile)
+        assert outcome is CommandOutcome.REJECTED
