@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from datetime import datetime, time
 from typing import Any
 
@@ -79,7 +80,8 @@ class SmartCharging:
         self.options = settings.smart_charging
         self.drivers = drivers
         self.sessions = sessions
-        self._locks: dict[SessionKey, asyncio.Lock] = {}
+        #: one PUT or flush at a time per session; a lock lives while someone uses it
+        self._locks: dict[SessionKey, tuple[asyncio.Lock, int]] = {}
         self._due: dict[SessionKey, asyncio.Task[None]] = {}
 
     # -- the PUT ------------------------------------------------------------------------------
@@ -99,9 +101,22 @@ class SmartCharging:
         if not self.options.enabled:
             recorded = await self.sessions.record_preferences(session.key, preferences)
             return (Answer.ACCEPTED if recorded else Answer.NOT_POSSIBLE).value
-        lock = self._locks.setdefault(session.key, asyncio.Lock())
-        async with lock:
+        async with self._one_at_a_time(session.key):
             return (await self._apply(session.key, preferences)).value
+
+    @contextlib.asynccontextmanager
+    async def _one_at_a_time(self, key: SessionKey) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
     async def _apply(self, key: SessionKey, preferences: Json) -> Answer:
         async with self.storage.read() as uow:
@@ -201,8 +216,7 @@ class SmartCharging:
 
     async def _flush(self, key: SessionKey, delay: float) -> None:
         await asyncio.sleep(delay)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
+        async with self._one_at_a_time(key):
             try:
                 async with self.storage.read() as uow:
                     session = await uow.sessions.get(key)

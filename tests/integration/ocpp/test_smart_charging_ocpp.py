@@ -205,6 +205,7 @@ async def test_a_station_that_rejects_or_is_gone(tmp_path: Path, version: str) -
             version,
             connectors=2,
             replies={"SetChargingProfile": "Rejected"},
+            late_delay=5.0,
             say=lambda _: None,
         )
         await station.connect()
@@ -214,6 +215,10 @@ async def test_a_station_that_rejects_or_is_gone(tmp_path: Path, version: str) -
         fast = {"profile_type": "FAST"}
         assert await w.put(session.key.id, fast) == "NOT_POSSIBLE"
         assert station.limit_w(1) is None
+        # a CALLERROR, then no answer within the OCPP command timeout
+        for reply in ("error", "late"):
+            station.replies["SetChargingProfile"] = reply
+            assert await w.put(session.key.id, fast) == "NOT_POSSIBLE"
         station.replies.clear()
         await station.disconnect()
         assert await w.put(session.key.id, fast) == "NOT_POSSIBLE"  # offline

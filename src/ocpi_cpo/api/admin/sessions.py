@@ -49,6 +49,7 @@ def session_view(session: ChargeSession) -> dict[str, Any]:
         "advenir": session.advenir,
         "cdr_id": session.cdr_id,
         "charging_preferences": session.charging_preferences,
+        "charging_profile": session.charging_profile,
     }
 
 
