@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import os
 import tomllib
 from datetime import time
@@ -146,6 +147,48 @@ class ReconcileSettings(BaseModel):
     interval_hours: float = Field(default=24.0, gt=0, le=168)
 
 
+def _check_networks(values: list[str]) -> list[str]:
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not an IP address or network (e.g. 127.0.0.1, 10.0.0.0/8)"
+            ) from None
+    return values
+
+
+class OcppTlsSettings(BaseModel):
+    """OCPP security profile 3 (docs/security.md, "Station certificates"): stations prove who they
+    are with a client certificate from the CPO's CA whose CN is their station id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: the CA that issues station certificates (PEM; the issuing CA, an intermediate if you use one)
+    client_ca_file: str
+    #: our server certificate and key: serve then listens for stations with TLS on ``port``
+    #: (certificates optional there, so profile 2 stations connect too). Without them, a reverse
+    #: proxy terminates TLS and passes the certificate in ``client_cert_header``
+    cert_file: str | None = None
+    key_file: str | None = None
+    #: the stations' TLS listener; ``host`` defaults to the top-level ``host``
+    host: str | None = None
+    port: int = Field(default=8443, ge=1, le=65535)
+    #: the header in which a reverse proxy passes the client certificate (URL-encoded PEM, as
+    #: nginx's $ssl_client_escaped_cert), read only from ``trusted_proxies``
+    client_cert_header: str = Field(default="X-Client-Cert", pattern=r"^[A-Za-z0-9-]{1,64}$")
+    #: addresses or networks of the reverse proxies; from anyone else the header is ignored
+    trusted_proxies: Annotated[list[str], AfterValidator(_check_networks)] = Field(
+        default_factory=list
+    )
+
+    @model_validator(mode="after")
+    def _pair(self) -> OcppTlsSettings:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("cert_file and key_file go together (the stations' TLS listener)")
+        return self
+
+
 class OcppSettings(BaseModel):
     """The OCPP gateway (ocpp-bridge.md §1-2): stations at ws(s)://HOST:PORT/ocpp/{station_id}."""
 
@@ -171,6 +214,8 @@ class OcppSettings(BaseModel):
     #: messages a connected station may send: a burst, then this rate; beyond, it is closed
     message_burst: int = Field(default=200, ge=1, le=100_000)
     messages_per_second: float = Field(default=20.0, gt=0, le=100_000)
+    #: security profile 3: the CPO's CA, the stations' TLS listener, a proxy's certificate header
+    tls: OcppTlsSettings | None = None
 
 
 class TlsSettings(BaseModel):

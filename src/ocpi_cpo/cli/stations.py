@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlsplit
 
 import orjson
 import typer
@@ -14,7 +15,7 @@ from ocpi_cpo.cli.audit import audited
 from ocpi_cpo.cli.common import command_context, fail, run, settings_from
 from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.leases import Lease
-from ocpi_cpo.domain.station_registry import Station
+from ocpi_cpo.domain.station_registry import Station, StationRuleError, check_security_profile
 
 if TYPE_CHECKING:
     from ocpi_cpo.config import Settings
@@ -58,6 +59,17 @@ def add(
             " '-' reads it from standard input",
         ),
     ] = None,
+    security_profile: Annotated[
+        int,
+        typer.Option(
+            "--security-profile",
+            min=1,
+            max=3,
+            help="OCPP security profile: 1 Basic auth when a password is set, 2 Basic auth over"
+            " TLS (needs --password), 3 TLS client certificate whose CN is the station id"
+            " ([ocpp.tls]); connections below it are refused",
+        ),
+    ] = 1,
 ) -> None:
     """Allow a station to connect at ws(s)://HOST:PORT/ocpp/STATION_ID and map its EVSEs."""
     from ocpi_cpo.services import stations as service
@@ -67,23 +79,26 @@ def add(
     evses = parse_evses(evse)
     if password == "-":
         password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
+    try:
+        check_security_profile(security_profile, password is not None)
+    except StationRuleError as exc:
+        fail(str(exc), 2)
 
     async def _add() -> Station:
         async with command_context(settings) as context, context.storage.transaction() as uow:
             return await service.add_station(
-                uow, station_id, location, evses, password, context.clock.now()
+                uow, station_id, location, evses, password, context.clock.now(), security_profile
             )
 
     try:
         station = run(_add())
     except ServiceError as exc:
         fail(exc.message)
-    auth = "with Basic auth" if station.needs_password else "without a password"
     typer.echo(
-        f"station {station.station_id} added at location {station.location_id}, {auth}:"
-        f" {_evses(station)}"
+        f"station {station.station_id} added at location {station.location_id},"
+        f" {_auth(station)}: {_evses(station)}"
     )
-    typer.echo(f"it connects to {_ws_url(settings)}/ocpp/{station.station_id}")
+    typer.echo(f"it connects to {_connect_url(settings, station)}/ocpp/{station.station_id}")
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,10 @@ class StationEntry:
     location: str
     evses: dict[int, str]
     password: str | None
+    security_profile: int = 1
+
+
+FIELDS = {"station_id", "location", "evses", "password", "security_profile"}
 
 
 def read_entries(path: Path) -> list[StationEntry]:
@@ -109,7 +128,7 @@ def read_entries(path: Path) -> list[StationEntry]:
         where = f"{path}: entry {n}"
         if not isinstance(item, dict):
             fail(f"{where}: expected an object", 2)
-        unknown = sorted(set(item) - {"station_id", "location", "evses", "password"})
+        unknown = sorted(set(item) - FIELDS)
         if unknown:
             fail(f"{where}: unknown field {unknown[0]!r}", 2)
         for name in ("station_id", "location"):
@@ -126,7 +145,12 @@ def read_entries(path: Path) -> list[StationEntry]:
         password = item.get("password")
         if password is not None and not isinstance(password, str):
             fail(f"{where}: 'password' must be a string", 2)
-        entries.append(StationEntry(item["station_id"], item["location"], mapping, password))
+        profile = item.get("security_profile", 1)
+        if not isinstance(profile, int) or isinstance(profile, bool):
+            fail(f"{where}: 'security_profile' must be 1, 2 or 3", 2)
+        entries.append(
+            StationEntry(item["station_id"], item["location"], mapping, password, profile)
+        )
     return entries
 
 
@@ -158,6 +182,7 @@ def import_stations(
                             entry.evses,
                             entry.password,
                             context.clock.now(),
+                            entry.security_profile,
                         )
                     )
                 except ServiceError as exc:
@@ -208,7 +233,7 @@ def list_stations(ctx: typer.Context, json: JsonOption = False) -> None:
         "connected",
         "last heartbeat",
         "firmware",
-        "auth",
+        "security",
         "instance",
     )
     for s in stations:
@@ -223,7 +248,7 @@ def list_stations(ctx: typer.Context, json: JsonOption = False) -> None:
             "yes" if s.is_connected(now, grace) else "no",
             heartbeat,
             s.firmware_version or "-",
-            "basic" if s.needs_password else "none",
+            _auth(s),
             held[s.station_id].holder if s.station_id in held else "-",
         )
     Console(width=180).print(table)
@@ -265,6 +290,7 @@ def station_view(station: Station, connected: bool) -> dict[str, object]:
         "model": station.model,
         "firmware_version": station.firmware_version,
         "basic_auth": station.needs_password,
+        "security_profile": station.security_profile,
     }
 
 
@@ -281,6 +307,25 @@ def _instance_view(lease: Lease | None) -> dict[str, object]:
 
 def _evses(station: Station) -> str:
     return ", ".join(f"{n}={uid}" for n, uid in sorted(station.evses.items()))
+
+
+def _auth(station: Station) -> str:
+    """The security profile and what it asks of the station."""
+    if station.security_profile == 3:
+        return "profile 3 (client certificate)"
+    if station.security_profile == 2:
+        return "profile 2 (Basic auth over TLS)"
+    return "profile 1 (Basic auth)" if station.needs_password else "profile 1 (no password)"
+
+
+def _connect_url(settings: Settings, station: Station) -> str:
+    """Where the station connects: the TLS listener of [ocpp.tls] for profile 3 when serve
+    terminates TLS itself, else the public URL (a proxy in front terminates TLS)."""
+    tls = settings.ocpp.tls
+    if station.security_profile == 3 and tls is not None and tls.cert_file is not None:
+        host = urlsplit(settings.public_url).hostname or settings.host
+        return f"wss://{host}:{tls.port}"
+    return _ws_url(settings)
 
 
 def _ws_url(settings: Settings) -> str:

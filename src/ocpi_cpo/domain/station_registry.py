@@ -4,8 +4,10 @@ One OCPP number per OCPI EVSE (ocpp-bridge.md §2.2): the connectorId of an OCPP
 OCA application note: 1.6 has no EVSE, so each connector is its own EVSE), the evseId of an OCPP
 2.0.1 station. The mapping is explicit and stored; ids are never parsed out of strings.
 
-Station passwords (OCPP security profiles 1 and 2, HTTP Basic auth) are stored as scrypt hashes and
-verified in constant time; the password itself is never stored or logged.
+Each station has an OCPP security profile (docs/security.md, "Stations at the door"): 1, HTTP Basic
+auth when a password is set, over ws or wss; 2, HTTP Basic auth over TLS; 3, a client certificate
+from the CPO's CA whose CN is the station id, no password. Station passwords are stored as scrypt
+hashes and verified in constant time; the password itself is never stored or logged.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ LOCATION_ID_MAX = 36
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
+#: OCPP security profiles: 1 Basic auth (when a password is set), 2 Basic auth over TLS,
+#: 3 TLS with a client certificate
+SECURITY_PROFILES = (1, 2, 3)
+
 
 class StationRuleError(ValueError):
     """A station definition breaks a rule; the message says which and what to do."""
@@ -49,6 +55,7 @@ class Station:
     connected_at: datetime | None = None
     disconnected_at: datetime | None = None
     last_heartbeat_at: datetime | None = None
+    security_profile: int = 1
 
     @property
     def needs_password(self) -> bool:
@@ -82,6 +89,25 @@ def check_station(station_id: str, location_id: str, evses: Mapping[int, str]) -
     uids = list(evses.values())
     if len(set(uids)) != len(uids):
         raise StationRuleError("each OCPP number needs its own EVSE uid (one EVSE per number)")
+
+
+def check_security_profile(profile: int, has_password: bool) -> None:
+    """Profile 2 needs a password (Basic auth over TLS); profile 3 takes none (the certificate
+    is the credential)."""
+    if profile not in SECURITY_PROFILES:
+        raise StationRuleError(
+            f"security profile {profile}: expected 1 (Basic auth), 2 (Basic auth over TLS)"
+            " or 3 (TLS client certificate)"
+        )
+    if profile == 2 and not has_password:
+        raise StationRuleError(
+            "security profile 2 is HTTP Basic auth over TLS: give the station a --password"
+        )
+    if profile == 3 and has_password:
+        raise StationRuleError(
+            "security profile 3 authenticates with the client certificate (its CN is the"
+            " station id): give no --password"
+        )
 
 
 def check_password(password: str) -> None:

@@ -4,8 +4,12 @@ The handshake is checked before the websocket is accepted:
 
 * a subprotocol we speak (``ocpp2.0.1`` preferred, ``ocpp1.6``), else HTTP 400;
 * a station in the registry (``ocpi-cpo stations add``), else HTTP 404 (OCPP-J: unknown identity);
-* when the station has a password (OCPP security profiles 1 and 2), HTTP Basic auth with the
-  station id as user name, else HTTP 401 with ``WWW-Authenticate``. Use TLS (wss) for profile 2.
+* the station's security profile, never less (docs/security.md, "Station certificates"):
+  profile 3, a client certificate from the CPO's CA whose CN is the station id (over the stations'
+  TLS listener, or in a header from a trusted proxy: ``ocpp_gateway.certificates``), else HTTP
+  403; profile 2, TLS (wss, or a trusted proxy's X-Forwarded-Proto https), else HTTP 403, and
+  HTTP Basic auth; profile 1, HTTP Basic auth when the station has a password. Basic auth takes
+  the station id as user name; missing or wrong, HTTP 401 with ``WWW-Authenticate``.
 
 Before any of that, the door (``ocpp_gateway.door``) counts the attempt per station id and per
 source address, and attempts naming unknown ids per address: beyond a burst, HTTP 429 with
@@ -33,6 +37,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from ocpi_cpo.domain.station_registry import Station, verify_password
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpp_gateway._lib import PREFERRED, SUBPROTOCOLS
+from ocpi_cpo.ocpp_gateway.certificates import StationCertificates
 from ocpi_cpo.ocpp_gateway.door import Door, MessageLimit
 from ocpi_cpo.ocpp_gateway.driver import OcppDriver
 from ocpi_cpo.ocpp_gateway.frames import refusal
@@ -128,6 +133,7 @@ class Gateway:
         self.events = events
         self.driver = driver
         self.door = Door(context.settings.ocpp)
+        self.certificates = StationCertificates(context.settings.ocpp.tls)
 
     async def _admit(self, websocket: WebSocket, station_id: str) -> tuple[Station, str]:
         offered = list(websocket.scope.get("subprotocols") or [])
@@ -140,6 +146,31 @@ class Gateway:
             station = await uow.stations.get(station_id)
         if station is None:
             raise Refused(404, f"unknown station {station_id!r}")
+        await self._authenticate(websocket, station)
+        return station, subprotocol
+
+    async def _authenticate(self, websocket: WebSocket, station: Station) -> None:
+        """Refuse anything below the station's security profile (no downgrade)."""
+        station_id = station.station_id
+        headers = websocket.headers
+        if station.security_profile == 3:
+            identity = self.certificates.identity(
+                websocket.scope, headers, self.context.clock.now()
+            )
+            if identity.common_names is None:
+                raise Refused(403, f"station {station_id}: security profile 3: {identity.problem}")
+            if identity.common_names != (station_id,):
+                shown = ", ".join(identity.common_names) or "none"
+                raise Refused(
+                    403,
+                    f"station {station_id}: security profile 3: the certificate's CN ({shown})"
+                    " is not the station id",
+                )
+            return
+        if station.security_profile == 2 and not self.certificates.over_tls(
+            websocket.scope, headers
+        ):
+            raise Refused(403, f"station {station_id}: security profile 2 needs TLS (wss)")
         if station.password_hash is not None:
             credentials = basic_credentials(websocket.headers.get("authorization"))
             ok = credentials is not None and credentials[0] == station_id
@@ -151,7 +182,6 @@ class Gateway:
                     f"station {station_id}: HTTP Basic auth missing or wrong",
                     {"WWW-Authenticate": 'Basic realm="ocpi-cpo OCPP", charset="UTF-8"'},
                 )
-        return station, subprotocol
 
     async def endpoint(self, websocket: WebSocket, station_id: str) -> None:
         address = _address(websocket)

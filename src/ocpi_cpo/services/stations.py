@@ -13,6 +13,7 @@ from ocpi_cpo.domain.station_registry import (
     Station,
     StationRuleError,
     check_password,
+    check_security_profile,
     check_station,
     hash_password,
 )
@@ -27,9 +28,11 @@ async def add_station(
     evses: Mapping[int, str],
     password: str | None,
     now: datetime,
+    security_profile: int = 1,
 ) -> Station:
     try:
         check_station(station_id, location_id, evses)
+        check_security_profile(security_profile, password is not None)
         if password is not None:
             check_password(password)
     except StationRuleError as exc:
@@ -43,7 +46,7 @@ async def add_station(
         uid, owner = sorted(taken.items())[0]
         raise ConflictError(f"EVSE {uid} is already mapped to station {owner}")
     hashed = hash_password(password) if password is not None else None
-    await uow.stations.add(station_id, location_id, evses, hashed, now)
+    await uow.stations.add(station_id, location_id, evses, hashed, now, security_profile)
     station = await uow.stations.get(station_id)
     assert station is not None
     return station

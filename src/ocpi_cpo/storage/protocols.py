@@ -224,6 +224,7 @@ class StationRepository(Protocol):
         evses: Mapping[int, str],
         password_hash: str | None,
         now: datetime,
+        security_profile: int = 1,
     ) -> None: ...
 
     async def get(self, station_id: str) -> Station | None: ...

@@ -27,8 +27,9 @@ def test_add_list_remove(tmp_path: Path) -> None:
         "--evse", "2=FR*AB1*E2", "--password", PASSWORD, config=config,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
-    assert "station CP1 added at location LOC1, with Basic auth: 1=FR*AB1*E1, 2=FR*AB1*E2" in (
-        added.stdout
+    assert (
+        "station CP1 added at location LOC1, profile 1 (Basic auth): 1=FR*AB1*E1, 2=FR*AB1*E2"
+        in added.stdout
     )
     assert "ws://127.0.0.1:8080/ocpp/CP1" in added.stdout
     listed = cli("stations", "list", "--json", config=config)
@@ -36,7 +37,7 @@ def test_add_list_remove(tmp_path: Path) -> None:
     (station,) = orjson.loads(listed.stdout)
     assert station["evses"] == {"1": "FR*AB1*E1", "2": "FR*AB1*E2"}
     assert station["connected"] is False and station["last_heartbeat"] is None
-    assert station["basic_auth"] is True
+    assert station["basic_auth"] is True and station["security_profile"] == 1
     assert station["instance"] is None  # connected to no instance
     assert PASSWORD not in listed.stdout and "scrypt" not in listed.stdout
     table = cli("stations", "list", config=config)

@@ -20,6 +20,7 @@ def _to_station(row: Any, evses: Mapping[int, str]) -> Station:
         evses=dict(evses),
         created_at=row.created_at,
         password_hash=row.password_hash,
+        security_profile=row.security_profile,
         ocpp_version=row.ocpp_version,
         vendor=row.vendor,
         model=row.model,
@@ -42,12 +43,14 @@ class SqlStationRepository:
         evses: Mapping[int, str],
         password_hash: str | None,
         now: datetime,
+        security_profile: int = 1,
     ) -> None:
         await self._c.execute(
             insert(stations).values(
                 station_id=station_id,
                 location_id=location_id,
                 password_hash=password_hash,
+                security_profile=security_profile,
                 online=False,
                 remote_start_counter=0,
                 created_at=now,

@@ -22,6 +22,8 @@ stations = Table(
     Column("location_id", String(36), nullable=False, index=True),
     # scrypt hash (domain.station_registry); the password itself is never stored
     Column("password_hash", Text),
+    # OCPP security profile 1, 2 or 3 (domain.station_registry); connections below it are refused
+    Column("security_profile", Integer, nullable=False, default=1, server_default="1"),
     Column("ocpp_version", String(8)),
     Column("vendor", String(50)),
     Column("model", String(50)),
