@@ -18,9 +18,10 @@ from ocpi_cpo.cli.common import (
     storage_context,
 )
 from ocpi_cpo.domain.delivery import PartnerDelivery, delivery_view, describe_delivery
-from ocpi_cpo.domain.partners import PROFILES, ClientInfo, Partner
+from ocpi_cpo.domain.partners import PROFILES, ClientInfo, Partner, Profile, operations_warning
 
 if TYPE_CHECKING:
+    from ocpi_cpo.config import Settings
     from ocpi_cpo.domain.sync import Reconciliation, SyncProgress
 
     Overview = tuple[Partner, SyncProgress | None, Reconciliation | None]
@@ -61,6 +62,7 @@ def invite(
         token = run(_invite())
     except ServiceError as exc:
         fail(exc.message)
+    _warn_operations(settings, PROFILES[profile].at(version or PROFILES[profile].version))
     if json:
         typer.echo(orjson.dumps({"token": token, "versions_url": settings.versions_url}).decode())
         return
@@ -100,6 +102,14 @@ def register(
         f" {len(partner.endpoints)} endpoints"
     )
     typer.echo(_push_hint(name, partner.profile_name))
+    _warn_operations(settings, partner.profile)
+
+
+def _warn_operations(settings: Settings, profile: Profile) -> None:
+    operators = [str(o.operator) for o in settings.operations]
+    warning = operations_warning(profile, operators)
+    if warning is not None:
+        typer.echo(warning, err=True)
 
 
 def _push_hint(name: str, profile_name: str) -> str:

@@ -80,6 +80,9 @@ class Profile:
     #: Sessions and CDRs carry Gireve's ``authorization_id`` (its 2.1.1 name for 2.2.1's
     #: ``authorization_reference``: gireve-2.1.1.md §6)
     authorization_id: bool = False
+    #: the partner takes one registration per operation (Gireve 2.1.1, gireve-2.1.1.md §2): a
+    #: registration while we host several operations is warned about (not refused)
+    one_registration_per_operation: bool = False
     #: the OCPI version this profile pins (None: the highest both sides offer)
     version: str | None = None
     #: what differs once the agreed version is another one: version -> {switch: value}
@@ -117,6 +120,7 @@ GIREVE_2_1_1: Mapping[str, object] = {
     "tariff_delete": False,
     "tariff_descriptions_per_emsp": False,
     "authorization_id": True,
+    "one_registration_per_operation": True,
 }
 
 
@@ -153,6 +157,19 @@ PROFILES: dict[str, Profile] = {
 
 #: OCPI versions whose Authorization header carries the token as it is (no Base64)
 PLAIN_TOKEN_VERSIONS = frozenset({"2.1.1"})
+
+
+def operations_warning(profile: Profile, operators: list[str]) -> str | None:
+    """What an operator should know when a partner that takes one registration per operation
+    (Gireve on 2.1.1) is connected while we host several, or None."""
+    if not profile.one_registration_per_operation or len(operators) < 2:
+        return None
+    return (
+        f"warning: profile {profile.name} on OCPI 2.1.1 takes one registration per operation"
+        f" (docs/gireve-2.1.1.md §2); our 2.1.1 credentials name {operators[0]} only, and"
+        f" {', '.join(operators[1:])} travel over this connection under their own party in the"
+        " URL, which the partner may refuse: prefer OCPI 2.2.1 with several operations"
+    )
 
 
 class UnknownProfileError(ValueError):

@@ -76,3 +76,19 @@ def test_update_unknown_partner(tmp_path: Path) -> None:
     done = cli("partners", "update", "nobody", config=config_in(tmp_path))
     assert done.returncode == 1
     assert "no partner named 'nobody'" in done.stderr
+
+
+def test_gireve_on_211_is_warned_about_several_operations(tmp_path: Path) -> None:
+    """Gireve on 2.1.1 takes one registration per operation (docs/gireve-2.1.1.md §2): with two
+    operations configured, the invitation says which one the connection names."""
+    config = config_in(tmp_path)
+    on_211 = cli(
+        "partners", "invite", "gireve", "--profile", "gireve-preprod", "--version", "2.1.1",
+        "--json", config=config,
+    )  # fmt: skip
+    assert on_211.returncode == 0, on_211.stderr
+    assert "one registration per operation" in on_211.stderr
+    assert "name FR*AB1 only, and FR*AB2 travel" in on_211.stderr
+    assert set(orjson.loads(on_211.stdout)) == {"token", "versions_url"}
+    on_221 = cli("partners", "invite", "hub", "--profile", "gireve-preprod", config=config)
+    assert on_221.returncode == 0 and "registration per operation" not in on_221.stderr

@@ -11,7 +11,7 @@ import orjson
 
 from ocpi_cpo.domain.location_changes import merge
 from ocpi_cpo.domain.locations import LocationKey
-from ocpi_cpo.domain.partners import Partner, PartyRole, get_profile
+from ocpi_cpo.domain.partners import Partner, PartyRole, get_profile, operations_warning
 from ocpi_cpo.domain.tariffs import Party
 from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.services.publishing import CdrClosed, LocationChanged, TariffsChanged
@@ -32,6 +32,10 @@ def test_the_gireve_profile_changes_with_the_agreed_version() -> None:
     assert on_221 == profile and profile.at(None) == profile
     assert (on_211.token_base64, on_211.tariff_delete) == (False, False)
     assert (on_211.authorization_id, on_211.tariff_descriptions_per_emsp) == (True, False)
+    assert on_211.one_registration_per_operation and not on_221.one_registration_per_operation
+    assert operations_warning(on_211, ["FR*AB1"]) is None
+    assert "FR*AB2" in str(operations_warning(on_211, ["FR*AB1", "FR*AB2"]))
+    assert operations_warning(on_221, ["FR*AB1", "FR*AB2"]) is None
     # what Gireve asks on both versions stays: full Session PUTs, START/STOP only, no push
     assert on_211.session_updates_as_put and on_211.tariff_change_as_evse_patch
     assert on_211.allowed_commands == profile.allowed_commands
