@@ -105,6 +105,7 @@ async def test_a_charge_reaches_gireve_on_211(tmp_path: Path, database_url: str)
             if "commands" not in state["cpo_endpoints"]:
                 await station.disconnect()
                 pytest.skip("missing: the CPO's OCPI 2.1.1 Commands Receiver (issue 17 item 5)")
+            await station.status(1, "Available")  # the charge above ended with the car leaving
             answer = await _json(
                 session,
                 "POST",

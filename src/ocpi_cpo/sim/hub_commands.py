@@ -66,7 +66,9 @@ def _token(uid: str, token_type: str) -> dict[str, Any]:
 def _token_211(uid: str, token_type: str) -> dict[str, Any]:
     token = _token(uid, token_type)
     del token["country_code"], token["party_id"], token["contract_id"]
-    return {**token, "auth_id": f"NL-EMS-C{uid[-8:]}", "issuer": "NL*EMS"}
+    # 2.1.1's TokenType has RFID and OTHER only (mod_tokens 2.1.1 §4.3): an app user is OTHER.
+    kind = token_type if token_type in ("RFID", "OTHER") else "OTHER"
+    return {**token, "type": kind, "auth_id": f"NL-EMS-C{uid[-8:]}", "issuer": "NL*EMS"}
 
 
 def command_body(
