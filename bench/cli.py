@@ -63,6 +63,7 @@ def _measure(command: list[str], cwd: Path, runs: int) -> tuple[float, float]:
 def _prepare(folder: Path) -> None:
     (folder / "ocpi-cpo.toml").write_text(
         'database_url = "sqlite+aiosqlite:///var/cli-bench.db"\n'
+        "allow_insecure_http = true\n"  # the hub is invited with a Gireve profile on http
         "[[operations]]\noperator_id = 'FR*AB1'\nname = 'AB1 Charging'\n"
     )
     (folder / "locations.json").write_bytes(orjson.dumps([location(1)]))

@@ -80,6 +80,7 @@ def _config(folder: Path, port: int) -> Path:
     path.write_text(
         f'database_url = "sqlite+aiosqlite:///{folder / "cpo.db"}"\n'
         f'public_url = "http://127.0.0.1:{port}"\n'
+        "allow_insecure_http = true\n"  # a Gireve-profile hub on 127.0.0.1 without TLS
         f"port = {port}\n"
         'log_level = "WARNING"\n'
         "[[operations]]\noperator_id = 'FR*AB1'\nname = 'AB1 Charging'\nnetwork_group = 'b'\n"

@@ -168,6 +168,7 @@ def _config(folder: Path, port: int, database_url: str) -> Path:
     path.write_text(
         f'database_url = "{database_url}"\n'
         f'public_url = "http://127.0.0.1:{port}"\n'
+        "allow_insecure_http = true\n"  # a Gireve-profile hub on 127.0.0.1 without TLS
         f"port = {port}\n"
         "[outbox]\nworker_in_serve = false\n"
         # The benchmark is one partner asking as fast as it can: no rate limit.

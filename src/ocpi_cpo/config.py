@@ -352,6 +352,9 @@ class Settings(BaseSettings):
     tls: TlsSettings | None = None
     client_tls: list[ClientTls] = Field(default_factory=list)
     limits: LimitSettings = LimitSettings()
+    #: let the Gireve profiles use http:// for public_url and partner URLs (a lab on 127.0.0.1;
+    #: the tests and the demo). Never in production: Gireve requires HTTPS (gireve.md §3)
+    allow_insecure_http: bool = False
     log_level: str = "INFO"
     access_log: bool = False
     #: seconds a partner's answer may take during registration and other calls

@@ -85,10 +85,14 @@ def running(
             process.wait()
 
 
-def write_config(path: Path, *, port: int, database_url: str, **extra: str) -> Path:
+def write_config(
+    path: Path, *, port: int, database_url: str, allow_insecure_http: bool = True, **extra: str
+) -> Path:
     lines = [
         f'database_url = "{database_url}"',
         f'public_url = "http://127.0.0.1:{port}"',
+        # the Gireve profiles want https://: these tests run on 127.0.0.1 without TLS
+        f"allow_insecure_http = {str(allow_insecure_http).lower()}",
         f"port = {port}",
         'admin_token = "admin-token-0123456789abcdef"',
         *[f"{k} = {v}" for k, v in extra.items()],

@@ -40,6 +40,8 @@ def _config(port: int) -> str:
     return f"""\
 database_url = "sqlite+aiosqlite:///{DEMO_DIR.resolve() / "ocpi-cpo.db"}"
 public_url = "http://127.0.0.1:{port}"
+# the demo's hub uses the Gireve profile on 127.0.0.1 without TLS: a lab, never production
+allow_insecure_http = true
 port = {port}
 admin_token = "{ADMIN_TOKEN}"
 

@@ -25,7 +25,10 @@ TEMPLATE = """\
 # when you grow (then run `ocpi-cpo db upgrade` before each new version).
 database_url = {database_url}
 
-# Where partners reach us (the reverse proxy's address in production, HTTPS for Gireve).
+# Where partners reach us (the reverse proxy's address in production). The Gireve profiles
+# refuse http:// here and in partner URLs (serve and partners invite/register/update exit 2);
+# for a lab on 127.0.0.1 only, uncomment:
+# allow_insecure_http = true
 public_url = {public_url}
 host = "127.0.0.1"
 port = 8080

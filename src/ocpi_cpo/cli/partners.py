@@ -52,6 +52,7 @@ def invite(
     from ocpi_cpo.services.errors import ServiceError
 
     settings = settings_from(ctx)
+    _refuse_insecure(settings, profile, {"public_url": settings.public_url})
 
     async def _invite() -> str:
         async with storage_context(settings) as context, context.storage.transaction() as uow:
@@ -88,15 +89,22 @@ def register(
 
     settings = settings_from(ctx)
     _check_version(profile, version)
+    _refuse_insecure(
+        settings, profile, {"public_url": settings.public_url, "--versions-url": versions_url}
+    )
 
     async def _register() -> Partner:
         async with command_context(settings) as context:
             return await registration.register(context, name, versions_url, token, profile, version)
 
+    from ocpi_cpo.services.errors import RuleViolation
+
     try:
         partner = run(_register())
     except registration.RegistrationError as exc:
         fail(f"registration with {name} failed: {exc}")
+    except RuleViolation as exc:
+        fail(f"registration with {name} refused: {exc.message}", EXIT_USAGE)
     typer.echo(
         f"registered with {name} ({_identity(partner)}), OCPI {partner.version},"
         f" {len(partner.endpoints)} endpoints"
@@ -131,17 +139,29 @@ def _push_hint(name: str, profile_name: str) -> str:
 def update(ctx: typer.Context, name: str) -> None:
     """Refresh the partner's endpoints and rotate both tokens (credentials PUT)."""
     from ocpi_cpo.outbound import registration
+    from ocpi_cpo.services import https_rule
+    from ocpi_cpo.services.errors import RuleViolation
 
     settings = settings_from(ctx)
 
-    async def _update() -> Partner:
+    async def _update() -> Partner | list[str]:
         async with command_context(settings) as context:
+            if not settings.allow_insecure_http:
+                refused = await https_rule.partner_problems(
+                    context.storage, settings.public_url, name
+                )
+                if refused:
+                    return refused
             return await registration.update(context, name)
 
     try:
         partner = run(_update())
     except registration.RegistrationError as exc:
         fail(str(exc))
+    except RuleViolation as exc:
+        fail(f"update of {name} refused: {exc.message}", EXIT_USAGE)
+    if isinstance(partner, list):
+        fail(partner[0], EXIT_USAGE)
     typer.echo(f"updated {name}: {len(partner.endpoints)} endpoints, tokens rotated")
 
 
@@ -371,6 +391,17 @@ def parties(
         )
     Console().print(table)
     typer.echo(f"{len(infos)} parties")
+
+
+def _refuse_insecure(settings: Settings, profile: str, urls: dict[str, str | None]) -> None:
+    """http:// where the profile requires HTTPS is bad input (exit 2 naming the key)."""
+    from ocpi_cpo.services import https_rule
+    from ocpi_cpo.services.errors import RuleViolation
+
+    try:
+        https_rule.refuse_insecure(profile, urls, allowed=settings.allow_insecure_http)
+    except RuleViolation as exc:
+        fail(exc.message, EXIT_USAGE)
 
 
 def _check_version(profile: str, version: str | None) -> None:

@@ -21,7 +21,7 @@ from ocpi_cpo.cli.common import fail, prepare_database, run, settings_from
 if TYPE_CHECKING:
     import uvicorn
 
-    from ocpi_cpo.config import OcppTlsSettings
+    from ocpi_cpo.config import OcppTlsSettings, Settings
 
 LOG = logging.getLogger("ocpi_cpo.serve")
 
@@ -143,6 +143,12 @@ def serve(
                 2,
             )
     run(prepare_database(settings, auto_upgrade=True))
+    if not settings.allow_insecure_http:
+        refused = run(_insecure_urls(settings))
+        if refused:
+            for line in refused[1:]:
+                typer.echo(f"ocpi-cpo: {line}", err=True)
+            fail(refused[0], 2)
     configure_logging(settings.log_level)
     tls: dict[str, Any] = {}
     if settings.tls is not None:
@@ -179,3 +185,15 @@ def serve(
         _main_server(config, stations, sock).run()
     except (OSError, ssl.SSLError) as exc:
         fail(f"cannot serve: {exc}", 2)
+
+
+async def _insecure_urls(settings: Settings) -> list[str]:
+    """What the partners' profiles refuse (http:// under a Gireve profile), one line per key."""
+    from ocpi_cpo.services.https_rule import partner_problems
+    from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
+
+    storage = SqlStorage(create_engine(settings.database_url, pool_size=1))
+    try:
+        return await partner_problems(storage, settings.public_url)
+    finally:
+        await storage.close()

@@ -83,6 +83,9 @@ class Profile:
     #: the partner takes one registration per operation (Gireve 2.1.1, gireve-2.1.1.md §2): a
     #: registration while we host several operations is warned about (not refused)
     one_registration_per_operation: bool = False
+    #: our public_url and the partner's URLs must be https:// (Gireve requires HTTPS,
+    #: gireve.md §3); ``allow_insecure_http = true`` lifts it for a lab on 127.0.0.1
+    requires_https: bool = False
     #: the OCPI version this profile pins (None: the highest both sides offer)
     version: str | None = None
     #: what differs once the agreed version is another one: version -> {switch: value}
@@ -134,6 +137,7 @@ def _gireve(name: str, country: str, party: str, stage: str) -> Profile:
         session_updates_as_put=True,
         tariff_change_as_evse_patch=True,
         push_everything_on_registration=False,
+        requires_https=True,
         allowed_commands=frozenset({"START_SESSION", "STOP_SESSION"}),
         per_version={"2.1.1": GIREVE_2_1_1},
     )
@@ -153,6 +157,14 @@ PROFILES: dict[str, Profile] = {
         ),
     )
 }
+
+
+def insecure_urls(profile: Profile, urls: dict[str, str | None]) -> list[str]:
+    """The keys of ``urls`` whose URL is not https:// where ``profile`` requires HTTPS (unset
+    URLs are not judged)."""
+    if not profile.requires_https:
+        return []
+    return [key for key, url in urls.items() if url and not url.lower().startswith("https://")]
 
 
 #: OCPI versions whose Authorization header carries the token as it is (no Base64)

@@ -29,6 +29,7 @@ from ocpi_cpo.ocpi.v2_1_1.credentials import server as v211
 from ocpi_cpo.ocpi.v2_1_1.credentials.schemas import Credentials as Credentials211
 from ocpi_cpo.ocpi.v2_2_1.credentials.mapping import our_credentials, party_roles
 from ocpi_cpo.ocpi.v2_2_1.credentials.schemas import Credentials
+from ocpi_cpo.services import https_rule
 from ocpi_cpo.services import partners as service
 from ocpi_cpo.services.errors import ServiceError
 
@@ -60,6 +61,13 @@ async def _discover(
             f"the partner's version details lack {', '.join(missing)}, required by profile"
             f" {profile.name}; not registering"
         )
+    # The partner's endpoints, like its versions URL, must be https:// under a Gireve profile:
+    # RuleViolation (bad input, exit 2) before anything is stored.
+    https_rule.refuse_insecure(
+        profile.name,
+        {f"endpoint {e.identifier} {e.role}".rstrip(): e.url for e in found.endpoints},
+        allowed=context.settings.allow_insecure_http,
+    )
     return found
 
 
