@@ -29,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ocpi_cpo.cli.init:init",
         "Write a commented ocpi-cpo.toml with a fresh admin token (never overwrites without --force).",
     ),
+    "doctor": (
+        "ocpi_cpo.cli.doctor:doctor",
+        "Check the settings, database, public_url, partners, stations, clock and file limit.",
+    ),
     "serve": (
         "ocpi_cpo.cli.serve:serve",
         "Serve OCPI 2.2.1 at {public_url}/ocpi/versions (SQLite databases are upgraded first).",
