@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
-import click
 import typer
 
 from ocpi_cpo.cli.common import EXIT_USAGE, fail, run, settings_from
@@ -54,7 +53,7 @@ def audited(
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 result = command(*args, **kwargs)
-            except click.exceptions.Exit as exc:
+            except typer.Exit as exc:
                 if exc.exit_code == 0:
                     _record_if(action, kind, key, only_if, kwargs)
                 raise

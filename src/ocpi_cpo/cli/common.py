@@ -6,7 +6,6 @@ the standard library only; settings, storage and transport are imported when a c
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -51,6 +50,8 @@ def settings_from(ctx: typer.Context) -> Settings:
 def run(coroutine: Awaitable[T]) -> T:
     """Run a command's coroutine; an object that would break a partner's wire is bad input
     (exit 2, the message names the field)."""
+
+    import asyncio
 
     from ocpi_cpo.services.errors import WireRefused
 

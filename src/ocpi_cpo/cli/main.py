@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -88,13 +88,30 @@ def load_command(name: str) -> _click.Command:
     found = getattr(importlib.import_module(module_name), attribute)
     command: _click.Command
     if isinstance(found, typer.Typer):
+        found.rich_markup_mode = None  # plain help: Rich's help costs more than the budget
         command = typer.main.get_group(found)
     else:
-        single = typer.Typer()
+        single = typer.Typer(rich_markup_mode=None)
         single.command(name)(found)
         command = typer.main.get_command(single)
     command.name = name
+    _light_parsing(command)
     return command
+
+
+def _light_parsing(command: _click.Command) -> None:
+    """Give ``command`` (and its subcommands) the plain coercion of flags and paths as they parse
+    (see :func:`_plain_options`): ``ocpi-cpo evses set-status --help`` processes the ``evses``
+    group's ``--help`` flag too."""
+    parse = command.parse_args
+
+    def parse_args(ctx: _click.Context, args: list[str]) -> list[str]:
+        _plain_options(command.get_params(ctx))
+        return parse(ctx, args)
+
+    command.parse_args = parse_args  # type: ignore[method-assign]
+    for sub in getattr(command, "commands", {}).values():
+        _light_parsing(sub)
 
 
 class LazyGroup(TyperGroup):
@@ -104,6 +121,10 @@ class LazyGroup(TyperGroup):
     line, so it imports no command module at all."""
 
     _listing = False
+
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+        _plain_options(self.get_params(ctx))  # Typer adds its completion options late
+        return super().parse_args(ctx, args)
 
     def list_commands(self, ctx: _click.Context) -> list[str]:
         return [*super().list_commands(ctx), *COMMANDS]
@@ -130,12 +151,37 @@ class LazyGroup(TyperGroup):
             self._listing = False
 
 
+def _plain_options(params: list[_click.Parameter]) -> None:
+    """Coerce flags and paths (the root's ``--config``, every ``--help``) without Pydantic.
+
+    Typer 0.29 coerces each parameter it processes through a Pydantic TypeAdapter, built on first
+    use: the root's options and each group's ``--help`` are processed for every command, so
+    ``ocpi-cpo evses set-status --help`` paid for importing Pydantic (about 150 ms of CPU) before
+    printing anything. A path and a flag need no adapter. Older Typers have no adapters."""
+    try:
+        from typer._coercion import RuntimeParam
+    except ImportError:  # pragma: no cover - Typer without adapters
+        return
+
+    class PlainParam(RuntimeParam):
+        def _coerce_value(self, value: Any, param: Any, ctx: _click.Context) -> Any:
+            return Path(value) if self.annotation is Path else bool(value)
+
+    for param in params:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is not None and descriptor.annotation in (Path, bool):
+            param._runtime_param = PlainParam(descriptor.parameter_info, descriptor.annotation)  # type: ignore[attr-defined]
+
+
 app = typer.Typer(
     name="ocpi-cpo",
     cls=LazyGroup,
     help="OCPI 2.2.1 roaming platform for Charge Point Operators (Gireve IOP ready).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain (Click) help and errors: Typer's Rich help loads rich.markdown, markdown_it and
+    # pygments, about 200 ms of CPU for every --help (docs/performance.md, "The CLI")
+    rich_markup_mode=None,
 )
 
 

@@ -16,19 +16,20 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ocpi_cpo import metrics
-from ocpi_cpo.domain.commands import StoredCommand
 from ocpi_cpo.domain.delivery import NewMessage
 from ocpi_cpo.domain.location_changes import Change as LocationChange
 from ocpi_cpo.domain.locations import Document, LocationKey
 from ocpi_cpo.domain.partners import Partner
-from ocpi_cpo.domain.sessions import ChargeSession, Json
-from ocpi_cpo.domain.stations import CommandOutcome
-from ocpi_cpo.domain.tariffs import Tariff
 from ocpi_cpo.services.errors import RuleViolation, WireRefused
 from ocpi_cpo.storage.protocols import UnitOfWork
+
+if TYPE_CHECKING:  # annotations only: a Location change (evses set-status) needs none of them
+    from ocpi_cpo.domain.commands import StoredCommand
+    from ocpi_cpo.domain.sessions import ChargeSession, Json
+    from ocpi_cpo.domain.stations import CommandOutcome
+    from ocpi_cpo.domain.tariffs import Tariff
 
 LOG = logging.getLogger("ocpi_cpo.publishing")
 
@@ -156,6 +157,8 @@ class Publisher:
         except WireRefused as refused:
             if not self.tolerates:
                 raise
+            from ocpi_cpo import metrics  # prometheus_client, only when something is refused
+
             metrics.REFUSED.labels(refused.version, refused.module).inc()
             LOG.error(
                 "not queued for partner %s: %s (fix the data: it breaks the wire schema)",

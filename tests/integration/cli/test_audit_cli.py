@@ -45,7 +45,9 @@ def test_cli_changes_are_in_the_audit_log(tmp_path: Path) -> None:
     assert "stations.add" in table.stdout and who in table.stdout
     with sqlite3.connect(database) as db:
         dump = "\n".join(db.iterdump())
-    token_a = outputs[3].stdout.split()[-1]
+    token_a = next(
+        line.split()[-1] for line in outputs[3].stdout.splitlines() if "registration token:" in line
+    )
     for text in (listed.stdout, table.stdout, dump):
         assert PASSWORD not in text and token_a not in text
     assert orjson.loads(cli("audit", "--json", "--since", "2h", config=config).stdout)
