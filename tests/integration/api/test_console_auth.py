@@ -200,3 +200,14 @@ async def test_admin_docs_load_nothing_from_outside(network: Network) -> None:
     assert sources and all(s.startswith("/admin/docs/static/") for s in sources), sources
     for source in sources:
         assert (await network.client.get(source)).status_code == 200
+
+
+async def test_error_pages_keep_the_navigation_when_signed_in(network: Network) -> None:
+    missing = await network.client.get("/console/cdrs/NO-SUCH-CDR")
+    assert missing.status_code == 303  # not signed in: to the sign-in page first
+    await _sign_in(network.client, "", ADMIN_TOKEN)
+    missing = await network.client.get("/console/cdrs/NO-SUCH-CDR")
+    assert missing.status_code == 404 and "NO-SUCH-CDR" in missing.text
+    assert 'aria-label="Console sections"' in missing.text
+    refused = await network.client.post("/console/sign-out", data={"csrf": "forged"})
+    assert refused.status_code == 403 and 'aria-label="Console sections"' in refused.text

@@ -152,6 +152,14 @@ async def signed_in(request: Request) -> Principal:
     return Principal(found.name, found.role, csrf_of(session_id), found.admin)
 
 
+async def signed_in_or_none(request: Request) -> Principal | None:
+    """The signed-in person, if any (error pages keep the navigation for them)."""
+    try:
+        return await signed_in(request)
+    except SignInRequired:
+        return None
+
+
 async def form_of(request: Request) -> dict[str, str]:
     """The urlencoded form of a POST (first value of each field)."""
     cached: dict[str, str] | None = getattr(request.state, "console_form", None)

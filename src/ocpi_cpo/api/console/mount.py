@@ -15,7 +15,13 @@ from ocpi_cpo.api.console import (
     signin,
     tariffs,
 )
-from ocpi_cpo.api.console.auth import ActionRefused, ConsoleState, SignInRequired, sign_in_url
+from ocpi_cpo.api.console.auth import (
+    ActionRefused,
+    ConsoleState,
+    SignInRequired,
+    sign_in_url,
+    signed_in_or_none,
+)
 from ocpi_cpo.api.console.render import STATIC, page
 from ocpi_cpo.services.errors import NotFoundError, ServiceError
 
@@ -39,7 +45,8 @@ def mount_console(app: FastAPI) -> None:
 
     async def on_refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ActionRefused)
-        return page(request, "refused.html", None, status_code=403, reason=exc.reason)
+        principal = await signed_in_or_none(request)
+        return page(request, "refused.html", principal, status_code=403, reason=exc.reason)
 
     api_handler = app.exception_handlers[ServiceError]
 
@@ -50,7 +57,8 @@ def mount_console(app: FastAPI) -> None:
             return answer if isinstance(answer, Response) else await answer
         assert isinstance(exc, ServiceError)
         status = 404 if isinstance(exc, NotFoundError) else 409
-        return page(request, "refused.html", None, status_code=status, reason=exc.message)
+        principal = await signed_in_or_none(request)
+        return page(request, "refused.html", principal, status_code=status, reason=exc.message)
 
     app.add_exception_handler(ServiceError, on_service_error)
     app.add_exception_handler(SignInRequired, on_sign_in_required)
