@@ -180,8 +180,9 @@ def _config(folder: Path, port: int, database_url: str) -> Path:
 
 async def _started(command: list[str], url: str, cwd: Path) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 90  # a loaded machine starts serve slowly
     async with aiohttp.ClientSession() as session:
-        for _ in range(400):
+        while time.monotonic() < deadline:
             try:
                 async with session.get(url) as response:
                     await response.read()
