@@ -117,8 +117,7 @@ def test_a_211_hub_registers_gets_locations_and_pulls_them(
             assert all(not r["problems"] for r in requests), [r["problems"] for r in requests]
 
         # The hub pulls our 2.1.1 Locations Sender page by page.
-        if "locations" not in state["cpo_endpoints"]:
-            pytest.skip("missing: the CPO's OCPI 2.1.1 Locations Sender (issue 17 item 5)")
+        assert "locations" in state["cpo_endpoints"]
         pulled = call(f"{hub}/_sim/pull", method="POST", body={"module": "locations", "limit": 2})
         assert pulled[2]["ok"], pulled[2]
         assert len(pulled[2]["pages"]) >= 2 and {"LOC1", "LOC2", "LOC3"} <= set(pulled[2]["ids"])

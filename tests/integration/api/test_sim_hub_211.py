@@ -58,6 +58,7 @@ async def test_a_211_command_and_its_result() -> None:
         body = sent["body"]
         assert body["response_url"] == f"http://{HUB}/ocpi/2.1.1/commands/START_SESSION/1"
         assert body["token"]["auth_id"] == "NL-EMS-C05060708"
+        assert body["token"]["type"] == "OTHER"  # 2.1.1 has no APP_USER
         assert "country_code" not in body["token"] and "authorization_reference" not in body
         assert len(body["authorization_id"]) == 20
         assert (body["location_id"], body["evse_uid"]) == ("LOC1", "E1-1")
