@@ -299,8 +299,11 @@ async def run(folder: Path, database_url: str, label: str, quick: bool) -> list[
     finally:
         await storage.close()
     baseline = await minimal_rps(folder, seconds)
-    (page,) = await _serve_and_measure(
-        folder, database_url, ["/ocpi/2.2.1/locations?limit=50"], seconds
+    page, page_211 = await _serve_and_measure(
+        folder,
+        database_url,
+        ["/ocpi/2.2.1/locations?limit=50", "/ocpi/2.1.1/locations?limit=50"],
+        seconds,
     )
     return [
         limit_figure(
@@ -320,6 +323,15 @@ async def run(folder: Path, database_url: str, label: str, quick: bool) -> list[
             baseline,
             0.15,
             "ocpi-cpo serve with auth and routing headers; 2 EVSEs x 2 connectors each",
+        ),
+        ratio_figure(
+            f"Locations Sender page of 50, OCPI 2.1.1 ({label})",
+            page_211,
+            "r/s",
+            "r/s 2.2.1 page",
+            page,
+            0.8,
+            "the same rows rendered to 2.1.1 once and kept (ocpi.v2_1_1.sender.Kept)",
         ),
     ]
 
