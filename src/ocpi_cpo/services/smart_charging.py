@@ -45,6 +45,13 @@ from ocpi_cpo.services.station_drivers import StationDrivers
 from ocpi_cpo.storage.protocols import Storage
 
 log = logging.getLogger("ocpi_cpo.smart_charging")
+
+
+class NotCapable(Exception):
+    """The session's EVSE does not offer CHARGING_PREFERENCES_CAPABLE: the spec answers such a
+    PUT with HTTP 404 and OCPI 2001 rather than a ChargingPreferencesResponse."""
+
+
 Json = dict[str, Any]
 
 
@@ -95,8 +102,13 @@ class SmartCharging:
             session = await visible_session(uow, session_id, seen_by)
         if session is None:
             return None
+        if not session.preferences_capable:
+            raise NotCapable(
+                f"the EVSE {session.evse_uid} of session {session_id} is not"
+                " CHARGING_PREFERENCES_CAPABLE"
+            )
         running = session.status is SessionStatus.ACTIVE and session.transaction_id is not None
-        if not session.preferences_capable or not running or session.ended_at is not None:
+        if not running or session.ended_at is not None:
             return Answer.NOT_POSSIBLE.value
         if not self.options.enabled:
             recorded = await self.sessions.record_preferences(session.key, preferences)

@@ -168,7 +168,10 @@ async def test_charging_preferences(network: Network) -> None:
     url = f"/ocpi/2.2.1/sessions/{session.key.id}/charging_preferences"
     body: dict[str, Any] = {"profile_type": "FAST", "energy_need": 20}
     answer = await network.client.put(url, headers=auth(token), json=body)
-    assert answer.json()["data"] == "NOT_POSSIBLE"  # make_location EVSEs are not capable
+    # make_location EVSEs are not CHARGING_PREFERENCES_CAPABLE: HTTP 404 with OCPI 2001
+    assert answer.status_code == 404, answer.text
+    assert answer.json()["status_code"] == 2001
+    assert "CHARGING_PREFERENCES_CAPABLE" in answer.json()["status_message"]
     bad = await network.client.put(url, headers=auth(token), json={"energy_need": 1})
     assert bad.json()["status_code"] == 2001 and "profile_type" in bad.json()["status_message"]
     unknown = await network.client.put(

@@ -70,20 +70,30 @@ class World:
         return simulated
 
     async def call(
-        self, who: str, method: str, path: str, body: Any = None, **params: str
+        self,
+        who: str,
+        method: str,
+        path: str,
+        body: Any = None,
+        version: str = "2.2.1",
+        **params: str,
     ) -> httpx.Response:
         return await self.network.client.request(
             method,
-            f"/ocpi/2.2.1/{path}",
+            f"/ocpi/{version}/{path}",
             headers=self.callers[who].headers,
             json=body,
             params=params or None,
         )
 
-    async def command(self, who: str, name: str, body: dict[str, Any]) -> str:
+    async def command(
+        self, who: str, name: str, body: dict[str, Any], version: str = "2.2.1"
+    ) -> str:
         """The CommandResponse's result; the station call (if any) has run when this returns."""
         url = f"{self.callers[who].response_url}/{name}/1"
-        response = await self.call(who, "POST", f"commands/{name}", {**body, "response_url": url})
+        response = await self.call(
+            who, "POST", f"commands/{name}", {**body, "response_url": url}, version
+        )
         assert response.json()["status_code"] == 1000, response.text
         await self.context.commands.idle()
         return str(response.json()["data"]["result"])

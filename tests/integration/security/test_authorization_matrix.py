@@ -240,16 +240,18 @@ def _found(response: httpx.Response) -> bool:
     return True
 
 
-def _get(path: str) -> Check:
+def _get(path: str, version: str = "2.2.1") -> Check:
     async def check(world: World, who: str) -> bool:
-        return _found(await world.call(who, "GET", path.format(**vars(world))))
+        return _found(await world.call(who, "GET", path.format(**vars(world)), version=version))
 
     return check
 
 
-def _listed(module: str, key: str) -> Check:
+def _listed(module: str, key: str, version: str = "2.2.1") -> Check:
     async def check(world: World, who: str) -> bool:
-        response = await world.call(who, "GET", module, date_from="2000-01-01T00:00:00Z")
+        response = await world.call(
+            who, "GET", module, version=version, date_from="2000-01-01T00:00:00Z"
+        )
         assert response.status_code == 200, response.text
         return getattr(world, key) in [item["id"] for item in response.json()["data"]]
 
@@ -259,7 +261,12 @@ def _listed(module: str, key: str) -> Check:
 async def _preferences(world: World, who: str) -> bool:
     body = {"profile_type": "FAST", "energy_need": 20}
     path = f"sessions/{world.session_id}/charging_preferences"
-    return _found(await world.call(who, "PUT", path, body))
+    response = await world.call(who, "PUT", path, body)
+    if response.status_code == 404 and response.json()["status_code"] == 2001:
+        # The session was found; its EVSE is not CHARGING_PREFERENCES_CAPABLE (spec: 404, 2001).
+        assert "CHARGING_PREFERENCES_CAPABLE" in response.json()["status_message"]
+        return True
+    return _found(response)
 
 
 async def _patch_token(world: World, who: str) -> bool:
@@ -276,6 +283,30 @@ async def _put_token(world: World, who: str) -> bool:
     return _found(response)
 
 
+async def _patch_token_211(world: World, who: str) -> bool:
+    body = {"valid": True, "last_updated": "2026-02-01T00:00:00Z"}
+    return _found(await world.call(who, "PATCH", "tokens/NL/EMS/TOKA", body, "2.1.1"))
+
+
+async def _put_token_211(world: World, who: str) -> bool:
+    """A 2.1.1 Token names no party: the owner is the party in the URL (NL/EMS is A's)."""
+    uid = "Q" + who.replace(" ", "").upper()[:8]
+    body = {
+        "uid": uid,
+        "type": "RFID",
+        "auth_id": f"NL-EMS-C{uid}",
+        "issuer": "eMSP",
+        "valid": True,
+        "whitelist": "ALLOWED",
+        "last_updated": "2026-01-01T00:00:00Z",
+    }
+    response = await world.call(who, "PUT", f"tokens/NL/EMS/{uid}", body, "2.1.1")
+    if response.json()["status_code"] == 2001:
+        assert "not a party you act for" in response.json()["status_message"], response.text
+        return False
+    return _found(response)
+
+
 async def _put_client_info(world: World, who: str) -> bool:
     info = {
         "party_id": "ZZZ",
@@ -287,11 +318,13 @@ async def _put_client_info(world: World, who: str) -> bool:
     return _found(await world.call(who, "PUT", "hubclientinfo/BE/ZZZ", info))
 
 
-def _answered(name: str, body: Callable[[World], dict[str, Any]], refusal: str) -> Check:
+def _answered(
+    name: str, body: Callable[[World], dict[str, Any]], refusal: str, version: str = "2.2.1"
+) -> Check:
     """Through: ACCEPTED; refused: ``refusal`` at once (UNKNOWN_SESSION, REJECTED)."""
 
     async def check(world: World, who: str) -> bool:
-        result = await world.command(who, name, body(world))
+        result = await world.command(who, name, body(world), version)
         assert result in ("ACCEPTED", refusal), result
         return result == "ACCEPTED"
 
@@ -387,6 +420,48 @@ OWNERSHIP: dict[tuple[str, str, str], tuple[Check, frozenset[str]]] = {
             "UNLOCK_CONNECTOR",
             lambda w: {"location_id": "LOC1", "evse_uid": "E1-1", "connector_id": "1"},
             "REJECTED",
+        ),
+        A_SIDE | HUB_SIDE,
+    ),
+    # OCPI 2.1.1: the same objects, the same rules (one service behind both versions)
+    ("GET", "/ocpi/2.1.1/sessions", ""): (_listed("sessions", "session_id", "2.1.1"), A_SIDE),
+    ("GET", "/ocpi/2.1.1/cdrs", ""): (_listed("cdrs", "cdr_id", "2.1.1"), A_SIDE),
+    ("GET", "/ocpi/2.1.1/tokens/{country_code}/{party_id}/{token_uid}", ""): (
+        _get("tokens/NL/EMS/TOKA", "2.1.1"),
+        frozenset({"emsp A"}),
+    ),
+    ("PATCH", "/ocpi/2.1.1/tokens/{country_code}/{party_id}/{token_uid}", ""): (
+        _patch_token_211,
+        frozenset({"emsp A"}),
+    ),
+    ("PUT", "/ocpi/2.1.1/tokens/{country_code}/{party_id}/{token_uid}", ""): (
+        _put_token_211,
+        A_SIDE,
+    ),
+    ("GET", "/ocpi/2.1.1/locations/{location_id}", ""): (
+        _get("locations/LOC1", "2.1.1"),
+        EVERYONE,
+    ),
+    ("GET", "/ocpi/2.1.1/locations/{location_id}/{evse_uid}", ""): (
+        _get("locations/LOC1/E1-1", "2.1.1"),
+        EVERYONE,
+    ),
+    ("GET", "/ocpi/2.1.1/locations/{location_id}/{evse_uid}/{connector_id}", ""): (
+        _get("locations/LOC1/E1-1/1", "2.1.1"),
+        EVERYONE,
+    ),
+    ("POST", "/ocpi/2.1.1/commands/{command}", "STOP_SESSION"): (
+        _answered(
+            "STOP_SESSION", lambda w: {"session_id": w.session_id}, "UNKNOWN_SESSION", "2.1.1"
+        ),
+        A_SIDE,
+    ),
+    ("POST", "/ocpi/2.1.1/commands/{command}", "UNLOCK_CONNECTOR"): (
+        _answered(
+            "UNLOCK_CONNECTOR",
+            lambda w: {"location_id": "LOC1", "evse_uid": "E1-1", "connector_id": "1"},
+            "REJECTED",
+            "2.1.1",
         ),
         A_SIDE | HUB_SIDE,
     ),

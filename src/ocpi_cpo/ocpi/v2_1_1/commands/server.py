@@ -21,6 +21,7 @@ from ocpi_cpo.ocpi.auth import FunctionalCaller
 from ocpi_cpo.ocpi.context import Context, OcpiContext
 from ocpi_cpo.ocpi.errors import InvalidParameters, UnknownLocation
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
+from ocpi_cpo.ocpi.routing import addressed_party, origin_party
 from ocpi_cpo.ocpi.v2_1_1.commands.mapping import BODIES, to_request, to_response
 from ocpi_cpo.services.command_checks import UnknownLocationError
 from ocpi_cpo.services.commands import Sender
@@ -50,9 +51,10 @@ def router() -> APIRouter:
                 [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
             ) from None
         try:
-            reply = await service.receive(
-                Sender(caller.partner), to_request(name, body, raw, caller.partner)
-            )
+            # OCPI 2.1.1 has no routing headers; a hub that sends them anyway acts for the party
+            # it names there, as on 2.2.1 (services.ownership), never for more.
+            sender = Sender(caller.partner, addressed_party(request), origin_party(request))
+            reply = await service.receive(sender, to_request(name, body, raw, caller.partner))
         except UnknownLocationError as exc:
             raise UnknownLocation(exc.message, http_status=200) from None
         except RuleViolation as exc:

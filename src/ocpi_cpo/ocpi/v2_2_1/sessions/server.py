@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path, Request
 from ocpi_cpo.domain.sessions import SessionPage
 from ocpi_cpo.ocpi.auth import FunctionalCaller
 from ocpi_cpo.ocpi.context import Context
-from ocpi_cpo.ocpi.errors import NotFound
+from ocpi_cpo.ocpi.errors import InvalidParameters, NotFound
 from ocpi_cpo.ocpi.pagination import PageRequest
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
 from ocpi_cpo.ocpi.routing import origin_party, response_routing
@@ -24,6 +24,7 @@ from ocpi_cpo.ocpi.sender import sender_page
 from ocpi_cpo.ocpi.v2_2_1.sessions.schemas import ChargingPreferences
 from ocpi_cpo.services import sender_reads, session_reads
 from ocpi_cpo.services.ownership import acting_for
+from ocpi_cpo.services.smart_charging import NotCapable
 
 SessionIdPath = Annotated[str, Path(min_length=1, max_length=36)]
 
@@ -65,7 +66,7 @@ def router() -> APIRouter:
     @api.put(
         "/{session_id}/charging_preferences",
         summary="Set the driver's charging preferences: a charging profile at the station"
-        " (answered once the station answers; NOT_POSSIBLE unless the EVSE is capable)",
+        " (answered once the station answers; HTTP 404 with OCPI 2001 unless the EVSE is capable)",
     )
     async def put_charging_preferences(
         request: Request,
@@ -74,11 +75,17 @@ def router() -> APIRouter:
         context: Context,
         session_id: SessionIdPath,
     ) -> OcpiResponse:
-        answer = await context.smart_charging.set_preferences(
-            session_id,
-            acting_for(caller.partner, origin_party(request)),
-            body.model_dump(mode="json", exclude_none=True),
-        )
+        try:
+            answer = await context.smart_charging.set_preferences(
+                session_id,
+                acting_for(caller.partner, origin_party(request)),
+                body.model_dump(mode="json", exclude_none=True),
+            )
+        except NotCapable as exc:
+            # OCPI 2.2.1 mod_sessions: an EVSE without the capability answers 404 with 2001.
+            raise InvalidParameters(
+                str(exc), http_status=404, headers=response_routing(request)
+            ) from exc
         if answer is None:
             raise NotFound(f"no session {session_id!r}")
         return ocpi_response(context.clock.now(), answer, headers=response_routing(request))
