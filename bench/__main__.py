@@ -13,7 +13,17 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 
-from bench import changes, claim, cli, hub_latency, locations, push, recovery, serve_figures
+from bench import (
+    changes,
+    claim,
+    cli,
+    hub_latency,
+    locations,
+    push,
+    recovery,
+    scale,
+    serve_figures,
+)
 from bench.report import Figure, print_table, write_results
 
 Suite = Callable[[bool, str | None], Awaitable[list[Figure]]]
@@ -27,6 +37,7 @@ SUITES: dict[str, Suite] = {
     "changes": lambda quick, pg: changes.run_all(quick, pg),
     "recovery": lambda quick, pg: recovery.run_all(quick, pg),
     "claim": lambda quick, pg: claim.run_all(quick, pg),
+    "scale": lambda quick, pg: scale.run_all(quick, pg),
 }
 
 

@@ -1,0 +1,109 @@
+"""The scale benchmark's load generator (bench.scale_load) against a real ``serve`` and the
+simulated hub, set up as the benchmark does: 20 stations, half OCPP 1.6J and half 2.0.1, boot,
+heartbeats, status changes, four charges and a reconnect storm. What it reports must add up, and
+the hub must have received every status change and CDR, in order and without repeats."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from bench import scale
+from bench.hub_latency import Rig
+
+from tests.support.processes import ROOT, free_port
+
+STATIONS = 20
+CHARGING = 4
+
+
+def test_generator_drives_twenty_stations_and_counts_what_it_did(tmp_path: Path) -> None:
+    cpo_port, hub_port = free_port(), free_port()
+    config = scale._config(tmp_path, cpo_port, f"sqlite+aiosqlite:///{tmp_path}/cpo.db")
+    rig = Rig(tmp_path, f"http://127.0.0.1:{cpo_port}", f"http://127.0.0.1:{hub_port}", config)
+    rig.start("--config", str(config), "serve", log="cpo.log")
+    rig.start(
+        "sim", "hub", "--port", str(hub_port), "--identity", "FR/107", "--quiet", log="hub.log"
+    )
+    events = tmp_path / "events.json"
+    try:
+
+        async def prepare() -> None:
+            async with aiohttp.ClientSession() as session:
+                await scale.set_up(rig, session, STATIONS)
+
+        asyncio.run(prepare())
+        load = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.scale_load",
+                "--url",
+                f"ws://127.0.0.1:{cpo_port}/ocpp",
+                "--stations",
+                str(STATIONS),
+                "--duration",
+                "6",
+                "--heartbeat-interval",
+                "2",
+                "--status-rate",
+                "5",
+                "--charging",
+                str(CHARGING),
+                "--meter-interval",
+                "1",
+                "--storm-window",
+                "2",
+                "--linger",
+                "1",
+                "--events",
+                str(events),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            cwd=ROOT,
+        )
+
+        async def requests() -> list[dict[str, Any]]:
+            async with aiohttp.ClientSession() as session:
+                await asyncio.sleep(1.0)  # the CDRs of the last stops
+                return await scale._requests(session, rig)
+
+        hub = asyncio.run(requests())
+    finally:
+        rig.stop()
+    assert load.returncode == 0, load.stderr
+    summary = json.loads(load.stdout)
+    assert summary["connected"] == STATIONS
+    assert summary["versions"] == {"1.6": STATIONS // 2, "2.0.1": STATIONS // 2}
+    assert summary["connect_failures"] == 0
+    assert summary["errors"] == {}
+    # every station booted twice (at start and after the storm), each accepted
+    assert summary["boots"] == {"Accepted": 2 * STATIONS}
+    assert summary["storm"]["back"] == STATIONS
+    # every call sent was answered, and every answer in the steady phase measured
+    assert summary["answered"] == {k: v for k, v in summary["sent"].items() if " " not in k}
+    assert summary["answers"]["n"] == sum(a["n"] for a in summary["per_action"].values()) > 0
+    # charges: S1 and S3 speak 1.6, S2 and S4 2.0.1
+    assert summary["starts"] == {"Accepted": CHARGING}
+    assert summary["answered"]["StartTransaction"] == CHARGING // 2
+    assert summary["answered"]["StopTransaction"] == CHARGING // 2
+    assert summary["stops"] == CHARGING
+    assert summary["answered"]["Heartbeat"] > 0
+    assert summary["answered"]["MeterValues"] > 0
+    recorded = json.loads(events.read_text())
+    assert len(recorded["status"]) == summary["status_changes"] > 0
+    assert len(recorded["storm_status"]) == 2 * STATIONS
+    # what the hub read matches what the stations said
+    seen = scale.analyse(recorded, hub, STATIONS)
+    assert seen["status_samples"] == summary["status_changes"]
+    assert seen["status_missing"] == seen["status_out_of_order"] == seen["duplicates"] == 0
+    assert seen["cdr_samples"] == CHARGING and seen["cdr_missing"] == 0
+    assert seen["storm_evses"] == 2 * STATIONS and seen["storm_wrong_status"] == 0
