@@ -86,6 +86,10 @@ def _config(folder: Path, port: int, database_url: str) -> Path:
         'log_level = "WARNING"\n'
         "[[operations]]\noperator_id = 'FR*AB1'\nname = 'AB1 Charging'\nnetwork_group = 'b'\n"
         "[[operations]]\noperator_id = 'FR*AB2'\nname = 'AB2 Charging'\nnetwork_group = 'b'\n"
+        # every simulated station connects from 127.0.0.1: the per-address door is opened wide
+        # (per station id it stays as configured by default)
+        "[ocpp]\nconnection_burst_per_address = 100000\n"
+        "connections_per_minute_per_address = 600000\n"
     )
     return path
 

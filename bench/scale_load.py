@@ -363,8 +363,12 @@ class Load:
 
         async def one(index: int, station: Station) -> bool:
             await asyncio.sleep(index / rate)
-            async with semaphore:
-                return await self.bring_up(station)
+            for attempt in range(5):  # a refused or failed connection is tried again
+                async with semaphore:
+                    if await self.bring_up(station):
+                        return True
+                await asyncio.sleep(1.0 + attempt)
+            return False
 
         await asyncio.gather(*(one(i, s) for i, s in enumerate(self.stations)))
         return time.monotonic() - started
