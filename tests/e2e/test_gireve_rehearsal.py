@@ -27,7 +27,7 @@ STEP_TITLES = [title for title, _ in steps(None)]  # type: ignore[arg-type]
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def stage(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stage]:
     folder = tmp_path_factory.mktemp("rehearsal")
-    cpo_port, hub_port = free_port(), free_port()
+    cpo_port, hub_port, partner_port = free_port(), free_port(), free_port()
     config = folder / "ocpi-cpo.toml"
     config.write_text(
         _config(cpo_port).replace(
@@ -37,7 +37,22 @@ async def stage(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stage
     processes = Processes()
     for args, log in (
         (["--config", str(config), "serve"], "cpo.log"),
-        (["sim", "hub", "--port", str(hub_port), "--quiet"], "hub.log"),
+        (["sim", "hub", "--port", str(hub_port), "--identity", "FR/107", "--quiet"], "hub.log"),
+        # the demo's eMSP on OCPI 2.1.1, beside the hub on 2.2.1
+        (
+            [
+                "sim",
+                "hub",
+                "--port",
+                str(partner_port),
+                "--identity",
+                "NL/EMS",
+                "--version",
+                "2.1.1",
+                "--quiet",
+            ],
+            "emsp-2.1.1.log",
+        ),
     ):
         with (folder / log).open("wb") as out:
             processes.running.append(
@@ -46,12 +61,14 @@ async def stage(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stage
                 )
             )
     cpo, hub = f"http://127.0.0.1:{cpo_port}", f"http://127.0.0.1:{hub_port}"
+    partner = f"http://127.0.0.1:{partner_port}"
     try:
         await _wait_up(f"{cpo}/ocpi/versions", processes)
         await _wait_up(f"{hub}/_sim/state", processes)
+        await _wait_up(f"{partner}/_sim/state", processes)
         connector = aiohttp.TCPConnector(force_close=True)  # servers close idle connections
         async with aiohttp.ClientSession(connector=connector) as session:
-            rehearsal = Stage(folder, cpo, hub, _cli(config), session)  # type: ignore[arg-type]
+            rehearsal = Stage(folder, cpo, hub, _cli(config), session, partner)  # type: ignore[arg-type]
             yield rehearsal
             for station in rehearsal.stations:
                 await station.disconnect()
