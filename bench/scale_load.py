@@ -422,8 +422,8 @@ class Load:
         self.t0 = time.monotonic()
         duration = self.o.duration
         charging = self.stations[: self.o.charging]
-        # Starts over the first tenth of the phase, stops over its last tenth (the stop rate).
-        spread = max(1.0, duration / 10)
+        # Starts over the first third of the phase, stops over its last third (the stop rate).
+        spread = max(1.0, duration / 3)
         tasks = [
             asyncio.get_running_loop().create_task(
                 self.charge(
