@@ -359,6 +359,8 @@ async def run(
         cpo_port, hub_port = free_port(), free_port()
         config = _config(folder, cpo_port, url)
         rig = Rig(folder, f"http://127.0.0.1:{cpo_port}", f"http://127.0.0.1:{hub_port}", config)
+        if database_url:  # serve creates a SQLite schema by itself, not a PostgreSQL one
+            rig.cli("db", "upgrade")
         rig.start("--config", str(config), "serve", log="cpo.log")
         rig.start(
             "sim", "hub", "--port", str(hub_port), "--identity", "FR/107", "--quiet", log="hub.log"
@@ -503,11 +505,26 @@ def figures(result: dict[str, Any]) -> list[Figure]:
     return rows
 
 
+async def fresh_database(url: str, name: str = "ocpi_cpo_bench_scale") -> str:
+    """A new, empty database beside bench's (the other suites leave theirs filled)."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
 async def run_all(quick: bool = False, postgres_url: str | None = None) -> list[Figure]:
     stations = station_count(quick)
     rows = figures(await run(quick, None, stations))
     if postgres_url:
-        rows += figures(await run(quick, postgres_url, stations))
+        rows += figures(await run(quick, await fresh_database(postgres_url), stations))
     return rows
 
 
@@ -519,7 +536,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench.scale")
     parser.add_argument("--quick", action="store_true", help="500 stations, shorter phases")
     parser.add_argument("--stations", type=int, help="station count")
-    parser.add_argument("--postgres", help="a PostgreSQL URL (a fresh database) instead of SQLite")
+    parser.add_argument(
+        "--postgres", help="a PostgreSQL server's URL instead of SQLite (a fresh database on it)"
+    )
     parser.add_argument("--keep", type=Path, help="a folder to keep the database and logs in")
     parser.add_argument("--json", type=Path, help="write the raw result here")
     for knob in PLAN_KNOBS:
@@ -527,7 +546,8 @@ if __name__ == "__main__":
     arguments = parser.parse_args()
     count = arguments.stations or station_count(arguments.quick)
     changes = {k: getattr(arguments, k) for k in PLAN_KNOBS if getattr(arguments, k) is not None}
-    outcome = asyncio.run(run(arguments.quick, arguments.postgres, count, arguments.keep, changes))
+    database = asyncio.run(fresh_database(arguments.postgres)) if arguments.postgres else None
+    outcome = asyncio.run(run(arguments.quick, database, count, arguments.keep, changes))
     if arguments.json:
         arguments.json.write_bytes(orjson.dumps(outcome, option=orjson.OPT_INDENT_2))
     print_table(figures(outcome))
