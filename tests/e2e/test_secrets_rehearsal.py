@@ -54,13 +54,28 @@ def _recording(run: Any, outputs: list[tuple[tuple[str, ...], str]]) -> Any:
 
 
 async def test_no_secret_in_any_output(tmp_path: Path) -> None:
-    cpo_port, hub_port = free_port(), free_port()
+    cpo_port, hub_port, partner_port = free_port(), free_port(), free_port()
     config = _serve_config(tmp_path, cpo_port)
     outputs: list[tuple[tuple[str, ...], str]] = []
     processes = Processes()
     for args, log in (
         (["--config", str(config), "serve"], "cpo.log"),
-        (["sim", "hub", "--port", str(hub_port), "--quiet"], "hub.log"),
+        (["sim", "hub", "--port", str(hub_port), "--identity", "FR/107", "--quiet"], "hub.log"),
+        # the demo's eMSP on OCPI 2.1.1, beside the hub on 2.2.1
+        (
+            [
+                "sim",
+                "hub",
+                "--port",
+                str(partner_port),
+                "--identity",
+                "NL/EMS",
+                "--version",
+                "2.1.1",
+                "--quiet",
+            ],
+            "emsp-2.1.1.log",
+        ),
     ):
         with (tmp_path / log).open("wb") as out:
             processes.running.append(
@@ -69,12 +84,14 @@ async def test_no_secret_in_any_output(tmp_path: Path) -> None:
                 )
             )
     cpo, hub = f"http://127.0.0.1:{cpo_port}", f"http://127.0.0.1:{hub_port}"
+    partner = f"http://127.0.0.1:{partner_port}"
     try:
         await _wait_up(f"{cpo}/ocpi/versions", processes)
         await _wait_up(f"{hub}/_sim/state", processes)
+        await _wait_up(f"{partner}/_sim/state", processes)
         connector = aiohttp.TCPConnector(force_close=True)
         async with aiohttp.ClientSession(connector=connector) as session:
-            stage = Stage(tmp_path, cpo, hub, _recording(_cli(config), outputs), session)
+            stage = Stage(tmp_path, cpo, hub, _recording(_cli(config), outputs), session, partner)
             for title, action in steps(stage):
                 assert await action(), title
             await _station_with_password(stage)
