@@ -10,14 +10,12 @@ kept as the decision's reference, which the Session and CDR carry.
 from __future__ import annotations
 
 import orjson
-from pydantic import ValidationError
 
 from ocpi_cpo.domain.authorization import HubAnswer, HubVerdict
 from ocpi_cpo.domain.delivery import Routing
-from ocpi_cpo.domain.json_path import json_path
 from ocpi_cpo.domain.partners import Partner
-from ocpi_cpo.ocpi.transport import Transport, TransportError
-from ocpi_cpo.ocpi.urls import endpoint_url, path_of
+from ocpi_cpo.ocpi.authorize import ask_authorization
+from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.ocpi.v2_1_1.tokens.schemas import AuthorizationInfo
 
 
@@ -37,35 +35,19 @@ class HubAuthorizer:
         evse_uid: str,
         routing: Routing,
     ) -> HubAnswer:
-        endpoint = partner.endpoint("tokens", "SENDER")
-        if endpoint is None or partner.outbound_token is None:
-            return HubAnswer(HubVerdict.FAILED, reason=f"{partner.name} offers no tokens module")
-        url = endpoint_url(endpoint.url, path_of(uid, "authorize"), {"type": token_type})
-        body = orjson.dumps({"location_id": location_id, "evse_uids": [evse_uid]})
-        try:
-            # 2.1.1 has no routing headers: none are sent.
-            reply = await self.transport.send(
-                "POST",
-                url,
-                token=partner.outbound_token,
-                token_base64=partner.token_base64,
-                body=body,
-                timeout=self.timeout,
-            )
-        except TransportError as exc:
-            return HubAnswer(HubVerdict.FAILED, reason=str(exc))
-        if reply.http_status == 404 or reply.ocpi_status == 2004:
-            return HubAnswer(HubVerdict.UNKNOWN_TOKEN, reason="the eMSP does not know this token")
-        if not reply.ok:
-            return HubAnswer(HubVerdict.FAILED, reason=f"eMSP answered {reply.problem()}")
-        try:
-            info = AuthorizationInfo.model_validate(reply.data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = json_path(first["loc"])
-            return HubAnswer(
-                HubVerdict.FAILED, reason=f"malformed AuthorizationInfo: {where}: {first['msg']}"
-            )
+        info = await ask_authorization(
+            self.transport,
+            partner,
+            uid=uid,
+            token_type=token_type,
+            location_id=location_id,
+            evse_uid=evse_uid,
+            routing=None,  # 2.1.1 has no routing headers: none are sent.
+            timeout=self.timeout,
+            model=AuthorizationInfo,
+        )
+        if isinstance(info, HubAnswer):
+            return info
         return HubAnswer(
             HubVerdict.ANSWERED,
             allowed=info.allowed.value,
