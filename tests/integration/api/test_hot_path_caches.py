@@ -163,3 +163,55 @@ async def test_a_page_read_inside_a_writing_transaction_counts_its_own_writes(
         assert (await uow.locations.page(query))[0] == 1
     async with network.storage.read(snapshot=False) as uow:
         assert (await uow.locations.page(query))[0] == 1
+
+
+async def test_a_kept_page_follows_a_location_changed_here_and_elsewhere(
+    network: Network, other_process: SqlStorage
+) -> None:
+    clock = FakeMonotonic()  # time stands still: only a change can drop the kept page
+    storage = network.storage
+    storage.page_totals = PageTotals(
+        monotonic=clock, version=lambda: storage.changes.version(changes.LOCATIONS)
+    )
+    await storage.watch()
+    token = await registered(network)
+    await imported(network, [make_location(n) for n in range(3)])
+
+    async def names() -> list[str]:
+        response = await network.client.get(f"{LOCATIONS}?limit=5", headers=auth(token))
+        assert response.status_code == 200, response.text
+        return [d["name"] for d in response.json()["data"]]
+
+    first = await names()
+    assert await names() == first  # kept
+    await imported(network, [{**make_location(1), "name": "Renamed here"}])
+    assert (await names())[1] == "Renamed here"
+
+    before = storage.changes.version(changes.LOCATIONS)
+    key = LocationKey.of(orjson.loads(orjson.dumps(make_location(2))))
+    document = orjson.loads(orjson.dumps({**make_location(2), "name": "Renamed elsewhere"}))
+    async with other_process.transaction() as uow:
+        stored = (await uow.locations.find([key]))[key]
+        await uow.locations.replace([(stored.pk, row_of(key, document))])
+    await heard(storage, lambda: storage.changes.version(changes.LOCATIONS), before)
+    assert (await names())[2] == "Renamed elsewhere"
+
+
+def test_kept_pages_stay_within_their_budget_and_expire() -> None:
+    clock = FakeMonotonic()
+    kept = PageTotals(monotonic=clock, budget=1000)
+    page = [b"x" * 300]
+    for offset in range(5):
+        kept.put_page(("q", offset), kept.version, 5, page)
+    assert kept.page(("q", 0)) is None  # the oldest went first
+    assert kept.page(("q", 4)) == (5, page)
+    kept.put_page(("big",), kept.version, 1, [b"x" * 2000])
+    assert kept.page(("big",)) is None  # larger than the budget: never kept
+    stale = kept.version
+    kept.changed()
+    assert kept.page(("q", 4)) is None
+    kept.put_page(("q", 4), stale, 5, page)  # read before the change: not kept
+    assert kept.page(("q", 4)) is None
+    kept.put_page(("q", 4), kept.version, 5, page)
+    clock.now += 2.5
+    assert kept.page(("q", 4)) is None

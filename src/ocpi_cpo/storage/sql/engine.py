@@ -41,11 +41,18 @@ SQLITE_TIMEOUT = 30.0
 SINGLE_READS_POOL = 4
 
 
-def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An engine tuned per backend: SQLite in WAL mode with explicit BEGIN, asyncpg pooled."""
+def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
+    """An engine tuned per backend: SQLite in WAL mode with explicit BEGIN, asyncpg pooled.
+
+    PostgreSQL: ``pool_size`` connections kept open, none beyond (no overflow). An overflow
+    connection is closed when it is checked in while the pool is full, so under steady load
+    (32 concurrent page requests) nearly every request opened a new connection: TCP, the SSL
+    attempt of ``sslmode=prefer``, authentication, asyncpg's set-up and its prepared statements
+    made anew; that was most of a page's time (docs/performance.md). A request beyond the pool
+    waits for a connection instead."""
     if database_url.startswith("sqlite"):
         return _sqlite_engine(database_url)
-    return create_async_engine(database_url, pool_size=pool_size, max_overflow=pool_size)
+    return create_async_engine(database_url, pool_size=pool_size, max_overflow=0)
 
 
 def _sqlite_engine(database_url: str | URL, **pool: Any) -> AsyncEngine:
