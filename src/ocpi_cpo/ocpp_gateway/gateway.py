@@ -19,6 +19,9 @@ faster than ``[ocpp] messages_per_second`` (after ``message_burst``) is closed (
 A second connection of the same station replaces the first. A dropped connection, or heartbeats
 missed for ``ocpp.heartbeat_grace`` intervals, is reported with ``StationEvents.station_offline``;
 on return ``station_online`` and a TriggerMessage(StatusNotification) unless the station boots.
+Each connection records a new epoch in the station's row (``stations.connected``); the offline
+writes of a closed connection name its epoch and apply only while no newer connection exists, on
+this instance or another, so a station back within a second keeps what it has just reported.
 """
 
 from __future__ import annotations
@@ -239,7 +242,7 @@ class Gateway:
         link.start()
         link.emit(lambda: self.events.station_online(station.station_id, context.clock.now()))
         async with context.storage.transaction() as uow:
-            await uow.stations.connected(station.station_id, version, context.clock.now())
+            await link.record_connected(uow)
         link.spawn(
             link.watch(), link.trigger_status_later(context.settings.ocpp.status_trigger_delay)
         )
@@ -260,7 +263,9 @@ class Gateway:
         if current:
             with contextlib.suppress(Exception):
                 async with self.context.storage.transaction() as uow:
-                    await uow.stations.disconnected(link.station_id, self.context.clock.now())
+                    await uow.stations.disconnected(
+                        link.station_id, self.context.clock.now(), link.epoch
+                    )
             link.went_offline("connection closed")
         await link.drain()
         link.finished.set()

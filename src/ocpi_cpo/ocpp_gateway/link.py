@@ -105,6 +105,8 @@ class StationLink:
         self.transactions: dict[str, Transaction] = {}
         self.pending: list[PendingStart] = []
         self.online = True
+        #: this connection's epoch (``stations.connected``); None until recorded
+        self.epoch: int | None = None
         self.closed = asyncio.Event()
         self.finished = asyncio.Event()  # closed and its last events delivered
         self.first_message = asyncio.Event()
@@ -201,9 +203,7 @@ class StationLink:
             silent = time.monotonic() - self._last_seen
             if silent >= self.grace and self.online:
                 self.went_offline("missed heartbeats")
-                await self._persist(
-                    lambda uow: uow.stations.disconnected(self.station_id, self.clock.now())
-                )
+                await self._persist(self._record_disconnected)
             await asyncio.sleep(max(self.grace - silent, 0.05) if self.online else 0.2)
 
     def went_offline(self, why: str) -> None:
@@ -212,13 +212,19 @@ class StationLink:
         self.online = False
         LOG.warning("station %s offline: %s", self.station_id, why)
         self.board.forget()
-        at = self.clock.now()
-        self.emit(lambda: self.events.station_offline(self.station_id, at))
+        at, epoch = self.clock.now(), self.epoch
+        self.emit(lambda: self.events.station_offline(self.station_id, at, epoch))
+
+    async def record_connected(self, uow: Any) -> None:
+        """Online in the database, under a new epoch (a newer connection wins over this one's
+        earlier offline writes: ``station_offline``)."""
+        self.epoch = await uow.stations.connected(self.station_id, self.version, self.clock.now())
+
+    async def _record_disconnected(self, uow: Any) -> None:
+        await uow.stations.disconnected(self.station_id, self.clock.now(), self.epoch)
 
     async def _persist_online(self) -> None:
-        await self._persist(
-            lambda uow: uow.stations.connected(self.station_id, self.version, self.clock.now())
-        )
+        await self._persist(self.record_connected)
 
     async def _persist(self, write: Callable[[Any], Awaitable[None]]) -> None:
         try:

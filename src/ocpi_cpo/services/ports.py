@@ -27,8 +27,12 @@ from ocpi_cpo.services.ownership import Parties
 class StationEvents(Protocol):
     async def station_online(self, station_id: str, at: datetime) -> None: ...
 
-    async def station_offline(self, station_id: str, at: datetime) -> None:
-        """The connection dropped or heartbeats were missed: its EVSEs become UNKNOWN."""
+    async def station_offline(
+        self, station_id: str, at: datetime, epoch: int | None = None
+    ) -> None:
+        """The connection dropped or heartbeats were missed: its EVSEs become UNKNOWN. With
+        ``epoch`` (the connection's, ``stations.connected``), only while no newer connection of
+        the station exists: a station back at once keeps the statuses it has just reported."""
         ...
 
     async def evse_status(self, evse_uid: str, status: EvseStatus, at: datetime) -> None: ...

@@ -60,13 +60,38 @@ class StationEventsService:
     async def station_online(self, station_id: str, at: datetime) -> None:
         log.info("station %s online", station_id)
 
-    async def station_offline(self, station_id: str, at: datetime) -> None:
+    async def station_offline(
+        self, station_id: str, at: datetime, epoch: int | None = None
+    ) -> None:
         async with self.storage.read() as uow:
             station = await uow.stations.get(station_id)
         if station is None:
             return
-        for evse_uid in station.evses.values():
-            await self.evse_status(evse_uid, EvseStatus.UNKNOWN, at)
+        if epoch is None:
+            for evse_uid in station.evses.values():
+                await self.evse_status(evse_uid, EvseStatus.UNKNOWN, at)
+            return
+        evses = list(station.evses.values())
+
+        async def apply(uow: UnitOfWork) -> bool:
+            # The station's row held to the commit: a new connection's epoch is written either
+            # before (then nothing here) or after (then its statuses come after these UNKNOWNs).
+            if await uow.stations.connection_epoch(station_id, for_update=True) != epoch:
+                return False
+            for evse_uid in evses:
+                try:
+                    await locations.set_evse_status(
+                        uow, self.sessions.publisher, evse_uid, EvseStatus.UNKNOWN, self.clock.now()
+                    )
+                except ServiceError as exc:
+                    log.warning("status UNKNOWN of EVSE %s not applied: %s", evse_uid, exc)
+            return True
+
+        if not await self.statuses.run(apply):
+            log.info(
+                "station %s is back on a newer connection: its EVSEs keep their statuses",
+                station_id,
+            )
 
     async def evse_status(self, evse_uid: str, status: EvseStatus, at: datetime) -> None:
         """``at`` is the station's word for when; the change is stamped with our clock: a station

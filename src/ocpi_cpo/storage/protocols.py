@@ -237,9 +237,18 @@ class StationRepository(Protocol):
 
     async def remove(self, station_id: str) -> bool: ...
 
-    async def connected(self, station_id: str, ocpp_version: str, now: datetime) -> None: ...
+    async def connected(self, station_id: str, ocpp_version: str, now: datetime) -> int:
+        """Online; returns the connection's epoch (one more than the previous connection's)."""
+        ...
 
-    async def disconnected(self, station_id: str, now: datetime) -> None: ...
+    async def disconnected(self, station_id: str, now: datetime, epoch: int | None = None) -> bool:
+        """Offline, unless ``epoch`` is given and a newer connection exists (then False)."""
+        ...
+
+    async def connection_epoch(self, station_id: str, *, for_update: bool = False) -> int | None:
+        """The epoch of the station's last connection (None: no such station); ``for_update``
+        holds the row until the transaction ends (PostgreSQL; SQLite has one writer anyway)."""
+        ...
 
     async def booted(
         self,

@@ -62,7 +62,7 @@ class StationSide:
     async def station_online(self, station_id: str, at: Any) -> None:
         return None
 
-    async def station_offline(self, station_id: str, at: Any) -> None:
+    async def station_offline(self, station_id: str, at: Any, epoch: int | None = None) -> None:
         return None
 
     async def evse_status(self, evse_uid: str, status: EvseStatus, at: Any) -> None:

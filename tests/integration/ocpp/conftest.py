@@ -62,7 +62,9 @@ class RecordingEvents:
     async def station_online(self, station_id: str, at: datetime) -> None:
         self._record("station_online", station_id)
 
-    async def station_offline(self, station_id: str, at: datetime) -> None:
+    async def station_offline(
+        self, station_id: str, at: datetime, epoch: int | None = None
+    ) -> None:
         self._record("station_offline", station_id)
 
     async def evse_status(self, evse_uid: str, status: EvseStatus, at: datetime) -> None:

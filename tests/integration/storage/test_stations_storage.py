@@ -73,3 +73,24 @@ async def test_connection_state_and_counters(storage: SqlStorage) -> None:
         gone = await uow.stations.get("CP1")
     assert gone is not None and not gone.is_connected(NOW, grace)
     assert gone.disconnected_at == NOW + timedelta(seconds=5)
+
+
+async def test_a_closed_connection_does_not_mark_a_newer_one_offline(storage: SqlStorage) -> None:
+    async with storage.transaction() as uow:
+        await service.add_station(uow, "CP1", "LOC1", {1: "E1"}, None, NOW)
+    async with storage.transaction() as uow:
+        old = await uow.stations.connected("CP1", "1.6", NOW)
+        new = await uow.stations.connected("CP1", "1.6", NOW + timedelta(seconds=1))
+    assert new == old + 1
+    async with storage.transaction() as uow:
+        assert not await uow.stations.disconnected("CP1", NOW + timedelta(seconds=2), old)
+        assert await uow.stations.connection_epoch("CP1", for_update=True) == new
+    async with storage.read() as uow:
+        station = await uow.stations.get("CP1")
+    assert station is not None and station.online
+    async with storage.transaction() as uow:
+        assert await uow.stations.disconnected("CP1", NOW + timedelta(seconds=3), new)
+        assert await uow.stations.connection_epoch("nobody") is None
+    async with storage.read() as uow:
+        station = await uow.stations.get("CP1")
+    assert station is not None and not station.online

@@ -97,19 +97,34 @@ class SqlStationRepository:
         result = await self._c.execute(delete(stations).where(stations.c.station_id == station_id))
         return bool(result.rowcount)
 
-    async def connected(self, station_id: str, ocpp_version: str, now: datetime) -> None:
-        await self._c.execute(
+    async def connected(self, station_id: str, ocpp_version: str, now: datetime) -> int:
+        result = await self._c.execute(
             update(stations)
             .where(stations.c.station_id == station_id)
-            .values(online=True, ocpp_version=ocpp_version, connected_at=now)
+            .values(
+                online=True,
+                ocpp_version=ocpp_version,
+                connected_at=now,
+                connection_epoch=stations.c.connection_epoch + 1,
+            )
+            .returning(stations.c.connection_epoch)
         )
+        epoch = result.scalar()
+        return int(epoch) if epoch is not None else 0
 
-    async def disconnected(self, station_id: str, now: datetime) -> None:
-        await self._c.execute(
-            update(stations)
-            .where(stations.c.station_id == station_id)
-            .values(online=False, disconnected_at=now)
-        )
+    async def disconnected(self, station_id: str, now: datetime, epoch: int | None = None) -> bool:
+        statement = update(stations).where(stations.c.station_id == station_id)
+        if epoch is not None:
+            statement = statement.where(stations.c.connection_epoch == epoch)
+        result = await self._c.execute(statement.values(online=False, disconnected_at=now))
+        return bool(result.rowcount)
+
+    async def connection_epoch(self, station_id: str, *, for_update: bool = False) -> int | None:
+        statement = select(stations.c.connection_epoch).where(stations.c.station_id == station_id)
+        if for_update:
+            statement = statement.with_for_update()
+        epoch = (await self._c.execute(statement)).scalar()
+        return int(epoch) if epoch is not None else None
 
     async def booted(
         self,

@@ -29,6 +29,9 @@ stations = Table(
     Column("model", String(50)),
     Column("firmware_version", String(50)),
     Column("online", Boolean, nullable=False, default=False),
+    # bumped by every connection (any instance): a closed connection's offline writes apply only
+    # while no newer connection of the station exists (ocpp_gateway.gateway)
+    Column("connection_epoch", Integer, nullable=False, default=0, server_default="0"),
     Column("connected_at", UtcDateTime),
     Column("disconnected_at", UtcDateTime),
     Column("last_heartbeat_at", UtcDateTime),
