@@ -11,6 +11,7 @@ the three everyday commands under 500 ms.
 
 from __future__ import annotations
 
+import compileall
 import resource
 import statistics
 import subprocess
@@ -60,6 +61,15 @@ def _measure(command: list[str], cwd: Path, runs: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
+def _compile_package() -> None:
+    """Write the bytecode of our package, as pip does when it installs the wheel. An editable
+    install otherwise writes it on first use, unless ``PYTHONDONTWRITEBYTECODE`` is set (it is on
+    some shared machines): then every run compiles our modules again, about 110 ms of CPU."""
+    import ocpi_cpo
+
+    compileall.compile_dir(Path(ocpi_cpo.__file__).parent, quiet=1)
+
+
 def _prepare(folder: Path) -> None:
     (folder / "ocpi-cpo.toml").write_text(
         'database_url = "sqlite+aiosqlite:///var/cli-bench.db"\n'
@@ -78,6 +88,7 @@ def run_figures(quick: bool) -> list[Figure]:
     runs = 3 if quick else 10
     with tempfile.TemporaryDirectory(prefix="ocpi-cpo-cli-bench-") as name:
         folder = Path(name)
+        _compile_package()
         _prepare(folder)
         baseline, baseline_cpu = _measure([sys.executable, "-c", "pass"], folder, runs)
         figures = []

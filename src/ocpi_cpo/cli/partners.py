@@ -18,7 +18,14 @@ from ocpi_cpo.cli.common import (
     storage_context,
 )
 from ocpi_cpo.domain.delivery import PartnerDelivery, delivery_view, describe_delivery
-from ocpi_cpo.domain.partners import PROFILES, ClientInfo, Partner, Profile, operations_warning
+from ocpi_cpo.domain.partners import (
+    PROFILES,
+    ClientInfo,
+    Partner,
+    Profile,
+    operations_warning,
+    partner_view,
+)
 
 if TYPE_CHECKING:
     from ocpi_cpo.config import Settings
@@ -204,7 +211,6 @@ def list_partners(ctx: typer.Context, json: JsonOption = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from ocpi_cpo.api.admin.partners import partner_view
     from ocpi_cpo.services import partner_delivery, partner_sync
 
     settings = settings_from(ctx)

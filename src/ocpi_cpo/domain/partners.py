@@ -10,6 +10,10 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ocpi_cpo.domain.sync import Reconciliation, SyncProgress
 
 
 class PartnerState(enum.StrEnum):
@@ -283,3 +287,30 @@ class ClientInfo:
     role: str
     status: ConnectionStatus
     last_updated: datetime
+
+
+def partner_view(
+    partner: Partner,
+    sync: SyncProgress | None = None,
+    reconciliation: Reconciliation | None = None,
+) -> dict[str, Any]:
+    """A partner as operators see it (admin API, ``partners list --json``): never its token."""
+    return {
+        "name": partner.name,
+        "profile": partner.profile_name,
+        "state": partner.state.value,
+        "direction": partner.direction.value if partner.direction else None,
+        "roles": [
+            {"role": r.role, "country_code": r.country_code, "party_id": r.party_id, "name": r.name}
+            for r in partner.roles
+        ],
+        "version": partner.version,
+        "versions_url": partner.versions_url,
+        "endpoints": [
+            {"identifier": e.identifier, "role": e.role, "url": e.url} for e in partner.endpoints
+        ],
+        "registered_at": partner.registered_at.isoformat() if partner.registered_at else None,
+        "last_seen_at": partner.last_seen_at.isoformat() if partner.last_seen_at else None,
+        "sync": sync.as_dict() if sync is not None else None,
+        "reconciliation": reconciliation.as_dict() if reconciliation is not None else None,
+    }
