@@ -3,8 +3,8 @@ bench.hub_latency).
 
 * memory: the serve process with 10,000 Locations and 100 stations connected, resident set from
   /proc (Linux), beside the same process idle with an empty database;
-* scale out: the Locations page on PostgreSQL from two serve processes against one (the load
-  generator spreads its connections over both).
+* scale out: the Locations page on PostgreSQL from two and three serve processes against one
+  (the load generator spreads its connections over them).
 
 Everything runs on 127.0.0.1 and stops by itself.
 """
@@ -117,7 +117,9 @@ async def memory_figure(folder: Path) -> Figure:
     )
 
 
-async def scale_figure(folder: Path, postgres_url: str, quick: bool) -> Figure:
+async def scale_figures(folder: Path, postgres_url: str, quick: bool) -> list[Figure]:
+    """The page of 50 from 1, 2 and 3 serve processes on one PostgreSQL database, the load
+    generator's connections spread evenly over them; each beside one process, same run."""
     seconds = 3.0 if quick else 6.0
     from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
 
@@ -136,34 +138,36 @@ async def scale_figure(folder: Path, postgres_url: str, quick: bool) -> Figure:
         finally:
             await storage.close()
     path = "/ocpi/2.2.1/locations?limit=50"
-    first, port_a = await _serve(folder, postgres_url)
+    servers: list[tuple[subprocess.Popen[bytes], int]] = []
+    rates: dict[int, float] = {}
     try:
-        one = await loc.requests_per_second(
-            f"http://127.0.0.1:{port_a}{path}", loc._auth(), seconds
-        )
-        second, port_b = await _serve(folder, postgres_url)
-        try:
-            halves = await asyncio.gather(
+        for count in (1, 2, 3):
+            while len(servers) < count:
+                servers.append(await _serve(folder, postgres_url))
+            shares = await asyncio.gather(
                 *(
-                    _rps_with(f"http://127.0.0.1:{port}{path}", seconds, loc.CONNECTIONS // 2)
-                    for port in (port_a, port_b)
+                    _rps_with(f"http://127.0.0.1:{port}{path}", seconds, loc.CONNECTIONS // count)
+                    for _, port in servers
                 )
             )
-        finally:
-            loc._stop(second)
+            rates[count] = sum(shares)
     finally:
-        loc._stop(first)
-    two = sum(halves)
-    return Figure(
-        "scale out: page of 50 (PostgreSQL), two serve processes",
-        two,
-        "r/s",
-        "r/s one serve process",
-        one,
-        "report",
-        True,
-        "2 cores shared with the load generator: the ratio is the figure (no target)",
-    )
+        for server, _ in servers:
+            loc._stop(server)
+    return [
+        Figure(
+            f"scale out: page of 50 (PostgreSQL), {count} serve processes",
+            rates[count],
+            "r/s",
+            "r/s one serve process",
+            rates[1],
+            "report",
+            True,
+            f"{loc.CONNECTIONS} connections spread over the processes; 2 cores shared with the"
+            " load generator and the database: the ratio is the figure (no target)",
+        )
+        for count in (2, 3)
+    ]
 
 
 async def _rps_with(url: str, seconds: float, connections: int) -> float:
@@ -181,7 +185,7 @@ async def run_all(quick: bool = False, postgres_url: str | None = None) -> list[
         folder = Path(name)
         figures.append(await memory_figure(folder))
         if postgres_url:
-            figures.append(await scale_figure(folder, postgres_url, quick))
+            figures += await scale_figures(folder, postgres_url, quick)
     return figures
 
 
