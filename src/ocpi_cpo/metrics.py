@@ -72,6 +72,46 @@ REFUSED = Counter(
     ["version", "module"],
     registry=REGISTRY,
 )
+OCPP_STATIONS = Gauge(
+    "ocpi_cpo_ocpp_stations_connected",
+    "Stations connected to this process, by OCPP version (1.6, 2.0.1)",
+    ["version"],
+    registry=REGISTRY,
+)
+OCPP_MESSAGES = Counter(
+    "ocpi_cpo_ocpp_messages",
+    "OCPP-J frames from stations (in) and to them (out), by action and kind (call, result,"
+    " error; a result or error under the action of the CALL it answers; unknown actions: other)",
+    ["direction", "action", "kind"],
+    registry=REGISTRY,
+)
+OCPP_ANSWER_LATENCY = Histogram(
+    "ocpi_cpo_ocpp_answer_seconds",
+    "Time from a station's CALL read to our answer written, by action",
+    ["action"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=REGISTRY,
+)
+OCPP_BOOTS = Counter(
+    "ocpi_cpo_ocpp_boots",
+    "BootNotifications answered, by status (Accepted, Pending, Rejected; error for a CALLERROR)",
+    ["status"],
+    registry=REGISTRY,
+)
+OCPP_REFUSED = Counter(
+    "ocpi_cpo_ocpp_connections_refused",
+    "Station connections refused at the handshake, by HTTP status (400 subprotocol, 401 auth,"
+    " 403 security profile, 404 unknown station, 429 too many attempts)",
+    ["status"],
+    registry=REGISTRY,
+)
+OCPI_REQUESTS = Counter(
+    "ocpi_cpo_ocpi_requests",
+    "OCPI requests answered, by version, module (versions, details, a module id, or other) and"
+    " HTTP status",
+    ["version", "module", "status"],
+    registry=REGISTRY,
+)
 RECONCILED_AT = Gauge(
     "ocpi_cpo_reconcile_last_run_timestamp_seconds",
     "When the last scheduled reconciliation with the partner ran (Unix time)",

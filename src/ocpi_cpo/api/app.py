@@ -145,7 +145,13 @@ def create_app(
     )
     app.add_middleware(AdminAuditMiddleware)
     app.add_middleware(LimitsMiddleware, limits=settings.limits, clock=clock)
-    app.add_middleware(JournalMiddleware, journal=journal)
+    prefixes = [prefix.split("/") for _, prefix in routers()]
+    app.add_middleware(
+        JournalMiddleware,
+        journal=journal,
+        versions={p[2] for p in prefixes if len(p) > 2 and p[2] != "versions"},
+        modules={p[3] for p in prefixes if len(p) > 3},
+    )
     app.add_middleware(TracingMiddleware)
     return app
 

@@ -14,15 +14,19 @@ from ocpp.routing import on as _on
 from ocpp.v16 import ChargePoint as _ChargePoint16
 from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as result16
+from ocpp.v16.enums import Action as _Action16
 from ocpp.v201 import ChargePoint as _ChargePoint201
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
+from ocpp.v201.enums import Action as _Action201
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 SUBPROTOCOLS = {"ocpp2.0.1": "2.0.1", "ocpp1.6": "1.6"}
 #: our preference when a station offers both
 PREFERRED = ("ocpp2.0.1", "ocpp1.6")
+#: every action name of OCPP 1.6 and 2.0.1 (the metrics' action label takes no other)
+ACTIONS: frozenset[str] = frozenset(str(a.value) for a in [*_Action16, *_Action201])
 
 
 def on(action: str) -> Callable[[F], F]:
@@ -44,6 +48,7 @@ def error_code(error: BaseException) -> str:
 
 
 __all__ = [
+    "ACTIONS",
     "PREFERRED",
     "SUBPROTOCOLS",
     "ChargePoint16",

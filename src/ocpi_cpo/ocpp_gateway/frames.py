@@ -37,6 +37,12 @@ def _shape_problem(frame: Any) -> str | None:
 def refusal(text: str, version: str) -> str | None:
     """The CALLERROR answering ``text`` when it is no OCPP-J frame we can route; None when the
     library may have it."""
+    return check(text, version)[1]
+
+
+def check(text: str, version: str) -> tuple[Any, str | None]:
+    """(the frame, None) when the library may have ``text``; else (None, the CALLERROR
+    answering it)."""
     frame: Any = None
     problem: str | None = "not valid JSON"
     try:
@@ -46,13 +52,13 @@ def refusal(text: str, version: str) -> str | None:
     else:
         problem = _shape_problem(frame)
     if problem is None:
-        return None
+        return frame, None
     message_id = "-1"
     readable = isinstance(frame, list) and len(frame) > 1 and isinstance(frame[1], str)
     if readable and 0 < len(frame[1]) <= 36:
         message_id = frame[1]
     code = FRAME_ERROR.get(version, "RpcFrameworkError")
-    return orjson.dumps([4, message_id, code, problem, {}]).decode()
+    return None, orjson.dumps([4, message_id, code, problem, {}]).decode()
 
 
 def is_answer(text: str) -> bool:

@@ -37,16 +37,18 @@ from fastapi import FastAPI, WebSocket
 from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from ocpi_cpo import metrics
 from ocpi_cpo.domain.station_registry import Station, verify_password
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpp_gateway._lib import PREFERRED, SUBPROTOCOLS
 from ocpi_cpo.ocpp_gateway.certificates import StationCertificates
 from ocpi_cpo.ocpp_gateway.door import Door, MessageLimit
 from ocpi_cpo.ocpp_gateway.driver import OcppDriver
-from ocpi_cpo.ocpp_gateway.frames import refusal
+from ocpi_cpo.ocpp_gateway.frames import check
 from ocpi_cpo.ocpp_gateway.journaling import OcppJournal
 from ocpi_cpo.ocpp_gateway.link import StationLink
 from ocpi_cpo.ocpp_gateway.mapping import V16
+from ocpi_cpo.ocpp_gateway.traffic import Traffic
 from ocpi_cpo.ocpp_gateway.v16 import CentralSystem16
 from ocpi_cpo.ocpp_gateway.v201 import CentralSystem201
 from ocpi_cpo.services.ports import StationEvents
@@ -71,6 +73,7 @@ class WebSocketConnection:
         self._link = link
         self._limit = limit
         self._journal = journal
+        self._traffic = Traffic()
 
     async def recv(self) -> str:
         """The next frame the library may route; malformed ones are answered here
@@ -86,8 +89,9 @@ class WebSocketConnection:
                 await self._close(1003, "a binary frame (OCPP-J frames are text)")
             self._link.touch(text)
             self._journal.note("in", str(text))
-            refused = refusal(text, self._link.version)
+            frame, refused = check(text, self._link.version)
             if refused is None:
+                self._traffic.received(frame)
                 return str(text)
             LOG.info("station %s: malformed frame answered with a CALLERROR", self._link.station_id)
             await self.send(refused)
@@ -105,6 +109,7 @@ class WebSocketConnection:
 
     async def send(self, message: str) -> None:
         self._journal.note("out", message)
+        self._traffic.sending(message)
         await self._ws.send_text(message)
 
 
@@ -197,6 +202,7 @@ class Gateway:
         except Refused as refused:
             if refused.status == 404:
                 self.door.unknown(address)
+            metrics.OCPP_REFUSED.labels(str(refused.status)).inc()
             LOG.warning(
                 "OCPP connection refused (%s): station id %r from %s: %s",
                 refused.status,
@@ -246,6 +252,7 @@ class Gateway:
         link.spawn(
             link.watch(), link.trigger_status_later(context.settings.ocpp.status_trigger_delay)
         )
+        metrics.OCPP_STATIONS.labels(version).inc()
         try:
             link.mark_receive_loop()
             await endpoint.start()
@@ -258,6 +265,7 @@ class Gateway:
 
     async def _closed(self, link: StationLink) -> None:
         link.closed.set()
+        metrics.OCPP_STATIONS.labels(link.version).dec()
         await link.cancel_tasks()
         current = self.driver.detach(link)
         if current:
