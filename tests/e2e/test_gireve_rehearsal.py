@@ -1,6 +1,10 @@
 """A rehearsal of Gireve's certification with real processes on 127.0.0.1: one test per CPO use
 case (the same steps as `make demo`, in order), then the pagination checks Gireve is known to
-run (at least 21 locations, 21 CDRs and 101 tariffs, each seen over several pages)."""
+run (at least 21 locations, 21 CDRs and 101 tariffs, each seen over several pages).
+
+All of it twice: against Gireve on OCPI 2.2.1 (with the demo's 2.1.1 eMSP beside it), then
+against Gireve on OCPI 2.1.1 (each use case of its 2.1.1 guide, docs/gireve-2.1.1.md). One serve
+and one hub per version; the use cases of a version run in order on them."""
 
 from __future__ import annotations
 
@@ -16,17 +20,29 @@ import pytest
 import pytest_asyncio
 
 from ocpi_cpo.cli.demo import Processes, _cli, _config, _wait_up, free_port
-from ocpi_cpo.cli.demo_walk import BADGE, Stage, steps
+from ocpi_cpo.cli.demo_walk import BADGE, Stage, cdr_of_session, cost_excl_vat, evse_of, steps
 from ocpi_cpo.sim import demo_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
-STEP_TITLES = [title for title, _ in steps(None)]  # type: ignore[arg-type]
+VERSIONS = ["2.2.1", "2.1.1"]
+
+
+def _titles(version: str) -> list[str]:
+    shape = Stage(Path(), "", "", print, None, "" if version == "2.1.1" else "x", version=version)  # type: ignore[arg-type]
+    return [title for title, _ in steps(shape)]
+
+
+# (version, title) as the value: a title alone would group the same use case of both versions
+USE_CASES = [pytest.param(v, (v, t), id=f"{v}-{t}") for v in VERSIONS for t in _titles(v)]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def stage(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stage]:
-    folder = tmp_path_factory.mktemp("rehearsal")
+async def stage(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stage]:
+    version: str = request.param
+    folder = tmp_path_factory.mktemp(f"rehearsal-{version}")
     cpo_port, hub_port, partner_port = free_port(), free_port(), free_port()
     config = folder / "ocpi-cpo.toml"
     config.write_text(
@@ -35,25 +51,29 @@ async def stage(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stage
         )
     )
     processes = Processes()
-    for args, log in (
+    hub_args = ["sim", "hub", "--port", str(hub_port), "--identity", "FR/107", "--quiet"]
+    started = [
         (["--config", str(config), "serve"], "cpo.log"),
-        (["sim", "hub", "--port", str(hub_port), "--identity", "FR/107", "--quiet"], "hub.log"),
-        # the demo's eMSP on OCPI 2.1.1, beside the hub on 2.2.1
-        (
-            [
-                "sim",
-                "hub",
-                "--port",
-                str(partner_port),
-                "--identity",
-                "NL/EMS",
-                "--version",
-                "2.1.1",
-                "--quiet",
-            ],
-            "emsp-2.1.1.log",
-        ),
-    ):
+        ([*hub_args, "--version", version], "hub.log"),
+    ]
+    if version == "2.2.1":  # the demo's eMSP on OCPI 2.1.1, beside the hub on 2.2.1
+        started.append(
+            (
+                [
+                    "sim",
+                    "hub",
+                    "--port",
+                    str(partner_port),
+                    "--identity",
+                    "NL/EMS",
+                    "--version",
+                    "2.1.1",
+                    "--quiet",
+                ],
+                "emsp-2.1.1.log",
+            )
+        )
+    for args, log in started:
         with (folder / log).open("wb") as out:
             processes.running.append(
                 subprocess.Popen(
@@ -61,14 +81,15 @@ async def stage(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stage
                 )
             )
     cpo, hub = f"http://127.0.0.1:{cpo_port}", f"http://127.0.0.1:{hub_port}"
-    partner = f"http://127.0.0.1:{partner_port}"
+    partner = f"http://127.0.0.1:{partner_port}" if version == "2.2.1" else ""
     try:
         await _wait_up(f"{cpo}/ocpi/versions", processes)
         await _wait_up(f"{hub}/_sim/state", processes)
-        await _wait_up(f"{partner}/_sim/state", processes)
+        if partner:
+            await _wait_up(f"{partner}/_sim/state", processes)
         connector = aiohttp.TCPConnector(force_close=True)  # servers close idle connections
         async with aiohttp.ClientSession(connector=connector) as session:
-            rehearsal = Stage(folder, cpo, hub, _cli(config), session, partner)  # type: ignore[arg-type]
+            rehearsal = Stage(folder, cpo, hub, _cli(config), session, partner, version=version)  # type: ignore[arg-type]
             yield rehearsal
             for station in rehearsal.stations:
                 await station.disconnect()
@@ -76,13 +97,15 @@ async def stage(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stage
         processes.stop()
 
 
-@pytest.mark.parametrize("title", STEP_TITLES)
-async def test_use_case(stage: Stage, title: str) -> None:
-    action = dict(steps(stage))[title]
+# scope="module": the stage's parameter must keep the fixture's scope (one serve per version)
+@pytest.mark.parametrize(("stage", "use_case"), USE_CASES, indirect=["stage"], scope="module")
+async def test_use_case(stage: Stage, use_case: tuple[str, str]) -> None:
+    action = dict(steps(stage))[use_case[1]]
     detail = await action()
     assert detail
 
 
+@pytest.mark.parametrize("stage", VERSIONS, indirect=True)
 async def test_each_station_also_does_the_other_kind_of_charge(stage: Stage) -> None:
     """1.6 has charged by RFID and 2.0.1 was started remotely above; now the other way round."""
     rfid_201, remote_16 = stage.stations[1], stage.stations[0]
@@ -107,8 +130,8 @@ async def test_each_station_also_does_the_other_kind_of_charge(stage: Stage) -> 
     )
     assert answer["data"]["result"] == "ACCEPTED", answer
     await remote_16.wait_for("stopped", 10)
-    cdr = await stage.until(lambda: _cdr_at(stage, "E1-1", session["id"]), "the 1.6 remote CDR")
-    assert float(cdr["total_cost"]["excl_vat"]) > 0
+    cdr = await stage.until(lambda: _cdr_at(stage, "E1-1", session), "the 1.6 remote CDR")
+    assert cost_excl_vat(cdr) > 0
     results = await stage.get(f"{stage.hub}/_sim/command_results")
     assert [r["result"] for r in results].count("ACCEPTED") >= 4  # two starts, two stops
 
@@ -119,12 +142,9 @@ async def _evse_status(stage: Stage, evse_uid: str, status: str) -> bool:
     return any(e["uid"] == evse_uid and e["status"] == status for e in location["evses"])
 
 
-async def _cdr_at(stage: Stage, evse_uid: str, session_id: str | None = None) -> Any:
+async def _cdr_at(stage: Stage, evse_uid: str, session: Any = None) -> Any:
     for cdr in await stage.get(f"{stage.hub}/_sim/cdrs"):
-        if cdr["cdr_location"]["evse_uid"] == evse_uid and session_id in (
-            None,
-            cdr.get("session_id"),
-        ):
+        if evse_of(cdr) == evse_uid and (session is None or cdr_of_session(cdr, session)):
             return cdr
     return None
 
@@ -132,10 +152,11 @@ async def _cdr_at(stage: Stage, evse_uid: str, session_id: str | None = None) ->
 async def _session_at(stage: Stage, evse_uid: str, status: str) -> Any:
     sessions = await stage.get(f"{stage.hub}/_sim/sessions")
     return next(
-        (s for s in sessions.values() if s["evse_uid"] == evse_uid and s["status"] == status), None
+        (s for s in sessions.values() if evse_of(s) == evse_uid and s["status"] == status), None
     )
 
 
+@pytest.mark.parametrize("stage", VERSIONS, indirect=True)
 async def test_21_cdrs_pulled_in_pages_of_20(stage: Stage) -> None:
     station = stage.stations[0]
     existing = len(await stage.get(f"{stage.hub}/_sim/cdrs"))  # from the use cases above
@@ -152,12 +173,19 @@ async def test_21_cdrs_pulled_in_pages_of_20(stage: Stage) -> None:
     assert {p["limit"] for p in result["pages"]} == {20}
 
 
+@pytest.mark.parametrize("stage", VERSIONS, indirect=True)
 async def test_101_tariffs_pulled_in_pages_of_100(stage: Stage) -> None:
     path = stage.folder / "many-tariffs.json"
     path.write_bytes(orjson.dumps([demo_data.tariff(f"T{n:03d}", "0.25") for n in range(100)]))
     stage.run_cli("tariffs", "import", str(path))
     result = await stage.post(f"{stage.hub}/_sim/pull", {"module": "tariffs", "party": "FR/AB1"})
     assert result["ok"], result
+    if stage.version == "2.1.1":
+        # Nothing names the party on 2.1.1: one connection carries both operations, so the
+        # Sender serves AC22 of FR/AB2 too (docs/gireve-2.1.1.md §2)
+        assert sorted(result["ids"])[:2] == ["AC22", "AC22"] and len(result["ids"]) == 102
+        assert [p["count"] for p in result["pages"]] == [100, 2]
+        return
     assert len(result["ids"]) == 101  # AC22 and T000..T099
     assert [p["count"] for p in result["pages"]] == [100, 1]
 

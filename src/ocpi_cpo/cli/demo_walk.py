@@ -2,12 +2,18 @@
 simulated Gireve hub on OCPI 2.2.1, and beside it an eMSP on OCPI 2.1.1 that hears the same
 Locations and charges in its own version.
 
+The same steps run against a Gireve hub on OCPI 2.1.1 (``Stage.version``; the Gireve rehearsal
+e2e suite does both): each use case of Gireve's 2.1.1 guide, in 2.1.1 form (docs/gireve-2.1.1.md),
+where its rules differ (no Tariffs DELETE; START/STOP only, RESERVE_NOW and UNLOCK_CONNECTOR not
+forwarded, no CANCEL_RESERVATION in 2.1.1).
+
 Each step returns a one-line detail or raises; the runner prints a tick or a cross and its time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -46,8 +52,10 @@ class Stage:
     hub: str
     cli: Callable[..., Any]
     session: aiohttp.ClientSession
-    #: the simulated eMSP on OCPI 2.1.1 (NL/EMS, the eMSP of the demo's tokens)
+    #: the simulated eMSP on OCPI 2.1.1 (NL/EMS, the eMSP of the demo's tokens); "": none
     partner: str = ""
+    #: the OCPI version the hub speaks (its profile is gireve-preprod on that version)
+    version: str = "2.2.1"
     state: dict[str, Any] = field(default_factory=dict)
     stations: list[SimStation] = field(default_factory=list)
 
@@ -103,19 +111,29 @@ class Stage:
 def steps(stage: Stage) -> list[Step]:
     s = stage
 
+    v211 = s is not None and s.version == "2.1.1"
+
     async def register() -> str:
+        if not s.partner:
+            return await register_hub()
         # the 2.1.1 eMSP's registration runs beside the hub's: one CLI process each
         hub, emsp = await asyncio.gather(register_hub(), register_211())
         return f"{hub}; {emsp}"
 
     async def register_hub() -> str:
+        pin = ("--version", s.version) if v211 else ()
         invite = orjson.loads(
             await s.cli_beside(
-                "partners", "invite", "gireve", "--profile", "gireve-preprod", "--json"
+                "partners", "invite", "gireve", "--profile", "gireve-preprod", *pin, "--json"
             )
         )
         result = await s.post(f"{s.hub}/_sim/register", invite)
         expect(result["ok"], f"registration failed: {result}")
+        state = await s.get(f"{s.hub}/_sim/state")
+        expect(
+            (state["version"], state["cpo_party"]) == (s.version, "FR/AB1"),
+            f"registered on {state['version']} as {state['cpo_party']}",
+        )
         transport = AiohttpTransport()
         try:
             reply = await transport.send("GET", f"{s.cpo}/ocpi/versions", token=invite["token"])
@@ -146,12 +164,22 @@ def steps(stage: Stage) -> list[Step]:
         path.write_bytes(orjson.dumps(demo_data.tariffs()))
         s.run_cli("tariffs", "import", str(path))
         puts = await s.until(lambda: s.hub_requests("PUT", "/tariffs/"), "tariff PUT at the hub")
+        if v211:  # a 2.1.1 Tariff names no owner and has no type
+            body = puts[0]["body"]
+            expect("country_code" not in body and "type" not in body, f"not 2.1.1: {body}")
         return f"ocpi-cpo tariffs import: {len(puts)} PUT at the hub"
 
     async def locations_push() -> str:
         path = s.folder / "locations.json"
         path.write_bytes(orjson.dumps(demo_data.locations(25)))
         s.run_cli("locations", "import", str(path))
+        if not s.partner:
+            held = await s.until(
+                lambda: _count(s.get(f"{s.hub}/_sim/locations"), 25), "25 at the hub"
+            )
+            location = (await s.get(f"{s.hub}/_sim/locations"))["FR/AB1/LOC1"]
+            expect(("type" in location) == v211, f"not in {s.version} form")
+            return f"ocpi-cpo locations import: the hub holds {held}, in {s.version} form"
         held, held_211 = await asyncio.gather(
             s.until(lambda: _count(s.get(f"{s.hub}/_sim/locations"), 25), "25 at the hub"),
             s.until(lambda: _count(s.get(f"{s.partner}/_sim/locations"), 25), "25 at the eMSP"),
@@ -229,7 +257,10 @@ def steps(stage: Stage) -> list[Step]:
         cdr = await s.until(lambda: _cdr(s, s.state["rfid_session"]), "the CDR at the hub", 3)
         s.state["rfid_cdr"] = cdr["id"]
         cost = cdr["total_cost"]
-        expect(float(cost["excl_vat"]) > 0, "the CDR has no price")
+        expect(cost_excl_vat(cdr) > 0, "the CDR has no price")
+        if v211:  # a plain number in 2.1.1, and Gireve's authorization_id
+            expect("authorization_id" in cdr, f"no authorization_id in {cdr}")
+            return f"CDR {cdr['id']}: {cdr['total_energy']} kWh, {cost} EUR excl. VAT (2.1.1)"
         return f"CDR {cdr['id']}: {cdr['total_energy']} kWh, {cost['excl_vat']} EUR excl. VAT ({cost.get('incl_vat')} incl.)"
 
     async def charge_211() -> str:
@@ -257,7 +288,7 @@ def steps(stage: Stage) -> list[Step]:
         await s.stations[1].wait_for("started", 10)
         result = await s.until(lambda: _command_result(s, "ACCEPTED"), "CommandResult ACCEPTED")
         session = await s.until(
-            lambda: _session(s, lambda x: x["evse_uid"] == "E2-1"), "the remote session at the hub"
+            lambda: _session(s, lambda x: evse_of(x) == "E2-1"), "the remote session at the hub"
         )
         s.state["remote_session"] = session["id"]
         return f"START_SESSION -> RequestStartTransaction -> CommandResult {result['result']}, session {session['id']}"
@@ -281,12 +312,54 @@ def steps(stage: Stage) -> list[Step]:
         expect(answer.get("data", {}).get("result") == "ACCEPTED", f"CommandResponse {answer}")
         await s.stations[1].wait_for("stopped", 10)
         cdr = await s.until(lambda: _cdr(s, s.state["remote_session"]), "the CDR at the hub", 3)
-        return f"STOP_SESSION -> CDR {cdr['id']}: {cdr['total_cost']['excl_vat']} EUR excl. VAT"
+        return f"STOP_SESSION -> CDR {cdr['id']}: {cost_excl_vat(cdr)} EUR excl. VAT"
+
+    async def commands_not_forwarded() -> str:
+        """Gireve's 2.1.1 IOP forwards START/STOP only (its cpo_commands.md: ReserveNow and
+        UnlockConnector "not yet implemented"); 2.1.1 has no CANCEL_RESERVATION."""
+        orders = {
+            "RESERVE_NOW": {"location_id": "LOC2", "evse_uid": "E2-1"},
+            "UNLOCK_CONNECTOR": {"location_id": "LOC2", "evse_uid": "E2-1", "connector_id": "1"},
+            "CANCEL_RESERVATION": {"body": {"response_url": f"{s.hub}/x", "reservation_id": "R1"}},
+        }
+        for command, order in orders.items():
+            answer = await s.post(f"{s.hub}/_sim/commands/{command}", order)
+            result = (answer.get("data") or {}).get("result")
+            expect(result == "NOT_SUPPORTED", f"{command}: {answer}")
+        return "RESERVE_NOW, UNLOCK_CONNECTOR, CANCEL_RESERVATION -> NOT_SUPPORTED"
+
+    async def reserve_and_unlock_211() -> str:
+        """The 2.1.1 eMSP (a plain 2.1.1 partner) reserves and unlocks; results at its
+        response_url, in 2.1.1 form."""
+        done = []
+        for command, order in (
+            ("RESERVE_NOW", {"location_id": "LOC2", "evse_uid": "E2-1", "uid": BADGE}),
+            ("UNLOCK_CONNECTOR", {"location_id": "LOC2", "evse_uid": "E2-1", "connector_id": "1"}),
+        ):
+            answer = await s.post(f"{s.partner}/_sim/commands/{command}", order)
+            expect((answer.get("data") or {}).get("result") == "ACCEPTED", f"{command}: {answer}")
+            ref = str(answer["ref"])
+            result = await s.until(
+                functools.partial(_command_result, s, "ACCEPTED", s.partner, ref),
+                f"the {command} result at the eMSP",
+            )
+            done.append(f"{command} {result['result']}")
+        return f"2.1.1 eMSP: {', '.join(done)} (CommandResponse at its response_url)"
 
     async def tariff_delete() -> str:
         path = s.folder / "promo.json"
         path.write_bytes(orjson.dumps(demo_data.tariff(demo_data.PROMO_ID, "0.20")))
         s.run_cli("tariffs", "import", str(path))
+        if v211:  # Gireve's 2.1.1 IOP takes Tariffs PUT and GET only (gireve-2.1.1.md §7)
+            promo = f"FR/AB1/{demo_data.PROMO_ID}"
+            await s.until(lambda: s.hub_requests("PUT", f"/tariffs/{promo}"), "the PROMO PUT")
+            deleted = orjson.loads(
+                s.run_cli(
+                    "tariffs", "delete", demo_data.PROMO_ID, "--operation", "FR*AB1", "--json"
+                )
+            )
+            expect(deleted["queued"] == 0, f"a DELETE queued for a 2.1.1 Gireve: {deleted}")
+            return "PUT of tariff PROMO at the hub; its delete sends nothing (no DELETE on 2.1.1)"
         s.run_cli("tariffs", "delete", demo_data.PROMO_ID, "--operation", "FR*AB1")
         await s.until(
             lambda: s.hub_requests("DELETE", f"/tariffs/FR/AB1/{demo_data.PROMO_ID}"),
@@ -316,8 +389,16 @@ def steps(stage: Stage) -> list[Step]:
         expect(again.returncode == 0, f"still out of sync: {again.stdout}")
         return "found the stale LOC5, --fix pushed it, the hub now matches"
 
+    async def well_formed() -> str:
+        seen = await s.get(f"{s.hub}/_sim/requests")
+        problems = [(r["method"], r["path"], r["problems"]) for r in seen if r["problems"]]
+        expect(not problems, f"the hub found {len(problems)} bad requests: {problems[:2]}")
+        return f"{len(seen)} requests at the hub, each as OCPI {s.version} and Gireve ask"
+
+    emsp = ", eMSP (2.1.1)" if s is None or s.partner else ""
+    version = "2.2.1" if s is None else s.version
     return [
-        ("registration: hub (FromIOP, 2.2.1), eMSP (2.1.1)", register),
+        (f"registration: hub (FromIOP, {version}){emsp}", register),
         ("tariffs push", tariffs_push),
         ("locations push (PUT)", locations_push),
         ("pull with pagination (25 locations, pages of 10)", pull),
@@ -326,13 +407,19 @@ def steps(stage: Stage) -> list[Step]:
         ("RFID real-time authorization through the hub", rfid_authorize),
         ("RFID charge: session updates at the hub", rfid_session),
         ("end of charge: priced CDR at the hub", rfid_cdr),
-        ("the same charge at the 2.1.1 eMSP, in 2.1.1", charge_211),
+        *([("the same charge at the 2.1.1 eMSP, in 2.1.1", charge_211)] if emsp else []),
         ("remote start from the hub", remote_start),
         ("meter values: session updates", meter_values),
         ("remote stop and its CDR", remote_stop),
-        ("tariff push and delete", tariff_delete),
+        *([("commands Gireve does not forward on 2.1.1", commands_not_forwarded)] if v211 else []),
+        *([("reserve and unlock from the 2.1.1 eMSP", reserve_and_unlock_211)] if emsp else []),
+        (
+            "tariff push and delete" if not v211 else "tariff push (no DELETE on 2.1.1)",
+            tariff_delete,
+        ),
         ("hub outage and FIFO replay", outage),
         ("Check EVCI and repair", check_evci),
+        ("every request well-formed at the hub", well_formed),
     ]
 
 
@@ -369,14 +456,51 @@ async def _cdr_211(s: Stage, cdr_id: str) -> dict[str, Any] | None:
     return next((c for c in cdrs if c.get("id") == cdr_id), None)
 
 
+def evse_of(document: dict[str, Any]) -> str | None:
+    """The EVSE uid of a Session or CDR as the hub holds it: 2.2.1 names it (``evse_uid``,
+    ``cdr_location.evse_uid``), 2.1.1 gives the Location with that one EVSE."""
+    if "evse_uid" in document:
+        return str(document["evse_uid"])
+    if "cdr_location" in document:
+        return str(document["cdr_location"]["evse_uid"])
+    evses = (document.get("location") or {}).get("evses") or [{}]
+    uid = evses[0].get("uid")
+    return None if uid is None else str(uid)
+
+
+def cost_excl_vat(cdr: dict[str, Any]) -> float:
+    """A CDR's total cost excluding VAT: a Price in 2.2.1, a plain number in 2.1.1."""
+    cost = cdr["total_cost"]
+    return float(cost["excl_vat"] if isinstance(cost, dict) else cost)
+
+
+def cdr_of_session(cdr: dict[str, Any], session: dict[str, Any] | None) -> bool:
+    """Whether the CDR closes the session: 2.2.1 names it (``session_id``); a 2.1.1 CDR does
+    not, it starts when the session started, at the same EVSE."""
+    if session is None:
+        return False
+    if "session_id" in cdr:
+        return bool(cdr["session_id"] == session["id"])
+    return bool(
+        cdr.get("start_date_time") == session.get("start_datetime")
+        and evse_of(cdr) == evse_of(session)
+    )
+
+
 async def _cdr(s: Stage, session_id: str) -> dict[str, Any] | None:
+    sessions = await s.get(f"{s.hub}/_sim/sessions")
+    session = next((x for x in sessions.values() if x["id"] == session_id), None)
     cdrs = await s.get(f"{s.hub}/_sim/cdrs")
-    return next((c for c in cdrs if c.get("session_id") == session_id), None)
+    return next((c for c in cdrs if cdr_of_session(c, session)), None)
 
 
-async def _command_result(s: Stage, result: str) -> dict[str, Any] | None:
-    results = await s.get(f"{s.hub}/_sim/command_results")
-    return next((r for r in results if r.get("result") == result), None)
+async def _command_result(
+    s: Stage, result: str, at: str | None = None, ref: str | None = None
+) -> dict[str, Any] | None:
+    results = await s.get(f"{at or s.hub}/_sim/command_results")
+    return next(
+        (r for r in results if r.get("result") == result and ref in (None, r.get("ref"))), None
+    )
 
 
 async def _hub_name(s: Stage, key: str, name: str) -> bool:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+import orjson
+
 from ocpi_cpo.domain.delivery import NewMessage
 from ocpi_cpo.domain.location_changes import Change, Target
 from ocpi_cpo.domain.locations import (
@@ -71,6 +73,15 @@ async def queue_changes(
     messages = messages_for(publisher, partners, key, document, changes, before=before)
     await uow.outbox.add_many(messages, now)
     return len(messages)
+
+
+def as_sent(publisher: Publisher, partner: Partner, document: Document) -> Document:
+    """The whole Location as ``partner`` gets it, in its version's form: what Check EVCI compares
+    the partner's copy with. WireRefused when that version cannot say it."""
+    change = LocationChanged(LocationKey.of(document), document, [whole(document)])
+    [message] = publisher.messages(partner, change)
+    sent: Document = orjson.loads(message.body or b"{}")
+    return sent
 
 
 async def queue_repairs(

@@ -1,5 +1,6 @@
 """Check EVCI (gireve.md §5): read every Location we publish back from a partner's Receiver,
 say what is missing, different or stale there, and optionally queue the full PUTs that repair it.
+Our side is compared as the partner's version renders it (a 2.1.1 partner holds 2.1.1 fields).
 
 Locations are walked in creation order, a batch at a time, each batch read back concurrently.
 """
@@ -16,7 +17,8 @@ from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.v2_2_1.locations.client import read_back
 from ocpi_cpo.services import locations as service
-from ocpi_cpo.services.location_pushes import queue_repairs
+from ocpi_cpo.services.errors import WireRefused
+from ocpi_cpo.services.location_pushes import as_sent, queue_repairs
 
 _BATCH = 200
 
@@ -57,7 +59,12 @@ async def check_partner(context: OcpiContext, partner: Partner, *, fix: bool) ->
                 report.unreadable.append((stored.key, copy.error))
                 continue
             ours = orjson.loads(stored.document)
-            found = differences(stored.key, ours, copy.document)
+            try:  # compared in the partner's version: a 2.1.1 copy has 2.1.1 fields
+                sent = as_sent(context.publisher, partner, ours)
+            except WireRefused as refused:
+                report.unreadable.append((stored.key, f"cannot be sent: {refused.message}"))
+                continue
+            found = differences(stored.key, sent, copy.document)
             if found:
                 report.differences += found
                 report.to_repair.append(ours)

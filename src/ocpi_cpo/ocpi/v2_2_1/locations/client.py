@@ -46,6 +46,8 @@ async def read_back(
     if endpoint is None or partner.outbound_token is None:
         raise ReadBackError(f"partner {partner.name!r} offers no Locations Receiver to read from")
     token, base = partner.outbound_token, endpoint.url
+    # OCPI 2.1.1 has no routing headers (and Gireve's 2.1.1 IOP takes none here: gireve-2.1.1.md §4)
+    plain = partner.version == "2.1.1"
     gate = asyncio.Semaphore(concurrency)
 
     async def one(key: LocationKey) -> HeldCopy:
@@ -56,7 +58,7 @@ async def read_back(
                     endpoint_url(base, receiver_url(key)),
                     token=token,
                     token_base64=partner.token_base64,
-                    routing=routing_for(partner, key.country_code, key.party_id),
+                    routing=None if plain else routing_for(partner, key.country_code, key.party_id),
                     timeout=timeout,
                 )
             except TransportError as exc:
