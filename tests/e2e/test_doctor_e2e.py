@@ -19,7 +19,7 @@ import pytest
 import trustme
 from cryptography import x509
 
-from tests.support.processes import ROOT, cli, free_port, running, write_config
+from tests.support.processes import ROOT, cli, free_port, running, wait_http, write_config
 
 pytestmark = pytest.mark.e2e
 
@@ -202,6 +202,41 @@ def test_doctor_open_file_limit_too_low(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     found = _by_name(orjson.loads(done.stdout))
     assert found["open files"]["status"] == "fail"
-    assert f"limit {low} here" in found["open files"]["reason"]
+    assert f"open-file limit {low}," in found["open files"]["reason"]
     assert "LimitNOFILE" in found["open files"]["reason"]
     assert soft >= low  # the limit was lowered for the doctor only
+
+
+def test_serve_warns_at_start_up_when_the_open_file_limit_is_too_low(tmp_path: Path) -> None:
+    port = free_port()
+    config = write_config(
+        tmp_path / "c.toml", port=port, database_url=f"sqlite+aiosqlite:///{tmp_path}/db.sqlite"
+    )
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    low = min(200, hard if hard != resource.RLIM_INFINITY else 200)  # below 256 + 0 stations
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (low, hard))
+
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "ocpi_cpo", "--config", str(config), "serve"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            preexec_fn=limit,
+        )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/ocpi/versions", server, log)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    warnings = [
+        orjson.loads(line)
+        for line in log.read_text().splitlines()
+        if line.startswith("{") and "open-file limit" in line
+    ]
+    assert [w["level"] for w in warnings] == ["WARNING"]
+    assert f"open-file limit {low}, about 256 needed for 0 stations" in warnings[0]["message"]
+    assert "LimitNOFILE" in warnings[0]["message"]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from ocpi_cpo import __version__
+from ocpi_cpo import __version__, open_files
 from ocpi_cpo.api.admin.audit import AdminAuditMiddleware
 from ocpi_cpo.api.admin.registry import ADMIN_ROUTERS
 from ocpi_cpo.api.console.mount import mount_console
@@ -37,8 +38,11 @@ from ocpi_cpo.outbound.worker import OutboxWorker, start_worker
 from ocpi_cpo.services.ports import StationEvents
 from ocpi_cpo.services.station_events import StationEventsService
 from ocpi_cpo.services.station_relay import PRESENCE_EVERY, StationRelay
+from ocpi_cpo.services.stations import list_stations
 from ocpi_cpo.storage.protocols import Storage
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
+
+LOG = logging.getLogger("ocpi_cpo.serve")
 
 
 def create_app(
@@ -75,6 +79,7 @@ def create_app(
             worker_task, stop_worker = start_worker(worker)
             app.state.worker_task = worker_task
         relay = _relay(context, app.state.ocpp_driver, app.state.station_events)
+        await _check_open_files(context)
         await context.storage.watch()
         if relay is not None:
             relay.start()
@@ -154,6 +159,15 @@ def create_app(
     )
     app.add_middleware(TracingMiddleware)
     return app
+
+
+async def _check_open_files(context: OcpiContext) -> None:
+    """A warning at start-up when this process may open fewer files than the stations need."""
+    async with context.storage.read() as uow:
+        stations = len(await list_stations(uow))
+    enough, reason = open_files.check(stations)
+    if not enough:
+        LOG.warning("%s", reason)
 
 
 def _relay(context: OcpiContext, ocpp: OcppDriver, events: StationEvents) -> StationRelay | None:

@@ -32,9 +32,6 @@ SKEW_WARN = timedelta(seconds=5)
 SKEW_FAIL = timedelta(seconds=60)
 #: a certificate expiring within this many days is worth a look
 CERT_WARN_DAYS = 21
-#: file descriptors a process needs besides one per station websocket: partners' connections,
-#: the database pool, the API's clients, logs
-FILES_BESIDES_STATIONS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,20 +403,7 @@ def _stations_check(settings: Settings, facts: Facts) -> Check:
 
 
 def _files_check(facts: Facts | None) -> Check:
-    import resource
+    from ocpi_cpo import open_files
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    stations = len(facts.stations) if facts is not None else 0
-    needed = stations + FILES_BESIDES_STATIONS
-    shown = "unlimited" if soft == resource.RLIM_INFINITY else str(soft)
-    reason = (
-        f"limit {shown} here, about {needed} needed for {stations} stations"
-        f" (one socket each, plus {FILES_BESIDES_STATIONS})"
-    )
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        return Check(
-            "open files",
-            FAIL,
-            f"{reason}: raise it (LimitNOFILE= in the unit, ulimit -n; hard limit {hard})",
-        )
-    return Check("open files", OK, reason)
+    enough, reason = open_files.check(len(facts.stations) if facts is not None else 0)
+    return Check("open files", OK if enough else FAIL, reason)
