@@ -214,6 +214,9 @@ class OcppSettings(BaseModel):
     #: messages a connected station may send: a burst, then this rate; beyond, it is closed
     message_burst: int = Field(default=200, ge=1, le=100_000)
     messages_per_second: float = Field(default=20.0, gt=0, le=100_000)
+    #: events of one station waiting for the services (statuses, transactions); when full, the
+    #: station's next frames are left unread until there is room (its flood waits, not others)
+    events_per_station: int = Field(default=100, ge=1, le=100_000)
     #: security profile 3: the CPO's CA, the stations' TLS listener, a proxy's certificate header
     tls: OcppTlsSettings | None = None
 

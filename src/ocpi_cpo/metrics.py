@@ -92,6 +92,12 @@ OCPP_ANSWER_LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
     registry=REGISTRY,
 )
+OCPP_READS_PAUSED = Counter(
+    "ocpi_cpo_ocpp_reads_paused",
+    "Times a station's next frame was left unread because its events waiting for the services"
+    " reached [ocpp] events_per_station (a flooding or slow station waits alone)",
+    registry=REGISTRY,
+)
 OCPP_BOOTS = Counter(
     "ocpi_cpo_ocpp_boots",
     "BootNotifications answered, by status (Accepted, Pending, Rejected; error for a CALLERROR)",

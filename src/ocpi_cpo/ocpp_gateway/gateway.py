@@ -14,7 +14,9 @@ The handshake is checked before the websocket is accepted:
 Before any of that, the door (``ocpp_gateway.door``) counts the attempt per station id and per
 source address, and attempts naming unknown ids per address: beyond a burst, HTTP 429 with
 Retry-After and a log line naming the id and the address. A connected station sending messages
-faster than ``[ocpp] messages_per_second`` (after ``message_burst``) is closed (1008).
+faster than ``[ocpp] messages_per_second`` (after ``message_burst``) is closed (1008). A station
+whose events wait for the services (``[ocpp] events_per_station`` of them) is not read until
+they have room (``StationLink.room``): its frames wait in its own socket, not in our memory.
 
 A second connection of the same station replaces the first. A dropped connection, or heartbeats
 missed for ``ocpp.heartbeat_grace`` intervals, is reported with ``StationEvents.station_offline``;
@@ -79,6 +81,7 @@ class WebSocketConnection:
         """The next frame the library may route; malformed ones are answered here
         (``ocpp_gateway.frames``), a binary one closes the connection."""
         while True:
+            await self._link.room()
             message = await self._ws.receive()
             if message["type"] == "websocket.disconnect":
                 raise WebSocketDisconnect(message.get("code", 1000))

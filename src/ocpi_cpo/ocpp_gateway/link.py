@@ -5,6 +5,9 @@ happens behind them), yet a station's events must reach them in the order the st
 So every ``StationEvents`` call of a station goes through one queue served by one task:
 ``emit`` (fire and forget: statuses, online/offline) or ``ask`` (the handler awaits the answer:
 authorizations, transactions, meter values, so a failure becomes a CALLERROR the station retries).
+The queue is bounded by ``[ocpp] events_per_station``: once it holds that many, the gateway reads
+no further frame of that station (``room``) until the services have taken one, so a station that
+floods (or whose events are slow to apply) waits on its own socket while the others are read on.
 
 Commands to the station (``send``) never run on the station's receive loop or its event pipe: the
 reply they wait for would be read by that very loop (ocpp-bridge.md §1, pitfall 1).
@@ -24,6 +27,7 @@ from typing import Any, Protocol, TypeVar
 
 import orjson
 
+from ocpi_cpo import metrics
 from ocpi_cpo.config import OcppSettings
 from ocpi_cpo.domain.clock import Clock
 from ocpi_cpo.domain.station_registry import Station
@@ -117,6 +121,8 @@ class StationLink:
         self._queue: asyncio.Queue[
             tuple[Callable[[], Awaitable[Any]], asyncio.Future[Any] | None] | None
         ] = asyncio.Queue()
+        self._room = asyncio.Event()  # set while the queue holds fewer than events_per_station
+        self._room.set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._worker: asyncio.Task[None] | None = None
         self._own: set[asyncio.Task[Any]] = set()
@@ -148,14 +154,29 @@ class StationLink:
 
     def emit(self, job: Callable[[], Awaitable[Any]]) -> None:
         self._queue.put_nowait((job, None))
+        self._count()
 
     async def ask(self, job: Callable[[], Coroutine[Any, Any, T]]) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((job, future))
+        self._count()
         return await future
+
+    def _count(self) -> None:
+        if self._queue.qsize() >= self.options.events_per_station:
+            self._room.clear()
+
+    async def room(self) -> None:
+        """Return once the station's queue has room for what its next frame may bring."""
+        if self._room.is_set():
+            return
+        metrics.OCPP_READS_PAUSED.inc()
+        await self._room.wait()
 
     async def _work(self) -> None:
         while (item := await self._queue.get()) is not None:
+            if self._queue.qsize() < self.options.events_per_station:
+                self._room.set()
             job, future = item
             try:
                 result = await job()
@@ -170,6 +191,7 @@ class StationLink:
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Deliver what is queued, then stop the pipe."""
+        self._room.set()
         self._queue.put_nowait(None)
         if self._worker is not None:
             try:
