@@ -35,9 +35,12 @@ def config(folder: Path, port: int, database_url: str) -> Path:
 
 async def admin(session: aiohttp.ClientSession, method: str, url: str, body: Any = None) -> Any:
     data = None if body is None else orjson.dumps(body)
-    async with session.request(method, url, data=data, headers=ADMIN) as response:
+    headers = {**ADMIN, "Content-Type": "application/json"}
+    async with session.request(method, url, data=data, headers=headers) as response:
         assert response.status == 200, await response.text()
-        return orjson.loads(await response.read())["data"]
+        answer = orjson.loads(await response.read())
+        assert answer.get("status_code") == 1000, answer
+        return answer.get("data")
 
 
 async def network(base: str, config: Path, stations: int) -> None:
@@ -71,22 +74,34 @@ async def open_station(url: str, n: int) -> ClientConnection:
     return await connect(f"{url}/S{n}", subprotocols=[Subprotocol(subprotocol)], ping_interval=None)
 
 
-async def call_frame(ws: ClientConnection, action: str, payload: dict[str, Any]) -> list[Any]:
+async def call_frame(
+    ws: ClientConnection,
+    action: str,
+    payload: dict[str, Any],
+    calls: list[list[Any]] | None = None,
+) -> list[Any]:
     """Send a CALL; the CALLRESULT or CALLERROR answering it (CALLs from the central system
-    meanwhile are accepted)."""
+    meanwhile are accepted, and appended to ``calls``)."""
     message_id = str(next(IDS))
     await ws.send(orjson.dumps([2, message_id, action, payload]).decode())
     while True:
         frame = orjson.loads(await asyncio.wait_for(ws.recv(), 30))
         if frame[0] == 2:  # a TriggerMessage or the like: accept it
+            if calls is not None:
+                calls.append(frame)
             await ws.send(orjson.dumps([3, frame[1], {"status": "Accepted"}]).decode())
             continue
         if frame[1] == message_id:
             return list(frame)
 
 
-async def call(ws: ClientConnection, action: str, payload: dict[str, Any]) -> Any:
-    frame = await call_frame(ws, action, payload)
+async def call(
+    ws: ClientConnection,
+    action: str,
+    payload: dict[str, Any],
+    calls: list[list[Any]] | None = None,
+) -> Any:
+    frame = await call_frame(ws, action, payload, calls)
     assert frame[0] == 3, frame
     return frame[2]
 

@@ -20,7 +20,9 @@ they have room (``StationLink.room``): its frames wait in its own socket, not in
 
 A second connection of the same station replaces the first. A dropped connection, or heartbeats
 missed for ``ocpp.heartbeat_grace`` intervals, is reported with ``StationEvents.station_offline``;
-on return ``station_online`` and a TriggerMessage(StatusNotification) unless the station boots.
+on return ``station_online`` and, unless the station boots, a TriggerMessage(StatusNotification)
+for the EVSEs whose status is unknown (UNKNOWN since the drop, or never stored), none when all
+are known (``StationLink.trigger_status_later``).
 Each connection records a new epoch in the station's row (``stations.connected``); the offline
 writes of a closed connection name its epoch and apply only while no newer connection exists, on
 this instance or another, so a station back within a second keeps what it has just reported.

@@ -37,6 +37,7 @@ from ocpi_cpo.ocpp_gateway.mapping import call_error_outcome, command_outcome
 from ocpi_cpo.ocpp_gateway.meter import Sample
 from ocpi_cpo.ocpp_gateway.status import StatusBoard
 from ocpi_cpo.services.ports import StationEvents
+from ocpi_cpo.services.stations import numbers_to_ask
 from ocpi_cpo.storage.protocols import Storage
 
 LOG = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def _is_boot(message: str) -> bool:
 class StationProtocol(Protocol):
     """What the version-specific endpoint offers the driver."""
 
-    async def trigger_status(self) -> None: ...
+    async def trigger_status(self, numbers: list[int] | None = None) -> None: ...
 
 
 class StationLink:
@@ -257,13 +258,23 @@ class StationLink:
 
     async def trigger_status_later(self, delay: float, *, after_boot: bool = False) -> None:
         """Ask for fresh statuses, unless the connection opened with a BootNotification (the
-        station then reports them itself)."""
+        station then reports them itself). A new connection asks only for the EVSEs whose status
+        is unknown (its previous connection's close marked them UNKNOWN, or nothing is stored):
+        after a reconnect storm, stations whose statuses were kept are asked nothing. A station
+        back from silence on the same connection (``after_boot``) is asked for all."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.first_message.wait(), delay)
         if (self.booted and not after_boot) or self.closed.is_set() or self.endpoint is None:
             return
+        numbers: list[int] | None = None
         try:
-            await self.endpoint.trigger_status()
+            if not after_boot:
+                async with self.storage.read() as uow:
+                    numbers = await numbers_to_ask(uow, self.station)
+                if not numbers:
+                    LOG.info("station %s back: its statuses are known, none asked", self.station_id)
+                    return
+            await self.endpoint.trigger_status(numbers)
         except Exception as exc:
             LOG.warning("station %s: TriggerMessage failed (%s)", self.station_id, exc)
 

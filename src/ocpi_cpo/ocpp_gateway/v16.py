@@ -147,5 +147,12 @@ class CentralSystem16(ChargePoint16):
 
     # -- commands (called by the driver, never from a handler) --------------------------------
 
-    async def trigger_status(self) -> None:
-        await self.call(call16.TriggerMessage(requested_message="StatusNotification"))
+    async def trigger_status(self, numbers: list[int] | None = None) -> None:
+        """StatusNotification of ``numbers`` (connectorIds), or of every connector."""
+        if numbers is None or set(numbers) >= set(self.link.station.evses):
+            await self.call(call16.TriggerMessage(requested_message="StatusNotification"))
+            return
+        for number in numbers:
+            await self.call(
+                call16.TriggerMessage(requested_message="StatusNotification", connector_id=number)
+            )

@@ -220,8 +220,9 @@ class CentralSystem201(ChargePoint201):
 
     # -- commands (called by the driver, never from a handler) --------------------------------
 
-    async def trigger_status(self) -> None:
-        for number in sorted(self.link.station.evses):
+    async def trigger_status(self, numbers: list[int] | None = None) -> None:
+        """StatusNotification of ``numbers`` (evseIds), or of every EVSE."""
+        for number in sorted(self.link.station.evses) if numbers is None else numbers:
             await self.call(
                 call201.TriggerMessage(requested_message="StatusNotification", evse={"id": number})
             )

@@ -64,6 +64,17 @@ async def remove_station(uow: UnitOfWork, station_id: str) -> None:
         raise NotFoundError(f"no station {station_id!r}: see 'ocpi-cpo stations list'")
 
 
+async def numbers_to_ask(uow: UnitOfWork, station: Station) -> list[int]:
+    """The station's EVSE numbers whose status we do not know (UNKNOWN, or no stored EVSE):
+    after a reconnection, only those are asked for a StatusNotification."""
+    statuses = await uow.locations.evse_statuses(list(station.evses.values()))
+    return sorted(
+        number
+        for number, uid in station.evses.items()
+        if not statuses.get(uid) or "UNKNOWN" in statuses[uid]
+    )
+
+
 async def list_stations(uow: UnitOfWork) -> Sequence[Station]:
     return await uow.stations.all()
 

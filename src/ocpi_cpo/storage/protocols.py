@@ -291,6 +291,10 @@ class LocationRepository(Protocol):
 
     async def by_evse_uid(self, uid: str, *, for_update: bool = False) -> list[StoredLocation]: ...
 
+    async def evse_statuses(self, uids: Sequence[str]) -> dict[str, list[str]]:
+        """uid -> the OCPI status of each stored EVSE with that uid (one per Location holding it)."""
+        ...
+
     async def by_evse_id(self, evse_id: str) -> tuple[str, StoredLocation] | None: ...
 
     async def evses_named(

@@ -273,6 +273,18 @@ class SqlLocationRepository:
             for pk, country_code, party_id, location_id, visibility, last_updated, document in rows
         ]
 
+    async def evse_statuses(self, uids: Sequence[str]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for start in range(0, len(uids), _CHUNK):
+            rows = await self._c.execute(
+                select(location_evses.c.uid, location_evses.c.status).where(
+                    location_evses.c.uid.in_(list(uids[start : start + _CHUNK]))
+                )
+            )
+            for row in rows:
+                found.setdefault(row.uid, []).append(row.status)
+        return found
+
     async def evses_named(
         self, uids: Sequence[str], compact_ids: Sequence[str]
     ) -> list[StoredEvse]:
