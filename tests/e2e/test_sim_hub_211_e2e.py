@@ -1,6 +1,7 @@
 """The CPO and simulated hubs speaking OCPI 2.1.1, real processes on 127.0.0.1 (SQLite and
 PostgreSQL): registration both ways (Gireve's FromIOP on 2.1.1, and ToIOP with a plain 2.1.1
-partner), tokens as they are, no routing headers, Locations pushed in 2.1.1 form and pulled."""
+partner), tokens as they are, no routing headers, Locations pushed in 2.1.1 form and pulled, a
+change 2.1.1 cannot carry refused by the CLI."""
 
 from __future__ import annotations
 
@@ -108,6 +109,16 @@ def test_a_211_hub_registers_gets_locations_and_pulls_them(
         )
         eventually(lambda: held(hub)["FR/AB1/LOC2"]["evses"][0]["status"] == "CHARGING")
         eventually(lambda: held(emsp)["FR/AB1/LOC2"]["evses"][0]["status"] == "CHARGING")
+
+        # A change 2.1.1 cannot carry (a 2.2.1-only power type, a connector PATCH): exit 2
+        # naming the field, nothing stored (issue 17 item 3: PATCH bodies are checked too).
+        changed = [make_location(n) for n in range(1, 4)]
+        changed[0]["evses"][0]["connectors"][0]["power_type"] = "AC_2_PHASE"
+        file.write_bytes(orjson.dumps(changed))
+        refused = cli("locations", "import", str(file), "--allow-unknown-tariffs", config=config)
+        assert refused.returncode == 2, refused.stdout
+        assert "OCPI 2.1.1 locations: connector.power_type" in refused.stderr
+        assert "nothing stored" in refused.stderr
 
         for at in (hub, emsp):
             requests = call(f"{at}/_sim/requests")[2]

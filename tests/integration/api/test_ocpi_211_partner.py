@@ -224,3 +224,43 @@ async def test_a_tariff_211_cannot_say_is_refused_with_422_and_nothing_stored(
     wire = orjson.loads(sent)
     assert not {"type", "country_code", "party_id", "start_date_time"} & set(wire)
     assert "vat" not in wire["elements"][0]["price_components"][0]
+
+
+async def test_a_location_patch_211_cannot_say_is_refused_with_422_naming_the_field(
+    network: Network,
+) -> None:
+    """A connector's power type changed to one 2.1.1 does not have: the change would go to the
+    2.1.1 eMSP as a PATCH, which its wire cannot carry, so the import is refused (422, the
+    field named), nothing stored and nothing queued (issue 17 item 3, PATCH bodies too)."""
+    network.transport.apps[EMSP] = emsp_211()
+    token_a = await network.invite("emsp", "ocpi-2.1.1")
+    await network.client.post(
+        "/ocpi/2.1.1/credentials",
+        headers={"Authorization": f"Token {token_a}"},
+        json=credentials_211("emsp-token-b"),
+    )
+    params = {"allow_unknown_tariffs": "true"}
+    first = await network.client.post(
+        "/admin/locations", headers=ADMIN, json=[make_location(1)], params=params
+    )
+    assert first.json()["status_code"] == 1000, first.json()
+    async with network.storage.read() as uow:
+        partner = await uow.partners.get_by_name("emsp")
+        assert partner is not None
+        before = await uow.outbox.find(QueueFilter(partner_id=partner.id, module="locations"))
+
+    changed = make_location(1)
+    changed["evses"][0]["connectors"][0]["power_type"] = "AC_2_PHASE"  # 2.2.1 only
+    refused = await network.client.post(
+        "/admin/locations", headers=ADMIN, json=[changed], params=params
+    )
+    assert refused.status_code == 422
+    body = refused.json()
+    assert body["status_code"] == 2001
+    assert "OCPI 2.1.1 locations: connector.power_type" in body["status_message"]
+    async with network.storage.read() as uow:
+        after = await uow.outbox.find(QueueFilter(partner_id=partner.id, module="locations"))
+    assert [m.id for m in after] == [m.id for m in before]
+    shown = await network.client.get("/admin/locations/FR/AB1/LOC1", headers=ADMIN)
+    connector = shown.json()["data"]["evses"][0]["connectors"][0]
+    assert connector["power_type"] == "AC_3_PHASE"

@@ -10,6 +10,7 @@ import copy
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,11 @@ import pytest
 from ocpi_cpo.domain.location_changes import Change, Target, merge, set_status
 from ocpi_cpo.domain.locations import LocationKey
 from ocpi_cpo.domain.partners import Partner, PartnerState, PartyRole
+from ocpi_cpo.domain.sessions import ChargeSession, Metering, SessionKey, SessionStatus
 from ocpi_cpo.metrics import REFUSED
 from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.services.errors import WireRefused
-from ocpi_cpo.services.publishing import CdrClosed, LocationChanged
+from ocpi_cpo.services.publishing import CdrClosed, LocationChanged, SessionUpdated
 from tests.support.locations import make_location
 
 EXAMPLES = Path(__file__).parents[2] / "data" / "ocpi-examples" / "2.2.1" / "examples"
@@ -119,6 +121,95 @@ def test_a_whole_location_that_breaks_the_wire_is_refused() -> None:
     with pytest.raises(WireRefused) as refused:
         publisher().messages(partner(), change)
     assert refused.value.field == "location.evses[0].connectors[0].standard"
+
+
+def _connector_patch(power_type: str) -> LocationChanged:
+    document = make_location(1)
+    changed = copy.deepcopy(document)
+    changed["evses"][0]["connectors"][0]["power_type"] = power_type
+    merged = merge(document, changed, NOW)
+    return LocationChanged(LocationKey.of(changed), merged.document, merged.changes)
+
+
+def test_a_patch_is_held_to_its_version_partial_model() -> None:
+    """AC_2_PHASE exists in 2.2.1 only: the same connector PATCH goes to a 2.2.1 partner and is
+    refused for a 2.1.1 one, naming the field."""
+    change = _connector_patch("AC_2_PHASE")
+    [message] = publisher().messages(partner(), change)
+    assert (message.method, message.url) == ("PATCH", "/FR/AB1/LOC1/E1-1/1")
+    with pytest.raises(WireRefused) as refused:
+        publisher().messages(partner(version="2.1.1"), change)
+    assert (refused.value.version, refused.value.field) == ("2.1.1", "connector.power_type")
+
+
+@pytest.mark.parametrize("version", ["2.2.1", "2.1.1"])
+def test_an_evse_patch_that_breaks_the_wire_is_refused(version: str) -> None:
+    document = make_location(1)
+    patch = Change(Target.EVSE, False, {"status": "BROKEN", "last_updated": NOW}, evse_uid="E1-1")
+    change = LocationChanged(LocationKey.of(document), document, [patch])
+    with pytest.raises(WireRefused) as refused:
+        publisher().messages(partner(version=version), change)
+    assert refused.value.field == "evse.status"
+    no_stamp = Change(Target.EVSE, False, {"status": "CHARGING"}, evse_uid="E1-1")
+    with pytest.raises(WireRefused, match=r"evse\.last_updated"):
+        publisher().messages(
+            partner(version=version),
+            LocationChanged(LocationKey.of(document), document, [no_stamp]),
+        )
+
+
+def test_a_required_field_patched_to_null_is_refused() -> None:
+    document = make_location(1)
+    patch = Change(Target.LOCATION, False, {"address": None, "last_updated": NOW})
+    change = LocationChanged(LocationKey.of(document), document, [patch])
+    with pytest.raises(WireRefused, match=r"location\.address"):
+        publisher().messages(partner(version="2.1.1"), change)
+
+
+def test_station_events_log_and_count_a_refused_patch() -> None:
+    document = make_location(1)
+    patch = Change(Target.EVSE, False, {"status": "BROKEN", "last_updated": NOW}, evse_uid="E1-1")
+    change = LocationChanged(LocationKey.of(document), document, [patch])
+    before = REFUSED.labels("2.1.1", "locations")._value.get()
+    assert publisher().tolerant().messages(partner(version="2.1.1"), change) == []
+    assert REFUSED.labels("2.1.1", "locations")._value.get() == before + 1
+
+
+def _session_patch(changes: dict[str, Any]) -> SessionUpdated:
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    session = ChargeSession(
+        key=SessionKey("FR", "AB1", "S1"),
+        station_id="ST1",
+        transaction_id="T1",
+        status=SessionStatus.ACTIVE,
+        started_at=start,
+        location_id="LOC1",
+        evse_uid="E1-1",
+        connector_id="1",
+        cdr_token={"country_code": "NL", "party_id": "EMS", "uid": "U", "type": "RFID"},
+        auth_method="WHITELIST",
+        authorization_reference=None,
+        currency="EUR",
+        time_zone="Europe/Paris",
+        cdr_location={"id": "LOC1"},
+        tariff=None,
+        metering=Metering.begin(start, Decimal(0), True),
+        last_updated=start,
+    )
+    return SessionUpdated(session, {}, first=False, _changes=[changes])
+
+
+def test_a_session_patch_is_held_to_its_version_partial_model() -> None:
+    """RESERVATION is a 2.2.1 session status only: a 2.1.1 Session PATCH cannot carry it."""
+    changes = {"status": "RESERVATION", "last_updated": NOW}
+    [message] = publisher().messages(partner(), _session_patch(dict(changes)))
+    assert (message.method, message.url) == ("PATCH", "/FR/AB1/S1")
+    with pytest.raises(WireRefused) as refused:
+        publisher().messages(partner(version="2.1.1"), _session_patch(dict(changes)))
+    assert (refused.value.module, refused.value.field) == ("sessions", "session.status")
+    ok = _session_patch({"kwh": 1.5, "last_updated": NOW})
+    [message] = publisher().messages(partner(version="2.1.1"), ok)
+    assert message.method == "PATCH" and orjson.loads(message.body or b"")["kwh"] == 1.5
 
 
 def test_a_partner_on_a_version_we_do_not_speak_is_named() -> None:

@@ -21,7 +21,7 @@ from ocpi_cpo.ocpi.v2_1_1 import gireve, render
 from ocpi_cpo.ocpi.v2_1_1.cdrs.schemas import CDR
 from ocpi_cpo.ocpi.v2_1_1.sessions.schemas import Session
 from ocpi_cpo.ocpi.v2_1_1.tariffs.schemas import Tariff as WireTariff
-from ocpi_cpo.ocpi.wire_check import checked
+from ocpi_cpo.ocpi.wire_check import checked, partial
 from ocpi_cpo.services.errors import WireRefused
 from ocpi_cpo.services.publishing import (
     SessionUpdated,
@@ -74,7 +74,9 @@ def sessions(partner: Partner, change: SessionUpdated) -> list[NewMessage]:
             )
         ]
     key = change.session.key
-    body = render.session_changes(change.changes())
+    body = checked(
+        VERSION, "sessions", "session", partial(Session), render.session_changes(change.changes())
+    )
     url = path_of(key.country_code, key.party_id, key.id)
     return [_message(partner, "sessions", str(key), "PATCH", url, body)]
 

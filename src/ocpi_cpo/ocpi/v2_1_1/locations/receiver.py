@@ -2,7 +2,7 @@
 
 Same URL layout as 2.2.1 (``{receiver}/{country_code}/{party_id}/{location_id}[/{evse_uid}
 [/{connector_id}]]``), PUT for a whole object, PATCH for changed fields; bodies in 2.1.1 form
-(``render``), whole ones checked against the 2.1.1 models. 2.1.1 has no OCPI-from/to headers.
+(``render``), checked against the 2.1.1 models (a PATCH against the object's partial model). 2.1.1 has no OCPI-from/to headers.
 Under a profile with ``tariff_change_as_evse_patch`` (Gireve: connector ``tariff_id`` and EVSE
 ``status`` are the only attributes its 2.1.1 IOP takes live, cpo_locations.md of its 2.1.1 guide)
 a connector's tariff change goes as an EVSE PATCH with ``status`` and the 2.1.1 ``connectors``.
@@ -23,7 +23,7 @@ from ocpi_cpo.ocpi.v2_2_1.locations.receiver import (
     object_key,
     receiver_url,
 )
-from ocpi_cpo.ocpi.wire_check import checked
+from ocpi_cpo.ocpi.wire_check import checked, partial
 from ocpi_cpo.services.publishing import LocationChanged
 
 VERSION = "2.1.1"
@@ -50,15 +50,16 @@ def messages(partner: Partner, change: LocationChanged) -> list[NewMessage]:
 
 
 def _body(change: Change) -> Document:
+    where = change.target.value.lower()
     if not change.whole:
-        return render.fields(change.target.value, change.body)
+        body = render.fields(change.target.value, change.body)
+        return checked(VERSION, MODULE, where, partial(_MODELS[change.target]), body)
     if change.target is Target.LOCATION:
         body = render.location(change.body)
     elif change.target is Target.EVSE:
         body = render.evse(change.body)
     else:
         body = render.connector(change.body)
-    where = change.target.value.lower()
     return checked(VERSION, MODULE, where, _MODELS[change.target], body)
 
 

@@ -4,7 +4,8 @@ mod_locations, Receiver interface: ``{receiver}/{country_code}/{party_id}/{locat
 [/{evse_uid}[/{connector_id}]]``; a whole object goes as PUT, changed fields as PATCH (with
 ``last_updated``). Under a profile with ``tariff_change_as_evse_patch`` (Gireve) a connector's
 ``tariff_ids`` change goes as an EVSE PATCH carrying ``status`` and the full ``connectors``
-(gireve.md §7.4). Every body is held to the wire models first (``ocpi.wire_check``).
+(gireve.md §7.4). Every body is held to the wire models first (``ocpi.wire_check``): a PUT to
+the whole object's, a PATCH to its partial model.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ocpi_cpo.domain.location_changes import LAST_UPDATED, Change, Target
 from ocpi_cpo.domain.locations import Document, LocationKey, find_evse
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.v2_2_1.locations import schemas
-from ocpi_cpo.ocpi.wire_check import checked
+from ocpi_cpo.ocpi.wire_check import checked, partial
 from ocpi_cpo.services.delivery import routing_for
 from ocpi_cpo.services.publishing import LocationChanged
 
@@ -30,6 +31,9 @@ _MODELS: dict[tuple[Target, bool], type[BaseModel]] = {
     (Target.LOCATION, True): schemas.Location,
     (Target.EVSE, True): schemas.EVSE,
     (Target.CONNECTOR, True): schemas.Connector,
+    (Target.LOCATION, False): partial(schemas.Location),
+    (Target.EVSE, False): partial(schemas.EVSE),
+    (Target.CONNECTOR, False): partial(schemas.Connector),
 }
 
 
@@ -62,9 +66,8 @@ def messages(partner: Partner, change: LocationChanged) -> list[NewMessage]:
 
 
 def _message(partner: Partner, key: LocationKey, change: Change, *, supersede: bool) -> NewMessage:
-    model: type[BaseModel] | None = _MODELS.get((change.target, change.whole))
-    where = f"{change.target.value.lower()}"
-    body = checked(VERSION, MODULE, where, model, change.body) if model else change.body
+    model = _MODELS[(change.target, change.whole)]
+    body = checked(VERSION, MODULE, change.target.value.lower(), model, change.body)
     return NewMessage(
         partner_id=partner.id,
         module=MODULE,
