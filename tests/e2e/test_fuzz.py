@@ -43,10 +43,12 @@ WATCHED = (
 
 
 class Server:
-    def __init__(self, url: str, database: str, token: str) -> None:
+    def __init__(self, url: str, database: str, token: str, token_211: str) -> None:
         self.url = url
         self.database = database  # the database URL the server runs on
         self.token = token
+        #: a partner calls its agreed version's routes only: the 2.1.1 ones get a 2.1.1 hub's
+        self.token_211 = token_211
         self.calls = 0
 
     def fingerprint(self) -> str:
@@ -88,7 +90,7 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("fuzz")
-    cpo_port, hub_port = free_port(), free_port()
+    cpo_port, hub_port, hub_211_port = free_port(), free_port(), free_port()
     if request.param == "postgres":
         template = request.getfixturevalue("postgres_template")
         name = f"ocpi_cpo_fuzz_{uuid.uuid4().hex[:10]}"
@@ -104,11 +106,17 @@ def server(
         config.read_text() + "\n[limits]\npartner_rate = 100000.0\npartner_burst = 100000\n"
     )
     cpo, hub = f"http://127.0.0.1:{cpo_port}", f"http://127.0.0.1:{hub_port}"
+    hub_211 = f"http://127.0.0.1:{hub_211_port}"
     with (
         running(
             ["sim", "hub", "--port", str(hub_port), "--quiet"],
             ready_url=f"{hub}/_sim/state",
             log=folder / "hub.log",
+        ),
+        running(
+            ["sim", "hub", "--port", str(hub_211_port), "--version", "2.1.1", "--quiet"],
+            ready_url=f"{hub_211}/_sim/state",
+            log=folder / "hub-211.log",
         ),
         running(
             ["--config", str(config), "serve"],
@@ -131,7 +139,15 @@ def server(
         # Our token at the hub is the one the hub uses to call us: ask the hub for it.
         state = call(f"{hub}/_sim/state")[2]
         assert state["registered"]
-        yield Server(cpo, database, _hub_token(hub))
+        invite_211 = cli(
+            "partners", "invite", "gireve-211", "--profile", "gireve-preprod",
+            "--version", "2.1.1", "--json", config=config,
+        )  # fmt: skip
+        registered = call(
+            f"{hub_211}/_sim/register", method="POST", body=orjson.loads(invite_211.stdout)
+        )
+        assert registered[2]["ok"], registered
+        yield Server(cpo, database, _hub_token(hub), _hub_token(hub_211))
 
 
 def _hub_token(hub: str) -> str:
@@ -144,7 +160,7 @@ def check(case: Any, server: Server) -> None:
     if case.path.startswith(("/admin", "/metrics")):
         headers = {"Authorization": f"Bearer {ADMIN}"}
     elif case.path.startswith("/ocpi/2.1.1"):
-        headers = {"Authorization": f"Token {server.token}"}  # 2.1.1: the token as it is
+        headers = {"Authorization": f"Token {server.token_211}"}  # 2.1.1: the token as it is
     else:
         headers = {"Authorization": "Token " + base64.b64encode(server.token.encode()).decode()}
     before = server.fingerprint()

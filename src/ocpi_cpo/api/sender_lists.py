@@ -54,7 +54,7 @@ class SenderListsMiddleware:
         try:
             context = get_context(request)
             header = request.headers.get("authorization")
-            caller = await authenticate(context, header, Access.FUNCTIONAL)
+            caller = await authenticate(context, header, Access.FUNCTIONAL, scope["path"])
             response = await serve(request, caller, context)
         except Exception as exc:
             handled = await self._handled(request, exc)

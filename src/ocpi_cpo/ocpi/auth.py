@@ -21,7 +21,7 @@ from fastapi import Depends, Header, Request
 
 from ocpi_cpo.domain.partners import Partner, PartnerState, TokenKind
 from ocpi_cpo.ocpi.context import OcpiContext, get_context
-from ocpi_cpo.ocpi.errors import Unauthorized
+from ocpi_cpo.ocpi.errors import Forbidden, Unauthorized
 from ocpi_cpo.services import sender_reads
 
 _TOUCH_EVERY = timedelta(seconds=30)
@@ -63,7 +63,37 @@ def token_candidates(header: str | None) -> list[str]:
     return candidates
 
 
-async def authenticate(context: OcpiContext, header: str | None, access: Access) -> Caller:
+def version_of(path: str) -> str | None:
+    """The OCPI version a module's path is under: ``/ocpi/{version}/{module}...``."""
+    parts = [part for part in path.split("/") if part]
+    if "ocpi" not in parts:
+        return None
+    at = parts.index("ocpi")
+    return parts[at + 1] if len(parts) > at + 2 else None
+
+
+def check_version(partner: Partner, path: str) -> None:
+    """A partner calls the functional modules of the version agreed with it only.
+
+    Its token is known (so not 401) but not good for this route: HTTP 403 with OCPI 2000, as
+    for any known caller not allowed where it calls (ocpi.errors.Forbidden; OCPI's
+    transport_and_format: only authenticated *and authorized* requests reach the OCPI layer,
+    and 3002 "unsupported version" is a server error of registration, not this). Versions,
+    version details and credentials of every version stay open to it (Access.CONFIGURATION):
+    that is how a partner changes version (GET versions, then credentials on the new one)."""
+    called = version_of(path)
+    if called is None or partner.version is None or called == partner.version:
+        return
+    raise Forbidden(
+        f"OCPI {called} is not the version agreed with you ({partner.version}): call"
+        f" /ocpi/{partner.version}/..., or change version through the credentials module"
+    )
+
+
+async def authenticate(
+    context: OcpiContext, header: str | None, access: Access, path: str | None = None
+) -> Caller:
+    """The caller of a request; a functional route (``path``) must be of its agreed version."""
     # Taken before reading: a change committed meanwhile makes what we read stale at once.
     version = context.storage.credentials_version
     for token in token_candidates(header):
@@ -83,6 +113,8 @@ async def authenticate(context: OcpiContext, header: str | None, access: Access)
                 "this token may only call versions and credentials until registration completes"
             )
         if access is Access.FUNCTIONAL:
+            if path is not None:
+                check_version(partner, path)
             context.limiter.check(partner.id)
         await _touch(context, partner)
         return Caller(partner, kind, token)
@@ -103,7 +135,7 @@ def _dependency(access: Access) -> Callable[..., Awaitable[Caller]]:
         request: Request,
         authorization: Annotated[str | None, Header(description="Token <base64 token>")] = None,
     ) -> Caller:
-        return await authenticate(get_context(request), authorization, access)
+        return await authenticate(get_context(request), authorization, access, request.url.path)
 
     return caller
 

@@ -18,6 +18,7 @@ from tests.integration.api.locations_support import ADMIN, imported, registered
 from tests.integration.api.ocpi_211_support import Emsp211, registered_211
 from tests.integration.api.sessions_support import AC22, at, deliver, events, meter, stop
 from tests.support.locations import make_location
+from tests.support.partners import partner_on
 
 UID = "04A23BC15D802F"
 #: the 2.1.1 spec's Token example (mod_tokens 2.1.1 §3.2), with a uid Gireve's form keeps
@@ -95,8 +96,7 @@ async def test_a_partner_writes_and_reads_only_its_own_tokens(network: Network) 
     assert other["status_code"] == 2001 and "FR/XYZ" in other["status_message"]
     assert (await network.client.put(URL, headers=emsp.headers(), json=EXAMPLE)).status_code == 201
     # A hub acts for every party but did not push this token: it does not see it.
-    hub_token = await registered(network)
-    hub = {"Authorization": f"Token {hub_token}"}
+    hub = {"Authorization": f"Token {await partner_on(network.storage, 'hub211', '2.1.1')}"}
     unseen = await network.client.get(URL, headers=hub)
     assert unseen.status_code == 404 and _body(unseen)["status_code"] == 2000
     assert not _body(unseen).get("data")

@@ -4,7 +4,8 @@ eMSP A (NL/EMS) and eMSP B (DE/EMX) are registered straight in storage; the hub 
 FR/107, profile ocpi-2.2.1 so that every command is offered) registers through the simulated
 hub. A charges with its token NL/EMS: an ACTIVE session on E1-1, a CDR of a charge on E1-2;
 A reserves R-A itself, the hub reserves R-HUB for A (OCPI-from NL/EMS); A pushes token TOKA;
-the hub tells us A's ClientInfo.
+the hub tells us A's ClientInfo; A's 2.1.1 registration pushes token TOKB. The same three parties are registered on OCPI 2.1.1 as well
+(``callers_211``): a partner may call only the routes of the version agreed with it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -20,7 +20,6 @@ import pytest
 
 from ocpi_cpo.api.app import create_app
 from ocpi_cpo.domain.clock import SystemClock
-from ocpi_cpo.domain.partners import Direction, Endpoint, PartnerState, PartyRole, TokenKind
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.services.simulated_stations import SimulatedStations
 from ocpi_cpo.sim.hub import SimHubState, create_hub_app
@@ -29,6 +28,7 @@ from tests.integration.api.conftest import Network
 from tests.integration.api.sessions_support import ready, start, stop
 from tests.support.asgi import AsgiTransport
 from tests.support.factories import CPO_HOST, HUB_HOST, make_settings
+from tests.support.partners import partner_on
 
 A, B = ("NL", "EMS"), ("DE", "EMX")
 FOR_US = {"OCPI-to-country-code": "FR", "OCPI-to-party-id": "AB1"}
@@ -53,6 +53,8 @@ class Caller:
 class World:
     network: Network
     callers: dict[str, Caller]
+    #: the same parties registered on OCPI 2.1.1: a partner calls its agreed version's routes only
+    callers_211: dict[str, Caller]
     session_id: str = ""
     cdr_id: str = ""
     #: the station reservation id of R-HUB, which the hub made for A
@@ -81,16 +83,19 @@ class World:
         return await self.network.client.request(
             method,
             f"/ocpi/{version}/{path}",
-            headers=self.callers[who].headers,
+            headers=self.caller(who, version).headers,
             json=body,
             params=params or None,
         )
+
+    def caller(self, who: str, version: str) -> Caller:
+        return (self.callers_211 if version == "2.1.1" else self.callers)[who]
 
     async def command(
         self, who: str, name: str, body: dict[str, Any], version: str = "2.2.1"
     ) -> str:
         """The CommandResponse's result; the station call (if any) has run when this returns."""
-        url = f"{self.callers[who].response_url}/{name}/1"
+        url = f"{self.caller(who, version).response_url}/{name}/1"
         response = await self.call(
             who, "POST", f"commands/{name}", {**body, "response_url": url}, version
         )
@@ -99,24 +104,24 @@ class World:
         return str(response.json()["data"]["result"])
 
 
-async def _emsp(storage: SqlStorage, name: str, party: tuple[str, str]) -> Caller:
-    now = datetime.now(UTC)
-    base = f"http://{name}.test"
-    async with storage.transaction() as uow:
-        partner = await uow.partners.create(name, "ocpi-2.2.1", PartnerState.REGISTERED, now)
-        await uow.partners.save_connection(
-            partner.id,
-            state=PartnerState.REGISTERED,
-            direction=Direction.FROM_PARTNER,
-            versions_url=f"{base}/ocpi/versions",
-            version="2.2.1",
-            endpoints=[Endpoint("commands", "SENDER", f"{base}/ocpi/2.2.1/commands")],
-            roles=[PartyRole("EMSP", *party)],
-            outbound_token=f"{name}-outbound",
-            registered_at=now,
-        )
-        await uow.tokens.add(partner.id, TokenKind.ACCESS, f"{name}-access-token", now)
-    return Caller(auth(f"{name}-access-token"), f"{base}/ocpi/2.2.1/commands")
+async def _emsp(
+    storage: SqlStorage, name: str, party: tuple[str, str], version: str = "2.2.1"
+) -> Caller:
+    token = await partner_on(storage, name, version, role="EMSP", party=party)
+    return Caller(auth(token), f"http://{name}.test/ocpi/{version}/commands")
+
+
+async def _callers_211(storage: SqlStorage) -> dict[str, Caller]:
+    """eMSP A, eMSP B and the hub (FR/107) as partners on OCPI 2.1.1."""
+    hub = auth(await partner_on(storage, "hub-211", "2.1.1"))
+    hub_url = "http://hub-211.test/ocpi/2.1.1/commands"
+    return {
+        "emsp A": await _emsp(storage, "emsp-a-211", A, "2.1.1"),
+        "emsp B": await _emsp(storage, "emsp-b-211", B, "2.1.1"),
+        "hub": Caller(hub, hub_url),
+        "hub for A": Caller({**hub, **origin(A)}, hub_url),
+        "hub for B": Caller({**hub, **origin(B)}, hub_url),
+    }
 
 
 def token(party: tuple[str, str], uid: str) -> dict[str, Any]:
@@ -164,7 +169,7 @@ async def world(storage: SqlStorage, database_url: str) -> AsyncIterator[World]:
             "hub for A": Caller({**hub, **origin(A)}, hub_url),
             "hub for B": Caller({**hub, **origin(B)}, hub_url),
         }
-        found = World(network, callers)
+        found = World(network, callers, await _callers_211(storage))
         await _objects_of_a(found)
         yield found
         await found.context.commands.close()
@@ -194,4 +199,8 @@ async def _objects_of_a(world: World) -> None:
     told = await world.call("hub", "PUT", "hubclientinfo/NL/EMS", info)
     assert told.json()["status_code"] == 1000, told.text
     pushed = await world.call("emsp A", "PUT", "tokens/NL/EMS/TOKA", token(A, "TOKA"))
+    assert pushed.json()["status_code"] == 1000, pushed.text
+    token_211 = {k: v for k, v in token(A, "TOKB").items() if k not in ("country_code", "party_id")}
+    token_211 |= {"auth_id": token_211.pop("contract_id")}
+    pushed = await world.call("emsp A", "PUT", "tokens/NL/EMS/TOKB", token_211, "2.1.1")
     assert pushed.json()["status_code"] == 1000, pushed.text

@@ -18,6 +18,7 @@ from tests.integration.api.conftest import Network, auth
 from tests.integration.api.locations_support import ADMIN, imported, registered
 from tests.integration.security.ownership_support import A, World, reserve, token
 from tests.support.locations import make_location
+from tests.support.partners import partner_on
 
 CONFIG, FUNCTIONAL, ADMIN_ONLY = "configuration", "functional", "admin"
 #: probes for load balancers and orchestrators: no credentials, nothing about partners
@@ -177,16 +178,59 @@ async def test_wrong_callers_get_401_and_nothing_leaks(network: Network) -> None
                 assert secret not in response.text, where
 
 
+def _version(path: str) -> str | None:
+    parts = path.split("/")
+    return parts[2] if len(parts) > 3 and parts[1] == "ocpi" else None
+
+
 async def test_the_right_caller_gets_through(network: Network) -> None:
-    token = await registered(network)
+    """Each functional route with a partner registered on that route's version."""
+    tokens = {
+        "2.2.1": auth(await registered(network)),
+        "2.1.1": auth(await partner_on(network.storage, "hub-211", "2.1.1")),
+    }
     for route in sorted(r for r, k in MATRIX.items() if k not in (CONFIG, PUBLIC)):
         method, path = route
-        headers = ADMIN if MATRIX[route] == ADMIN_ONLY else auth(token)
+        version = _version(path)
+        headers = ADMIN if MATRIX[route] == ADMIN_ONLY else tokens[str(version)]
         body: Any = {} if method in ("POST", "PUT", "PATCH") else None
         response = await network.client.request(method, concrete(path), headers=headers, json=body)
         where = f"{method} {path}"
         assert response.status_code not in (401, 403), f"{where}: {response.text}"
         assert response.status_code != 500, f"{where}: {response.text}"
+
+
+async def test_a_partner_calls_only_the_routes_of_its_version(network: Network) -> None:
+    """A partner registered on one version gets 403 (OCPI 2000, naming both versions) on every
+    functional route of the other; versions, each version's details and credentials stay open
+    (that is how it changes version), and its own version's routes answer."""
+    tokens = {
+        "2.2.1": auth(await registered(network)),
+        "2.1.1": auth(await partner_on(network.storage, "hub-211", "2.1.1")),
+    }
+    for route in sorted(r for r, k in MATRIX.items() if k == FUNCTIONAL):
+        method, path = route
+        called = str(_version(path))
+        [(agreed, headers)] = [(v, h) for v, h in tokens.items() if v != called]
+        body: Any = {} if method in ("POST", "PUT", "PATCH") else None
+        response = await network.client.request(method, concrete(path), headers=headers, json=body)
+        where = f"{method} {path} by a partner on {agreed}"
+        assert response.status_code == 403, f"{where}: {response.status_code} {response.text}"
+        envelope = response.json()
+        assert envelope["status_code"] == 2000, where
+        assert (
+            f"OCPI {called} is not the version agreed with you ({agreed})"
+            in (envelope["status_message"])
+        ), where
+    for agreed, headers in tokens.items():
+        for path in ("/ocpi/versions", "/ocpi/2.2.1", "/ocpi/2.1.1"):
+            response = await network.client.get(path, headers=headers)
+            assert response.status_code == 200, f"GET {path} by a partner on {agreed}"
+        for version in tokens:
+            response = await network.client.get(f"/ocpi/{version}/credentials", headers=headers)
+            assert response.status_code == 200, f"credentials {version} by a partner on {agreed}"
+        own = await network.client.get(f"/ocpi/{agreed}/locations", headers=headers)
+        assert own.status_code == 200, own.text
 
 
 async def test_a_partner_does_not_see_a_location_not_published_to_it(network: Network) -> None:
@@ -285,7 +329,7 @@ async def _put_token(world: World, who: str) -> bool:
 
 async def _patch_token_211(world: World, who: str) -> bool:
     body = {"valid": True, "last_updated": "2026-02-01T00:00:00Z"}
-    return _found(await world.call(who, "PATCH", "tokens/NL/EMS/TOKA", body, "2.1.1"))
+    return _found(await world.call(who, "PATCH", "tokens/NL/EMS/TOKB", body, "2.1.1"))
 
 
 async def _put_token_211(world: World, who: str) -> bool:
@@ -427,7 +471,7 @@ OWNERSHIP: dict[tuple[str, str, str], tuple[Check, frozenset[str]]] = {
     ("GET", "/ocpi/2.1.1/sessions", ""): (_listed("sessions", "session_id", "2.1.1"), A_SIDE),
     ("GET", "/ocpi/2.1.1/cdrs", ""): (_listed("cdrs", "cdr_id", "2.1.1"), A_SIDE),
     ("GET", "/ocpi/2.1.1/tokens/{country_code}/{party_id}/{token_uid}", ""): (
-        _get("tokens/NL/EMS/TOKA", "2.1.1"),
+        _get("tokens/NL/EMS/TOKB", "2.1.1"),  # TOKB: pushed by A's 2.1.1 registration
         frozenset({"emsp A"}),
     ),
     ("PATCH", "/ocpi/2.1.1/tokens/{country_code}/{party_id}/{token_uid}", ""): (
