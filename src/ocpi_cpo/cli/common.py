@@ -69,10 +69,10 @@ async def prepare_database(settings: Settings, *, auto_upgrade: bool) -> None:
 
     The check reads ``alembic_version`` with one SELECT and compares it with the newest file in
     the package (``migrate.quick_head``): Alembic itself is imported only to upgrade."""
-    from ocpi_cpo.storage.sql.engine import create_engine
+    from ocpi_cpo.storage.sql.engine import one_shot_engine
     from ocpi_cpo.storage.sql.revision import applied_revision, quick_head
 
-    engine = create_engine(settings.database_url)
+    engine = one_shot_engine(settings.database_url)
     try:
         current = await applied_revision(engine)
         if current == quick_head():
@@ -134,12 +134,15 @@ class StorageContext:
 
 @asynccontextmanager
 async def storage_context(settings: Settings) -> AsyncIterator[StorageContext]:
-    """The database alone for a one-shot command (upgraded first on SQLite), closed at the end."""
+    """The database alone for a one-shot command (upgraded first on SQLite), closed at the end.
+
+    SQLite goes through ``sqlite3`` in this thread (``storage.sql.one_shot``): the same storage,
+    repositories and transactions as ``serve``, without importing the async stack."""
     from ocpi_cpo.domain.clock import SystemClock
-    from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
+    from ocpi_cpo.storage.sql.engine import SqlStorage, one_shot_engine
 
     await prepare_database(settings, auto_upgrade=True)
-    storage = SqlStorage(create_engine(settings.database_url, pool_size=2))
+    storage = SqlStorage(one_shot_engine(settings.database_url))
     try:
         yield StorageContext(settings=settings, clock=SystemClock(), storage=storage)
     finally:

@@ -9,6 +9,7 @@ docs/architecture.md ("A fast CLI"); ``tests/integration/cli/test_cli_imports.py
 
 from __future__ import annotations
 
+import enum
 import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -152,25 +153,68 @@ class LazyGroup(TyperGroup):
 
 
 def _plain_options(params: list[_click.Parameter]) -> None:
-    """Coerce flags and paths (the root's ``--config``, every ``--help``) without Pydantic.
+    """Coerce flags, paths, strings, enums and plain integers without Pydantic when the value
+    is unambiguous; anything else goes to Typer's own (Pydantic) coercion, built then.
 
     Typer 0.29 coerces each parameter it processes through a Pydantic TypeAdapter, built on first
     use: the root's options and each group's ``--help`` are processed for every command, so
     ``ocpi-cpo evses set-status --help`` paid for importing Pydantic (about 150 ms of CPU) before
-    printing anything. A path and a flag need no adapter. Older Typers have no adapters."""
+    printing anything, and a command that loads Pydantic anyway (its settings) paid about 30 ms
+    more for the adapters. A path, a flag, a string, an enum member named exactly and a decimal
+    integer need no adapter; a value Typer would refuse (or must normalise) still gets Typer's
+    own coercion, so its errors read the same. Older Typers have no adapters."""
     try:
-        from typer._coercion import RuntimeParam
+        from typer._coercion import RuntimeParam, build_runtime_param, resolve_type_descriptor
+        from typer._param_types import coerce_cli_choice
     except ImportError:  # pragma: no cover - Typer without adapters
         return
 
     class PlainParam(RuntimeParam):
         def _coerce_value(self, value: Any, param: Any, ctx: _click.Context) -> Any:
-            return Path(value) if self.annotation is Path else bool(value)
+            annotation = self.annotation
+            if annotation is Path:
+                return Path(value)
+            if annotation is bool:
+                return bool(value)
+            if annotation is str and isinstance(value, str):
+                return value
+            if annotation is int and isinstance(value, int) and not isinstance(value, bool):
+                return value
+            if annotation is int and isinstance(value, str) and value.isascii() and value.isdigit():
+                return int(value)
+            if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+                try:
+                    return coerce_cli_choice(
+                        value,
+                        choices=tuple(annotation),
+                        case_sensitive=self.parameter_info.case_sensitive,
+                        ctx=ctx,
+                    )
+                except ValueError:
+                    pass  # Typer's coercion says why, in its words
+            descriptor = resolve_type_descriptor(annotation, self.parameter_info)
+            return build_runtime_param(descriptor)._coerce_value(value, param, ctx)
 
     for param in params:
         descriptor = getattr(param, "type_descriptor", None)
-        if descriptor is not None and descriptor.annotation in (Path, bool):
-            param._runtime_param = PlainParam(descriptor.parameter_info, descriptor.annotation)  # type: ignore[attr-defined]
+        if descriptor is None or getattr(param, "_runtime_param", None) is not None:
+            continue
+        info = descriptor.parameter_info
+        plain = descriptor.annotation in (Path, bool) or (
+            not (descriptor.is_list or descriptor.is_tuple or descriptor.is_file)
+            and info.parser is None
+            and not descriptor.is_path
+            and (
+                descriptor.annotation is str
+                or (descriptor.annotation is int and info.min is None and info.max is None)
+                or (
+                    isinstance(descriptor.annotation, type)
+                    and issubclass(descriptor.annotation, enum.Enum)
+                )
+            )
+        )
+        if plain:
+            param._runtime_param = PlainParam(info, descriptor.annotation)  # type: ignore[attr-defined]
 
 
 app = typer.Typer(

@@ -35,8 +35,6 @@ StateOption = Annotated[
 async def _filters(
     context: StorageContext, partner: str | None, module: str | None, state: str | None
 ) -> QueueFilter:
-    from ocpi_cpo.services.partners import get_partner
-
     parsed_state = None
     if state is not None:
         try:
@@ -47,6 +45,8 @@ async def _filters(
             )
     partner_id = None
     if partner is not None:
+        from ocpi_cpo.services.partners import get_partner
+
         async with context.storage.read() as uow:
             partner_id = (await get_partner(uow, partner)).id
     return QueueFilter(partner_id=partner_id, module=module, state=parsed_state)

@@ -23,10 +23,8 @@ from ocpi_cpo.domain.sync import (
     SyncReason,
     ordered_modules,
 )
-from ocpi_cpo.services import whole_objects
 from ocpi_cpo.services.errors import ConflictError, RuleViolation
 from ocpi_cpo.services.publishing import Publisher
-from ocpi_cpo.services.tariffs import by_tariff_id
 from ocpi_cpo.storage.protocols import UnitOfWork
 
 
@@ -64,6 +62,10 @@ async def _tariff_batch(
     uow: UnitOfWork, publisher: Publisher, partner: Partner, sync: PartnerSync, batch: int
 ) -> tuple[list[NewMessage], int, bool]:
     """(messages, next cursor, phase done). The cursor counts tariff ids in key order."""
+    # imported here: ``partners list`` reads the overview without the pricing and wire rules
+    from ocpi_cpo.services import whole_objects
+    from ocpi_cpo.services.tariffs import by_tariff_id
+
     groups = by_tariff_id(await uow.tariffs.all())
     ids = sorted(groups)[sync.cursor : sync.cursor + batch]
     messages = [
@@ -80,6 +82,8 @@ async def _location_batch(
     uow: UnitOfWork, publisher: Publisher, partner: Partner, sync: PartnerSync, batch: int
 ) -> tuple[list[NewMessage], int, bool]:
     """(messages, next cursor, phase done). The cursor is the last Location's primary key."""
+    from ocpi_cpo.services import whole_objects
+
     stored = await uow.locations.after(PARTNER_VISIBLE, sync.cursor, batch)
     messages = []
     for location in stored:

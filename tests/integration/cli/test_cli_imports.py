@@ -1,4 +1,5 @@
-"""A fast CLI (issue 22 item 2): ``--help`` loads no framework, no database, no service.
+"""A fast CLI (issue 22 item 2): ``--help`` loads no framework, no database, no service; an
+everyday command on SQLite loads no async database stack, no web or OCPI client layer.
 
 Each check runs in a fresh interpreter and looks at ``sys.modules`` afterwards, not at the
 clock: the machines are shared and a timing would flake. ``make bench`` (``bench/cli.py``)
@@ -16,6 +17,8 @@ import orjson
 import pytest
 
 from ocpi_cpo.cli.main import COMMANDS, load_command
+from tests.support.locations import make_location
+from tests.support.processes import cli, write_config
 
 #: what a ``--help`` must not import. Pydantic and Rich too: Typer's Rich help and its Pydantic
 #: coercion of flags cost more CPU than the whole 0.3 s budget leaves (cli/main.py turns them off)
@@ -169,3 +172,64 @@ def test_completion_completes_commands_and_subcommands(tmp_path: Path) -> None:
         check=True,
     )
     assert "ocpi-cpo" in registered.stdout and "-F" in registered.stdout
+
+
+#: what an everyday command must not load on SQLite: the async database stack (SQLAlchemy's
+#: asyncio extension loads the ORM; aiosqlite), Alembic when the schema is current, the web and
+#: OCPI client layers (storage_context, storage.sql.one_shot)
+EVERYDAY_HEAVY = (
+    "aiosqlite",
+    "sqlalchemy.ext.asyncio",
+    "sqlalchemy.orm",
+    "alembic",
+    "aiohttp",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "ocpi_cpo.api",
+    "ocpi_cpo.outbound",
+    "ocpi_cpo.ocpp_gateway",
+    "ocpi_cpo.sim",
+)
+
+_RUN = """
+import runpy, sys, orjson
+sys.argv = ["ocpi-cpo", *sys.argv[1:]]
+code = 0
+try:
+    runpy.run_module("ocpi_cpo", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code or 0
+sys.stdout.flush()
+print("\\nMODULES " + orjson.dumps([code, *sys.modules]).decode())
+"""
+
+
+def test_everyday_commands_on_sqlite_load_no_async_stack(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "c.toml", port=8080, database_url=f"sqlite+aiosqlite:///{tmp_path}/db.sqlite"
+    )
+    file = tmp_path / "locations.json"
+    file.write_bytes(orjson.dumps([make_location(1)]))
+    imported = cli("locations", "import", str(file), "--allow-unknown-tariffs", config=config)
+    assert imported.returncode == 0, imported.stderr
+    invited = cli("partners", "invite", "hub", "--profile", "ocpi-2.2.1", config=config)
+    assert invited.returncode == 0, invited.stderr
+    for command in (
+        ["evses", "set-status", "E1-1", "CHARGING"],
+        ["outbox", "list"],
+        ["partners", "list"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", _RUN, "--config", str(config), *command],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        code, *modules = orjson.loads(done.stdout.rsplit("MODULES ", 1)[1])
+        assert code == 0, done.stderr
+        heavy = sorted(
+            m for m in modules if any(m == h or m.startswith(h + ".") for h in EVERYDAY_HEAVY)
+        )
+        assert heavy == [], f"{' '.join(command)} imported {heavy}"

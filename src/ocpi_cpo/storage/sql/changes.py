@@ -27,12 +27,14 @@ import itertools
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.storage.sql.driver import execute
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 log = logging.getLogger("ocpi_cpo.storage.changes")
 

@@ -9,9 +9,8 @@ from contextlib import asynccontextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import URL, event
+from sqlalchemy import URL, Engine, event
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ocpi_cpo.storage.sql.changes import CREDENTIALS, LOCATIONS, Changes, announce
 from ocpi_cpo.storage.sql.repositories.locations import PageTotals, SqlLocationRepository
@@ -19,6 +18,8 @@ from ocpi_cpo.storage.sql.repositories.outbox import SqlOutboxRepository
 from ocpi_cpo.storage.sql.repositories.partners import SqlPartnerRepository
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
     from ocpi_cpo.storage.sql.repositories.audit import SqlAuditRepository
     from ocpi_cpo.storage.sql.repositories.client_info import SqlHubClientInfoRepository
     from ocpi_cpo.storage.sql.repositories.commands import SqlCommandRepository
@@ -52,16 +53,31 @@ def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
     waits for a connection instead."""
     if database_url.startswith("sqlite"):
         return _sqlite_engine(database_url)
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     return create_async_engine(database_url, pool_size=pool_size, max_overflow=0)
 
 
+def one_shot_engine(database_url: str) -> AsyncEngine:
+    """The engine of a one-shot command (the CLI): SQLite through ``sqlite3`` in the calling
+    thread, without SQLAlchemy's asyncio extension and aiosqlite (``one_shot``); PostgreSQL as
+    :func:`create_engine`, with two connections."""
+    if database_url.startswith("sqlite"):
+        from ocpi_cpo.storage.sql.one_shot import one_shot_sqlite_engine
+
+        return one_shot_sqlite_engine(database_url, _configure_sqlite)
+    return create_engine(database_url, pool_size=2)
+
+
 def _sqlite_engine(database_url: str | URL, **pool: Any) -> AsyncEngine:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     # Every transaction ends in an explicit COMMIT or ROLLBACK, so the pool's own rollback
     # on check-in is a wasted round trip to the SQLite thread.
     engine = create_async_engine(
         database_url, connect_args={"timeout": 30}, pool_reset_on_return=None, **pool
     )
-    _configure_sqlite(engine)
+    _configure_sqlite(engine.sync_engine)
     return engine
 
 
@@ -74,11 +90,13 @@ def _single_reads_engine(engine: AsyncEngine) -> AsyncEngine | None:
     database = engine.url.database
     if not database or database == ":memory:" or "mode=memory" in str(engine.url):
         return None
+    if engine.url.get_driver_name() == "pysqlite":  # a one-shot command's: one connection
+        return None
     return _sqlite_engine(engine.url, pool_size=SINGLE_READS_POOL, max_overflow=0)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let us emit BEGIN ourselves, so writers take the lock up front (BEGIN IMMEDIATE) and
         # never fail half-way on a lock upgrade.
@@ -90,7 +108,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         if mode is None:  # a read of one statement: SQLite's autocommit is its snapshot

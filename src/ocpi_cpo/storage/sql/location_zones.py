@@ -8,10 +8,12 @@ None when any of it is missing. It never creates or migrates a database.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, MetaData, Table, inspect, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 _ID_COLUMNS = ("location_id", "id")
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 VERSIONS = Path(__file__).with_name("migrations") / "versions"
 _SCRIPT = re.compile(r"^(\d{4})_\w+\.py$")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.audit import Actor, ActorKind, AuditEntry
 from ocpi_cpo.storage.sql.tables.audit import audit_log
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def _dump(value: Any) -> str | None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.partners import ClientInfo, ConnectionStatus
 from ocpi_cpo.storage.sql.tables import hub_client_info
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def _to_info(row: Any) -> ClientInfo:

@@ -4,15 +4,17 @@ racing finishers (the station's answer, the timeout, the overdue sweep) exactly 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.commands import CommandName, CommandState, NewCommand, StoredCommand
 from ocpi_cpo.domain.delivery import Routing
 from ocpi_cpo.domain.stations import CommandOutcome
 from ocpi_cpo.storage.sql.tables.commands import commands
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def _command(row: Any) -> StoredCommand:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.console_users import ConsoleSession, Role
 from ocpi_cpo.storage.sql.tables.console_sessions import console_sessions
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def _to_session(row: Any) -> ConsoleSession:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.console_users import ConsoleUser, Role
 from ocpi_cpo.storage.sql.tables.console_users import console_users
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def _to_user(row: Any) -> ConsoleUser:

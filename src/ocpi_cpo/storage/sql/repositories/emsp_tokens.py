@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.authorization import (
     DecisionRecord,
@@ -17,6 +16,9 @@ from ocpi_cpo.domain.authorization import (
 )
 from ocpi_cpo.domain.stations import AuthorizationOutcome
 from ocpi_cpo.storage.sql.tables.emsp_tokens import authorizations, emsp_tokens
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def _token(row: Any) -> StoredToken:

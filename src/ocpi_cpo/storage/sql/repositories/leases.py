@@ -7,12 +7,14 @@ later) both speak ``INSERT ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.leases import Lease
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 #: seconds since the epoch by the database's clock (not the transaction's start on PostgreSQL)
 NOW = {

@@ -23,7 +23,7 @@ import functools
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Select,
@@ -36,7 +36,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.location_links import StoredEvse
 from ocpi_cpo.domain.locations import (
@@ -52,6 +51,9 @@ from ocpi_cpo.domain.locations import (
 from ocpi_cpo.storage.sql.driver import execute, fetch_all, placeholders
 from ocpi_cpo.storage.sql.repositories import location_pages as pages
 from ocpi_cpo.storage.sql.tables.locations import location_evses, locations
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 _CHUNK = 500
 #: seconds a page total is reused; writes through this process's storage drop them at once

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -37,7 +37,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.delivery import (
     Attempt,
@@ -52,6 +51,9 @@ from ocpi_cpo.domain.delivery import (
 from ocpi_cpo.domain.partners import PartnerState
 from ocpi_cpo.storage.sql.tables import outbox, outbox_attempts, partner_delivery, partners
 from ocpi_cpo.storage.sql.types import UtcDateTime
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 NOTIFY_CHANNEL = "ocpi_cpo_outbox"
 #: pg_advisory_xact_lock(HEAD_LOCK): held from a transaction's first write of heads to its commit

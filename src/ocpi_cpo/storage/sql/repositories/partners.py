@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.partners import (
     Direction,
@@ -17,6 +16,9 @@ from ocpi_cpo.domain.partners import (
     PartyRole,
 )
 from ocpi_cpo.storage.sql.tables import partners
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def _to_partner(row: Any) -> Partner:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.cdrs import CdrPage, StoredCdr
 from ocpi_cpo.domain.sessions import (
@@ -20,6 +19,9 @@ from ocpi_cpo.domain.sessions import (
 )
 from ocpi_cpo.storage.sql.tables.outbox import outbox
 from ocpi_cpo.storage.sql.tables.sessions import cdrs, sessions
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 _S = sessions.c
 _C = cdrs.c

@@ -12,15 +12,17 @@ other live instances hold, with their Location and EVSEs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.leases import CALLS_CHANNEL, StationCall, StationHeld
 from ocpi_cpo.storage.sql.repositories.leases import NOW
 from ocpi_cpo.storage.sql.tables.station_calls import station_calls
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 _ELSEWHERE = """
 SELECT stations.station_id, leases.holder, stations.location_id, station_evses.evse_uid

@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.delivery import MessageState
 from ocpi_cpo.domain.sync import PartnerSync, Reconciliation, SyncProgress, SyncReason
 from ocpi_cpo.storage.sql.tables import outbox, partner_reconciliations, partner_syncs
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def _sync(row: Any) -> PartnerSync:

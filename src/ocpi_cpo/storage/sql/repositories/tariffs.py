@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import and_, delete, exists, false, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.tariffs import Party, Tariff, TariffKey, TariffPage
 from ocpi_cpo.storage.sql.tables.tariffs import tariffs
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 _T = tariffs.c
 

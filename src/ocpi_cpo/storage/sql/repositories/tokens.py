@@ -11,12 +11,15 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi_cpo.domain.partners import TokenKind
 from ocpi_cpo.storage.sql.tables import credentials_tokens
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def token_digest(token: str) -> str:

@@ -1,0 +1,153 @@
+"""SQLite for a one-shot command, without the async stack (docs/architecture.md, "A fast CLI").
+
+A CLI command opens the database, runs one or two transactions and exits. Through
+``create_async_engine`` and aiosqlite it first imports SQLAlchemy's asyncio extension (which
+loads the ORM), aiosqlite and greenlet: about 150 ms of CPU here, a third of the 0.5 s an
+everyday command may take, to run statements in a thread the command then waits for.
+
+:class:`OneShotEngine` is SQLAlchemy's synchronous engine on the standard ``sqlite3`` driver,
+wrapped in the part of the ``AsyncEngine`` / ``AsyncConnection`` interface that
+:class:`~ocpi_cpo.storage.sql.engine.SqlStorage`, the repositories, the schema check and
+Alembic's upgrade use (``connect``, ``begin``, ``execute``, ``exec_driver_sql``,
+``execution_options``, ``run_sync``, ``get_raw_connection``, ``dispose``). Statements run in
+the calling thread; everything else is SQLAlchemy's: the same statements, type processing and
+error translation, the same connection set-up and explicit ``BEGIN`` (``engine._configure_sqlite``),
+so a command writes exactly as ``serve`` does. PostgreSQL commands keep asyncpg.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, make_url
+
+if TYPE_CHECKING:
+    from sqlalchemy import URL, CursorResult, Dialect, Executable
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+T = TypeVar("T")
+
+
+class _Driver:
+    """The raw connection's driver as ``storage.sql.driver`` reads it (aiosqlite's one call)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    async def execute_fetchall(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
+        cursor = self._connection.execute(sql, tuple(parameters))
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+
+class _RawConnection:
+    def __init__(self, driver_connection: sqlite3.Connection) -> None:
+        self.driver_connection = _Driver(driver_connection)
+
+
+class _Transaction:
+    """``async with connection.begin():`` over a synchronous transaction."""
+
+    def __init__(self, begin: Callable[[], Any]) -> None:
+        self._begin = begin
+        self._transaction: Any = None
+
+    async def __aenter__(self) -> _Transaction:
+        self._transaction = self._begin()
+        self._transaction.__enter__()
+        return self
+
+    async def __aexit__(self, kind: Any, value: Any, traceback: Any) -> None:
+        self._transaction.__exit__(kind, value, traceback)
+
+
+class OneShotConnection:
+    """An ``AsyncConnection`` look-alike over a synchronous SQLAlchemy connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.sync_connection = connection
+        self.dialect: Dialect = connection.dialect
+
+    async def execute(
+        self, statement: Executable, parameters: Any = None, **kw: Any
+    ) -> CursorResult[Any]:
+        return self.sync_connection.execute(statement, parameters, **kw)
+
+    async def exec_driver_sql(
+        self, statement: str, parameters: Any = None, **kw: Any
+    ) -> CursorResult[Any]:
+        return self.sync_connection.exec_driver_sql(statement, parameters, **kw)
+
+    async def execution_options(self, **options: Any) -> OneShotConnection:
+        self.sync_connection.execution_options(**options)
+        return self
+
+    def get_execution_options(self) -> Any:
+        return self.sync_connection.get_execution_options()
+
+    def begin(self) -> _Transaction:
+        return _Transaction(self.sync_connection.begin)
+
+    def begin_nested(self) -> _Transaction:
+        return _Transaction(self.sync_connection.begin_nested)
+
+    def in_transaction(self) -> bool:
+        return self.sync_connection.in_transaction()
+
+    async def commit(self) -> None:
+        self.sync_connection.commit()
+
+    async def rollback(self) -> None:
+        self.sync_connection.rollback()
+
+    async def run_sync(self, function: Callable[..., T], *args: Any, **kw: Any) -> T:
+        return function(self.sync_connection, *args, **kw)
+
+    async def get_raw_connection(self) -> _RawConnection:
+        driver: Any = self.sync_connection.connection.driver_connection
+        return _RawConnection(driver)
+
+    async def close(self) -> None:
+        self.sync_connection.close()
+
+
+class OneShotEngine:
+    """An ``AsyncEngine`` look-alike over SQLAlchemy's synchronous SQLite engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.sync_engine = engine
+        self.dialect: Dialect = engine.dialect
+        self.url: URL = engine.url
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[OneShotConnection]:
+        with self.sync_engine.connect() as connection:
+            yield OneShotConnection(connection)
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[OneShotConnection]:
+        with self.sync_engine.begin() as connection:
+            yield OneShotConnection(connection)
+
+    def execution_options(self, **options: Any) -> OneShotEngine:
+        return OneShotEngine(self.sync_engine.execution_options(**options))
+
+    async def dispose(self) -> None:
+        self.sync_engine.dispose()
+
+
+def one_shot_sqlite_engine(database_url: str, configure: Callable[[Engine], None]) -> AsyncEngine:
+    """The SQLite database of ``database_url`` (``sqlite+aiosqlite:///...`` as in the settings)
+    through ``sqlite3`` in this thread; ``configure`` installs the connection and BEGIN hooks.
+    Typed as the ``AsyncEngine`` it stands in for (the subset above)."""
+    url = make_url(database_url).set(drivername="sqlite+pysqlite")
+    # Every transaction ends in an explicit COMMIT or ROLLBACK (as the async engine).
+    engine = create_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None)
+    configure(engine)
+    wrapped: Any = OneShotEngine(engine)
+    return wrapped  # type: ignore[no-any-return]
