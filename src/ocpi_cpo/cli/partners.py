@@ -143,8 +143,9 @@ def _push_hint(name: str, profile_name: str) -> str:
 
 @app.command()
 @audited("partners.update", "partner", "name")
-def update(ctx: typer.Context, name: str) -> None:
-    """Refresh the partner's endpoints and rotate both tokens (credentials PUT)."""
+def update(ctx: typer.Context, name: str, version: VersionOption = None) -> None:
+    """Refresh the partner's endpoints and rotate both tokens (credentials PUT); with --version,
+    move it to that OCPI version (what is still queued in the old one is not sent)."""
     from ocpi_cpo.outbound import registration
     from ocpi_cpo.services import https_rule
     from ocpi_cpo.services.errors import RuleViolation
@@ -159,7 +160,7 @@ def update(ctx: typer.Context, name: str) -> None:
                 )
                 if refused:
                     return refused
-            return await registration.update(context, name)
+            return await registration.update(context, name, version)
 
     try:
         partner = run(_update())
@@ -169,7 +170,10 @@ def update(ctx: typer.Context, name: str) -> None:
         fail(f"update of {name} refused: {exc.message}", EXIT_USAGE)
     if isinstance(partner, list):
         fail(partner[0], EXIT_USAGE)
-    typer.echo(f"updated {name}: {len(partner.endpoints)} endpoints, tokens rotated")
+    typer.echo(
+        f"updated {name}: OCPI {partner.version}, {len(partner.endpoints)} endpoints,"
+        " tokens rotated"
+    )
 
 
 @app.command()

@@ -171,10 +171,16 @@ async def register(
     return stored
 
 
-async def update(context: OcpiContext, name: str) -> Partner:
-    """Credentials PUT: refresh the partner's endpoints and rotate both tokens."""
+async def update(context: OcpiContext, name: str, version: str | None = None) -> Partner:
+    """Credentials PUT: refresh the partner's endpoints and rotate both tokens; with ``version``,
+    on that version's credentials endpoint, which moves the partner to it (OCPI's way to change
+    version: versions, the new version's details, then credentials PUT there). RuleViolation
+    when the profile pins another version."""
     partner = await _registered(context, name)
-    profile = partner.profile
+    if version is not None:
+        service.pinned_version(partner.profile_name, version)
+    target = version or partner.version
+    profile = get_profile(partner.profile_name).at(target)
     if not profile.supports_credentials_update:
         raise RegistrationError(
             f"profile {profile.name} has no credentials update (Gireve does not implement PUT):"
@@ -183,9 +189,7 @@ async def update(context: OcpiContext, name: str) -> Partner:
         )
     if partner.versions_url is None or partner.outbound_token is None:
         raise RegistrationError(f"partner {name!r} has no versions URL or token on record")
-    found = await _discover(
-        context, profile, partner.versions_url, partner.outbound_token, partner.version
-    )
+    found = await _discover(context, profile, partner.versions_url, partner.outbound_token, target)
     async with context.storage.transaction() as uow:
         ours = await service.rotate_own_token(uow, partner, context.clock.now())
     theirs = await _send_credentials(

@@ -379,6 +379,12 @@ class OutboxWorker:
             return message.url
         if partner is None:
             return _Unsendable("the partner no longer exists")
+        if message.version and partner.version and message.version != partner.version:
+            # queued before `partners update --version` moved it: its body is the old wire's
+            return _Unsendable(
+                f"rendered for OCPI {message.version}; partner {partner.name} is now on"
+                f" OCPI {partner.version}"
+            )
         endpoint = partner.endpoint(message.module, message.interface)
         if endpoint is None:
             return _Unsendable(

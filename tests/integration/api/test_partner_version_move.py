@@ -1,0 +1,118 @@
+"""``partners update --version``: a partner offering 2.2.1 and 2.1.1 is moved from one to the
+other with a credentials PUT on the new version; from then on it may call that version's routes
+only, and what was still queued in the old version's wire is not sent (a dead letter saying so)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from ocpi_cpo.domain.clock import SystemClock
+from ocpi_cpo.domain.delivery import MessageState, NewMessage, QueueFilter
+from ocpi_cpo.outbound import registration
+from ocpi_cpo.outbound.worker import OutboxWorker
+from ocpi_cpo.services.errors import RuleViolation
+from tests.integration.api.conftest import Network
+
+HOST = "duo.test"
+BASE = f"http://{HOST}"
+
+
+def duo(ours: list[dict[str, Any]]) -> FastAPI:
+    """An eMSP (NL/DUO) offering OCPI 2.2.1 and 2.1.1; ``ours`` gets the credentials we send."""
+    app = FastAPI()
+
+    def reply(data: Any) -> JSONResponse:
+        return JSONResponse(
+            {"data": data, "status_code": 1000, "timestamp": "2026-01-01T00:00:00Z"}
+        )
+
+    @app.get("/ocpi/versions")
+    async def versions() -> JSONResponse:
+        return reply([{"version": v, "url": f"{BASE}/ocpi/{v}"} for v in ("2.1.1", "2.2.1")])
+
+    @app.get("/ocpi/2.2.1")
+    async def details_221() -> JSONResponse:
+        endpoints = [
+            {
+                "identifier": "credentials",
+                "role": "RECEIVER",
+                "url": f"{BASE}/ocpi/2.2.1/credentials",
+            },
+            {"identifier": "locations", "role": "RECEIVER", "url": f"{BASE}/ocpi/2.2.1/locations"},
+        ]
+        return reply({"version": "2.2.1", "endpoints": endpoints})
+
+    @app.get("/ocpi/2.1.1")
+    async def details_211() -> JSONResponse:
+        endpoints = [
+            {"identifier": m, "url": f"{BASE}/ocpi/2.1.1/{m}"} for m in ("credentials", "locations")
+        ]
+        return reply({"version": "2.1.1", "endpoints": endpoints})
+
+    @app.api_route("/ocpi/2.2.1/credentials", methods=["POST", "PUT"])
+    async def credentials_221(request: Request) -> JSONResponse:
+        ours.append({"version": "2.2.1", **await request.json()})
+        role = {"role": "EMSP", "party_id": "DUO", "country_code": "NL",
+                "business_details": {"name": "Duo"}}  # fmt: skip
+        return reply({"token": "duo-221", "url": f"{BASE}/ocpi/versions", "roles": [role]})
+
+    @app.api_route("/ocpi/2.1.1/credentials", methods=["POST", "PUT"])
+    async def credentials_211(request: Request) -> JSONResponse:
+        ours.append({"version": "2.1.1", **await request.json()})
+        return reply({"token": "duo-211", "url": f"{BASE}/ocpi/versions", "party_id": "DUO",
+                      "country_code": "NL", "business_details": {"name": "Duo"}})  # fmt: skip
+
+    @app.api_route("/{path:path}", methods=["GET", "PUT", "PATCH", "POST", "DELETE"])
+    async def anything(path: str) -> JSONResponse:
+        return reply(None)
+
+    return app
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": "Token " + base64.b64encode(token.encode()).decode()}
+
+
+async def test_update_moves_a_partner_to_another_version(network: Network) -> None:
+    ours: list[dict[str, Any]] = []
+    network.transport.apps[HOST] = duo(ours)
+    context = network.app.state.ocpi
+    partner = await registration.register(
+        context, "duo", f"{BASE}/ocpi/versions", "duo-token-a", "ocpi-2.2.1", None
+    )
+    assert partner.version == "2.2.1"  # the highest both offer
+    async with network.storage.transaction() as uow:
+        await uow.outbox.add(
+            NewMessage(partner.id, "locations", "FR/AB1/LOC9", "PUT", "/FR/AB1/LOC9",
+                       b"{}", version="2.2.1"),
+            context.clock.now(),
+        )  # fmt: skip
+    with pytest.raises(RuleViolation, match="unknown OCPI version"):
+        await registration.update(context, "duo", "2.2")
+
+    moved = await registration.update(context, "duo", "2.1.1")
+    assert moved.version == "2.1.1" and moved.outbound_token == "duo-211"
+    assert [c["version"] for c in ours] == ["2.2.1", "2.1.1"]
+    token = ours[-1]["token"]  # ours, in the 2.1.1 credentials we PUT
+    on_211 = await network.client.get("/ocpi/2.1.1/locations", headers=_auth(token))
+    assert on_211.status_code == 200, on_211.text
+    on_221 = await network.client.get("/ocpi/2.2.1/locations", headers=_auth(token))
+    assert on_221.status_code == 403 and "agreed with you (2.1.1)" in on_221.text
+
+    worker = OutboxWorker(network.storage, network.transport, network.settings, SystemClock())
+    while await worker.drain_once():
+        pass
+    async with network.storage.read() as uow:
+        [old] = await uow.outbox.find(QueueFilter(partner_id=partner.id, module="locations"))
+        attempts = await uow.outbox.attempts(old.id)
+    assert old.state is MessageState.DEAD
+    assert "rendered for OCPI 2.2.1" in str(attempts[-1].error), attempts
+    sent = [
+        s for s in network.transport.sent if s["url"].startswith(f"{BASE}/ocpi/2.1.1/locations")
+    ]
+    assert not [s for s in sent if "LOC9" in s["url"]]
