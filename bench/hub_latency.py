@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -106,10 +107,17 @@ class Rig:
         return self.processes[0].pid
 
     def start(self, *args: str, log: str) -> None:
+        """Start ``ocpi-cpo ARGS``; with ``OCPI_CPO_BENCH_PROFILE=FILE`` set, ``serve`` runs under
+        cProfile and writes its profile to FILE when it stops (a heavier serve: compare shares,
+        not figures)."""
+        command = [sys.executable, "-m", "ocpi_cpo", *args]
+        profile = os.environ.get("OCPI_CPO_BENCH_PROFILE")
+        if profile and "serve" in args:
+            command[1:1] = ["-m", "cProfile", "-o", profile]
         with (self.folder / log).open("wb") as out:
             self.processes.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "ocpi_cpo", *args],
+                    command,
                     cwd=self.folder,
                     stdout=out,
                     stderr=subprocess.STDOUT,
@@ -129,11 +137,18 @@ class Rig:
         return done.stdout
 
     def stop(self) -> None:
+        profiling = bool(os.environ.get("OCPI_CPO_BENCH_PROFILE"))
         for process in self.processes:
-            process.terminate()
+            if profiling and "cProfile" in list(process.args):  # type: ignore[arg-type]
+                # uvicorn raises SIGTERM again once stopped, which ends the process before
+                # cProfile writes; after SIGINT it does
+                process.send_signal(signal.SIGINT)
+            else:
+                process.terminate()
+        patience = 120 if os.environ.get("OCPI_CPO_BENCH_PROFILE") else 10  # the profile written
         for process in self.processes:
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=patience)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()

@@ -118,5 +118,9 @@ async def booted(
 
 
 async def heartbeat(link: StationLink) -> None:
+    """Noted for the next shared write (``ocpp_gateway.heartbeats``); answered at once."""
+    if link.heartbeats is not None:
+        link.heartbeats.note(link.station_id, link.clock.now(), link.epoch)
+        return
     async with link.storage.transaction() as uow:
         await uow.stations.heartbeat(link.station_id, link.clock.now())

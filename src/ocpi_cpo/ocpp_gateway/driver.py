@@ -19,6 +19,7 @@ from typing import Any
 
 from ocpi_cpo.domain.stations import CommandOutcome
 from ocpi_cpo.ocpp_gateway._lib import call16, call201
+from ocpi_cpo.ocpp_gateway.heartbeats import Heartbeats
 from ocpi_cpo.ocpp_gateway.link import REMOTE_START_WINDOW, PendingStart, StationLink
 from ocpi_cpo.ocpp_gateway.mapping import ID_TOKEN_TYPE, V16, Command
 
@@ -43,6 +44,8 @@ class OcppDriver:
         self._links: dict[str, StationLink] = {}
         #: told when a station connects or leaves (station presence across instances)
         self.on_change: Callable[[], None] | None = None
+        #: the gateway's shared heartbeat writes, finished at close
+        self.heartbeats: Heartbeats | None = None
 
     # -- the registry of connections (used by the gateway) ----------------------------------
 
@@ -86,6 +89,8 @@ class OcppDriver:
             _, pending = await asyncio.wait(waits, timeout=timeout)
             for task in pending:
                 task.cancel()
+        if self.heartbeats is not None:
+            await self.heartbeats.close()
 
     # -- StationDriver ------------------------------------------------------------------------
 

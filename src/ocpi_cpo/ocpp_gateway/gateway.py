@@ -49,6 +49,7 @@ from ocpi_cpo.ocpp_gateway.certificates import StationCertificates
 from ocpi_cpo.ocpp_gateway.door import Door, MessageLimit
 from ocpi_cpo.ocpp_gateway.driver import OcppDriver
 from ocpi_cpo.ocpp_gateway.frames import check
+from ocpi_cpo.ocpp_gateway.heartbeats import Heartbeats
 from ocpi_cpo.ocpp_gateway.journaling import OcppJournal
 from ocpi_cpo.ocpp_gateway.link import StationLink
 from ocpi_cpo.ocpp_gateway.mapping import V16
@@ -147,6 +148,7 @@ class Gateway:
         self.driver = driver
         self.door = Door(context.settings.ocpp)
         self.certificates = StationCertificates(context.settings.ocpp.tls)
+        self.heartbeats = driver.heartbeats = Heartbeats(context.storage)
 
     async def _admit(self, websocket: WebSocket, station_id: str) -> tuple[Station, str]:
         offered = list(websocket.scope.get("subprotocols") or [])
@@ -236,6 +238,7 @@ class Gateway:
             clock=context.clock,
             options=context.settings.ocpp,
             close=close,
+            heartbeats=self.heartbeats,
         )
         options = context.settings.ocpp
         limit = MessageLimit(options.messages_per_second, options.message_burst)

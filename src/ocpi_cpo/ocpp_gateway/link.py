@@ -33,6 +33,7 @@ from ocpi_cpo.domain.clock import Clock
 from ocpi_cpo.domain.station_registry import Station
 from ocpi_cpo.domain.stations import ChargingState, CommandOutcome, EvseStatus, SignedValue
 from ocpi_cpo.ocpp_gateway._lib import OCPPError, error_code
+from ocpi_cpo.ocpp_gateway.heartbeats import Heartbeats
 from ocpi_cpo.ocpp_gateway.mapping import call_error_outcome, command_outcome
 from ocpi_cpo.ocpp_gateway.meter import Sample
 from ocpi_cpo.ocpp_gateway.status import StatusBoard
@@ -98,6 +99,7 @@ class StationLink:
         clock: Clock,
         options: OcppSettings,
         close: Callable[[], Awaitable[None]],
+        heartbeats: Heartbeats | None = None,
     ) -> None:
         self.station = station
         self.station_id = station.station_id
@@ -106,6 +108,8 @@ class StationLink:
         self.storage = storage
         self.clock = clock
         self.options = options
+        #: where heartbeats are noted for a shared write (None: each written at once)
+        self.heartbeats = heartbeats
         self.board = StatusBoard(station.evses)
         self.transactions: dict[str, Transaction] = {}
         self.pending: list[PendingStart] = []

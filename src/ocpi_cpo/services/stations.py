@@ -75,6 +75,13 @@ async def numbers_to_ask(uow: UnitOfWork, station: Station) -> list[int]:
     )
 
 
+async def record_heartbeats(
+    uow: UnitOfWork, seen: Mapping[str, tuple[datetime, int | None]]
+) -> None:
+    """Stations' last heartbeats, many at once (``ocpp_gateway.heartbeats``)."""
+    await uow.stations.heartbeats(seen)
+
+
 async def list_stations(uow: UnitOfWork) -> Sequence[Station]:
     return await uow.stations.all()
 

@@ -262,6 +262,11 @@ class StationRepository(Protocol):
 
     async def heartbeat(self, station_id: str, now: datetime) -> None: ...
 
+    async def heartbeats(self, seen: Mapping[str, tuple[datetime, int | None]]) -> None:
+        """Many stations' last heartbeat at once: station id -> (when, the connection's epoch);
+        a station whose epoch has changed since (a newer connection) is left alone."""
+        ...
+
     async def next_remote_start_id(self, station_id: str) -> int:
         """The station's next OCPP 2.0.1 remoteStartId (a per-station counter)."""
         ...

@@ -94,3 +94,22 @@ async def test_a_closed_connection_does_not_mark_a_newer_one_offline(storage: Sq
     async with storage.read() as uow:
         station = await uow.stations.get("CP1")
     assert station is not None and not station.online
+
+
+async def test_heartbeats_of_many_stations_in_one_write(storage: SqlStorage) -> None:
+    async with storage.transaction() as uow:
+        for n in (1, 2, 3):
+            await service.add_station(uow, f"CP{n}", "LOC1", {1: f"E{n}"}, None, NOW)
+    async with storage.transaction() as uow:
+        epochs = {n: await uow.stations.connected(f"CP{n}", "1.6", NOW) for n in (1, 2)}
+        await uow.stations.connected("CP2", "1.6", NOW)  # CP2 connected again since
+    later = NOW + timedelta(seconds=30)
+    async with storage.transaction() as uow:
+        await uow.stations.heartbeats(
+            {"CP1": (later, epochs[1]), "CP2": (later, epochs[2]), "CP3": (later, None)}
+        )
+    async with storage.read() as uow:
+        seen = {n: await uow.stations.get(f"CP{n}") for n in (1, 2, 3)}
+    assert seen[1] is not None and seen[1].last_heartbeat_at == later
+    assert seen[2] is not None and seen[2].last_heartbeat_at is None  # the old connection's
+    assert seen[3] is not None and seen[3].last_heartbeat_at == later and seen[3].online

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from ocpi_cpo.domain.station_registry import Station
 from ocpi_cpo.storage.sql.tables.stations import ocpp16_transactions, station_evses, stations
@@ -154,6 +154,23 @@ class SqlStationRepository:
             .where(stations.c.station_id == station_id)
             .values(last_heartbeat_at=now, online=True)
         )
+
+    async def heartbeats(self, seen: Mapping[str, tuple[datetime, int | None]]) -> None:
+        rows = [
+            {"b_station": station_id, "b_at": at, "b_epoch": epoch}
+            for station_id, (at, epoch) in seen.items()
+        ]
+        statement = update(stations).where(stations.c.station_id == bindparam("b_station"))
+        values = {"last_heartbeat_at": bindparam("b_at"), "online": True}
+        with_epoch = [row for row in rows if row["b_epoch"] is not None]
+        without = [row for row in rows if row["b_epoch"] is None]
+        if with_epoch:
+            await self._c.execute(
+                statement.where(stations.c.connection_epoch == bindparam("b_epoch")).values(values),
+                with_epoch,
+            )
+        if without:
+            await self._c.execute(statement.values(values), without)
 
     async def next_remote_start_id(self, station_id: str) -> int:
         result = await self._c.execute(
