@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ocpi_cpo.domain.delivery import MessageState, NewMessage, QueueFilter
+from ocpi_cpo.domain.delivery import Attempt, MessageState, NewMessage, Outcome, QueueFilter
 from ocpi_cpo.domain.partners import PartnerState
 from ocpi_cpo.storage.sql.engine import SqlStorage
 
@@ -80,3 +81,48 @@ async def test_a_commit_that_queued_wakes_the_worker(storage: SqlStorage) -> Non
     async with storage.transaction() as uow:
         await uow.outbox.add_many([patch(partner, "L", 1)], NOW)
     assert await storage.outbox_signal.wait(0.01)
+
+
+async def test_an_insert_beside_the_end_of_the_message_before_it_leaves_a_head(
+    storage: SqlStorage,
+) -> None:
+    """The head rule under concurrency: the end of L's message in one transaction and a new
+    message of L in another, at once, leave the new one claimable (PostgreSQL: the second waits
+    for the first on L's lock); a message of another object does not wait for L."""
+    partner = await partner_id(storage)
+    async with storage.transaction() as uow:
+        await uow.outbox.add_many([patch(partner, "L", 1)], NOW)
+    async with storage.transaction() as uow:
+        (first,) = await uow.outbox.claim("w", NOW, timedelta(minutes=1), 10)
+    ending = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def end_first() -> None:
+        async with storage.transaction() as uow:
+            attempt = Attempt(first.id, NOW, "w", 200, 1000, 1.0, Outcome.DELIVERED, None, None)
+            await uow.outbox.record(attempt, state=MessageState.DELIVERED)
+            ending.set()
+            await go_on.wait()
+
+    async def add(key: str, seq: int) -> None:
+        async with storage.transaction() as uow:
+            await uow.outbox.add_many([patch(partner, key, seq)], NOW)
+
+    ender = asyncio.create_task(end_first())
+    await ending.wait()
+    if storage.is_sqlite:  # one writer: the insert can only follow the end
+        go_on.set()
+        await ender
+        await add("L", 2)
+        await add("M", 3)
+    else:
+        # Another object's message is not held by L's lock.
+        await asyncio.wait_for(add("M", 3), 30)
+        adding = asyncio.create_task(add("L", 2))
+        await asyncio.sleep(0.2)
+        go_on.set()
+        await ender
+        await asyncio.wait_for(adding, 30)
+    async with storage.transaction() as uow:
+        claimed = await uow.outbox.claim("w", NOW, timedelta(minutes=1), 10)
+    assert sorted(m.body or b"" for m in claimed) == [b"2", b"3"]

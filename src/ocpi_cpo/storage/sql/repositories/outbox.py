@@ -11,16 +11,19 @@ The claim walks heads only (``outbox.head``, ix_outbox_heads), so its cost does 
 queue (issue 18 item 7). ``head`` is set on pending messages only (cleared when one stops being
 pending), and on every message that is the oldest pending one of its object (a few others may
 have it too, e.g. a message put back by a retry; the claim's ``min(id)`` check decides): a new message when its object has no older pending one, and the next one of its object
-when a message stops being pending. On PostgreSQL a transaction that does either takes one
-advisory lock (``HEAD_LOCK``) first and keeps it to its commit, so an insert and the end of the
-message before it never miss each other (each would otherwise not see the other's uncommitted
-row and leave the new head unmarked).
+when a message stops being pending. On PostgreSQL a transaction that does either first locks
+the objects concerned and keeps the locks to its commit, so an insert and the end of the message
+before it never miss each other (each would otherwise not see the other's uncommitted row and
+leave the new head unmarked): ``HEAD_LOCK`` taken shared, then one advisory lock per object
+(partner id, hash of the object key) in sorted order, in one statement. A producer and a worker
+wait for each other only on the same object (one lock for everything made every status change's
+commit and every record of the worker take turns). ``retry`` takes ``HEAD_LOCK`` exclusive.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +61,22 @@ if TYPE_CHECKING:
 NOTIFY_CHANNEL = "ocpi_cpo_outbox"
 #: pg_advisory_xact_lock(HEAD_LOCK): held from a transaction's first write of heads to its commit
 HEAD_LOCK = 18_007_001
+
+
+#: HEAD_LOCK shared, then each object's lock in sorted order ($1 partner ids, $2 object keys);
+#: the subquery's ORDER BY is kept (a sorted subquery is not pulled up), so locks come in order
+_LOCK_OBJECTS = (
+    f"SELECT pg_advisory_xact_lock_shared({HEAD_LOCK}),"  # noqa: S608
+    " (SELECT count(pg_advisory_xact_lock(s.p, hashtext(s.k))) FROM"
+    " (SELECT p, k FROM unnest($1::int[], $2::text[]) AS t(p, k) ORDER BY p, k) AS s)"
+)
+#: the same for the objects of messages ($1 message ids)
+_LOCK_MESSAGES = (
+    f"SELECT pg_advisory_xact_lock_shared({HEAD_LOCK}),"  # noqa: S608
+    " (SELECT count(pg_advisory_xact_lock(s.p, hashtext(s.k))) FROM"
+    " (SELECT DISTINCT partner_id AS p, object_key AS k FROM outbox"
+    " WHERE id = ANY($1::bigint[]) ORDER BY p, k) AS s)"
+)
 
 
 def _pending_and_due(postgres: bool) -> Any:
@@ -263,12 +282,33 @@ class SqlOutboxRepository:
         #: rows queued by ``add_many`` and not inserted yet (see :meth:`flush`)
         self._pending: list[dict[str, Any]] = []
         self._head_lock = False
+        #: objects locked by this transaction (``_lock_objects``)
+        self._locked: set[tuple[int, str]] = set()
 
     async def _lock_heads(self) -> None:
-        """PostgreSQL: take ``HEAD_LOCK`` (once per transaction) before heads change."""
+        """PostgreSQL: take ``HEAD_LOCK`` exclusive (once per transaction): every object's heads
+        (``retry``, which may touch any)."""
         if self._postgres and not self._head_lock:
             await self._c.exec_driver_sql(f"SELECT pg_advisory_xact_lock({HEAD_LOCK})")
             self._head_lock = True
+
+    async def _lock_objects(self, objects: Iterable[tuple[int, str]]) -> None:
+        """PostgreSQL: before the heads of ``objects`` (partner id, object key) change, lock
+        those objects to the commit (and ``HEAD_LOCK`` shared): in sorted order, in one
+        statement, so two transactions locking at once never wait for each other in a ring."""
+        if not self._postgres or self._head_lock:
+            return
+        new = sorted(set(objects) - self._locked)
+        if not new:
+            return
+        await self._c.exec_driver_sql(_LOCK_OBJECTS, ([p for p, _ in new], [k for _, k in new]))
+        self._locked.update(new)
+
+    async def _lock_messages(self, message_ids: Sequence[int]) -> None:
+        """``_lock_objects`` for the objects of these messages (one statement)."""
+        if not self._postgres or self._head_lock or not message_ids:
+            return
+        await self._c.exec_driver_sql(_LOCK_MESSAGES, (list(message_ids),))
 
     async def _mark_new_heads(self, ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> None:
         """Of the messages just inserted (``ids``, in the order of ``rows``), set ``head`` on those
@@ -300,7 +340,7 @@ class SqlOutboxRepository:
         """Queue one message at once and return its id (callers that need the id; others use
         :meth:`add_many`, which is buffered)."""
         await self.flush()
-        await self._lock_heads()
+        await self._lock_objects([(message.partner_id, message.object_key)])
         if message.full_replace:
             await self._supersede(message, now)
         row = _row(message, now)
@@ -325,7 +365,7 @@ class SqlOutboxRepository:
         if not self._pending:
             return
         rows, self._pending = self._pending, []
-        await self._lock_heads()
+        await self._lock_objects((row["partner_id"], row["object_key"]) for row in rows)
         result = await self._c.execute(
             insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True), rows
         )
@@ -341,7 +381,12 @@ class SqlOutboxRepository:
     async def _supersede(self, message: NewMessage, now: datetime) -> None:
         """A newer full PUT replaces older queued messages of the object that are not in flight
         (what is left pending is in flight, so it heads the object already; else the PUT will)."""
-        await self._lock_heads()
+        await self._lock_objects(
+            [
+                (message.partner_id, message.object_key),
+                *((row["partner_id"], row["object_key"]) for row in self._pending),
+            ]
+        )
         await self._run(
             update(outbox)
             .where(outbox.c.partner_id == message.partner_id)
@@ -406,7 +451,7 @@ class SqlOutboxRepository:
         if not results:
             return
         await self.flush()
-        await self._lock_heads()
+        await self._lock_messages([a.message_id for a, _, _, _ in results])
         await self._run(
             insert(outbox_attempts),
             [
@@ -459,7 +504,7 @@ class SqlOutboxRepository:
 
     async def expire(self, message_id: int, reason: str, now: datetime) -> None:
         await self.flush()
-        await self._lock_heads()
+        await self._lock_messages([message_id])
         await self._run(
             update(outbox)
             .where(outbox.c.id == message_id)
