@@ -43,7 +43,10 @@ def settings_from(ctx: typer.Context) -> Settings:
         for line in exc.lines:
             typer.echo(f"ocpi-cpo: {line}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    ensure_sqlite_directory(settings)
+    try:
+        ensure_sqlite_directory(settings)
+    except OSError as exc:
+        fail(f"cannot create the SQLite database's folder ({exc}): check database_url", EXIT_USAGE)
     return settings
 
 
@@ -69,6 +72,8 @@ async def prepare_database(settings: Settings, *, auto_upgrade: bool) -> None:
 
     The check reads ``alembic_version`` with one SELECT and compares it with the newest file in
     the package (``migrate.quick_head``): Alembic itself is imported only to upgrade."""
+    from sqlalchemy.exc import OperationalError
+
     from ocpi_cpo.storage.sql.engine import one_shot_engine
     from ocpi_cpo.storage.sql.revision import applied_revision, quick_head
 
@@ -89,6 +94,8 @@ async def prepare_database(settings: Settings, *, auto_upgrade: bool) -> None:
         )
     except OSError as exc:
         fail(f"cannot reach the database ({exc}): check database_url", EXIT_USAGE)
+    except OperationalError as exc:  # e.g. a SQLite path that is a folder or not writable
+        fail(f"cannot open the database ({exc.orig}): check database_url", EXIT_USAGE)
     finally:
         await engine.dispose()
 

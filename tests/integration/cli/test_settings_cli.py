@@ -69,3 +69,24 @@ def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
     assert "upgraded from empty" in first.stdout
     second = cli("db", "upgrade", config=config)
     assert "already at" in second.stdout
+
+
+def test_sqlite_path_that_cannot_be_made_or_opened(tmp_path: Path) -> None:
+    """A database_url whose folder cannot be created, or that names a folder, is a clear exit 2."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    for url, says in (
+        (
+            f"sqlite+aiosqlite:///{blocker}/sub/db.sqlite",
+            "cannot create the SQLite database's folder",
+        ),
+        (f"sqlite+aiosqlite:///{folder}", "cannot open the database"),
+    ):
+        config = write_config(tmp_path / "c.toml", port=8080, database_url=url)
+        done = cli("partners", "list", config=config)
+        assert done.returncode == 2, done.stderr
+        assert says in done.stderr
+        assert "check database_url" in done.stderr
+        assert "Traceback" not in done.stderr
