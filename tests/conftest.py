@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -91,21 +92,35 @@ def postgres_template() -> Iterator[str]:
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, built once per session (per xdist worker); each test copies it.
+
+    Migrating takes a few hundred milliseconds, copying the file well under one: the same
+    schema, migrated by the same ``upgrade``, for several hundred tests."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+
+    async def _migrate() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_migrate())
+    leftovers = [p.name for p in path.parent.iterdir() if p != path]
+    assert not leftovers, f"the template must be one closed file, found {leftovers}"
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database: a SQLite file, or a copy of the PostgreSQL template."""
+    """A fresh, migrated database: a copy of the migrated SQLite template file, or a copy of the
+    PostgreSQL template database."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
-
-        async def _migrate() -> None:
-            engine = create_engine(url)
-            try:
-                await upgrade(engine)
-            finally:
-                await engine.dispose()
-
-        asyncio.run(_migrate())
-        yield url
+        database = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), database)
+        yield f"sqlite+aiosqlite:///{database}"
         return
     template = request.getfixturevalue("postgres_template")
     name = f"ocpi_cpo_t_{uuid.uuid4().hex[:12]}"
