@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/ocpi-cpo demo
 
+# The suite on TEST_WORKERS processes (pytest-xdist; TEST_WORKERS=0 runs it in this one). Each test
+# file stays on one worker (--dist loadfile): module-wide set-ups (the Gireve rehearsal's steps, the
+# fuzzers' servers) start once and run their tests in order.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Refresh the console's screenshots shown in the README (docs/console/*.png): the console's browser
 # tests with OCPI_CPO_SCREENSHOTS set (without it they write to a temporary folder). Needs chromium.
