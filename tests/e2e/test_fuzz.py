@@ -50,11 +50,19 @@ class Server:
         #: a partner calls its agreed version's routes only: the 2.1.1 ones get a 2.1.1 hub's
         self.token_211 = token_211
         self.calls = 0
+        # PostgreSQL: one connection for the module's thousands of fingerprints, on a loop of
+        # its own (a connection, and ten lookups of which tables exist, per check cost more
+        # than the request checked)
+        self._runner: asyncio.Runner | None = None
+        self._connection: asyncpg.Connection | None = None
+        self._tables: list[str] = []
 
     def fingerprint(self) -> str:
         """A digest of every watched table's rows."""
         if self.database.startswith("postgresql"):
-            return asyncio.run(self._postgres_fingerprint())
+            if self._runner is None:
+                self._runner = asyncio.Runner()
+            return self._runner.run(self._postgres_fingerprint())
         digest = hashlib.sha256()
         path = self.database.split(":///", 1)[1]
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
@@ -69,18 +77,27 @@ class Server:
         return digest.hexdigest()
 
     async def _postgres_fingerprint(self) -> str:
+        if self._connection is None:
+            dsn = self.database.replace("postgresql+asyncpg://", "postgresql://", 1)
+            self._connection = await asyncpg.connect(dsn)
+            # the schema is migrated before the server starts and requests never change it
+            self._tables = [
+                table
+                for table in WATCHED
+                if await self._connection.fetchval("SELECT to_regclass($1)", table) is not None
+            ]
         digest = hashlib.sha256()
-        dsn = self.database.replace("postgresql+asyncpg://", "postgresql://", 1)
-        connection = await asyncpg.connect(dsn)
-        try:
-            for table in WATCHED:
-                exists = await connection.fetchval("SELECT to_regclass($1)", table)
-                if exists is not None:
-                    for row in await connection.fetch(f"SELECT * FROM {table} ORDER BY 1"):  # noqa: S608
-                        digest.update(repr(tuple(row)).encode())
-        finally:
-            await connection.close()
+        for table in self._tables:
+            for row in await self._connection.fetch(f"SELECT * FROM {table} ORDER BY 1"):  # noqa: S608
+                digest.update(repr(tuple(row)).encode())
         return digest.hexdigest()
+
+    def close(self) -> None:
+        if self._runner is None:
+            return
+        if self._connection is not None:
+            self._runner.run(self._connection.close())
+        self._runner.close()
 
 
 @pytest.fixture(
@@ -147,7 +164,11 @@ def server(
             f"{hub_211}/_sim/register", method="POST", body=orjson.loads(invite_211.stdout)
         )
         assert registered[2]["ok"], registered
-        yield Server(cpo, database, _hub_token(hub), _hub_token(hub_211))
+        fuzzed = Server(cpo, database, _hub_token(hub), _hub_token(hub_211))
+        try:
+            yield fuzzed
+        finally:
+            fuzzed.close()  # before the database is dropped
 
 
 def _hub_token(hub: str) -> str:
