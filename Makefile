@@ -17,7 +17,8 @@ demo: $(STAMP)
 
 # The suite on TEST_WORKERS processes (pytest-xdist; TEST_WORKERS=0 runs it in this one). Each test
 # file stays on one worker (--dist loadfile): module-wide set-ups (the Gireve rehearsal's steps, the
-# fuzzers' servers) start once and run their tests in order.
+# fuzzers' servers) start once and run their tests in order; tests/conftest.py keeps the console's
+# folder whole too (its demo and browser start once).
 TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile

@@ -42,6 +42,27 @@ async def _postgres_problem() -> str | None:
 
 _PG_STATE: dict[str, object] = {}
 
+#: folders whose files share a package-wide set-up (the console's demo and browser): under
+#: ``--dist loadfile`` (make test) each folder counts as one file, so its set-up starts once
+_ONE_WORKER_FOLDERS = ("tests/e2e/console/",)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``--dist loadfile``, with each of ``_ONE_WORKER_FOLDERS`` sent whole to one worker."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling  # type: ignore[import-untyped]
+
+    class _Scheduling(LoadFileScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            for folder in _ONE_WORKER_FOLDERS:
+                if nodeid.startswith(folder):
+                    return folder
+            scope: str = super()._split_scope(nodeid)
+            return scope
+
+    return _Scheduling(config, log)
+
 
 def postgres_problem() -> str | None:
     if "problem" not in _PG_STATE:
