@@ -158,7 +158,7 @@ def server(
         assert state["registered"]
         invite_211 = cli(
             "partners", "invite", "gireve-211", "--profile", "gireve-preprod",
-            "--version", "2.1.1", "--json", config=config,
+            "--version", "2.1.1", "--operation", "FR*AB1", "--json", config=config,
         )  # fmt: skip
         registered = call(
             f"{hub_211}/_sim/register", method="POST", body=orjson.loads(invite_211.stdout)

@@ -63,7 +63,7 @@ async def test_a_charge_reaches_gireve_on_211(tmp_path: Path, database_url: str)
             assert done.returncode == 0, done.stderr
         invited = cli(
             "partners", "invite", "gireve", "--profile", "gireve-preprod", "--version", "2.1.1",
-            "--json", config=config,
+            "--operation", "FR*AB1", "--json", config=config,
         )  # fmt: skip
         async with aiohttp.ClientSession() as session:
             invite = orjson.loads(invited.stdout)

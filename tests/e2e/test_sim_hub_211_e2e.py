@@ -56,6 +56,8 @@ def test_a_211_hub_registers_gets_locations_and_pulls_them(
             "gireve-preprod",
             "--version",
             "2.1.1",
+            "--operation",  # one registration per operation (docs/gireve-2.1.1.md §2)
+            "FR*AB1",
             "--json",
             config=config,
         )

@@ -21,9 +21,9 @@ from ocpi_cpo.domain.delivery import PartnerDelivery, delivery_view, describe_de
 from ocpi_cpo.domain.partners import (
     PROFILES,
     ClientInfo,
+    OperationError,
     Partner,
-    Profile,
-    operations_warning,
+    bound_operation,
     partner_view,
 )
 
@@ -43,6 +43,15 @@ VersionOption = Annotated[
         "--version", help="pin the OCPI version: 2.1.1 or 2.2.1 (default: the highest both offer)"
     ),
 ]
+OperationOption = Annotated[
+    str | None,
+    typer.Option(
+        "--operation",
+        help="bind the partner to one of our operations (eMI3 Operator Id, e.g. FR*AB1): its"
+        " 2.1.1 credentials name it and it sees and receives that operation only; required by"
+        " Gireve on 2.1.1 when several operations are configured (default: the only one)",
+    ),
+]
 
 
 @app.command()
@@ -53,6 +62,7 @@ def invite(
     profile: ProfileOption,
     json: JsonOption = False,
     version: VersionOption = None,
+    operation: OperationOption = None,
 ) -> None:
     """Create a one-time registration token for a partner that registers with us (FromIOP)."""
     from ocpi_cpo.services import partners as service
@@ -60,21 +70,22 @@ def invite(
 
     settings = settings_from(ctx)
     _refuse_insecure(settings, profile, {"public_url": settings.public_url})
+    _check_version(profile, version)
+    bound = _bound(settings, profile, version, operation)
 
     async def _invite() -> str:
         async with storage_context(settings) as context, context.storage.transaction() as uow:
-            return await service.invite(uow, name, profile, context.clock.now(), version)
+            return await service.invite(uow, name, profile, context.clock.now(), version, bound)
 
-    _check_version(profile, version)
     try:
         token = run(_invite())
     except ServiceError as exc:
         fail(exc.message)
-    _warn_operations(settings, PROFILES[profile].at(version or PROFILES[profile].version))
     if json:
         typer.echo(orjson.dumps({"token": token, "versions_url": settings.versions_url}).decode())
         return
-    typer.echo(f"partner {name} invited with profile {profile}; hand it these two values:")
+    scope = f", bound to operation {bound}" if bound else ""
+    typer.echo(f"partner {name} invited with profile {profile}{scope}; hand it these two values:")
     typer.echo(f"  versions URL:        {settings.versions_url}")
     typer.echo(f"  registration token:  {token}")
     typer.echo("The token works once, for versions and credentials only.")
@@ -90,6 +101,7 @@ def register(
     token: Annotated[str, typer.Option("--token", help="the registration token it gave us")],
     profile: ProfileOption,
     version: VersionOption = None,
+    operation: OperationOption = None,
 ) -> None:
     """Start the handshake ourselves (ToIOP): POST our credentials to the partner."""
     from ocpi_cpo.outbound import registration
@@ -99,10 +111,13 @@ def register(
     _refuse_insecure(
         settings, profile, {"public_url": settings.public_url, "--versions-url": versions_url}
     )
+    bound = _bound(settings, profile, version, operation)
 
     async def _register() -> Partner:
         async with command_context(settings) as context:
-            return await registration.register(context, name, versions_url, token, profile, version)
+            return await registration.register(
+                context, name, versions_url, token, profile, version, bound
+            )
 
     from ocpi_cpo.services.errors import RuleViolation
 
@@ -112,19 +127,28 @@ def register(
         fail(f"registration with {name} failed: {exc}")
     except RuleViolation as exc:
         fail(f"registration with {name} refused: {exc.message}", EXIT_USAGE)
+    scope = f", bound to operation {partner.operation}" if partner.operation else ""
     typer.echo(
         f"registered with {name} ({_identity(partner)}), OCPI {partner.version},"
-        f" {len(partner.endpoints)} endpoints"
+        f" {len(partner.endpoints)} endpoints{scope}"
     )
     typer.echo(_push_hint(name, partner.profile_name))
-    _warn_operations(settings, partner.profile)
 
 
-def _warn_operations(settings: Settings, profile: Profile) -> None:
+def _bound(
+    settings: Settings, profile: str, version: str | None, operation: str | None
+) -> str | None:
+    """The operation the partner is bound to (``--operation``, or the only one where the
+    profile at the pinned version takes one registration per operation); exit 2 when
+    ``--operation`` is missing or names none of ours (docs/gireve-2.1.1.md §2)."""
+    found = PROFILES.get(profile)
+    if found is None:
+        return operation  # an unknown profile is reported by the command itself
     operators = [str(o.operator) for o in settings.operations]
-    warning = operations_warning(profile, operators)
-    if warning is not None:
-        typer.echo(warning, err=True)
+    try:
+        return bound_operation(found.at(version or found.version), operators, operation)
+    except OperationError as exc:
+        fail(str(exc), EXIT_USAGE)
 
 
 def _push_hint(name: str, profile_name: str) -> str:
@@ -237,6 +261,7 @@ def list_partners(ctx: typer.Context, json: JsonOption = False) -> None:
         "state",
         "identity",
         "version",
+        "operation",
         "endpoints",
         "last call",
         "delivery",
@@ -252,6 +277,7 @@ def list_partners(ctx: typer.Context, json: JsonOption = False) -> None:
             p.state.value,
             _identity(p),
             p.version or "-",
+            p.operation or "all",
             modules,
             seen,
             describe_delivery(delivery.get(p.id)),

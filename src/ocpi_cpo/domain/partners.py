@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ocpi_cpo.domain.emi3 import OperatorId
+
 if TYPE_CHECKING:
     from ocpi_cpo.domain.sync import Reconciliation, SyncProgress
 
@@ -85,7 +87,7 @@ class Profile:
     #: ``authorization_reference``: gireve-2.1.1.md §6)
     authorization_id: bool = False
     #: the partner takes one registration per operation (Gireve 2.1.1, gireve-2.1.1.md §2): a
-    #: registration while we host several operations is warned about (not refused)
+    #: partner is bound to one operation, which ``--operation`` names when we host several
     one_registration_per_operation: bool = False
     #: our public_url and the partner's URLs must be https:// (Gireve requires HTTPS,
     #: gireve.md §3); ``allow_insecure_http = true`` lifts it for a lab on 127.0.0.1
@@ -175,17 +177,47 @@ def insecure_urls(profile: Profile, urls: dict[str, str | None]) -> list[str]:
 PLAIN_TOKEN_VERSIONS = frozenset({"2.1.1"})
 
 
-def operations_warning(profile: Profile, operators: list[str]) -> str | None:
-    """What an operator should know when a partner that takes one registration per operation
-    (Gireve on 2.1.1) is connected while we host several, or None."""
-    if not profile.one_registration_per_operation or len(operators) < 2:
+class OperationError(ValueError):
+    """``--operation`` missing where it is needed, or naming none of our operations."""
+
+
+def bound_operation(profile: Profile, operators: list[str], operation: str | None) -> str | None:
+    """The operation (eMI3 Operator Id) a partner is bound to, from ``--operation`` and the
+    operations we host (``operators``); None: it serves every operation.
+
+    A partner that takes one registration per operation (Gireve on 2.1.1, gireve-2.1.1.md §2)
+    must be bound: to the only operation when we host one, else ``--operation`` must say which.
+    Any partner may be bound with ``--operation``. OperationError says what is wrong."""
+    if operation is not None:
+        try:
+            wanted = OperatorId.parse(operation)
+        except ValueError as exc:
+            raise OperationError(f"--operation: {exc}") from None
+        for operator in operators:
+            if OperatorId.parse(operator) == wanted:
+                return str(wanted)
+        raise OperationError(
+            f"--operation {operation}: not one of our operations ({', '.join(operators)})"
+        )
+    if not profile.one_registration_per_operation:
         return None
-    return (
-        f"warning: profile {profile.name} on OCPI 2.1.1 takes one registration per operation"
-        f" (docs/gireve-2.1.1.md §2); our 2.1.1 credentials name {operators[0]} only, and"
-        f" {', '.join(operators[1:])} travel over this connection under their own party in the"
-        " URL, which the partner may refuse: prefer OCPI 2.2.1 with several operations"
+    if len(operators) == 1:
+        return str(OperatorId.parse(operators[0]))
+    raise OperationError(
+        f"profile {profile.name} on OCPI 2.1.1 takes one registration per operation"
+        f" (docs/gireve-2.1.1.md §2): say which with --operation, one of {', '.join(operators)},"
+        " and register each operation as its own partner"
     )
+
+
+def unbound_problem(profile: Profile, operators: list[str], operation: str | None) -> str | None:
+    """Why a partner bound to ``operation`` may not connect under ``profile`` (at the agreed
+    version) while we host ``operators``, or None."""
+    try:
+        bound_operation(profile, operators, operation)
+    except OperationError as exc:
+        return str(exc)
+    return None
 
 
 class UnknownProfileError(ValueError):
@@ -248,6 +280,17 @@ class Partner:
     created_at: datetime
     registered_at: datetime | None
     last_seen_at: datetime | None
+    #: the one operation (eMI3 Operator Id, e.g. ``FR*AB1``) this partner is bound to, or None
+    #: for every operation (gireve-2.1.1.md §2: one registration per operation)
+    operation: str | None = None
+
+    @property
+    def operation_party(self) -> tuple[str, str] | None:
+        """The OCPI party (country_code, party_id) of the bound operation, or None."""
+        if self.operation is None:
+            return None
+        operator = OperatorId.parse(self.operation)
+        return operator.country_code, operator.party_id
 
     @property
     def profile(self) -> Profile:
@@ -305,6 +348,7 @@ def partner_view(
             for r in partner.roles
         ],
         "version": partner.version,
+        "operation": partner.operation,
         "versions_url": partner.versions_url,
         "endpoints": [
             {"identifier": e.identifier, "role": e.role, "url": e.url} for e in partner.endpoints

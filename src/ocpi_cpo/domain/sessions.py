@@ -487,3 +487,5 @@ class SessionPage:
     date_from: datetime | None = None
     date_to: datetime | None = None
     audience: frozenset[tuple[str, str]] | None = None
+    #: only this operation's (country_code, party_id), for a partner bound to it
+    owner: tuple[str, str] | None = None

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from ocpi_cpo.domain.partners import Partner
+
 _PAIRS = (
     ("ocpi-to-country-code", "OCPI-from-country-code"),
     ("ocpi-to-party-id", "OCPI-from-party-id"),
@@ -25,8 +27,13 @@ def response_routing(request: Request) -> dict[str, str]:
     return headers
 
 
-def addressed_party(request: Request) -> tuple[str, str] | None:
-    """The party the request is for (OCPI-to-*), when the caller said."""
+def addressed_party(request: Request, partner: Partner) -> tuple[str, str] | None:
+    """The party the request is for: the operation ``partner`` is bound to (one registration
+    per operation, gireve-2.1.1.md §2), whatever its headers say; else OCPI-to-*, when the
+    caller said."""
+    bound = partner.operation_party
+    if bound is not None:
+        return bound
     country = request.headers.get("ocpi-to-country-code")
     party = request.headers.get("ocpi-to-party-id")
     if country and party:

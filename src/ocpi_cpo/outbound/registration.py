@@ -20,6 +20,7 @@ from ocpi_cpo.domain.partners import (
     get_profile,
     identity_problem,
     roles_problem,
+    unbound_problem,
 )
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.discovery import Discovery, discover
@@ -31,7 +32,7 @@ from ocpi_cpo.ocpi.v2_2_1.credentials.mapping import our_credentials, party_role
 from ocpi_cpo.ocpi.v2_2_1.credentials.schemas import Credentials
 from ocpi_cpo.services import https_rule
 from ocpi_cpo.services import partners as service
-from ocpi_cpo.services.errors import ServiceError
+from ocpi_cpo.services.errors import RuleViolation, ServiceError
 
 
 class RegistrationError(Exception):
@@ -79,10 +80,16 @@ async def _send_credentials(
     token: str,
     ours: str,
     version: str,
+    operation: str | None = None,
 ) -> Theirs:
-    """Our credentials in ``version``'s form; the partner's token and parties from its answer."""
+    """Our credentials in ``version``'s form (on 2.1.1 naming the partner's ``operation``, when
+    bound to one); the partner's token and parties from its answer."""
     plain = version in PLAIN_TOKEN_VERSIONS
-    mine = (v211.our_credentials if plain else our_credentials)(context.settings, ours)
+    mine = (
+        v211.our_credentials(context.settings, ours, operation)
+        if plain
+        else our_credentials(context.settings, ours)
+    )
     body = orjson.dumps(mine.model_dump(mode="json"))
     try:
         reply: OcpiReply = await context.transport.send(
@@ -137,26 +144,32 @@ async def register(
     token: str,
     profile_name: str,
     version: str | None = None,
+    operation: str | None = None,
 ) -> Partner:
     """Discover the partner with its token A, POST our credentials (token B), keep its token C.
-    ``version`` pins the OCPI version (default: the profile's, else the highest common one)."""
+    ``version`` pins the OCPI version (default: the profile's, else the highest common one);
+    ``operation`` binds the partner to one of our operations (its eMI3 Operator Id)."""
     try:
         profile = get_profile(profile_name)
         version = service.pinned_version(profile_name, version)
     except (ValueError, ServiceError) as exc:
         raise RegistrationError(str(exc)) from None
     found = await _discover(context, profile, versions_url, token, version)
+    operators = [str(o.operator) for o in context.settings.operations]
+    problem = unbound_problem(profile.at(found.version), operators, operation)
+    if problem is not None:
+        raise RuleViolation(problem)
     try:
         async with context.storage.transaction() as uow:
             partner, ours = await service.begin_registration(
-                uow, name, profile_name, context.clock.now()
+                uow, name, profile_name, context.clock.now(), operation
             )
     except ServiceError as exc:
         raise RegistrationError(exc.message) from None
     credentials_url = _credentials_url(found)
     try:
         theirs = await _send_credentials(
-            context, profile, "POST", credentials_url, token, ours, found.version
+            context, profile, "POST", credentials_url, token, ours, found.version, operation
         )
     except RegistrationError:
         async with context.storage.transaction() as uow:
@@ -200,6 +213,7 @@ async def update(context: OcpiContext, name: str, version: str | None = None) ->
         partner.outbound_token,
         ours,
         found.version,
+        partner.operation,
     )
     async with context.storage.transaction() as uow:
         await service.finish_rotation(

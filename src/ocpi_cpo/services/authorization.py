@@ -156,6 +156,11 @@ class AuthorizationService:
         local = local_decision(token)
         if local is not None:
             return local, DecisionSource.LOCAL, place, uid, token.document if token else None
+        if place is not None:
+            # a partner bound to another operation does not answer for this one's EVSEs
+            # (one registration per operation, gireve-2.1.1.md §2)
+            owner = (place.country_code.upper(), place.party_id.upper())
+            hubs = [h for h in hubs if h.operation_party in (None, owner)]
         if place is None or not hubs:
             why = "no EVSE given" if place is None else "no partner offers real-time authorization"
             decision = offline_decision(token, why)

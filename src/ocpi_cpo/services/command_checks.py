@@ -82,6 +82,10 @@ async def plan_command(
     """
     addressed, origin = routing
     parties = acting_for(partner, origin)
+    bound = partner.operation_party
+    if bound is not None and request.location_id is not None:
+        # A partner bound to one operation (gireve-2.1.1.md §2) knows no other's Locations.
+        await _location(uow, request.location_id, bound, strict=True)
     match request.name:
         case CommandName.START_SESSION:
             return await _start(uow, request, addressed, drivers)
@@ -97,17 +101,22 @@ async def plan_command(
 
 
 async def _location(
-    uow: UnitOfWork, location_id: str | None, addressed: tuple[str, str] | None
+    uow: UnitOfWork,
+    location_id: str | None,
+    addressed: tuple[str, str] | None,
+    *,
+    strict: bool = False,
 ) -> tuple[Document, tuple[str, str]]:
     """The location the command names, among those partners may see; for the addressed
-    operation (OCPI-to) when it owns one of that id."""
+    operation (OCPI-to) when it owns one of that id (``strict``: only then)."""
     found = [
         s
         for s in await uow.locations.by_location_id(location_id or "")
         if s.visibility in PARTNER_VISIBLE
     ]
     if addressed is not None:
-        found = [s for s in found if (s.key.country_code, s.key.party_id) == addressed] or found
+        owned = [s for s in found if (s.key.country_code, s.key.party_id) == addressed]
+        found = owned if strict else owned or found
     if not found:
         raise UnknownLocationError(f"location_id: unknown location {location_id!r}")
     stored = found[0]

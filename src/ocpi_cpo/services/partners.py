@@ -70,10 +70,16 @@ def pinned_version(profile_name: str, version: str | None) -> str | None:
 
 
 async def invite(
-    uow: UnitOfWork, name: str, profile_name: str, now: datetime, version: str | None = None
+    uow: UnitOfWork,
+    name: str,
+    profile_name: str,
+    now: datetime,
+    version: str | None = None,
+    operation: str | None = None,
 ) -> str:
     """Create (or re-open) a partner and return a fresh one-time registration token (token A).
-    ``version`` pins the OCPI version it must register on (kept until it registers)."""
+    ``version`` pins the OCPI version it must register on (kept until it registers);
+    ``operation`` binds it to one of our operations (its eMI3 Operator Id), None to every one."""
     try:
         get_profile(profile_name)
     except ValueError as exc:
@@ -85,7 +91,9 @@ async def invite(
             f"partner {name!r} exists with profile {partner.profile_name}: use that profile"
         )
     if partner is None:
-        partner = await uow.partners.create(name, profile_name, PartnerState.INVITED, now)
+        partner = await uow.partners.create(
+            name, profile_name, PartnerState.INVITED, now, operation
+        )
         if pin is not None:
             await _pin(uow, partner.id, pin)
     elif partner.state in (PartnerState.REGISTERED, PartnerState.REGISTERING):
@@ -105,6 +113,7 @@ async def invite(
             outbound_token=None,
             registered_at=None,
         )
+        await uow.partners.set_operation(partner.id, operation)
         await uow.tokens.revoke_all(partner.id)
     token = new_token()
     await uow.tokens.add(partner.id, TokenKind.REGISTRATION, token, now)
@@ -163,7 +172,7 @@ async def unregister(uow: UnitOfWork, partner: Partner) -> None:
 
 
 async def begin_registration(
-    uow: UnitOfWork, name: str, profile_name: str, now: datetime
+    uow: UnitOfWork, name: str, profile_name: str, now: datetime, operation: str | None = None
 ) -> tuple[Partner, str]:
     """We start the handshake: create the partner and issue token B before we POST it."""
     try:
@@ -172,7 +181,9 @@ async def begin_registration(
         raise RuleViolation(str(exc)) from None
     partner = await uow.partners.get_by_name(name)
     if partner is None:
-        partner = await uow.partners.create(name, profile_name, PartnerState.REGISTERING, now)
+        partner = await uow.partners.create(
+            name, profile_name, PartnerState.REGISTERING, now, operation
+        )
     elif partner.state is PartnerState.REGISTERED:
         raise ConflictError(
             f"partner {name!r} is already registered: 'ocpi-cpo partners update {name}' refreshes"
@@ -184,6 +195,7 @@ async def begin_registration(
         )
     await uow.tokens.revoke_all(partner.id)
     await uow.partners.set_state(partner.id, PartnerState.REGISTERING)
+    await uow.partners.set_operation(partner.id, operation)
     token = new_token()
     await uow.tokens.add(partner.id, TokenKind.ACCESS, token, now)
     return partner, token

@@ -116,6 +116,20 @@ class CommandFinished:
 Published = LocationChanged | SessionUpdated | CdrClosed | TariffsChanged
 
 
+def owner_of(change: Published) -> tuple[str, str]:
+    """The operation (country_code, party_id) whose object ``change`` is about."""
+    match change:
+        case LocationChanged():
+            return change.key.country_code.upper(), change.key.party_id.upper()
+        case SessionUpdated():
+            key = change.session.key
+            return key.country_code.upper(), key.party_id.upper()
+        case CdrClosed():
+            return str(change.cdr["country_code"]).upper(), str(change.cdr["party_id"]).upper()
+        case TariffsChanged():
+            return change.owner[0].upper(), change.owner[1].upper()
+
+
 class VersionWire(Protocol):
     """One OCPI version's Receiver clients (``ocpi.<version>.receivers``)."""
 
@@ -145,6 +159,9 @@ class Publisher:
         return partner.version or DEFAULT_VERSION
 
     def messages(self, partner: Partner, change: Published) -> list[NewMessage]:
+        bound = partner.operation_party
+        if bound is not None and owner_of(change) != bound:
+            return []  # bound to another operation (gireve-2.1.1.md §2): not its business
         version = self.version_of(partner)
         wire = self.wires.get(version)
         if wire is None:

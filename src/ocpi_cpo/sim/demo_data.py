@@ -15,8 +15,14 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def operation_of(number: int) -> str:
+    """The operation of Location ``number``: LOC1 and LOC2 (the stations') are FR*AB1's, then
+    the two operations take turns."""
+    return OPERATIONS[(number - 1) % 2] if number > 2 else OPERATIONS[0]
+
+
 def location(number: int, now: datetime) -> dict[str, Any]:
-    operator = OPERATIONS[(number - 1) % 2] if number > 2 else OPERATIONS[0]
+    operator = operation_of(number)
     country, party = operator.split("*")
     stamp = _stamp(now - timedelta(days=1))
     evses = [

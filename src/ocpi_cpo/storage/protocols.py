@@ -65,7 +65,12 @@ if TYPE_CHECKING:
 
 class PartnerRepository(Protocol):
     async def create(
-        self, name: str, profile: str, state: PartnerState, now: datetime
+        self,
+        name: str,
+        profile: str,
+        state: PartnerState,
+        now: datetime,
+        operation: str | None = None,
     ) -> Partner: ...
 
     async def get(self, partner_id: int) -> Partner | None: ...
@@ -87,6 +92,9 @@ class PartnerRepository(Protocol):
         outbound_token: str | None,
         registered_at: datetime | None,
     ) -> None: ...
+
+    async def set_operation(self, partner_id: int, operation: str | None) -> None:
+        """Bind the partner to one operation (eMI3 Operator Id), or to every one (None)."""
 
     async def set_state(self, partner_id: int, state: PartnerState) -> None: ...
 

@@ -35,9 +35,14 @@ class Network:
     transport: AsgiTransport
     client: httpx.AsyncClient
 
-    async def invite(self, name: str = "gireve", profile: str = "gireve-preprod") -> str:
+    async def invite(
+        self, name: str = "gireve", profile: str = "gireve-preprod", operation: str | None = None
+    ) -> str:
+        """Token A of a partner invited with ``profile``, bound to ``operation`` if given."""
         async with self.storage.transaction() as uow:
-            return await partner_service.invite(uow, name, profile, SystemClock().now())
+            return await partner_service.invite(
+                uow, name, profile, SystemClock().now(), operation=operation
+            )
 
     async def hub_registers(self, token: str) -> dict[str, Any]:
         from ocpi_cpo.sim.hub import register_from_iop

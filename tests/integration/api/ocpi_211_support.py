@@ -9,6 +9,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from ocpi_cpo.domain.clock import SystemClock
+from ocpi_cpo.services import partners as partner_service
 from tests.integration.api.conftest import Network
 
 EMSP = "emsp211.test"
@@ -25,13 +27,17 @@ class Emsp211:
     )
     #: our token, as the eMSP sends it (2.1.1: as it is, no Base64)
     token: str = ""
+    #: where it answers on the in-process network
+    host: str = EMSP
+    #: the credentials object we answered its registration with
+    ours: dict[str, Any] = field(default_factory=dict)
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Token {self.token}"}
 
     def app(self) -> FastAPI:
         app = FastAPI()
-        base = f"http://{EMSP}"
+        base = f"http://{self.host}"
 
         def reply(data: Any) -> JSONResponse:
             body = {"data": data, "status_code": 1000, "timestamp": "2026-01-01T00:00:00Z"}
@@ -66,18 +72,29 @@ class Emsp211:
 
 
 async def registered_211(
-    network: Network, name: str = "emsp", party: tuple[str, str] = ("NL", "EXA")
+    network: Network,
+    name: str = "emsp",
+    party: tuple[str, str] = ("NL", "EXA"),
+    *,
+    host: str = EMSP,
+    profile: str = "ocpi-2.1.1",
+    operation: str | None = None,
 ) -> Emsp211:
-    """A 2.1.1 eMSP (NL/EXA) registered with us (it called our 2.1.1 credentials endpoint)."""
-    emsp = Emsp211()
-    network.transport.apps[EMSP] = emsp.app()
-    token_a = await network.invite(name, "ocpi-2.1.1")
+    """A 2.1.1 eMSP (NL/EXA) registered with us (it called our 2.1.1 credentials endpoint);
+    with ``profile`` and ``operation``, invited on 2.1.1 under that profile, bound to that
+    operation."""
+    emsp = Emsp211(host=host)
+    network.transport.apps[host] = emsp.app()
+    async with network.storage.transaction() as uow:
+        token_a = await partner_service.invite(
+            uow, name, profile, SystemClock().now(), "2.1.1", operation
+        )
     response = await network.client.post(
         "/ocpi/2.1.1/credentials",
         headers={"Authorization": f"Token {token_a}"},
         json={
             "token": "emsp-token-b",
-            "url": f"http://{EMSP}/ocpi/versions",
+            "url": f"http://{host}/ocpi/versions",
             "business_details": {"name": "Example eMSP"},
             "party_id": party[1],
             "country_code": party[0],
@@ -86,4 +103,5 @@ async def registered_211(
     body = response.json()
     assert body["status_code"] == 1000, body
     emsp.token = body["data"]["token"]
+    emsp.ours = body["data"]
     return emsp

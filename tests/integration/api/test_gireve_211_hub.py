@@ -30,7 +30,8 @@ async def test_gireve_on_211_pulls_one_description_per_tariff(network: Network) 
     hub = SimHubState("FR", "107", f"http://{HUB_211}", quiet=True, version="2.1.1")
     network.transport.apps[HUB_211] = create_hub_app(hub, transport=network.transport)
     versions = f"http://{CPO_HOST}/ocpi/versions"
-    token = await network.invite("gireve211", "gireve-preprod")
+    # one registration per operation (docs/gireve-2.1.1.md §2): this one is FR*AB1's
+    token = await network.invite("gireve211", "gireve-preprod", "FR*AB1")
     assert (await register_from_iop(hub, network.transport, versions, token))["ok"]
     assert hub.cpo_party == ("FR", "AB1") and "tariffs" in hub.cpo_endpoints
     on_211 = await pull_module(hub, network.transport, "tariffs", None, {})

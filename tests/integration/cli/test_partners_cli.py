@@ -78,17 +78,43 @@ def test_update_unknown_partner(tmp_path: Path) -> None:
     assert "no partner named 'nobody'" in done.stderr
 
 
-def test_gireve_on_211_is_warned_about_several_operations(tmp_path: Path) -> None:
+def test_gireve_on_211_needs_an_operation_when_we_host_several(tmp_path: Path) -> None:
     """Gireve on 2.1.1 takes one registration per operation (docs/gireve-2.1.1.md §2): with two
-    operations configured, the invitation says which one the connection names."""
+    operations configured, --operation must say which one the partner is bound to (exit 2
+    naming the flag and the operations); each operation is then its own partner."""
     config = config_in(tmp_path)
-    on_211 = cli(
+    missing = cli(
         "partners", "invite", "gireve", "--profile", "gireve-preprod", "--version", "2.1.1",
-        "--json", config=config,
+        config=config,
     )  # fmt: skip
-    assert on_211.returncode == 0, on_211.stderr
-    assert "one registration per operation" in on_211.stderr
-    assert "name FR*AB1 only, and FR*AB2 travel" in on_211.stderr
-    assert set(orjson.loads(on_211.stdout)) == {"token", "versions_url"}
+    assert missing.returncode == 2, missing.stderr
+    assert "--operation" in missing.stderr and "FR*AB1, FR*AB2" in missing.stderr
+    unknown = cli(
+        "partners", "invite", "gireve", "--profile", "gireve-preprod", "--version", "2.1.1",
+        "--operation", "FR*ZZ9", config=config,
+    )  # fmt: skip
+    assert unknown.returncode == 2 and "not one of our operations" in unknown.stderr
+    for operation in ("FR*AB1", "FR*AB2"):
+        done = cli(
+            "partners", "invite", f"gireve-{operation[-3:].lower()}", "--profile",
+            "gireve-preprod", "--version", "2.1.1", "--operation", operation, "--json",
+            config=config,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert set(orjson.loads(done.stdout)) == {"token", "versions_url"}
     on_221 = cli("partners", "invite", "hub", "--profile", "gireve-preprod", config=config)
-    assert on_221.returncode == 0 and "registration per operation" not in on_221.stderr
+    assert on_221.returncode == 0, on_221.stderr
+    plain = cli(
+        "partners", "invite", "emsp", "--profile", "ocpi-2.1.1", "--operation", "fr*ab2",
+        config=config,
+    )  # fmt: skip
+    assert plain.returncode == 0 and "bound to operation FR*AB2" in plain.stdout
+    listed = orjson.loads(cli("partners", "list", "--json", config=config).stdout)
+    assert sorted((p["name"], p["operation"]) for p in listed) == [
+        ("emsp", "FR*AB2"),
+        ("gireve-ab1", "FR*AB1"),
+        ("gireve-ab2", "FR*AB2"),
+        ("hub", None),
+    ]
+    table = cli("partners", "list", config=config).stdout
+    assert "FR*AB1" in table and "operation" in table

@@ -55,6 +55,23 @@ async def test_partner_round_trip(storage: SqlStorage) -> None:
     assert "secret-b" not in repr(loaded)
 
 
+async def test_a_partner_bound_to_one_operation(storage: SqlStorage) -> None:
+    """``partners.operation``: set at creation, changed, cleared; unbound by default."""
+    async with storage.transaction() as uow:
+        bound = await uow.partners.create(
+            "gireve-ab1", "gireve-preprod", PartnerState.INVITED, NOW, "FR*AB1"
+        )
+        unbound = await uow.partners.create("emsp", "ocpi-2.1.1", PartnerState.INVITED, NOW)
+    assert (bound.operation, bound.operation_party) == ("FR*AB1", ("FR", "AB1"))
+    assert (unbound.operation, unbound.operation_party) == (None, None)
+    async with storage.transaction() as uow:
+        await uow.partners.set_operation(unbound.id, "FR*AB2")
+        await uow.partners.set_operation(bound.id, None)
+    async with storage.read() as uow:
+        found = {p.name: p.operation for p in await uow.partners.all()}
+    assert found == {"gireve-ab1": None, "emsp": "FR*AB2"}
+
+
 async def test_tokens_are_stored_as_digests_only(storage: SqlStorage) -> None:
     async with storage.transaction() as uow:
         partner = await uow.partners.create("p", "ocpi-2.2.1", PartnerState.INVITED, NOW)

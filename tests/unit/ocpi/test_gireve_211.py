@@ -8,10 +8,17 @@ import copy
 from dataclasses import replace
 
 import orjson
+import pytest
 
 from ocpi_cpo.domain.location_changes import merge
 from ocpi_cpo.domain.locations import LocationKey
-from ocpi_cpo.domain.partners import Partner, PartyRole, get_profile, operations_warning
+from ocpi_cpo.domain.partners import (
+    OperationError,
+    Partner,
+    PartyRole,
+    bound_operation,
+    get_profile,
+)
 from ocpi_cpo.domain.tariffs import Party
 from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.services.publishing import CdrClosed, LocationChanged, TariffsChanged
@@ -33,9 +40,13 @@ def test_the_gireve_profile_changes_with_the_agreed_version() -> None:
     assert (on_211.token_base64, on_211.tariff_delete) == (False, False)
     assert (on_211.authorization_id, on_211.tariff_descriptions_per_emsp) == (True, False)
     assert on_211.one_registration_per_operation and not on_221.one_registration_per_operation
-    assert operations_warning(on_211, ["FR*AB1"]) is None
-    assert "FR*AB2" in str(operations_warning(on_211, ["FR*AB1", "FR*AB2"]))
-    assert operations_warning(on_221, ["FR*AB1", "FR*AB2"]) is None
+    # one registration per operation: bound to the only one, else --operation says which
+    assert bound_operation(on_211, ["FR*AB1"], None) == "FR*AB1"
+    with pytest.raises(OperationError, match="--operation, one of FR\\*AB1, FR\\*AB2"):
+        bound_operation(on_211, ["FR*AB1", "FR*AB2"], None)
+    assert bound_operation(on_211, ["FR*AB1", "FR*AB2"], "frab2") == "FR*AB2"
+    assert bound_operation(on_221, ["FR*AB1", "FR*AB2"], None) is None
+    assert bound_operation(on_221, ["FR*AB1", "FR*AB2"], "FR*AB1") == "FR*AB1"
     # what Gireve asks on both versions stays: full Session PUTs, START/STOP only, no push
     assert on_211.session_updates_as_put and on_211.tariff_change_as_evse_patch
     assert on_211.allowed_commands == profile.allowed_commands

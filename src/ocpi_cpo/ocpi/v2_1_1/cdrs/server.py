@@ -51,7 +51,14 @@ def router() -> APIRouter:
         seen_by = acting_for(caller.partner, origin_party(request))
 
         async def load(page: PageRequest) -> tuple[int, Sequence[bytes]]:
-            query = CdrPage(page.offset, page.limit, page.date_from, page.date_to, seen_by)
+            query = CdrPage(
+                page.offset,
+                page.limit,
+                page.date_from,
+                page.date_to,
+                seen_by,
+                caller.partner.operation_party,
+            )
             async with context.storage.read() as uow:
                 total, documents = await sender_reads.cdr_page(uow, query)
                 wire = await charges.rendered(

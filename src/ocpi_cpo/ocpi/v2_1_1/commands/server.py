@@ -53,7 +53,9 @@ def router() -> APIRouter:
         try:
             # OCPI 2.1.1 has no routing headers; a hub that sends them anyway acts for the party
             # it names there, as on 2.2.1 (services.ownership), never for more.
-            sender = Sender(caller.partner, addressed_party(request), origin_party(request))
+            sender = Sender(
+                caller.partner, addressed_party(request, caller.partner), origin_party(request)
+            )
             reply = await service.receive(sender, to_request(name, body, raw, caller.partner))
         except UnknownLocationError as exc:
             raise UnknownLocation(exc.message, http_status=200) from None

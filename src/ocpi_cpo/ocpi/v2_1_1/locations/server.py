@@ -36,7 +36,7 @@ def _wire(stored: bytes) -> bytes | None:
 
 async def locations_page(request: Request, caller: Caller, context: OcpiContext) -> OcpiResponse:
     """GET of the list (a ``SenderList``, also served before the router: api.sender_lists)."""
-    owner = addressed_owner(request, context)
+    owner = addressed_owner(request, context, caller.partner)
 
     async def load(page: PageRequest) -> tuple[int, Sequence[bytes]]:
         query = LocationPage(
@@ -69,7 +69,7 @@ def router() -> APIRouter:
     async def get_location(
         request: Request, caller: FunctionalCaller, context: Context, location_id: IdPath
     ) -> OcpiResponse:
-        stored = await visible_location(request, context, location_id)
+        stored = await visible_location(request, context, location_id, caller.partner)
         wire = _wire(stored.document)
         if wire is None:
             raise UnknownLocation(f"Location {location_id!r} cannot be said in OCPI 2.1.1")
@@ -83,7 +83,7 @@ def router() -> APIRouter:
         location_id: IdPath,
         evse_uid: IdPath,
     ) -> OcpiResponse:
-        stored = await visible_location(request, context, location_id)
+        stored = await visible_location(request, context, location_id, caller.partner)
         evse = find_evse(orjson.loads(stored.document), evse_uid)
         if evse is None:
             raise UnknownLocation(f"Location {location_id!r} has no EVSE {evse_uid!r}")
@@ -99,7 +99,7 @@ def router() -> APIRouter:
         evse_uid: IdPath,
         connector_id: IdPath,
     ) -> OcpiResponse:
-        stored = await visible_location(request, context, location_id)
+        stored = await visible_location(request, context, location_id, caller.partner)
         evse = find_evse(orjson.loads(stored.document), evse_uid)
         connector = find_connector(evse, connector_id) if evse is not None else None
         if connector is None:

@@ -49,7 +49,7 @@ async def tariffs_page(request: Request, caller: Caller, context: OcpiContext) -
     seen_by = audience(caller)
     if seen_by is None and not caller.partner.profile.tariff_descriptions_per_emsp:
         seen_by = frozenset()  # no party of its own: the default description of each id
-    addressed = addressed_party(request)
+    addressed = addressed_party(request, caller.partner)
     ours = {(o.operator.country_code, o.operator.party_id) for o in context.settings.operations}
     owner = Party(*addressed) if addressed in ours and addressed is not None else None
 

@@ -50,7 +50,9 @@ def router() -> APIRouter:
             raise RequestValidationError(
                 [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
             ) from None
-        sender = Sender(caller.partner, addressed_party(request), origin_party(request))
+        sender = Sender(
+            caller.partner, addressed_party(request, caller.partner), origin_party(request)
+        )
         try:
             reply = await service.receive(sender, to_request(name, body, raw))
         except UnknownLocationError as exc:

@@ -47,6 +47,8 @@ async def check_partner(context: OcpiContext, partner: Partner, *, fix: bool) ->
         if not batch:
             break
         after = batch[-1].pk
+        bound = partner.operation_party  # bound to one operation: only its Locations
+        batch = [s for s in batch if bound is None or (s.key.country_code, s.key.party_id) == bound]
         copies = await read_back(
             context.transport,
             partner,

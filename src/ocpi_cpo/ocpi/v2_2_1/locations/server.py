@@ -20,6 +20,7 @@ from ocpi_cpo.domain.locations import (
     find_connector,
     find_evse,
 )
+from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.auth import Caller, FunctionalCaller
 from ocpi_cpo.ocpi.context import Context, OcpiContext
 from ocpi_cpo.ocpi.errors import UnknownLocation
@@ -32,8 +33,14 @@ from ocpi_cpo.services import locations as service
 IdPath = Annotated[str, Path(max_length=36)]
 
 
-def addressed_owner(request: Request, context: OcpiContext) -> tuple[str, str] | None:
-    party = addressed_party(request)
+def addressed_owner(
+    request: Request, context: OcpiContext, partner: Partner
+) -> tuple[str, str] | None:
+    """The operation whose Locations the caller sees: the one it is bound to, else the one its
+    OCPI-to-* headers name, else None (every operation)."""
+    party = addressed_party(request, partner)
+    if partner.operation_party is not None:
+        return party
     if party is None:
         return None
     ours = {(o.operator.country_code, o.operator.party_id) for o in context.settings.operations}
@@ -41,11 +48,11 @@ def addressed_owner(request: Request, context: OcpiContext) -> tuple[str, str] |
 
 
 async def visible_location(
-    request: Request, context: OcpiContext, location_id: str
+    request: Request, context: OcpiContext, location_id: str, partner: Partner
 ) -> StoredLocation:
     async with context.storage.read() as uow:
         found = await service.by_location_id(uow, location_id)
-    owner = addressed_owner(request, context)
+    owner = addressed_owner(request, context, partner)
     visible = [
         s
         for s in found
@@ -61,7 +68,7 @@ async def visible_location(
 async def locations_page(request: Request, caller: Caller, context: OcpiContext) -> OcpiResponse:
     """GET of the list (a ``SenderList``): the FastAPI route below and the fast path before the
     router (``api.sender_lists``) both answer with this."""
-    owner = addressed_owner(request, context)
+    owner = addressed_owner(request, context, caller.partner)
 
     async def load(page: PageRequest) -> tuple[int, list[bytes]]:
         query = LocationPage(
@@ -95,7 +102,7 @@ def router() -> APIRouter:
     async def get_location(
         request: Request, caller: FunctionalCaller, context: Context, location_id: IdPath
     ) -> OcpiResponse:
-        stored = await visible_location(request, context, location_id)
+        stored = await visible_location(request, context, location_id, caller.partner)
         return ocpi_response(
             context.clock.now(), raw_data=stored.document, headers=response_routing(request)
         )
@@ -108,7 +115,7 @@ def router() -> APIRouter:
         location_id: IdPath,
         evse_uid: IdPath,
     ) -> OcpiResponse:
-        stored = await visible_location(request, context, location_id)
+        stored = await visible_location(request, context, location_id, caller.partner)
         evse = find_evse(orjson.loads(stored.document), evse_uid)
         if evse is None:
             raise UnknownLocation(f"Location {location_id!r} has no EVSE {evse_uid!r}")
@@ -125,7 +132,7 @@ def router() -> APIRouter:
         evse_uid: IdPath,
         connector_id: IdPath,
     ) -> OcpiResponse:
-        stored = await visible_location(request, context, location_id)
+        stored = await visible_location(request, context, location_id, caller.partner)
         evse = find_evse(orjson.loads(stored.document), evse_uid)
         connector = find_connector(evse, connector_id) if evse is not None else None
         if connector is None:

@@ -49,7 +49,7 @@ async def tariffs_page(request: Request, caller: Caller, context: OcpiContext) -
     """GET of the list (a ``SenderList``): the FastAPI route below and the fast path before the
     router (``api.sender_lists``) both answer with this."""
     seen_by = audience(caller)
-    addressed = addressed_party(request)
+    addressed = addressed_party(request, caller.partner)
     ours = {(o.operator.country_code, o.operator.party_id) for o in context.settings.operations}
     owner = Party(*addressed) if addressed in ours and addressed is not None else None
 

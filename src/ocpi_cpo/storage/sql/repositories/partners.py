@@ -36,6 +36,7 @@ def _to_partner(row: Any) -> Partner:
         created_at=row.created_at,
         registered_at=row.registered_at,
         last_seen_at=row.last_seen_at,
+        operation=row.operation,
     )
 
 
@@ -54,7 +55,14 @@ class SqlPartnerRepository:
         self._all = None
         self._on_change()
 
-    async def create(self, name: str, profile: str, state: PartnerState, now: datetime) -> Partner:
+    async def create(
+        self,
+        name: str,
+        profile: str,
+        state: PartnerState,
+        now: datetime,
+        operation: str | None = None,
+    ) -> Partner:
         self._changed()
         result = await self._c.execute(
             insert(partners)
@@ -65,6 +73,7 @@ class SqlPartnerRepository:
                 endpoints=[],
                 roles=[],
                 created_at=now,
+                operation=operation,
             )
             .returning(partners)
         )
@@ -121,6 +130,12 @@ class SqlPartnerRepository:
                 outbound_token=outbound_token,
                 registered_at=registered_at,
             )
+        )
+
+    async def set_operation(self, partner_id: int, operation: str | None) -> None:
+        self._changed()
+        await self._c.execute(
+            update(partners).where(partners.c.id == partner_id).values(operation=operation)
         )
 
     async def set_state(self, partner_id: int, state: PartnerState) -> None:

@@ -162,6 +162,9 @@ class SqlSessionRepository:
         conditions: list[Any] = [_S.published.is_(True)]
         if query.audience is not None:
             conditions.append(_audience(_S.token_country_code, _S.token_party_id, query.audience))
+        if query.owner is not None:
+            conditions.append(_S.country_code == query.owner[0])
+            conditions.append(_S.party_id == query.owner[1])
         if query.date_from is not None:
             conditions.append(_S.last_updated >= query.date_from)
         if query.date_to is not None:
@@ -291,6 +294,9 @@ class SqlCdrRepository:
         conditions: list[Any] = [_C.held_reason.is_(None)]
         if query.audience is not None:
             conditions.append(_audience(_C.token_country_code, _C.token_party_id, query.audience))
+        if query.owner is not None:
+            conditions.append(_C.country_code == query.owner[0])
+            conditions.append(_C.party_id == query.owner[1])
         if query.date_from is not None:
             conditions.append(_C.last_updated >= query.date_from)
         if query.date_to is not None:

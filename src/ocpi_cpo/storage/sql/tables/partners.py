@@ -33,6 +33,9 @@ partners = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("registered_at", UtcDateTime),
     Column("last_seen_at", UtcDateTime),
+    # The one operation (eMI3 Operator Id, e.g. FR*AB1) this partner is bound to, or NULL for
+    # every operation (Gireve 2.1.1 takes one registration per operation: gireve-2.1.1.md §2)
+    Column("operation", String(20)),
 )
 
 credentials_tokens = Table(
