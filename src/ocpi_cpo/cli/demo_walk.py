@@ -411,7 +411,7 @@ def steps(stage: Stage) -> list[Step]:
         (f"registration: hub (FromIOP, {version}){emsp}", register),
         ("tariffs push", tariffs_push),
         ("locations push (PUT)", locations_push),
-        ("pull with pagination (25 locations, pages of 10)", pull),
+        (f"pull with pagination ({at_hub} locations, pages of 10)", pull),
         ("stations connect: OCPP 1.6 and 2.0.1", stations_connect),
         ("a status change reaches the hub within a second", status_change),
         ("RFID real-time authorization through the hub", rfid_authorize),
