@@ -8,6 +8,7 @@ reached the PostgreSQL tests are skipped with the reason, unless ``OCPI_CPO_REQU
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import shutil
 import uuid
@@ -47,21 +48,23 @@ _PG_STATE: dict[str, object] = {}
 _ONE_WORKER_FOLDERS = ("tests/e2e/console/",)
 
 
-def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
-    """``--dist loadfile``, with each of ``_ONE_WORKER_FOLDERS`` sent whole to one worker."""
-    if config.getoption("dist") != "loadfile":
-        return None
-    from xdist.scheduler import LoadFileScheduling  # type: ignore[import-untyped]
+if importlib.util.find_spec("xdist") is not None:  # the hook exists only with pytest-xdist
 
-    class _Scheduling(LoadFileScheduling):  # type: ignore[misc]
-        def _split_scope(self, nodeid: str) -> str:
-            for folder in _ONE_WORKER_FOLDERS:
-                if nodeid.startswith(folder):
-                    return folder
-            scope: str = super()._split_scope(nodeid)
-            return scope
+    def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+        """``--dist loadfile``, with each of ``_ONE_WORKER_FOLDERS`` sent whole to one worker."""
+        if config.getoption("dist") != "loadfile":
+            return None
+        from xdist.scheduler import LoadFileScheduling  # type: ignore[import-untyped]
 
-    return _Scheduling(config, log)
+        class _Scheduling(LoadFileScheduling):  # type: ignore[misc]
+            def _split_scope(self, nodeid: str) -> str:
+                for folder in _ONE_WORKER_FOLDERS:
+                    if nodeid.startswith(folder):
+                        return folder
+                scope: str = super()._split_scope(nodeid)
+                return scope
+
+        return _Scheduling(config, log)
 
 
 def postgres_problem() -> str | None:
