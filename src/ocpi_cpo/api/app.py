@@ -162,9 +162,19 @@ def create_app(
 
 
 async def _check_open_files(context: OcpiContext) -> None:
-    """A warning at start-up when this process may open fewer files than the stations need."""
-    async with context.storage.read() as uow:
-        stations = len(await list_stations(uow))
+    """A warning at start-up when this process may open fewer files than the stations need.
+
+    A database that cannot be read yet (unreachable, not migrated) must not stop start-up:
+    ``/ready`` reports it, and the check is skipped with a line saying so."""
+    try:
+        async with context.storage.read() as uow:
+            stations = len(await list_stations(uow))
+    except Exception as exc:  # any storage failure: /ready tells the cause
+        LOG.info(
+            "open-file limit not checked at start-up: stations not readable (%s)",
+            type(exc).__name__,
+        )
+        return
     enough, reason = open_files.check(stations)
     if not enough:
         LOG.warning("%s", reason)
