@@ -46,6 +46,8 @@ from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
 from ocpi_cpo.storage.sql.migrate import upgrade
 
 TOKEN = f"bench-token-{uuid.uuid4().hex}"
+#: a partner may call only its agreed version's routes: the 2.1.1 page is asked by a 2.1.1 partner
+TOKEN_211 = f"bench-token-211-{uuid.uuid4().hex}"
 CONNECTIONS = 32
 OPERATOR = OperatorId.parse("FR*AB1")
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -126,6 +128,21 @@ async def _database(url: str) -> SqlStorage:
             registered_at=now,
         )
         await uow.tokens.add(partner.id, TokenKind.ACCESS, TOKEN, now)
+        partner_211 = await uow.partners.create(
+            f"bench-locations-211-{uuid.uuid4().hex[:8]}", "ocpi-2.1.1", PartnerState.INVITED, now
+        )
+        await uow.partners.save_connection(
+            partner_211.id,
+            state=PartnerState.REGISTERED,
+            direction=Direction.FROM_PARTNER,
+            versions_url="http://127.0.0.1:9/ocpi/versions",
+            version="2.1.1",
+            endpoints=[Endpoint("locations", "RECEIVER", "http://127.0.0.1:9/locations")],
+            roles=[PartyRole("EMSP", "NL", "EMS")],
+            outbound_token="unused",
+            registered_at=now,
+        )
+        await uow.tokens.add(partner_211.id, TokenKind.ACCESS, TOKEN_211, now)
     return storage
 
 
@@ -226,6 +243,11 @@ async def requests_per_second(url: str, headers: dict[str, str], seconds: float)
         return counts[0] / (time.perf_counter() - started)
 
 
+def _auth_211() -> dict[str, str]:
+    """A 2.1.1 partner's request: the token as it is, no routing headers."""
+    return {"Authorization": f"Token {TOKEN_211}", "X-Request-ID": "bench"}
+
+
 def _auth() -> dict[str, str]:
     encoded = base64.b64encode(TOKEN.encode()).decode()
     return {
@@ -258,7 +280,12 @@ async def _serve_and_measure(
             body = orjson.loads(await response.read())
         if len(body["data"]) != 50:
             raise RuntimeError(f"expected a page of 50, got {len(body['data'])}")
-        return [await requests_per_second(base + path, _auth(), seconds) for path in paths]
+        return [
+            await requests_per_second(
+                base + path, _auth_211() if "/2.1.1/" in path else _auth(), seconds
+            )
+            for path in paths
+        ]
     finally:
         _stop(server)
 

@@ -126,3 +126,17 @@ async def test_an_insert_beside_the_end_of_the_message_before_it_leaves_a_head(
     async with storage.transaction() as uow:
         claimed = await uow.outbox.claim("w", NOW, timedelta(minutes=1), 10)
     assert sorted(m.body or b"" for m in claimed) == [b"2", b"3"]
+
+
+async def test_one_transaction_about_twenty_thousand_objects(storage: SqlStorage) -> None:
+    """An import of a whole network queues one message per Location in one transaction. On
+    PostgreSQL one advisory lock per object ran out of the server's lock table ("out of shared
+    memory", about 64 x max_connections locks): above MAX_OBJECT_LOCKS the transaction takes the
+    heads' lock exclusive instead."""
+    partner = await partner_id(storage)
+    async with storage.transaction() as uow:
+        await uow.outbox.add_many(
+            [patch(partner, f"L{n}", n, full=True) for n in range(20_000)], NOW
+        )
+    async with storage.read() as uow:
+        assert await uow.outbox.count(QueueFilter(partner_id=partner)) == 20_000

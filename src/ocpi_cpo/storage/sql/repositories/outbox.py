@@ -17,7 +17,8 @@ before it never miss each other (each would otherwise not see the other's uncomm
 leave the new head unmarked): ``HEAD_LOCK`` taken shared, then one advisory lock per object
 (partner id, hash of the object key) in sorted order, in one statement. A producer and a worker
 wait for each other only on the same object (one lock for everything made every status change's
-commit and every record of the worker take turns). ``retry`` takes ``HEAD_LOCK`` exclusive.
+commit and every record of the worker take turns). ``retry`` takes ``HEAD_LOCK`` exclusive, and
+so does a transaction about more than ``MAX_OBJECT_LOCKS`` objects (an import, a sync batch).
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ if TYPE_CHECKING:
 NOTIFY_CHANNEL = "ocpi_cpo_outbox"
 #: pg_advisory_xact_lock(HEAD_LOCK): held from a transaction's first write of heads to its commit
 HEAD_LOCK = 18_007_001
+#: above this many objects a transaction takes ``HEAD_LOCK`` exclusive instead of one lock per
+#: object: PostgreSQL's lock table holds about max_locks_per_transaction (64) x max_connections
+#: locks in all, and an import of 10,000 Locations ran out of it ("out of shared memory")
+MAX_OBJECT_LOCKS = 1_000
 
 
 #: HEAD_LOCK shared, then each object's lock in sorted order ($1 partner ids, $2 object keys);
@@ -301,12 +306,18 @@ class SqlOutboxRepository:
         new = sorted(set(objects) - self._locked)
         if not new:
             return
+        if len(self._locked) + len(new) > MAX_OBJECT_LOCKS:
+            await self._lock_heads()
+            return
         await self._c.exec_driver_sql(_LOCK_OBJECTS, ([p for p, _ in new], [k for _, k in new]))
         self._locked.update(new)
 
     async def _lock_messages(self, message_ids: Sequence[int]) -> None:
         """``_lock_objects`` for the objects of these messages (one statement)."""
         if not self._postgres or self._head_lock or not message_ids:
+            return
+        if len(self._locked) + len(message_ids) > MAX_OBJECT_LOCKS:
+            await self._lock_heads()
             return
         await self._c.exec_driver_sql(_LOCK_MESSAGES, (list(message_ids),))
 
