@@ -42,6 +42,7 @@ from ocpi_cpo.domain.partners import Direction, Endpoint, PartnerState, PartyRol
 from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.ocpi.v2_2_1.locations.mapping import parse_locations
 from ocpi_cpo.services import locations as service
+from ocpi_cpo.storage.protocols import UnitOfWork
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
 from ocpi_cpo.storage.sql.migrate import upgrade
 
@@ -111,46 +112,42 @@ async def _database(url: str) -> SqlStorage:
     engine = create_engine(url)
     await upgrade(engine)
     storage = SqlStorage(engine)
-    now = datetime.now(UTC)
     async with storage.transaction() as uow:
-        partner = await uow.partners.create(
-            f"bench-locations-{uuid.uuid4().hex[:8]}", "gireve-preprod", PartnerState.INVITED, now
+        await _registered_partner(
+            uow, "gireve-preprod", "2.2.1", PartyRole("HUB", "FR", "107"), TOKEN
         )
-        await uow.partners.save_connection(
-            partner.id,
-            state=PartnerState.REGISTERED,
-            direction=Direction.FROM_PARTNER,
-            versions_url="http://127.0.0.1:9/ocpi/versions",
-            version="2.2.1",
-            endpoints=[Endpoint("locations", "RECEIVER", "http://127.0.0.1:9/locations")],
-            roles=[PartyRole("HUB", "FR", "107")],
-            outbound_token="unused",
-            registered_at=now,
-        )
-        await uow.tokens.add(partner.id, TokenKind.ACCESS, TOKEN, now)
     return storage
 
 
 async def _add_211_partner(storage: SqlStorage) -> None:
     """The 2.1.1 partner that asks the 2.1.1 page, added after the import (whose figure counts
     one partner's pushes, as it always has)."""
-    now = datetime.now(UTC)
     async with storage.transaction() as uow:
-        partner_211 = await uow.partners.create(
-            f"bench-locations-211-{uuid.uuid4().hex[:8]}", "ocpi-2.1.1", PartnerState.INVITED, now
+        await _registered_partner(
+            uow, "ocpi-2.1.1", "2.1.1", PartyRole("EMSP", "NL", "EMS"), TOKEN_211
         )
-        await uow.partners.save_connection(
-            partner_211.id,
-            state=PartnerState.REGISTERED,
-            direction=Direction.FROM_PARTNER,
-            versions_url="http://127.0.0.1:9/ocpi/versions",
-            version="2.1.1",
-            endpoints=[Endpoint("locations", "RECEIVER", "http://127.0.0.1:9/locations")],
-            roles=[PartyRole("EMSP", "NL", "EMS")],
-            outbound_token="unused",
-            registered_at=now,
-        )
-        await uow.tokens.add(partner_211.id, TokenKind.ACCESS, TOKEN_211, now)
+
+
+async def _registered_partner(
+    uow: UnitOfWork, profile: str, version: str, role: PartyRole, token: str
+) -> None:
+    """A partner registered on ``version`` that calls us with ``token``."""
+    now = datetime.now(UTC)
+    partner = await uow.partners.create(
+        f"bench-locations-{version}-{uuid.uuid4().hex[:8]}", profile, PartnerState.INVITED, now
+    )
+    await uow.partners.save_connection(
+        partner.id,
+        state=PartnerState.REGISTERED,
+        direction=Direction.FROM_PARTNER,
+        versions_url="http://127.0.0.1:9/ocpi/versions",
+        version=version,
+        endpoints=[Endpoint("locations", "RECEIVER", "http://127.0.0.1:9/locations")],
+        roles=[role],
+        outbound_token="unused",
+        registered_at=now,
+    )
+    await uow.tokens.add(partner.id, TokenKind.ACCESS, token, now)
 
 
 async def import_seconds(storage: SqlStorage, count: int) -> float:
