@@ -20,7 +20,7 @@ import orjson
 import pytest
 import pytest_asyncio
 
-from ocpi_cpo.cli.demo import Processes, _cli, _config, _wait_up, free_port
+from ocpi_cpo.cli.demo import Processes, _cli, _config, _wait_up, emsp_211_args, free_port
 from ocpi_cpo.cli.demo_walk import BADGE, Stage, cdr_of_session, cost_excl_vat, evse_of, steps
 from ocpi_cpo.sim import demo_data
 
@@ -58,22 +58,7 @@ async def stage(
         ([*hub_args, "--version", version], "hub.log"),
     ]
     if version == "2.2.1":  # the demo's eMSP on OCPI 2.1.1, beside the hub on 2.2.1
-        started.append(
-            (
-                [
-                    "sim",
-                    "hub",
-                    "--port",
-                    str(partner_port),
-                    "--identity",
-                    "NL/EMS",
-                    "--version",
-                    "2.1.1",
-                    "--quiet",
-                ],
-                "emsp-2.1.1.log",
-            )
-        )
+        started.append(([*emsp_211_args(partner_port), "--quiet"], "emsp-2.1.1.log"))
     for args, log in started:
         with (folder / log).open("wb") as out:
             processes.running.append(

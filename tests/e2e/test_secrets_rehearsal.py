@@ -21,7 +21,15 @@ import orjson
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from ocpi_cpo.cli.demo import ADMIN_TOKEN, Processes, _cli, _config, _wait_up, free_port
+from ocpi_cpo.cli.demo import (
+    ADMIN_TOKEN,
+    Processes,
+    _cli,
+    _config,
+    _wait_up,
+    emsp_211_args,
+    free_port,
+)
 from ocpi_cpo.cli.demo_walk import Stage, steps
 from ocpi_cpo.sim.station import SimStation
 
@@ -62,20 +70,7 @@ async def test_no_secret_in_any_output(tmp_path: Path) -> None:
         (["--config", str(config), "serve"], "cpo.log"),
         (["sim", "hub", "--port", str(hub_port), "--identity", "FR/107", "--quiet"], "hub.log"),
         # the demo's eMSP on OCPI 2.1.1, beside the hub on 2.2.1
-        (
-            [
-                "sim",
-                "hub",
-                "--port",
-                str(partner_port),
-                "--identity",
-                "NL/EMS",
-                "--version",
-                "2.1.1",
-                "--quiet",
-            ],
-            "emsp-2.1.1.log",
-        ),
+        ([*emsp_211_args(partner_port), "--quiet"], "emsp-2.1.1.log"),
     ):
         with (tmp_path / log).open("wb") as out:
             processes.running.append(

@@ -36,6 +36,12 @@ def free_port() -> int:
         return port
 
 
+def emsp_211_args(port: int) -> list[str]:
+    """The CLI arguments of the demo's eMSP: a simulated partner on OCPI 2.1.1 (NL/EMS), beside
+    the hub on 2.2.1. The demo and the rehearsals that replay it start it alike."""
+    return ["sim", "hub", "--port", str(port), "--identity", "NL/EMS", "--version", "2.1.1"]
+
+
 def _config(port: int) -> str:
     return f"""\
 database_url = "sqlite+aiosqlite:///{DEMO_DIR.resolve() / "ocpi-cpo.db"}"
@@ -209,17 +215,7 @@ def demo(
         processes.start(
             "sim", "hub", "--port", str(hub_port), "--identity", "FR/107", log="hub.log"
         )
-        processes.start(
-            "sim",
-            "hub",
-            "--port",
-            str(partner_port),
-            "--identity",
-            "NL/EMS",
-            "--version",
-            "2.1.1",
-            log="emsp-2.1.1.log",
-        )
+        processes.start(*emsp_211_args(partner_port), log="emsp-2.1.1.log")
         results = asyncio.run(_run((DEMO_DIR, cpo, hub, partner, config), processes))
         passed = sum(1 for r in results if r[1])
         typer.echo(
