@@ -8,7 +8,6 @@ reached the PostgreSQL tests are skipped with the reason, unless ``OCPI_CPO_REQU
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import shutil
 import uuid
@@ -48,8 +47,11 @@ _PG_STATE: dict[str, object] = {}
 _ONE_WORKER_FOLDERS = ("tests/e2e/console/",)
 
 
-if importlib.util.find_spec("xdist") is not None:  # the hook exists only with pytest-xdist
+class _OneWorkerFolders:
+    """pytest-xdist's scheduler hook, registered only when xdist runs (``-p no:xdist`` or a venv
+    without it would otherwise stop at collection with an unknown hook)."""
 
+    @staticmethod
     def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
         """``--dist loadfile``, with each of ``_ONE_WORKER_FOLDERS`` sent whole to one worker."""
         if config.getoption("dist") != "loadfile":
@@ -65,6 +67,11 @@ if importlib.util.find_spec("xdist") is not None:  # the hook exists only with p
                 return scope
 
         return _Scheduling(config, log)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_OneWorkerFolders(), "ocpi-cpo-one-worker-folders")
 
 
 def postgres_problem() -> str | None:
