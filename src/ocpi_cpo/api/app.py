@@ -110,7 +110,7 @@ def create_app(
             await app.state.ocpp_driver.close()
             if stop_worker is not None and worker_task is not None:
                 stop_worker()
-                await asyncio.wait_for(worker_task, timeout=15)
+                await _stopped(worker_task, context.storage)
             if owned_transport:
                 await context.transport.close()
             if owned_storage:
@@ -159,6 +159,31 @@ def create_app(
     )
     app.add_middleware(TracingMiddleware)
     return app
+
+
+#: seconds the outbox worker gets to finish its rounds in flight at shutdown
+WORKER_STOP_SECONDS = 15.0
+
+
+async def _stopped(worker: asyncio.Task[None], storage: Storage) -> None:
+    """Wait for the outbox worker to finish its rounds in flight; past WORKER_STOP_SECONDS it is
+    cancelled and the shutdown goes on (what it had claimed is released at the next start), with
+    an error naming where the worker and the write transaction it waits for were."""
+    try:
+        await asyncio.wait_for(asyncio.shield(worker), WORKER_STOP_SECONDS)
+        return
+    except TimeoutError:
+        pass
+    stack = " <- ".join(f"{f.f_code.co_name}:{f.f_lineno}" for f in reversed(worker.get_stack()))
+    holder = getattr(storage, "write_holder", lambda: "")()
+    LOG.error(
+        "the outbox worker did not stop within %.0f s (at %s); %s; cancelled",
+        WORKER_STOP_SECONDS,
+        stack,
+        holder,
+    )
+    worker.cancel()
+    await asyncio.gather(worker, return_exceptions=True)
 
 
 async def _check_open_files(context: OcpiContext) -> None:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from ocpi_cpo.api.app import create_app
@@ -81,4 +82,42 @@ async def test_an_unreachable_database_answers_503_to_ready_and_to_partners() ->
             assert partner.json()["status_code"] == 3000
             assert (await client.get("/health")).status_code == 200
     finally:
+        await storage.close()
+
+
+async def test_a_worker_stuck_behind_a_write_transaction_does_not_stop_the_shutdown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQLite: a write transaction that never ends keeps the outbox worker's claim waiting; the
+    shutdown cancels the worker after its grace period and says which task held the lock."""
+    from ocpi_cpo.api import app as app_module
+    from ocpi_cpo.storage.sql.migrate import upgrade
+
+    monkeypatch.setattr(app_module, "WORKER_STOP_SECONDS", 0.5)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'stuck.db'}"
+    storage = SqlStorage(create_engine(url))
+    await upgrade(storage.engine)
+    release = asyncio.Event()
+    held = asyncio.Event()
+
+    async def hold() -> None:
+        async with storage.transaction():
+            held.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold(), name="stuck-writer")
+    try:
+        app = create_app(make_settings(url), storage=storage)
+        with caplog.at_level("ERROR", logger="ocpi_cpo.serve"):
+            async with running(app):
+                await held.wait()
+                storage.outbox_signal.set()  # the worker claims: it waits for the lock
+                await asyncio.sleep(0.2)
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert any(
+            "did not stop within" in e and "held by task 'stuck-writer'" in e for e in errors
+        ), errors
+    finally:
+        release.set()
+        await holder
         await storage.close()

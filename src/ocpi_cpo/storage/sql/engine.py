@@ -304,6 +304,8 @@ class SqlStorage:
         self.is_sqlite = engine.dialect.name == "sqlite"
         self.outbox_signal = Signal()
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        #: SQLite: the task in a write transaction now (what a writer waits for, in diagnostics)
+        self._writer: asyncio.Task[Any] | None = None
         # Reads without BEGIN/COMMIT: two fewer hops to SQLite's thread (docs/performance.md).
         self._reads_engine = _single_reads_engine(engine) if self.is_sqlite else None
         reads = self._reads_engine or engine
@@ -391,12 +393,29 @@ class SqlStorage:
             await asyncio.wait_for(self._write_lock.acquire(), SQLITE_TIMEOUT)
         except TimeoutError as exc:
             raise OperationalError(
-                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+                "BEGIN IMMEDIATE",
+                None,
+                sqlite3.OperationalError(f"database is locked; {self.write_holder()}"),
             ) from exc
+        self._writer = asyncio.current_task()
         try:
             yield
         finally:
+            self._writer = None
             self._write_lock.release()
+
+    def write_holder(self) -> str:
+        """SQLite: which task of this process is in a write transaction, and where it waits
+        (for a log line when a writer waited too long); empty on PostgreSQL."""
+        writer = self._writer
+        if writer is None:
+            return "no write transaction in this process" if self.is_sqlite else ""
+        frames = writer.get_stack()
+        where = " <- ".join(
+            f"{f.f_code.co_name} ({f.f_code.co_filename.rsplit('/', 1)[-1]}:{f.f_lineno})"
+            for f in reversed(frames)
+        )
+        return f"write transaction held by task {writer.get_name()!r} at {where}"
 
     @asynccontextmanager
     async def read(self, *, snapshot: bool = True) -> AsyncIterator[SqlUnitOfWork]:
