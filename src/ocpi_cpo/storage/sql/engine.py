@@ -390,7 +390,10 @@ class SqlStorage:
             yield
             return
         try:
-            await asyncio.wait_for(self._write_lock.acquire(), SQLITE_TIMEOUT)
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for runs the acquire as its own
+            # task and can swallow a cancellation that arrives as the lock is handed over.
+            async with asyncio.timeout(SQLITE_TIMEOUT):
+                await self._write_lock.acquire()
         except TimeoutError as exc:
             raise OperationalError(
                 "BEGIN IMMEDIATE",
