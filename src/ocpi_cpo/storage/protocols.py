@@ -239,6 +239,10 @@ class StationRepository(Protocol):
 
     async def all(self) -> Sequence[Station]: ...
 
+    async def count(self) -> int:
+        """How many stations are registered."""
+        ...
+
     async def owner_of(self, evse_uids: Sequence[str]) -> dict[str, str]:
         """evse_uid -> station_id for those of ``evse_uids`` already mapped."""
         ...

@@ -24,10 +24,13 @@ async def test_add_get_list_remove(storage: SqlStorage) -> None:
     async with storage.read() as uow:
         listed = await service.list_stations(uow)
     assert [(s.station_id, s.needs_password) for s in listed] == [("CP0", False), ("CP1", True)]
+    async with storage.read() as uow:
+        assert await uow.stations.count() == 2
     async with storage.transaction() as uow:
         await service.remove_station(uow, "CP1")
     async with storage.read() as uow:
         assert await uow.stations.get("CP1") is None
+        assert await uow.stations.count() == 1
         assert await uow.stations.owner_of(["FR*AB1*E1"]) == {}
     async with storage.transaction() as uow:
         with pytest.raises(NotFoundError, match="no station 'CP1'"):

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from ocpi_cpo.domain.station_registry import Station
 from ocpi_cpo.storage.sql.tables.stations import ocpp16_transactions, station_evses, stations
@@ -84,6 +84,9 @@ class SqlStationRepository:
         for r in evse_rows:
             by_station.setdefault(r.station_id, {})[r.ocpp_number] = r.evse_uid
         return [_to_station(row, by_station.get(row.station_id, {})) for row in rows]
+
+    async def count(self) -> int:
+        return int(await self._c.scalar(select(func.count()).select_from(stations)) or 0)
 
     async def owner_of(self, evse_uids: Sequence[str]) -> dict[str, str]:
         """evse_uid -> station_id for those of ``evse_uids`` already mapped."""
