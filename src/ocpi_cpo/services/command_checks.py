@@ -90,7 +90,7 @@ async def plan_command(
         case CommandName.START_SESSION:
             return await _start(uow, request, addressed, drivers)
         case CommandName.STOP_SESSION:
-            return await _stop(request, parties, drivers, sessions)
+            return await _stop(request, (parties, bound), drivers, sessions)
         case CommandName.RESERVE_NOW:
             return await _reserve(uow, request, (partner, parties), addressed, drivers)
         case CommandName.CANCEL_RESERVATION:
@@ -165,12 +165,17 @@ async def _start(
 
 async def _stop(
     request: CommandRequest,
-    parties: Parties,
+    caller: tuple[Parties, tuple[str, str] | None],
     drivers: StationDrivers,
     sessions: SessionDirectory | None,
 ) -> Plan:
+    """``caller``: the parties the caller acts for, and the operation it is bound to (if any):
+    a bound partner knows no other operation's sessions (gireve-2.1.1.md §2)."""
+    parties, bound = caller
     session_id = request.session_id or ""
-    found = await sessions.transaction_of(session_id, parties) if sessions is not None else None
+    found = (
+        await sessions.transaction_of(session_id, parties, bound) if sessions is not None else None
+    )
     if found is None:
         return _refused(Answer.UNKNOWN_SESSION, f"session_id: no active session {session_id!r}")
     station_id, transaction_id = found

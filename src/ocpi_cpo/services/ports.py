@@ -55,9 +55,12 @@ class StationEvents(Protocol):
 class SessionDirectory(Protocol):
     """What commands need to know of sessions (implemented by the session service)."""
 
-    async def transaction_of(self, session_id: str, parties: Parties) -> tuple[str, str] | None:
+    async def transaction_of(
+        self, session_id: str, parties: Parties, operation: tuple[str, str] | None = None
+    ) -> tuple[str, str] | None:
         """(station_id, transaction_id) of an ACTIVE or PENDING session of a token of one of
-        ``parties`` (None: of any party), else None (services.ownership)."""
+        ``parties`` (None: of any party), at ``operation`` when given (a partner bound to one
+        operation), else None (services.ownership)."""
         ...
 
 

@@ -384,7 +384,9 @@ class SessionService:
 
     # --- SessionDirectory ----------------------------------------------------------------------
 
-    async def transaction_of(self, session_id: str, parties: Parties) -> tuple[str, str] | None:
+    async def transaction_of(
+        self, session_id: str, parties: Parties, operation: tuple[str, str] | None = None
+    ) -> tuple[str, str] | None:
         async with self.storage.read() as uow:
             found = await uow.sessions.by_id(session_id)
         for session in found:
@@ -392,6 +394,7 @@ class SessionService:
                 session.status in (SessionStatus.ACTIVE, SessionStatus.PENDING)
                 and session.transaction_id is not None
                 and may_act_on(parties, session.token_party)
+                and operation in (None, (session.key.country_code, session.key.party_id))
             ):
                 return session.station_id, session.transaction_id
         return None

@@ -141,5 +141,7 @@ class StationEventsService:
     async def transaction_stopped(self, event: TransactionStopped) -> None:
         await self.sessions.transaction_stopped(event)
 
-    async def transaction_of(self, session_id: str, parties: Parties) -> tuple[str, str] | None:
-        return await self.sessions.transaction_of(session_id, parties)
+    async def transaction_of(
+        self, session_id: str, parties: Parties, operation: tuple[str, str] | None = None
+    ) -> tuple[str, str] | None:
+        return await self.sessions.transaction_of(session_id, parties, operation)

@@ -90,8 +90,12 @@ class StationSide:
             if found == (event.station_id, event.transaction_id):
                 del self.sessions[session_id]
 
-    async def transaction_of(self, session_id: str, parties: Parties) -> tuple[str, str] | None:
-        """Every session here is of a token of NL/EMS (``token()``)."""
+    async def transaction_of(
+        self, session_id: str, parties: Parties, operation: tuple[str, str] | None = None
+    ) -> tuple[str, str] | None:
+        """Every session here is of a token of NL/EMS (``token()``), at FR*AB1's LOC1."""
+        if operation not in (None, ("FR", "AB1")):
+            return None
         return self.sessions.get(session_id) if may_act_on(parties, ("NL", "EMS")) else None
 
 

@@ -217,3 +217,37 @@ async def test_a_charge_reaches_and_is_seen_by_its_operations_partner_only(
             for iop in (ab2, ab1)
         ]
         assert [p.headers["X-Total-Count"] for p in pages] == ["1", "0"], module
+
+
+async def test_stop_session_from_another_operations_partner_is_an_unknown_session(
+    network: Network,
+) -> None:
+    """A session at FR*AB2: the partner bound to FR*AB1 cannot stop it (UNKNOWN_SESSION, as for
+    any session it cannot know); the partner bound to FR*AB2 gets past that check."""
+    bound = await gireves(network)
+    tariff_ab2 = {**AC22, "party_id": "AB2"}
+    response = await network.client.put("/admin/tariffs", headers=ADMIN, json=[tariff_ab2])
+    assert response.json()["status_code"] == 1000, response.json()
+    await imported(network, [make_location(1, "FR*AB2")])
+    started = await events(network).transaction_started(
+        TransactionStarted("ST1", "AB2-E1-1", "1", "TX1", "04A1B2C3", "RFID", Decimal(1000), at(0))
+    )
+    assert started.allowed
+    await deliver(network)
+    ab2, ab1 = bound["FR*AB2"], bound["FR*AB1"]
+    session_id = ab2.sent("PUT", "/ocpi/2.1.1/sessions/FR/AB2/")[0][0].rsplit("/", 1)[-1]
+
+    async def stop_from(iop: Emsp211) -> str:
+        body = {
+            "response_url": f"http://{iop.host}/ocpi/2.1.1/commands/STOP_SESSION/1",
+            "session_id": session_id,
+        }
+        answered = await network.client.post(
+            "/ocpi/2.1.1/commands/STOP_SESSION", headers=iop.headers(), content=orjson.dumps(body)
+        )
+        envelope = answered.json()
+        assert envelope["status_code"] == 1000, envelope
+        return str(envelope["data"]["result"])
+
+    assert await stop_from(ab1) == "UNKNOWN_SESSION"
+    assert await stop_from(ab2) != "UNKNOWN_SESSION"
