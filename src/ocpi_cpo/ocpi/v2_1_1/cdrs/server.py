@@ -17,12 +17,10 @@ from ocpi_cpo.ocpi.auth import FunctionalCaller
 from ocpi_cpo.ocpi.context import Context
 from ocpi_cpo.ocpi.pagination import PageRequest
 from ocpi_cpo.ocpi.responses import OcpiResponse
-from ocpi_cpo.ocpi.routing import origin_party
-from ocpi_cpo.ocpi.sender import sender_page
+from ocpi_cpo.ocpi.sender import charge_query, sender_page
 from ocpi_cpo.ocpi.v2_1_1 import charges, render
 from ocpi_cpo.ocpi.v2_1_1.cdrs.schemas import CDR
 from ocpi_cpo.services import sender_reads
-from ocpi_cpo.services.ownership import acting_for
 
 MODULE = "cdrs"
 KEPT = charges.KeptCharges()
@@ -48,19 +46,11 @@ def router() -> APIRouter:
     async def list_cdrs(
         request: Request, caller: FunctionalCaller, context: Context
     ) -> OcpiResponse:
-        seen_by = acting_for(caller.partner, origin_party(request))
+        query = charge_query(CdrPage, request, caller.partner)
 
         async def load(page: PageRequest) -> tuple[int, Sequence[bytes]]:
-            query = CdrPage(
-                page.offset,
-                page.limit,
-                page.date_from,
-                page.date_to,
-                seen_by,
-                caller.partner.operation_party,
-            )
             async with context.storage.read() as uow:
-                total, documents = await sender_reads.cdr_page(uow, query)
+                total, documents = await sender_reads.cdr_page(uow, query(page))
                 wire = await charges.rendered(
                     uow, caller.partner, KEPT, documents, _key, _render, MODULE, "cdr", CDR
                 )

@@ -20,7 +20,7 @@ from ocpi_cpo.ocpi.errors import InvalidParameters, NotFound
 from ocpi_cpo.ocpi.pagination import PageRequest
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
 from ocpi_cpo.ocpi.routing import origin_party, response_routing
-from ocpi_cpo.ocpi.sender import sender_page
+from ocpi_cpo.ocpi.sender import charge_query, sender_page
 from ocpi_cpo.ocpi.v2_2_1.sessions.schemas import ChargingPreferences
 from ocpi_cpo.services import sender_reads, session_reads
 from ocpi_cpo.services.ownership import acting_for
@@ -36,19 +36,11 @@ def router() -> APIRouter:
     async def list_sessions(
         request: Request, caller: FunctionalCaller, context: Context
     ) -> OcpiResponse:
-        seen_by = acting_for(caller.partner, origin_party(request))
+        query = charge_query(SessionPage, request, caller.partner)
 
         async def load(page: PageRequest) -> tuple[int, Sequence[bytes]]:
-            query = SessionPage(
-                page.offset,
-                page.limit,
-                page.date_from,
-                page.date_to,
-                seen_by,
-                caller.partner.operation_party,
-            )
             async with context.storage.read() as uow:
-                return await sender_reads.session_page(uow, query)
+                return await sender_reads.session_page(uow, query(page))
 
         return await sender_page(
             request,
