@@ -9,22 +9,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ocpi_cpo.domain.partners import PartnerState, TokenKind, identity_problem, roles_problem
+from ocpi_cpo.domain.partners import identity_problem, roles_problem
+from ocpi_cpo.ocpi import handshake
 from ocpi_cpo.ocpi.auth import Caller, ConfigurationCaller
 from ocpi_cpo.ocpi.context import Context, OcpiContext
-from ocpi_cpo.ocpi.discovery import discover
 from ocpi_cpo.ocpi.errors import (
     InvalidParameters,
-    MethodNotAllowed,
-    NoMatchingEndpoints,
-    Unauthorized,
     UnsupportedVersion,
 )
 from ocpi_cpo.ocpi.responses import OcpiResponse, ocpi_response
 from ocpi_cpo.ocpi.v2_2_1.credentials.mapping import our_credentials, party_roles
 from ocpi_cpo.ocpi.v2_2_1.credentials.schemas import Credentials
 from ocpi_cpo.services import partners as partner_service
-from ocpi_cpo.services.errors import ConflictError
 
 
 async def _connect(
@@ -41,26 +37,13 @@ async def _connect(
     problem = identity_problem(profile, connection_roles) or roles_problem(connection_roles)
     if problem is not None:
         raise InvalidParameters(f"roles: {problem}")
-    found = await discover(
-        context.transport,
-        body.url,
-        body.token,
-        token_base64=profile.token_base64,
-        timeout=context.settings.partner_timeout,
-        versions=["2.2.1"],
-    )
-    missing = partner_service.missing_endpoints(profile, found.endpoints)
-    if missing:
-        raise NoMatchingEndpoints(
-            f"the partner's version details lack {', '.join(missing)}, required by profile"
-            f" {profile.name}"
-        )
-    return partner_service.Connection(
+    return await handshake.connection(
+        context,
+        profile,
         versions_url=body.url,
-        version=found.version,
-        endpoints=found.endpoints,
+        token=body.token,
         roles=connection_roles,
-        outbound_token=body.token,
+        version="2.2.1",
     )
 
 
@@ -75,50 +58,22 @@ def router() -> APIRouter:
     async def post_credentials(
         body: Credentials, caller: ConfigurationCaller, context: Context
     ) -> OcpiResponse:
-        if caller.partner.state is PartnerState.REGISTERED:
-            raise MethodNotAllowed(
-                "already registered: PUT updates the credentials, DELETE unregisters"
-            )
-        if caller.token_kind is not TokenKind.REGISTRATION:
-            raise MethodNotAllowed("registration needs the registration token we handed out")
-        connection = await _connect(context, caller, body)
-        try:
-            async with context.storage.transaction() as uow:
-                token = await partner_service.accept_registration(
-                    uow, caller.partner, caller.token, connection, context.clock.now()
-                )
-        except ConflictError as exc:
-            raise Unauthorized(exc.message) from None
+        token = await handshake.register(context, caller, lambda: _connect(context, caller, body))
         return ocpi_response(context.clock.now(), our_credentials(context.settings, token))
 
     @api.put("", summary="Update: new token and endpoints from the partner; we rotate ours")
     async def put_credentials(
         body: Credentials, caller: ConfigurationCaller, context: Context
     ) -> OcpiResponse:
-        _require_registered(caller)
-        connection = await _connect(context, caller, body)
-        async with context.storage.transaction() as uow:
-            token = await partner_service.accept_update(
-                uow, caller.partner, connection, context.clock.now()
-            )
+        token = await handshake.update(context, caller, lambda: _connect(context, caller, body))
         return ocpi_response(context.clock.now(), our_credentials(context.settings, token))
 
     @api.delete("", summary="Unregister: both tokens stop working")
     async def delete_credentials(caller: ConfigurationCaller, context: Context) -> OcpiResponse:
-        _require_registered(caller)
-        async with context.storage.transaction() as uow:
-            await partner_service.unregister(uow, caller.partner)
+        await handshake.unregister(context, caller)
         return ocpi_response(context.clock.now())
 
     return api
-
-
-def _require_registered(caller: Caller) -> None:
-    if (
-        caller.partner.state is not PartnerState.REGISTERED
-        or caller.token_kind is not TokenKind.ACCESS
-    ):
-        raise MethodNotAllowed("not registered: POST your credentials first")
 
 
 __all__ = ["router"]
