@@ -7,7 +7,7 @@ Gireve requires store-and-forward with FIFO resend (gireve.md §13); the spec's 
 | ------------------------------------------ | ------- | ------------------------------------- |
 | no answer (connect, DNS, TLS, timeout)     | RETRY   | the partner or the network is down    |
 | HTTP 5xx, 429, 408                         | RETRY   | the partner is overloaded or broken   |
-| HTTP 401, 403                              | RETRY   | credentials being fixed; keep it      |
+| HTTP 401, 403 (any OCPI status)            | RETRY   | credentials being fixed; keep it      |
 | OCPI 1xxx (any HTTP 2xx)                   | DONE    | delivered                             |
 | OCPI 2xxx                                  | DEAD    | our data is wrong: park it, visibly   |
 | OCPI 3xxx, 4xxx                            | RETRY   | the partner (or the hub) failed       |
@@ -49,6 +49,10 @@ _JITTER = random.Random()
 def classify(http_status: int | None, ocpi_status: int | None) -> Outcome:
     """The table above. ``http_status`` None means no HTTP answer at all."""
     if http_status is None or 300 <= http_status < 400:
+        return Outcome.RETRY
+    if http_status in (401, 403):
+        # Whatever the envelope says (our own server answers 401 with OCPI 2000): the partner
+        # does not take our token now, which a credentials update fixes; nothing is parked.
         return Outcome.RETRY
     if ocpi_status is not None:
         if 1000 <= ocpi_status < 2000:

@@ -32,7 +32,8 @@ from ocpi_cpo.domain.delivery import Backoff, Outcome, classify, needs_repair
         (408, None, Outcome.RETRY),
         (401, None, Outcome.RETRY),
         (403, None, Outcome.RETRY),
-        (401, 2000, Outcome.DEAD),
+        (401, 2000, Outcome.RETRY),  # a token not taken, whatever the envelope says
+        (403, 2001, Outcome.RETRY),
         (200, None, Outcome.RETRY),  # garbage: not JSON, no envelope, status not a number
         (204, None, Outcome.RETRY),
         (400, None, Outcome.DEAD),
