@@ -6,6 +6,7 @@ done: a POST that fails revokes the token we had issued for it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import orjson
@@ -30,9 +31,11 @@ from ocpi_cpo.ocpi.v2_1_1.credentials import server as v211
 from ocpi_cpo.ocpi.v2_1_1.credentials.schemas import Credentials as Credentials211
 from ocpi_cpo.ocpi.v2_2_1.credentials.mapping import our_credentials, party_roles
 from ocpi_cpo.ocpi.v2_2_1.credentials.schemas import Credentials
-from ocpi_cpo.services import https_rule
+from ocpi_cpo.services import https_rule, version_moves
 from ocpi_cpo.services import partners as service
 from ocpi_cpo.services.errors import RuleViolation, ServiceError
+
+log = logging.getLogger("ocpi_cpo.partners")
 
 
 class RegistrationError(Exception):
@@ -224,7 +227,20 @@ async def update(context: OcpiContext, name: str, version: str | None = None) ->
             context.clock.now(),
         )
         stored = await uow.partners.get(partner.id)
-    assert stored is not None
+        assert stored is not None
+        if stored.version != partner.version:
+            # what waits in the old version's wire goes again in the new one's (a CDR is money)
+            requeued, left = await version_moves.requeue(
+                uow, context.publisher, stored, context.clock.now()
+            )
+            if requeued or left:
+                log.info(
+                    "partner %s moved to OCPI %s: %d objects queued again in its form%s",
+                    stored.name,
+                    stored.version,
+                    requeued,
+                    f"; not: {'; '.join(left)}" if left else "",
+                )
     return stored
 
 

@@ -157,6 +157,11 @@ class OutboxRepository(Protocol):
 
     async def expire(self, message_id: int, reason: str, now: datetime) -> None: ...
 
+    async def supersede(self, message_ids: Sequence[int], reason: str, now: datetime) -> int:
+        """Mark those of these messages still pending and not in flight SUPERSEDED (their object
+        was queued again), saying why; how many."""
+        ...
+
     async def wake(self) -> None:
         """Wake every worker once the transaction commits."""
         ...

@@ -530,6 +530,28 @@ class SqlOutboxRepository:
         )
         await self._mark_next_heads([message_id])
 
+    async def supersede(self, message_ids: Sequence[int], reason: str, now: datetime) -> int:
+        if not message_ids:
+            return 0
+        await self.flush()
+        await self._lock_messages(message_ids)
+        result = await self._run(
+            update(outbox)
+            .where(outbox.c.id.in_(list(message_ids)))
+            .where(outbox.c.state == MessageState.PENDING.value)
+            .where((outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now))
+            .values(
+                state=MessageState.SUPERSEDED.value,
+                head=False,
+                last_error=reason,
+                finished_at=now,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+        await self._mark_next_heads(message_ids)
+        return int(result.rowcount or 0)
+
     async def release_held(self, partner_id: int, object_key: str, now: datetime) -> int:
         """Make the object's held messages (``not_before``) due now; how many."""
         result = await self._run(
