@@ -668,6 +668,11 @@ class Storage(Protocol):
         """A write transaction, committed when the block ends without an exception."""
         ...
 
+    def is_transient(self, error: BaseException) -> bool:
+        """The transaction failed for a reason that trying it again may clear (PostgreSQL: a
+        deadlock or a serialization failure; SQLite: the write lock not had in time)."""
+        ...
+
     def read(self, *, snapshot: bool = True) -> AbstractAsyncContextManager[UnitOfWork]:
         """A read-only transaction. ``snapshot=False``: each statement sees what is committed
         when it runs (on SQLite no BEGIN/COMMIT is sent), for hot reads whose statements need not

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import URL, Engine, event
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from ocpi_cpo.storage.sql.changes import CREDENTIALS, LOCATIONS, Changes, announce
 from ocpi_cpo.storage.sql.repositories.locations import PageTotals, SqlLocationRepository
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 #: seconds a SQLite writer waits for the lock before "database is locked" (as connect's timeout)
 SQLITE_TIMEOUT = 30.0
+#: PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply be run again
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 
 #: SQLite connections (threads) for reads of one statement (``Storage.read(snapshot=False)``)
 SINGLE_READS_POOL = 4
@@ -363,6 +365,18 @@ class SqlStorage:
     def watching(self) -> bool:
         """Other processes' changes are followed (False while PostgreSQL's listener is down)."""
         return self.changes.healthy
+
+    def is_transient(self, error: BaseException) -> bool:
+        found: BaseException | None = error
+        while found is not None:
+            if isinstance(found, DBAPIError):
+                code = getattr(found.orig, "sqlstate", None)
+                if code in TRANSIENT_SQLSTATES:
+                    return True
+                if self.is_sqlite and "database is locked" in str(found.orig):
+                    return True
+            found = found.__cause__
+        return False
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
