@@ -17,6 +17,7 @@ from ocpi_cpo.ocpi.ratelimit import RateLimiter
 from ocpi_cpo.ocpi.transport import Transport
 from ocpi_cpo.services.authorization import AuthorizationService
 from ocpi_cpo.services.commands import CommandService
+from ocpi_cpo.services.group_commit import GroupCommit
 from ocpi_cpo.services.leadership import Leadership
 from ocpi_cpo.services.publishing import Publisher
 from ocpi_cpo.services.sessions import SessionService
@@ -32,6 +33,8 @@ class OcpiContext:
     clock: Clock
     storage: Storage
     transport: Transport
+    #: the shared transactions of what stations report (services.group_commit)
+    station_writes: GroupCommit = field(init=False)
     authorization: AuthorizationService = field(init=False)
     #: commands to stations; the station side plugs in with ``commands.connect(...)``
     commands: CommandService = field(init=False)
@@ -58,7 +61,12 @@ class OcpiContext:
         )
         timeout = self.settings.authorization_timeout
         hub = VersionedAuthorizer(self.transport, timeout)
-        self.authorization = AuthorizationService(self.storage, self.clock, hub, timeout)
+        # One queue of shared transactions for what stations report (issue 21): decisions,
+        # sessions and EVSE statuses of many stations commit together.
+        self.station_writes = GroupCommit(self.storage)
+        self.authorization = AuthorizationService(
+            self.storage, self.clock, hub, timeout, self.station_writes
+        )
         options = self.settings.commands
         simulated = SimulatedStations(self.clock) if options.simulate_stations else None
         self.commands = CommandService(
@@ -72,7 +80,12 @@ class OcpiContext:
             ],
         )
         self.sessions = SessionService(
-            self.storage, self.clock, self.settings, self.authorization, self.publisher
+            self.storage,
+            self.clock,
+            self.settings,
+            self.authorization,
+            self.publisher,
+            self.station_writes,
         )
         self.smart_charging = SmartCharging(
             self.storage, self.clock, self.settings, self.commands.drivers, self.sessions

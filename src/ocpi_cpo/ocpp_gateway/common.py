@@ -19,6 +19,7 @@ from ocpi_cpo.domain.stations import (
 )
 from ocpi_cpo.ocpp_gateway.link import StationLink, Transaction
 from ocpi_cpo.ocpp_gateway.meter import Sample
+from ocpi_cpo.storage.protocols import UnitOfWork
 
 
 def report_status(
@@ -107,14 +108,14 @@ async def stopped(
 async def booted(
     link: StationLink, vendor: str | None, model: str | None, firmware: str | None
 ) -> None:
-    async with link.storage.transaction() as uow:
+    now = link.clock.now()
+
+    async def write(uow: UnitOfWork) -> None:
         await uow.stations.booted(
-            link.station_id,
-            vendor=vendor,
-            model=model,
-            firmware_version=firmware,
-            now=link.clock.now(),
+            link.station_id, vendor=vendor, model=model, firmware_version=firmware, now=now
         )
+
+    await link.write(write)
 
 
 async def heartbeat(link: StationLink) -> None:

@@ -239,6 +239,7 @@ class Gateway:
             options=context.settings.ocpp,
             close=close,
             heartbeats=self.heartbeats,
+            writes=context.station_writes,
         )
         options = context.settings.ocpp
         limit = MessageLimit(options.messages_per_second, options.message_burst)
@@ -255,8 +256,7 @@ class Gateway:
         LOG.info("station %s connected (OCPP %s)", station.station_id, version)
         link.start()
         link.emit(lambda: self.events.station_online(station.station_id, context.clock.now()))
-        async with context.storage.transaction() as uow:
-            await link.record_connected(uow)
+        await link.write(link.record_connected)
         link.spawn(
             link.watch(), link.trigger_status_later(context.settings.ocpp.status_trigger_delay)
         )
@@ -278,10 +278,8 @@ class Gateway:
         current = self.driver.detach(link)
         if current:
             with contextlib.suppress(Exception):
-                async with self.context.storage.transaction() as uow:
-                    await uow.stations.disconnected(
-                        link.station_id, self.context.clock.now(), link.epoch
-                    )
+                now, epoch = self.context.clock.now(), link.epoch
+                await link.write(lambda uow: uow.stations.disconnected(link.station_id, now, epoch))
             link.went_offline("connection closed")
         await link.drain()
         link.finished.set()

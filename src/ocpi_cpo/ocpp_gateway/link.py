@@ -37,9 +37,10 @@ from ocpi_cpo.ocpp_gateway.heartbeats import Heartbeats
 from ocpi_cpo.ocpp_gateway.mapping import call_error_outcome, command_outcome
 from ocpi_cpo.ocpp_gateway.meter import Sample
 from ocpi_cpo.ocpp_gateway.status import StatusBoard
+from ocpi_cpo.services.group_commit import GroupCommit
 from ocpi_cpo.services.ports import StationEvents
 from ocpi_cpo.services.stations import numbers_to_ask
-from ocpi_cpo.storage.protocols import Storage
+from ocpi_cpo.storage.protocols import Storage, UnitOfWork
 
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -100,6 +101,7 @@ class StationLink:
         options: OcppSettings,
         close: Callable[[], Awaitable[None]],
         heartbeats: Heartbeats | None = None,
+        writes: GroupCommit | None = None,
     ) -> None:
         self.station = station
         self.station_id = station.station_id
@@ -110,6 +112,8 @@ class StationLink:
         self.options = options
         #: where heartbeats are noted for a shared write (None: each written at once)
         self.heartbeats = heartbeats
+        #: the transactions shared with other stations' writes (None: each its own)
+        self.writes = writes
         self.board = StatusBoard(station.evses)
         self.transactions: dict[str, Transaction] = {}
         self.pending: list[PendingStart] = []
@@ -253,10 +257,18 @@ class StationLink:
     async def _persist_online(self) -> None:
         await self._persist(self.record_connected)
 
+    async def write(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+        """Apply ``work`` in a transaction shared with the writes of other stations arriving
+        meanwhile (``writes``: one commit for many, issue 21); committed when this returns, so
+        before the message it belongs to is answered."""
+        if self.writes is not None:
+            return await self.writes.run(work)
+        async with self.storage.transaction() as uow:
+            return await work(uow)
+
     async def _persist(self, write: Callable[[Any], Awaitable[None]]) -> None:
         try:
-            async with self.storage.transaction() as uow:
-                await write(uow)
+            await self.write(write)
         except Exception:
             LOG.exception("station %s: could not record its state", self.station_id)
 

@@ -76,10 +76,9 @@ class CentralSystem16(ChargePoint16):
     ) -> Any:
         link = self.link
         now = link.clock.now()
-        async with link.storage.transaction() as uow:
-            number = await uow.stations.new_transaction_id(
-                link.station_id, connector_id, id_tag, now
-            )
+        number = await link.write(
+            lambda uow: uow.stations.new_transaction_id(link.station_id, connector_id, id_tag, now)
+        )
         transaction_id = str(number)
         evse_uid = link.evse_uid(connector_id)
         if evse_uid is None:

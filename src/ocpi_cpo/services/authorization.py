@@ -39,6 +39,7 @@ from ocpi_cpo.domain.stations import (
 )
 from ocpi_cpo.domain.tokens import TokenUidError, normalise_rfid_uid
 from ocpi_cpo.services.delivery import receivers, routing_for
+from ocpi_cpo.services.group_commit import GroupCommit
 from ocpi_cpo.storage.protocols import Storage, UnitOfWork
 
 COMMAND_GRACE = timedelta(minutes=15)
@@ -79,11 +80,20 @@ async def locate_evse(uow: UnitOfWork, evse: str) -> EvsePlace | None:
 
 
 class AuthorizationService:
-    def __init__(self, storage: Storage, clock: Clock, hub: HubAuthorizer, timeout: float) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock,
+        hub: HubAuthorizer,
+        timeout: float,
+        writes: GroupCommit | None = None,
+    ) -> None:
         self.storage = storage
         self.clock = clock
         self.hub = hub
         self.timeout = timeout
+        #: decisions are kept in transactions shared with other station writes (issue 21)
+        self.writes = writes or GroupCommit(storage)
 
     async def authorize(self, request: AuthorizationRequest) -> AuthorizationDecision:
         record = await self.decide(request)
@@ -113,8 +123,10 @@ class AuthorizationService:
             authorization_reference=decision.authorization_reference,
             token_document=token_document,
         )
-        async with self.storage.transaction() as uow:
-            record = replace(record, id=await uow.emsp_tokens.record(record))
+        decided = record
+        record = replace(
+            decided, id=await self.writes.run(lambda uow: uow.emsp_tokens.record(decided))
+        )
         metrics.AUTHORIZATIONS.labels(decision.outcome.value, source.value).inc()
         metrics.AUTHORIZATION_LATENCY.labels(source.value).observe(latency_ms / 1000)
         return record

@@ -8,9 +8,13 @@ together in the next one. Each caller gets its own result once *its* transaction
 Order: one flusher, changes applied in arrival order, transactions one after the other: what one
 object's changes queue (outbox PATCHes) keeps their order.
 
-Isolation: when a change fails, the whole transaction is rolled back and its changes are applied
-again, each in its own transaction, so every change ends exactly as it would have alone (the
-failing one with its own exception, the others committed).
+Isolation: when a change fails, the whole transaction is rolled back and every change ends
+exactly as it would have alone (the failing one with its own exception, the others committed):
+* a change refused by a rule (a ``ServiceError``: an unknown EVSE, say) would be refused alone
+  too, since it saw what the changes before it wrote, as it would after their commits: it fails
+  with that error and the others are applied again together, without it;
+* any other failure (the database's, or a bug) may be the shared transaction's: the changes are
+  applied again, each in its own transaction.
 """
 
 from __future__ import annotations
@@ -19,21 +23,34 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from ocpi_cpo.services.errors import ServiceError
 from ocpi_cpo.storage.protocols import Storage, UnitOfWork
 
 R = TypeVar("R")
 Work = Callable[[UnitOfWork], Awaitable[Any]]
+Item = tuple[Work, "asyncio.Future[Any]"]
+
+
+class _Refused(Exception):
+    """The change at ``index`` of the batch was refused by a rule (its transaction rolled back)."""
+
+    def __init__(self, index: int, error: ServiceError) -> None:
+        super().__init__(str(error))
+        self.index = index
+        self.error = error
 
 
 class GroupCommit:
     def __init__(self, storage: Storage, max_batch: int = 200) -> None:
         self._storage = storage
         self._max_batch = max_batch
-        self._queue: list[tuple[Work, asyncio.Future[Any]]] = []
+        self._queue: list[Item] = []
         self._flusher: asyncio.Task[None] | None = None
         #: transactions committed and changes in them (for metrics and tests)
         self.transactions = 0
         self.changes = 0
+        #: changes refused by a rule, and shared transactions redone without them
+        self.refused = 0
 
     async def run(self, work: Callable[[UnitOfWork], Awaitable[R]]) -> R:
         """Apply ``work`` in a transaction shared with changes arriving meanwhile; its result
@@ -45,16 +62,12 @@ class GroupCommit:
         return await future
 
     async def _flush(self) -> None:
-        batch: list[tuple[Work, asyncio.Future[Any]]] = []
+        batch: list[Item] = []
         try:
             while self._queue:
                 batch = self._queue[: self._max_batch]
                 del self._queue[: self._max_batch]
-                try:
-                    await self._together(batch)
-                except Exception:
-                    for item in batch:
-                        await self._alone(item)
+                await self._apply(batch)
         except BaseException:
             # Cancelled (shutdown): nobody may wait for ever on a change that was not applied.
             for _, future in batch + self._queue:
@@ -63,18 +76,36 @@ class GroupCommit:
             self._queue.clear()
             raise
 
-    async def _together(self, batch: list[tuple[Work, asyncio.Future[Any]]]) -> None:
+    async def _apply(self, batch: list[Item]) -> None:
+        while batch:
+            try:
+                await self._together(batch)
+            except _Refused as refused:
+                _, future = batch.pop(refused.index)
+                self.refused += 1
+                if not future.done():
+                    future.set_exception(refused.error)
+                continue
+            except Exception:
+                for item in batch:
+                    await self._alone(item)
+            return
+
+    async def _together(self, batch: list[Item]) -> None:
         results = []
         async with self._storage.transaction() as uow:
-            for work, _ in batch:
-                results.append(await work(uow))
+            for index, (work, _) in enumerate(batch):
+                try:
+                    results.append(await work(uow))
+                except ServiceError as exc:
+                    raise _Refused(index, exc) from exc
         self.transactions += 1
         self.changes += len(batch)
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)
 
-    async def _alone(self, item: tuple[Work, asyncio.Future[Any]]) -> None:
+    async def _alone(self, item: Item) -> None:
         work, future = item
         try:
             async with self._storage.transaction() as uow:

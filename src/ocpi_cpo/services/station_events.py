@@ -33,7 +33,6 @@ from ocpi_cpo.domain.stations import (
 from ocpi_cpo.services import locations
 from ocpi_cpo.services.authorization import AuthorizationService
 from ocpi_cpo.services.errors import ServiceError
-from ocpi_cpo.services.group_commit import GroupCommit
 from ocpi_cpo.services.ownership import Parties
 from ocpi_cpo.services.session_opening import decision_uid
 from ocpi_cpo.services.sessions import SessionService
@@ -54,8 +53,9 @@ class StationEventsService:
         self.authorization = authorization
         self.sessions = sessions
         self.clock = clock or sessions.clock
-        # Statuses of many stations arriving together share one transaction (no added wait).
-        self.statuses = GroupCommit(storage)
+        # Statuses of many stations arriving together share one transaction (no added wait),
+        # with the sessions' writes of the same moment (SessionService.writes).
+        self.statuses = sessions.writes
 
     async def station_online(self, station_id: str, at: datetime) -> None:
         log.info("station %s online", station_id)

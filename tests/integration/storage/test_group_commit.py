@@ -10,6 +10,7 @@ import pytest
 
 from ocpi_cpo.domain.delivery import NewMessage, QueueFilter
 from ocpi_cpo.domain.partners import PartnerState
+from ocpi_cpo.services.errors import NotFoundError
 from ocpi_cpo.services.group_commit import GroupCommit
 from ocpi_cpo.storage.protocols import UnitOfWork
 from ocpi_cpo.storage.sql.engine import SqlStorage
@@ -88,3 +89,29 @@ async def test_batches_are_bounded(storage: SqlStorage, size: int) -> None:
     await asyncio.gather(*(group.run(adder(partner, f"L{n}", n)) for n in range(6)))
     assert group.changes == 6
     assert group.transactions >= 6 // size
+
+
+async def test_a_change_refused_by_a_rule_fails_and_the_others_still_share_a_commit(
+    storage: SqlStorage,
+) -> None:
+    partner = await partner_id(storage)
+    group = GroupCommit(storage)
+
+    async def refused(uow: UnitOfWork) -> int:
+        await uow.outbox.add(NewMessage(partner, "locations", "BAD", "PATCH", "/BAD", b"x"), NOW)
+        raise NotFoundError("no EVSE with uid 'BAD'")
+
+    results = await asyncio.gather(
+        group.run(adder(partner, "LOC1", 1)),
+        group.run(refused),
+        group.run(adder(partner, "LOC2", 2)),
+        group.run(refused),
+        group.run(adder(partner, "LOC3", 3)),
+        return_exceptions=True,
+    )
+    assert [type(r) for r in results] == [int, NotFoundError, int, NotFoundError, int]
+    assert (group.transactions, group.changes, group.refused) == (1, 3, 2)  # no one alone
+    async with storage.read() as uow:
+        messages = await uow.outbox.find(QueueFilter(partner_id=partner), limit=100)
+    ordered = [m.object_key for m in sorted(messages, key=lambda m: m.id)]
+    assert ordered == ["LOC1", "LOC2", "LOC3"]  # in arrival order, the refused ones' writes gone
