@@ -38,6 +38,7 @@ from ocpi_cpo.outbound.worker import OutboxWorker, start_worker
 from ocpi_cpo.services.ports import StationEvents
 from ocpi_cpo.services.station_events import StationEventsService
 from ocpi_cpo.services.station_relay import PRESENCE_EVERY, StationRelay
+from ocpi_cpo.services.stations import count_stations
 from ocpi_cpo.storage.protocols import Storage
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
 
@@ -192,7 +193,7 @@ async def _check_open_files(context: OcpiContext) -> None:
     ``/ready`` reports it, and the check is skipped with a line saying so."""
     try:
         async with context.storage.read() as uow:
-            stations = await uow.stations.count()
+            stations = await count_stations(uow)
     except Exception as exc:  # any storage failure: /ready tells the cause
         LOG.info(
             "open-file limit not checked at start-up: stations not readable (%s)",

@@ -86,6 +86,11 @@ async def list_stations(uow: UnitOfWork) -> Sequence[Station]:
     return await uow.stations.all()
 
 
+async def count_stations(uow: UnitOfWork) -> int:
+    """How many stations are registered (without loading them)."""
+    return await uow.stations.count()
+
+
 async def presence(uow: UnitOfWork) -> dict[str, Lease]:
     """Which instance holds each station's websocket (several instances on PostgreSQL,
     services.station_relay): the presence lease by station id; expired ones included (their
