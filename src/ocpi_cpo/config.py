@@ -2,6 +2,11 @@
 
 A bad setting stops start-up with one line per problem naming the key, the value and what is
 expected (:class:`SettingsError`); the CLI turns it into exit code 2.
+
+The environment is read by pydantic-settings (``config_environment``), imported only when a
+variable names a setting: importing it costs about 50 ms of CPU here, a tenth of what an
+everyday command may take (docs/architecture.md, "A fast CLI"). Without such a variable it would
+pass the file's values on unchanged, so :class:`Settings` validates them itself, alike.
 """
 
 from __future__ import annotations
@@ -25,13 +30,15 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ocpi_cpo.domain.emi3 import Emi3Error, OperatorId
 from ocpi_cpo.domain.json_path import json_path
 
 DEFAULT_CONFIG_FILE = "ocpi-cpo.toml"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/ocpi-cpo.db"
+#: ``OCPI_CPO_PORT``, ``OCPI_CPO_PAGE_LIMITS__LOCATIONS``: a setting from the environment
+ENV_PREFIX = "OCPI_CPO_"
+ENV_NESTED_DELIMITER = "__"
 
 
 class SettingsError(Exception):
@@ -326,9 +333,13 @@ class PricingSettings(BaseModel):
     total_decimals: Literal[2, 4] | None = None
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="OCPI_CPO_", env_nested_delimiter="__", extra="forbid", frozen=True
+class Settings(BaseModel):
+    """Every setting, validated; :func:`load_settings` makes them from the file and the environment."""
+
+    # What pydantic-settings' BaseSettings sets for validation, so that both ways through
+    # load_settings validate alike (config_environment.EnvironmentSettings adds the environment)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, arbitrary_types_allowed=True
     )
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -421,18 +432,6 @@ class Settings(BaseSettings):
             seen.add(operation.operator_id)
         return value
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Environment variables override the file, whose values arrive as init arguments.
-        return (env_settings, init_settings)
-
     @property
     def versions_url(self) -> str:
         return f"{self.public_url}/ocpi/versions"
@@ -478,6 +477,18 @@ def _describe(error: Any) -> str:
     return f"setting {key} = {shown} is invalid: {message}"
 
 
+def _environment_sets_any() -> bool:
+    """Whether a variable would set something: pydantic-settings reads ``OCPI_CPO_<NAME>`` and
+    ``OCPI_CPO_<NAME>__<KEY>...`` for each setting NAME, whatever their case, and nothing else."""
+    prefix = ENV_PREFIX.lower()
+    names = (v.lower() for v in os.environ)
+    return any(
+        name.startswith(prefix)
+        and name.removeprefix(prefix).split(ENV_NESTED_DELIMITER, 1)[0] in Settings.model_fields
+        for name in names
+    )
+
+
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Read the TOML file (``config``, else ./ocpi-cpo.toml when present) and the environment."""
     path = config if config is not None else Path(DEFAULT_CONFIG_FILE)
@@ -491,7 +502,13 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
             raise SettingsError([f"config file {path} is not valid TOML: {exc}"]) from None
     data.update(overrides)
     try:
-        return Settings(**data)
+        if data.keys() <= Settings.model_fields.keys() and not _environment_sets_any():
+            return Settings(**data)
+        # pydantic-settings reads the environment, and matches keys that are not a setting's
+        # exact name its own way (whatever their case; BaseSettings' `_`-prefixed arguments)
+        from ocpi_cpo.config_environment import EnvironmentSettings
+
+        return EnvironmentSettings(**data)
     except ValidationError as exc:
         raise SettingsError([_describe(e) for e in exc.errors()]) from None
 

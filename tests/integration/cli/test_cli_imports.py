@@ -176,8 +176,10 @@ def test_completion_completes_commands_and_subcommands(tmp_path: Path) -> None:
 
 #: what an everyday command must not load on SQLite: the async database stack (SQLAlchemy's
 #: asyncio extension loads the ORM; aiosqlite), Alembic when the schema is current, the web and
-#: OCPI client layers (storage_context, storage.sql.one_shot)
+#: OCPI client layers (storage_context, storage.sql.one_shot), pydantic-settings when no
+#: environment variable names a setting (config.load_settings)
 EVERYDAY_HEAVY = (
+    "pydantic_settings",
     "aiosqlite",
     "sqlalchemy.ext.asyncio",
     "sqlalchemy.orm",
@@ -215,6 +217,7 @@ def test_everyday_commands_on_sqlite_load_no_async_stack(tmp_path: Path) -> None
     assert imported.returncode == 0, imported.stderr
     invited = cli("partners", "invite", "hub", "--profile", "ocpi-2.2.1", config=config)
     assert invited.returncode == 0, invited.stderr
+    environment = {k: v for k, v in os.environ.items() if not k.upper().startswith("OCPI_CPO_")}
     for command in (
         ["evses", "set-status", "E1-1", "CHARGING"],
         ["outbox", "list"],
@@ -226,6 +229,7 @@ def test_everyday_commands_on_sqlite_load_no_async_stack(tmp_path: Path) -> None
             text=True,
             timeout=120,
             check=False,
+            env=environment,
         )
         code, *modules = orjson.loads(done.stdout.rsplit("MODULES ", 1)[1])
         assert code == 0, done.stderr
