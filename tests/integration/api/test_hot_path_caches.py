@@ -21,7 +21,7 @@ from ocpi_cpo.services import partners as partner_service
 from ocpi_cpo.services.locations import row_of
 from ocpi_cpo.storage.sql import changes
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
-from ocpi_cpo.storage.sql.repositories.locations import PageTotals
+from ocpi_cpo.storage.sql.repositories.page_totals import PageTotals
 from tests.integration.api.conftest import Network, auth
 from tests.integration.api.locations_support import imported, registered
 from tests.support.locations import make_location

@@ -177,9 +177,10 @@ def test_completion_completes_commands_and_subcommands(tmp_path: Path) -> None:
 #: what an everyday command must not load on SQLite: the async database stack (SQLAlchemy's
 #: asyncio extension loads the ORM; aiosqlite), Alembic when the schema is current, the web and
 #: OCPI client layers (storage_context, storage.sql.one_shot), pydantic-settings when no
-#: environment variable names a setting (config.load_settings)
+#: environment variable names a setting (config.load_settings), the PostgreSQL dialect
 EVERYDAY_HEAVY = (
     "pydantic_settings",
+    "sqlalchemy.dialects.postgresql",
     "aiosqlite",
     "sqlalchemy.ext.asyncio",
     "sqlalchemy.orm",

@@ -13,8 +13,8 @@ from sqlalchemy import URL, Engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from ocpi_cpo.storage.sql.changes import CREDENTIALS, LOCATIONS, Changes, announce
-from ocpi_cpo.storage.sql.repositories.locations import PageTotals, SqlLocationRepository
 from ocpi_cpo.storage.sql.repositories.outbox import SqlOutboxRepository
+from ocpi_cpo.storage.sql.repositories.page_totals import PageTotals
 from ocpi_cpo.storage.sql.repositories.partners import SqlPartnerRepository
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ocpi_cpo.storage.sql.repositories.console_users import SqlConsoleUserRepository
     from ocpi_cpo.storage.sql.repositories.emsp_tokens import SqlEmspTokenRepository
     from ocpi_cpo.storage.sql.repositories.leases import SqlLeaseRepository
+    from ocpi_cpo.storage.sql.repositories.locations import SqlLocationRepository
     from ocpi_cpo.storage.sql.repositories.partner_delivery import SqlPartnerDeliveryRepository
     from ocpi_cpo.storage.sql.repositories.sessions import SqlCdrRepository, SqlSessionRepository
     from ocpi_cpo.storage.sql.repositories.station_calls import SqlStationCallRepository
@@ -138,9 +139,9 @@ class Signal:
 
 
 class SqlUnitOfWork:
-    """One transaction's repositories. Partners, Locations and the outbox are made at once
-    (nearly every unit of work uses them); the others on first use, importing their module then,
-    so a CLI command loads only the tables it touches (docs/architecture.md, "A fast CLI")."""
+    """One transaction's repositories. Partners and the outbox are made at once (nearly every
+    unit of work uses them); the others on first use, importing their module then, so a CLI
+    command loads only the repositories it uses (docs/architecture.md, "A fast CLI")."""
 
     def __init__(
         self,
@@ -156,10 +157,16 @@ class SqlUnitOfWork:
         self._changed: set[str] = set()
         self._credentials = self._announcer(changes, CREDENTIALS) if changes is not None else None
         self.partners = SqlPartnerRepository(connection, self._credentials)
-        on_locations = self._announcer(changes, LOCATIONS) if changes is not None else None
-        self.locations = SqlLocationRepository(connection, totals, on_locations)
+        self._on_locations = self._announcer(changes, LOCATIONS) if changes is not None else None
+        self._totals = totals
         on_queue = (lambda: self.after_commit(signal.set)) if signal is not None else None
         self.outbox = SqlOutboxRepository(connection, on_queue)
+
+    @cached_property
+    def locations(self) -> SqlLocationRepository:
+        from ocpi_cpo.storage.sql.repositories.locations import SqlLocationRepository
+
+        return SqlLocationRepository(self.connection, self._totals, self._on_locations)
 
     @cached_property
     def tokens(self) -> SqlTokenRepository:
