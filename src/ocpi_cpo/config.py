@@ -506,9 +506,16 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
             return Settings(**data)
         # pydantic-settings reads the environment, and matches keys that are not a setting's
         # exact name its own way (whatever their case; BaseSettings' `_`-prefixed arguments)
+        from pydantic_settings import SettingsError as EnvironmentError_
+
         from ocpi_cpo.config_environment import EnvironmentSettings
 
-        return EnvironmentSettings(**data)
+        try:
+            return EnvironmentSettings(**data)
+        except EnvironmentError_ as exc:
+            # a nested setting's variable that is not JSON (OCPI_CPO_OPERATIONS='x')
+            cause = f": {exc.__cause__}" if exc.__cause__ is not None else ""
+            raise SettingsError([f"environment: {exc}{cause}"]) from None
     except ValidationError as exc:
         raise SettingsError([_describe(e) for e in exc.errors()]) from None
 

@@ -104,6 +104,17 @@ def test_a_variable_naming_a_setting_goes_through_pydantic_settings(
     ]
 
 
+def test_a_nested_settings_variable_that_is_not_json_is_a_settings_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A clear error and exit 2 from the CLI, not pydantic-settings' traceback."""
+    monkeypatch.setenv("OCPI_CPO_OPERATIONS", "x")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    [line] = raised.value.lines
+    assert '"operations"' in line and "Expecting value" in line, line
+
+
 def test_a_key_that_is_not_a_settings_name_goes_through_pydantic_settings() -> None:
     """pydantic-settings matches the file's top-level keys whatever their case (and refuses
     what matches nothing): kept as it was."""
