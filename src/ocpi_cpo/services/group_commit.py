@@ -23,6 +23,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from ocpi_cpo.services import retrying
 from ocpi_cpo.services.errors import ServiceError
 from ocpi_cpo.storage.protocols import Storage, UnitOfWork
 
@@ -108,8 +109,8 @@ class GroupCommit:
     async def _alone(self, item: Item) -> None:
         work, future = item
         try:
-            async with self._storage.transaction() as uow:
-                result = await work(uow)
+            # alone, a deadlock victim (PostgreSQL) runs again instead of failing its station
+            result = await retrying.write(self._storage, work, what="station write")
         except Exception as exc:
             if not future.done():
                 future.set_exception(exc)
