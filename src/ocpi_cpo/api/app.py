@@ -36,6 +36,7 @@ from ocpi_cpo.outbound.reconcile import Reconciler
 from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.outbound.worker import OutboxWorker, start_worker
 from ocpi_cpo.services.ports import StationEvents
+from ocpi_cpo.services.smart_charging import RESUME_EVERY
 from ocpi_cpo.services.station_events import StationEventsService
 from ocpi_cpo.services.station_relay import PRESENCE_EVERY, StationRelay
 from ocpi_cpo.services.stations import count_stations
@@ -91,6 +92,12 @@ def create_app(
         if settings.reconcile.enabled:
             # Once across instances: the leader looks every minute whether a run is due.
             context.leadership.every(60.0, Reconciler(context).tick, name="reconciliation")
+        if settings.smart_charging.enabled:
+            # Accepted preferences whose profile waits: sent even when the instance that
+            # accepted them is gone (at start-up, then by the leader).
+            context.leadership.every(
+                RESUME_EVERY, context.smart_charging.resume, name="waiting charging profiles"
+            )
         context.leadership.start()
         # Objects made during start-up live for the whole run: keep the collector off them
         # (measured: removes 25-45 ms latency spikes).

@@ -298,6 +298,9 @@ class ChargeSession:
     #: it was sent (our clock): the minimum interval between two profiles counts from there
     charging_profile: Json | None = None
     profile_sent_at: datetime | None = None
+    #: set while the latest preferences wait for their profile (they came within the minimum
+    #: interval): when it is due; None once sent, refused or impossible (kept in a column)
+    profile_due_at: datetime | None = None
     #: ChargingPeriods already sent by PATCH (a PATCH appends: send each closed one once)
     periods_sent: int = 0
     total_cost: Json | None = None
@@ -440,6 +443,7 @@ def session_from_state(
     published: bool,
     last_updated: datetime,
     state: Json,
+    profile_due_at: datetime | None = None,
 ) -> ChargeSession:
     return ChargeSession(
         key=key,
@@ -468,6 +472,7 @@ def session_from_state(
         profile_sent_at=None
         if state.get("profile_sent_at") is None
         else parse_stamp(state["profile_sent_at"]),
+        profile_due_at=profile_due_at,
         periods_sent=int(state.get("periods_sent", 0)),
         total_cost=state.get("total_cost"),
         cdr_id=state.get("cdr_id"),

@@ -346,21 +346,33 @@ class SessionService:
         preferences: Json,
         profile: Json | None = None,
         sent_at: datetime | None = None,
+        *,
+        due_at: datetime | None = None,
+        pending_sent: bool = False,
     ) -> bool:
         """Keep the driver's preferences with the running session and, when the station accepted
         one, its charging profile: the running period is cut there (the periods then show the
         power drawn under each limit) and the change is pushed. False: the session ended
-        meanwhile, nothing is written."""
+        meanwhile, nothing is written.
+
+        Without a profile, ``due_at`` is when their profile is due (None: none will be sent).
+        ``pending_sent``: the profile was made from preferences that waited; should newer ones
+        have been recorded meanwhile (by another instance), they stay recorded and waiting."""
         async with self.storage.transaction() as uow:
             session = await uow.sessions.get(key)
             if session is None or session.status is not SessionStatus.ACTIVE or session.ended_at:
                 return False
-            session.charging_preferences = preferences
             if profile is None:
+                session.charging_preferences = preferences
+                session.profile_due_at = due_at
                 document = await uow.sessions.document(key)
                 assert document is not None
                 await uow.sessions.save(session, document)
                 return True
+            newer = pending_sent and session.charging_preferences != preferences
+            if not newer:
+                session.charging_preferences = preferences
+                session.profile_due_at = None
             now = self.clock.now()
             session.charging_profile = profile
             session.profile_sent_at = sent_at or now
@@ -371,6 +383,20 @@ class SessionService:
             self._price(session, session.as_of or at)
             await self._store(uow, session, now)
             return True
+
+    async def drop_pending_profile(self, key: SessionKey, preferences: Json) -> None:
+        """No profile will be sent for these preferences (impossible now, or refused by the
+        station): they stay recorded, nothing waits any more. Newer ones keep waiting."""
+        async with self.storage.transaction() as uow:
+            session = await uow.sessions.get(key)
+            if session is None or session.profile_due_at is None:
+                return
+            if session.charging_preferences != preferences:
+                return
+            session.profile_due_at = None
+            document = await uow.sessions.document(key)
+            assert document is not None
+            await uow.sessions.save(session, document)
 
     # --- the end -------------------------------------------------------------------------------
 
@@ -385,6 +411,7 @@ class SessionService:
         if event.meter_stop_wh is not None:
             session.metering.register(event.meter_stop_wh)
         session.ended_at = max(event.stopped_at, session.started_at)
+        session.profile_due_at = None  # a profile for an ended session is pointless
         if session.status is SessionStatus.ACTIVE:
             session.status = SessionStatus.COMPLETED
         now = self.clock.now()

@@ -8,9 +8,13 @@ NOT_POSSIBLE when it rejects, fails, is offline or does not answer, and then not
 
 ``[smart_charging] min_interval``: preferences arriving sooner than that after the last profile
 sent for the session are checked and planned as usual (an impossible demand is answered at once),
-recorded and answered ACCEPTED; the station gets one profile, from the latest preferences, when
-the interval has passed (a timer of this instance). ``site_limits``: a profile's peak never goes
-above what the Location's limit leaves after the peaks of the other profiles running there.
+recorded with the time their profile is due (``profile_due_at``) and answered ACCEPTED; the
+station gets one profile, from the latest preferences, when the interval has passed (a timer of
+this instance). Accepted is never lost: should this instance stop or die first, ``resume`` (a
+leader job, run at start-up and every ``RESUME_EVERY`` seconds) finds the waiting ones in the
+database and sends them ``grace`` seconds after they were due, when the instance that accepted
+them would have sent and recorded them. ``site_limits``: a profile's peak never goes above what
+the Location's limit leaves after the peaks of the other profiles running there.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from ocpi_cpo.config import Settings
@@ -45,6 +49,18 @@ from ocpi_cpo.services.station_drivers import StationDrivers
 from ocpi_cpo.storage.protocols import Storage
 
 log = logging.getLogger("ocpi_cpo.smart_charging")
+
+#: seconds between two looks of the leader for profiles that wait with no instance to send them
+RESUME_EVERY = 15.0
+#: seconds, beyond ``[commands] timeout``, a waiting profile is left to the instance that
+#: accepted it (its timer sends it when due and records it within the command timeout)
+RESUME_MARGIN = 5.0
+#: waiting profiles scheduled per look (the earliest due first)
+RESUME_BATCH = 500
+#: a station's answers after which a waiting profile is not tried again
+_ANSWERED = frozenset(
+    {CommandOutcome.REJECTED, CommandOutcome.NOT_SUPPORTED, CommandOutcome.FAILED}
+)
 
 
 class NotCapable(Exception):
@@ -90,6 +106,9 @@ class SmartCharging:
         #: one PUT or flush at a time per session; a lock lives while someone uses it
         self._locks: dict[SessionKey, tuple[asyncio.Lock, int]] = {}
         self._due: dict[SessionKey, asyncio.Task[None]] = {}
+        #: seconds after its due time a waiting profile is sent by an instance that did not
+        #: accept the preferences (restarted, or the leader)
+        self.grace = settings.commands.timeout + RESUME_MARGIN
 
     # -- the PUT ------------------------------------------------------------------------------
 
@@ -149,15 +168,23 @@ class SmartCharging:
         sent = session.profile_sent_at
         interval = self.options.min_interval
         if sent is not None and (now - sent).total_seconds() < interval:
-            if not await self.sessions.record_preferences(key, preferences):
+            due = sent + timedelta(seconds=interval)
+            if not await self.sessions.record_preferences(key, preferences, due_at=due):
                 return Answer.NOT_POSSIBLE
-            self._later(key, interval - (now - sent).total_seconds())
+            self._later(key, (due - now).total_seconds())
             return Answer.ACCEPTED
-        return await self._send(session, preferences, result)
+        outcome = await self._send(session, preferences, result)
+        return Answer.ACCEPTED if outcome is CommandOutcome.ACCEPTED else Answer.NOT_POSSIBLE
 
     async def _send(
-        self, session: ChargeSession, preferences: Json, chosen: ChargingPlan
-    ) -> Answer:
+        self,
+        session: ChargeSession,
+        preferences: Json,
+        chosen: ChargingPlan,
+        *,
+        pending: bool = False,
+    ) -> CommandOutcome:
+        """The station's answer; ACCEPTED only once the profile is recorded too."""
         assert session.transaction_id is not None
         profile = chosen.to_json()
         outcome = await self.drivers.set_charging_profile(
@@ -170,10 +197,12 @@ class SmartCharging:
                 session.station_id,
                 outcome.value,
             )
-            return Answer.NOT_POSSIBLE
+            return outcome
         sent_at = self.clock.now()
-        if not await self.sessions.record_preferences(session.key, preferences, profile, sent_at):
-            return Answer.NOT_POSSIBLE
+        if not await self.sessions.record_preferences(
+            session.key, preferences, profile, sent_at, pending_sent=pending
+        ):
+            return CommandOutcome.FAILED
         log.info(
             "session %s: profile %s sent to %s (peak %d W)",
             session.key,
@@ -181,7 +210,7 @@ class SmartCharging:
             session.station_id,
             chosen.peak_w,
         )
-        return Answer.ACCEPTED
+        return CommandOutcome.ACCEPTED
 
     def _plan(
         self, session: ChargeSession, others: list[ChargeSession], preferences: Json, now: datetime
@@ -226,34 +255,66 @@ class SmartCharging:
         task = asyncio.create_task(self._flush(key, max(delay, 0.0)), name=f"profile {key}")
         self._due[key] = task
 
+    async def resume(self) -> int:
+        """Schedule the profiles that wait in the database (a leader job: at start-up, then every
+        ``RESUME_EVERY`` s): each is sent ``grace`` s after it was due, unless sent meanwhile (by
+        the instance that accepted it, whose timer fires at the due time). How many were new
+        here."""
+        async with self.storage.read() as uow:
+            waiting = await uow.sessions.profiles_due(RESUME_BATCH)
+        now = self.clock.now()
+        scheduled = 0
+        for session in waiting:
+            if session.key in self._due or session.profile_due_at is None:
+                continue  # this instance's own timer sends it
+            delay = (session.profile_due_at - now).total_seconds() + self.grace
+            self._later(session.key, delay)
+            scheduled += 1
+        if scheduled:
+            log.info("%d waiting charging profile(s) scheduled", scheduled)
+        return scheduled
+
     async def _flush(self, key: SessionKey, delay: float) -> None:
         await asyncio.sleep(delay)
         async with self._one_at_a_time(key):
             try:
-                async with self.storage.read() as uow:
-                    session = await uow.sessions.get(key)
-                    others = await uow.sessions.at_location(
-                        session.location_id if session else "", SessionStatus.ACTIVE
-                    )
-                if session is None or session.status is not SessionStatus.ACTIVE:
-                    return
-                preferences = session.charging_preferences or {}
-                if not preferences:
-                    return
-                result = self._plan(session, others, preferences, self.clock.now())
-                if isinstance(result, Answer):
-                    log.warning("session %s: latest preferences now %s", key, result.value)
-                    return
-                await self.drivers.prepare()
-                await self._send(session, preferences, result)
+                await self._send_waiting(key)
             except Exception:
                 log.exception("session %s: the latest preferences could not be sent", key)
             finally:
                 if self._due.get(key) is asyncio.current_task():
                     del self._due[key]
 
+    async def _send_waiting(self, key: SessionKey) -> None:
+        """Send the profile of the session's latest preferences if it still waits. Kept waiting
+        (the leader tries again) while the station is offline or does not answer in time."""
+        async with self.storage.read() as uow:
+            session = await uow.sessions.get(key)
+            others = await uow.sessions.at_location(
+                session.location_id if session else "", SessionStatus.ACTIVE
+            )
+        if session is None or session.status is not SessionStatus.ACTIVE:
+            return
+        preferences = session.charging_preferences or {}
+        if session.profile_due_at is None or not preferences:
+            return  # sent meanwhile (by any instance), or the session ended
+        result = self._plan(session, others, preferences, self.clock.now())
+        if isinstance(result, Answer):
+            log.warning("session %s: latest preferences now %s", key, result.value)
+            await self.sessions.drop_pending_profile(key, preferences)
+            return
+        await self.drivers.prepare()
+        if not self.drivers.is_online(session.evse_uid):
+            log.info(
+                "session %s: station %s offline, profile kept waiting", key, session.station_id
+            )
+            return
+        outcome = await self._send(session, preferences, result, pending=True)
+        if outcome in _ANSWERED:
+            await self.sessions.drop_pending_profile(key, preferences)
+
     def pending(self) -> int:
-        """Sessions whose latest preferences wait for the interval to pass."""
+        """Sessions whose latest preferences wait in this instance for their time to send."""
         return sum(1 for task in self._due.values() if not task.done())
 
     async def close(self) -> None:

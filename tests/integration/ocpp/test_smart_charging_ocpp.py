@@ -24,6 +24,7 @@ from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.services import stations as station_service
 from ocpi_cpo.services.locations import import_locations
+from ocpi_cpo.services.smart_charging import SmartCharging
 from ocpi_cpo.sim.station import SimStation
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
 from ocpi_cpo.storage.sql.migrate import upgrade
@@ -272,3 +273,72 @@ async def test_preferences_in_a_burst_reach_the_station_once(tmp_path: Path) -> 
             limit = station.limit_w(1)
             assert limit is not None and 5000 <= limit <= 5005  # 20 kWh in 4 h, not 10 or 15
             assert (await w.session()).charging_profile is not None
+
+
+async def test_a_waiting_profile_outlives_the_instance_that_accepted_it(tmp_path: Path) -> None:
+    """Nothing accepted is lost: preferences answered ACCEPTED within the interval reach the
+    station from a restarted instance when the one that accepted them died before its timer."""
+    async with world(tmp_path, min_interval=1.0) as w:
+        station = SimStation(w.url, "CP1", "2.0.1", connectors=2, say=lambda _: None)
+        async with station:
+            await station.boot()
+            await _charging(station)
+            sid = (await w.session()).key.id
+            assert await w.put(sid, {"profile_type": "FAST"}) == "ACCEPTED"
+            assert await _profiles(station) == 1
+            for kwh in (10.1, 20.1):
+                wanted = {"profile_type": "REGULAR", "departure_time": _in(4), "energy_need": kwh}
+                assert await w.put(sid, wanted) == "ACCEPTED"
+            waiting = await w.session()
+            assert waiting.profile_due_at is not None and waiting.profile_sent_at is not None
+            assert waiting.profile_due_at == waiting.profile_sent_at + timedelta(seconds=1)
+            # the instance dies: its timer never fires
+            await w.context.smart_charging.close()
+            await asyncio.sleep(1.5)  # past the due time: nothing was sent
+            assert await _profiles(station) == 0
+            # a restart: a new service over the same database and stations
+            again = SmartCharging(
+                w.storage,
+                w.context.clock,
+                w.context.settings,
+                w.context.commands.drivers,
+                w.context.sessions,
+            )
+            try:
+                assert await again.resume() == 1
+                assert await again.resume() == 0  # already scheduled: not twice
+                async with asyncio.timeout(15):
+                    while again.pending():
+                        await asyncio.sleep(0.05)
+                assert await _profiles(station) == 1  # from the latest preferences
+                limit = station.limit_w(1)
+                assert limit is not None and 5000 <= limit <= 5005  # 20 kWh in 4 h
+                sent = await w.session()
+                assert sent.profile_due_at is None and sent.charging_preferences == wanted
+                assert sent.charging_profile is not None
+                assert sent.profile_sent_at is not None
+                assert sent.profile_sent_at > waiting.profile_sent_at
+                # once sent, nothing is sent again: not by a look, not by another restart
+                assert await again.resume() == 0
+                assert again.pending() == 0
+                await asyncio.sleep(0.2)
+                assert await _profiles(station) == 0
+            finally:
+                await again.close()
+
+
+async def test_a_waiting_profile_ends_with_its_session(tmp_path: Path) -> None:
+    async with world(tmp_path, min_interval=30.0) as w:
+        station = SimStation(w.url, "CP1", "1.6", connectors=2, say=lambda _: None)
+        async with station:
+            await station.boot()
+            await _charging(station)
+            sid = (await w.session()).key.id
+            assert await w.put(sid, {"profile_type": "FAST"}) == "ACCEPTED"
+            wanted = {"profile_type": "REGULAR", "departure_time": _in(4), "energy_need": 20.1}
+            assert await w.put(sid, wanted) == "ACCEPTED"
+            assert (await w.session()).profile_due_at is not None
+            await station.stop_transaction(1)
+            ended = await w.session()
+            assert ended.profile_due_at is None and ended.charging_preferences == wanted
+            assert await w.context.smart_charging.resume() == 0

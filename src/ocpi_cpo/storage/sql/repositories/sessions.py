@@ -38,6 +38,7 @@ def _session(row: Any) -> ChargeSession:
         connector_id=row.connector_id,
         published=row.published,
         last_updated=row.last_updated,
+        profile_due_at=row.profile_due_at,
         state=orjson.loads(row.state),
     )
 
@@ -57,6 +58,7 @@ def _session_values(session: ChargeSession, document: bytes) -> dict[str, Any]:
         "last_updated": session.last_updated,
         "document": document,
         "state": orjson.dumps(session.to_state()),
+        "profile_due_at": session.profile_due_at,
     }
 
 
@@ -143,6 +145,16 @@ class SqlSessionRepository:
             .where(_S.location_id == location_id)
             .where(_S.status == status.value)
             .order_by(_S.pk)
+        )
+        return [_session(row) for row in rows]
+
+    async def profiles_due(self, limit: int) -> list[ChargeSession]:
+        rows = await self._c.execute(
+            select(sessions)
+            .where(_S.profile_due_at.is_not(None))
+            .where(_S.status == SessionStatus.ACTIVE.value)
+            .order_by(_S.profile_due_at, _S.pk)
+            .limit(limit)
         )
         return [_session(row) for row in rows]
 

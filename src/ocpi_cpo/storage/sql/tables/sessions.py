@@ -40,11 +40,15 @@ sessions = Table(
     Column("document", LargeBinary, nullable=False),
     # The accounting behind it (domain.sessions.ChargeSession.to_state), JSON.
     Column("state", LargeBinary, nullable=False),
+    # Set while accepted charging preferences wait for their profile (services.smart_charging):
+    # when it is due. A column, so that a restarted instance or the leader finds them.
+    Column("profile_due_at", UtcDateTime),
     UniqueConstraint("country_code", "party_id", "session_id", name="uq_sessions_key"),
     Index("ix_sessions_transaction", "station_id", "transaction_id"),
     Index("ix_sessions_session_id", "session_id"),
     Index("ix_sessions_last_updated", "last_updated"),
     Index("ix_sessions_evse_status", "evse_uid", "status"),
+    Index("ix_sessions_profile_due_at", "profile_due_at"),
 )
 
 cdrs = Table(
