@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ import orjson
 import uvicorn
 
 from ocpi_cpo.api.app import create_app
+from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.authorization import StoredToken, TokenKey, Whitelist
 from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.emi3 import OperatorId
@@ -39,9 +40,12 @@ BADGES = ("04A1B2C3D4E5F6", "04A1B2C3D4E5F7")
 
 @dataclass
 class World:
-    url: str
-    context: OcpiContext
     storage: SqlStorage
+    settings: Settings
+    url: str = field(init=False)
+    context: OcpiContext = field(init=False)
+    server: uvicorn.Server = field(init=False)
+    task: asyncio.Task[None] = field(init=False)
 
     async def session(self, evse_uid: str = "E1-1") -> ChargeSession:
         async with self.storage.read() as uow:
@@ -50,6 +54,26 @@ class World:
 
     async def put(self, session_id: str, body: dict[str, Any], seen_by: Any = EMSP) -> str | None:
         return await self.context.smart_charging.set_preferences(session_id, seen_by, body)
+
+    async def stop(self) -> None:
+        """serve stops (its lifespan ends: timers cancelled, the leader's lease released)."""
+        self.server.should_exit = True
+        await self.task
+
+    async def start(self) -> None:
+        """serve starts again over the same database (a new app, a new port)."""
+        app = create_app(self.settings, clock=SystemClock(), storage=self.storage)
+        port = free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        )
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()
+            await asyncio.sleep(0.01)
+        self.url = f"ws://127.0.0.1:{port}/ocpp"
+        self.context = app.state.ocpi
 
 
 def _token(uid: str) -> StoredToken:
@@ -102,21 +126,12 @@ async def world(tmp_path: Path, **smart: Any) -> AsyncIterator[World]:
         await station_service.add_station(uow, "CP1", "LOC1", {1: "E1-1", 2: "E1-2"}, None, now)
         for badge in BADGES:
             await uow.emsp_tokens.put(_token(badge))
-    app = create_app(settings, clock=SystemClock(), storage=storage)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
+    w = World(storage, settings)
+    await w.start()
     try:
-        yield World(f"ws://127.0.0.1:{port}/ocpp", app.state.ocpi, storage)
+        yield w
     finally:
-        server.should_exit = True
-        await task
+        await w.stop()
         await storage.close()
 
 
@@ -342,3 +357,36 @@ async def test_a_waiting_profile_ends_with_its_session(tmp_path: Path) -> None:
             ended = await w.session()
             assert ended.profile_due_at is None and ended.charging_preferences == wanted
             assert await w.context.smart_charging.resume() == 0
+
+
+async def test_a_waiting_profile_is_sent_after_serve_restarts(tmp_path: Path) -> None:
+    """serve stops with a profile waiting (its timer cancelled) and starts again: the new
+    instance's start-up look (the leader job) sends it once the station is back."""
+    async with world(tmp_path, min_interval=1.0) as w:
+        station = SimStation(w.url, "CP1", "1.6", connectors=2, say=lambda _: None)
+        await station.connect()
+        await station.boot()
+        await _charging(station)
+        sid = (await w.session()).key.id
+        assert await w.put(sid, {"profile_type": "FAST"}) == "ACCEPTED"
+        wanted = {"profile_type": "REGULAR", "departure_time": _in(4), "energy_need": 20.1}
+        assert await w.put(sid, wanted) == "ACCEPTED"
+        await w.stop()
+        await station.disconnect()
+        assert await _profiles(station) == 1  # the FAST one only
+        assert (await w.session()).profile_due_at is not None
+        await w.start()
+        station.url = f"{w.url}/CP1"
+        await station.connect()
+        try:
+            await station.boot()
+            async with asyncio.timeout(15):
+                while station.limit_w(1) == 22_000:
+                    await asyncio.sleep(0.05)
+            limit = station.limit_w(1)
+            assert limit is not None and 5000 <= limit <= 5005  # 20 kWh in 4 h
+            assert (await w.session()).profile_due_at is None
+            assert await w.context.smart_charging.resume() == 0
+            assert await _profiles(station) == 1
+        finally:
+            await station.disconnect()
