@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from ocpi_cpo.domain.delivery import Attempt, MessageState, NewMessage, Outcome, QueueFilter
 from ocpi_cpo.domain.partners import PartnerState
@@ -140,3 +142,46 @@ async def test_one_transaction_about_twenty_thousand_objects(storage: SqlStorage
         )
     async with storage.read() as uow:
         assert await uow.outbox.count(QueueFilter(partner_id=partner)) == 20_000
+
+
+async def test_a_bulk_add_is_a_few_statements_and_heads_each_object_once(
+    storage: SqlStorage,
+) -> None:
+    """1,000 messages over 300 objects, 100 of which already had one pending: one INSERT and
+    one head UPDATE (an id-returning INSERT was one statement per row on SQLite, each a hop to
+    its thread: the import of 10,000 Locations, docs/performance.md); every object's oldest
+    pending message, and only it, heads the object."""
+    partner = await partner_id(storage)
+    async with storage.transaction() as uow:
+        await uow.outbox.add_many([patch(partner, f"L{n}", -1) for n in range(100)], NOW)
+    statements: list[str] = []
+
+    def seen(_c: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement.split()[0])
+
+    event.listen(storage.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with storage.transaction() as uow:
+            await uow.outbox.add_many([patch(partner, f"L{n % 300}", n) for n in range(1000)], NOW)
+    finally:
+        event.remove(storage.engine.sync_engine, "before_cursor_execute", seen)
+    assert statements.count("INSERT") == 1
+    assert statements.count("UPDATE") == 1
+    async with storage.read() as uow:
+        messages = await uow.outbox.find(QueueFilter(partner_id=partner), limit=2000)
+    async with storage.engine.connect() as connection:
+        marked: list[Any] = list(
+            await connection.exec_driver_sql(
+                "SELECT object_key, min(id), count(*) FROM outbox WHERE head GROUP BY object_key"
+            )
+        )
+        oldest: list[Any] = list(
+            await connection.exec_driver_sql(
+                "SELECT object_key, min(id) FROM outbox WHERE state = 'PENDING' GROUP BY object_key"
+            )
+        )
+    firsts = {str(row[0]): int(row[1]) for row in oldest}
+    assert len(messages) == 1100
+    assert len(firsts) == 300
+    assert {str(row[0]): int(row[1]) for row in marked} == firsts
+    assert all(int(row[2]) == 1 for row in marked)

@@ -161,6 +161,22 @@ class SqlLocationRepository:
                 found[stored.key] = stored
         return found
 
+    async def _pks(self, keys: Sequence[LocationKey]) -> list[int]:
+        """The primary keys of these Locations, in the order of ``keys``."""
+        found: dict[tuple[str, str, str], int] = {}
+        column = tuple_(locations.c.country_code, locations.c.party_id, locations.c.location_id)
+        wanted = [(k.country_code, k.party_id, k.id) for k in keys]
+        for start in range(0, len(wanted), _CHUNK):
+            statement = select(
+                locations.c.id,
+                locations.c.country_code,
+                locations.c.party_id,
+                locations.c.location_id,
+            ).where(column.in_(wanted[start : start + _CHUNK]))
+            for row in await self._c.execute(statement):
+                found[(row.country_code, row.party_id, row.location_id)] = row.id
+        return [found[key] for key in wanted]
+
     async def get(self, key: LocationKey, *, for_update: bool = False) -> StoredLocation | None:
         statement = select(*_STORED).where(
             locations.c.country_code == key.country_code,
@@ -256,7 +272,6 @@ class SqlLocationRepository:
         if not rows:
             return
         self._changed()
-        statement = insert(locations).returning(locations.c.id, sort_by_parameter_order=True)
         values = [
             {
                 "country_code": row.key.country_code,
@@ -268,7 +283,15 @@ class SqlLocationRepository:
             }
             for row in rows
         ]
-        pks = [pk for (pk,) in await self._c.execute(statement, values)]
+        if self._sqlite:
+            # SQLite: RETURNING in parameter order is one INSERT per row in SQLAlchemy (no
+            # sentinel it trusts), each a hop to SQLite's thread; one executemany, then the keys
+            # read back, is one hop per 500 Locations (docs/performance.md, the import)
+            await self._c.execute(insert(locations), values)
+            pks = await self._pks([row.key for row in rows])
+        else:
+            statement = insert(locations).returning(locations.c.id, sort_by_parameter_order=True)
+            pks = [pk for (pk,) in await self._c.execute(statement, values)]
         await self._add_evses(list(zip(pks, rows, strict=True)))
         if not self._sqlite and len(rows) >= ANALYZE_AFTER:
             # Seen by this transaction's own rows; the statistics are kept at its commit.

@@ -164,11 +164,21 @@ def _first_pending(of: Any) -> Any:
     )
 
 
-#: new messages (``ids``) that head their object
-_MARK_NEW_HEADS = (
+_FIRST = outbox.alias("first")
+#: the oldest pending message of each of a partner's objects (``keys``) heads it
+#: (ix_outbox_object); a message that heads its object already is left as it is
+_MARK_HEADS = (
     update(outbox)
-    .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
-    .where(outbox.c.id == _first_pending(outbox))
+    .where(
+        outbox.c.id.in_(
+            select(func.min(_FIRST.c.id))
+            .where(_FIRST.c.partner_id == bindparam("partner"))
+            .where(_FIRST.c.object_key.in_(bindparam("keys", expanding=True)))
+            .where(_FIRST.c.state == MessageState.PENDING.value)
+            .group_by(_FIRST.c.object_key)
+        )
+    )
+    .where(outbox.c.head.is_(False))
     .values(head=True)
 )
 _ENDED = outbox.alias("ended")
@@ -320,15 +330,21 @@ class SqlOutboxRepository:
             return
         await self._c.exec_driver_sql(_LOCK_MESSAGES, (list(message_ids),))
 
-    async def _mark_new_heads(self, ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> None:
-        """Of the messages just inserted (``ids``, in the order of ``rows``), set ``head`` on those
-        that are the oldest pending one of their object (only the first of each object can be)."""
-        firsts: dict[tuple[int, str], int] = {}
-        for message_id, row in zip(ids, rows, strict=True):
-            firsts.setdefault((row["partner_id"], row["object_key"]), message_id)
-        candidates = list(firsts.values())
-        for start in range(0, len(candidates), 5000):
-            await self._c.execute(_MARK_NEW_HEADS, {"ids": candidates[start : start + 5000]})
+    async def _mark_new_heads(self, rows: Sequence[dict[str, Any]]) -> None:
+        """The objects of the messages just inserted (``rows``): the oldest pending message of
+        each heads it (a new one when its object had none pending). By object, not by the new
+        ids: an INSERT that returns ids in order is one statement per row on SQLite (SQLAlchemy
+        has no sentinel it trusts there), which made an import of 10,000 Locations 10,000 hops
+        to SQLite's thread (docs/performance.md)."""
+        by_partner: dict[int, set[str]] = {}
+        for row in rows:
+            by_partner.setdefault(row["partner_id"], set()).add(row["object_key"])
+        for partner_id, objects in by_partner.items():
+            keys = sorted(objects)
+            for start in range(0, len(keys), 5000):
+                await self._c.execute(
+                    _MARK_HEADS, {"partner": partner_id, "keys": keys[start : start + 5000]}
+                )
 
     async def _mark_next_heads(self, ended: Sequence[int]) -> None:
         """The messages ``ended`` are no longer pending: the next of each object heads it."""
@@ -356,7 +372,7 @@ class SqlOutboxRepository:
         row = _row(message, now)
         result = await self._c.execute(insert(outbox).returning(outbox.c.id), row)
         message_id = int(result.scalar_one())
-        await self._mark_new_heads([message_id], [row])
+        await self._mark_new_heads([row])
         await self._queued()
         return message_id
 
@@ -376,10 +392,8 @@ class SqlOutboxRepository:
             return
         rows, self._pending = self._pending, []
         await self._lock_objects((row["partner_id"], row["object_key"]) for row in rows)
-        result = await self._c.execute(
-            insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True), rows
-        )
-        await self._mark_new_heads([row.id for row in result], rows)
+        await self._c.execute(insert(outbox), rows)
+        await self._mark_new_heads(rows)
         await self._queued()
 
     async def _run(self, statement: Any, parameters: Any = None) -> Any:
