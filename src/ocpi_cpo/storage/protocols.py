@@ -6,7 +6,7 @@ with ``Storage.transaction()``; services never commit (architecture.md, house st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -533,6 +533,22 @@ class ConsoleSessionRepository(Protocol):
     async def drop_expired(self, now: datetime) -> int: ...
 
 
+class SignInFailureRepository(Protocol):
+    """Failed console sign-ins, by the SHA-256 digest of their key (domain.sign_in_limits)."""
+
+    async def add(self, key_digest: str, at: datetime) -> int: ...
+
+    async def since(
+        self, key_digests: Collection[str], since: datetime, *, besides: Collection[int] = ()
+    ) -> dict[str, list[datetime]]: ...
+
+    async def remove(self, ids: Collection[int]) -> None: ...
+
+    async def forget(self, key_digest: str) -> int: ...
+
+    async def drop_before(self, before: datetime) -> int: ...
+
+
 class StationCallRepository(Protocol):
     """Commands handed to the instance holding a station, and who holds which (issue 18)."""
 
@@ -624,6 +640,9 @@ class UnitOfWork(Protocol):
 
     @property
     def console_sessions(self) -> ConsoleSessionRepository: ...
+
+    @property
+    def sign_in_failures(self) -> SignInFailureRepository: ...
 
     @property
     def syncs(self) -> SyncRepository: ...

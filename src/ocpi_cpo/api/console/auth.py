@@ -6,17 +6,16 @@
   accepts it, a restart ends none, sign-out ends it everywhere; removing a user ends theirs.
 * Every POST carries the session's CSRF token (form field ``csrf`` or header ``X-CSRF-Token``),
   derived from the session id and compared in constant time; a cross-site ``Origin`` is refused.
-* Failed sign-ins: at most ``MAX_FAILURES`` per name and ``MAX_FAILURES_PER_ADDRESS`` per client
-  address in ``FAILURE_WINDOW``, counted by each process (several instances each count their
-  own); more wait for the window to pass (HTTP 429).
+* Failed sign-ins: at most 5 per name and 20 per client address in 5 minutes
+  (domain.sign_in_limits), counted in the database (services.sign_in_limits) so that every
+  instance on it counts the same failures and a restart forgets none; more wait for the window
+  to pass (HTTP 429).
 * A viewer reads everything; acting needs the operator role (the admin token acts as operator).
 """
 
 from __future__ import annotations
 
 import hmac
-import time
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
@@ -29,9 +28,6 @@ from ocpi_cpo.services import console_sessions
 
 COOKIE = "ocpi_console"
 SESSION_HOURS = 8
-MAX_FAILURES = 5
-MAX_FAILURES_PER_ADDRESS = 20
-FAILURE_WINDOW = 300.0
 ADMIN_NAME = "admin"
 
 
@@ -63,43 +59,6 @@ class Principal:
         return self.role.may_act
 
 
-@dataclass(slots=True)
-class SignInLimiter:
-    """Failed sign-ins per key (``ip:...``, ``name:...``) in a sliding window."""
-
-    max_failures: int = MAX_FAILURES
-    max_per_address: int = MAX_FAILURES_PER_ADDRESS
-    window: float = FAILURE_WINDOW
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
-
-    def wait_seconds(self, *keys: str) -> float:
-        """0 when a try is allowed, else how long until it is."""
-        now = time.monotonic()
-        wait = 0.0
-        for key in keys:
-            times = self._failures.get(key)
-            if not times:
-                continue
-            while times and now - times[0] > self.window:
-                times.popleft()
-            limit = self.max_per_address if key.startswith("ip:") else self.max_failures
-            if len(times) >= limit:
-                wait = max(wait, self.window - (now - times[0]))
-        return wait
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        for key in keys:
-            self._failures.setdefault(key, deque()).append(now)
-        if len(self._failures) > 10_000:  # bounded: forget the oldest keys
-            for key in list(self._failures)[:5_000]:
-                del self._failures[key]
-
-    def succeeded(self, *keys: str) -> None:
-        for key in keys:
-            self._failures.pop(key, None)
-
-
 def console_state(request: Request) -> ConsoleState:
     state: ConsoleState = request.app.state.console
     return state
@@ -116,9 +75,9 @@ class CheckMemo:
 
 @dataclass(slots=True)
 class ConsoleState:
-    """What the console keeps in this process's memory (sessions are in the database)."""
+    """What the console keeps in this process's memory (sessions and failed sign-ins are in
+    the database)."""
 
-    limiter: SignInLimiter = field(default_factory=SignInLimiter)
     #: partner name -> its last check from the console (this process's memory)
     checks: dict[str, CheckMemo] = field(default_factory=dict)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -11,14 +13,14 @@ from ocpi_cpo.api.console.auth import (
     SESSION_HOURS,
     Viewer,
     check_csrf,
-    console_state,
     form_of,
 )
 from ocpi_cpo.api.console.render import page
 from ocpi_cpo.config import admin_token_matches
 from ocpi_cpo.domain.console_users import Role
 from ocpi_cpo.ocpi.context import Context
-from ocpi_cpo.services import console_sessions, console_users
+from ocpi_cpo.services import console_sessions, console_users, retrying, sign_in_limits
+from ocpi_cpo.storage.protocols import UnitOfWork
 
 
 def safe_next(value: str | None) -> str:
@@ -30,6 +32,17 @@ def safe_next(value: str | None) -> str:
 
 def _admin_token_matches(context: Context, password: str) -> bool:
     return admin_token_matches(context.settings, password)
+
+
+async def _check(context: Context, name: str, password: str) -> tuple[Role | None, str, bool]:
+    """The role the password gives (None: wrong), who signs in, and whether with the admin
+    token (an empty name)."""
+    if not name:
+        role = Role.OPERATOR if _admin_token_matches(context, password) else None
+        return role, ADMIN_NAME, True
+    async with context.storage.read() as uow:
+        user = await console_users.authenticate(uow, name, password)
+    return (user.role if user else None), name, False
 
 
 def router() -> APIRouter:
@@ -44,11 +57,21 @@ def router() -> APIRouter:
         form = await form_of(request)
         name, password = form.get("name", "").strip(), form.get("password", "")
         target = safe_next(form.get("next"))
-        state = console_state(request)
         client = f"ip:{request.client.host if request.client else '?'}"
         keys = (client, f"name:{name or ADMIN_NAME}")
-        wait = state.limiter.wait_seconds(*keys)
+        attempt = await retrying.write(
+            context.storage,
+            partial(sign_in_limits.count_attempt, keys=keys, now=context.clock.now()),
+            what="console sign-in",
+        )
+        async with context.storage.read() as uow:
+            wait = await sign_in_limits.wait_seconds(uow, attempt)
         if wait > 0:
+            await retrying.write(
+                context.storage,
+                partial(sign_in_limits.withdraw, attempt=attempt),
+                what="console sign-in",
+            )
             message = f"Too many failed sign-ins: try again in {int(wait) + 1} s."
             return page(
                 request,
@@ -59,15 +82,8 @@ def router() -> APIRouter:
                 name=name,
                 next=target,
             )
-        if not name:
-            role: Role | None = Role.OPERATOR if _admin_token_matches(context, password) else None
-            who, admin = ADMIN_NAME, True
-        else:
-            async with context.storage.read() as uow:
-                user = await console_users.authenticate(uow, name, password)
-            role, who, admin = (user.role if user else None), name, False
-        if role is None:
-            state.limiter.failed(*keys)
+        role, who, admin = await _check(context, name, password)
+        if role is None:  # the attempt stays counted as a failure
             return page(
                 request,
                 "sign_in.html",
@@ -77,11 +93,14 @@ def router() -> APIRouter:
                 name=name,
                 next=target,
             )
-        state.limiter.succeeded(keys[1])
-        async with context.storage.transaction() as uow:
-            session_id = await console_sessions.open_session(
+
+        async def open_session(uow: UnitOfWork) -> str:
+            await sign_in_limits.succeeded(uow, attempt, keys[1])
+            return await console_sessions.open_session(
                 uow, who, role, admin=admin, now=context.clock.now(), hours=SESSION_HOURS
             )
+
+        session_id = await retrying.write(context.storage, open_session, what="console sign-in")
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             COOKIE,

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ocpi_cpo.storage.sql.repositories.locations import SqlLocationRepository
     from ocpi_cpo.storage.sql.repositories.partner_delivery import SqlPartnerDeliveryRepository
     from ocpi_cpo.storage.sql.repositories.sessions import SqlCdrRepository, SqlSessionRepository
+    from ocpi_cpo.storage.sql.repositories.sign_in_failures import SqlSignInFailureRepository
     from ocpi_cpo.storage.sql.repositories.station_calls import SqlStationCallRepository
     from ocpi_cpo.storage.sql.repositories.stations import SqlStationRepository
     from ocpi_cpo.storage.sql.repositories.syncs import SqlSyncRepository
@@ -253,6 +254,14 @@ class SqlUnitOfWork:
         )
 
         return SqlConsoleSessionRepository(self.connection)
+
+    @cached_property
+    def sign_in_failures(self) -> SqlSignInFailureRepository:
+        from ocpi_cpo.storage.sql.repositories.sign_in_failures import (
+            SqlSignInFailureRepository,
+        )
+
+        return SqlSignInFailureRepository(self.connection)
 
     @cached_property
     def syncs(self) -> SqlSyncRepository:

@@ -15,6 +15,7 @@ from ocpi_cpo.storage.sql.tables.meta import metadata
 from ocpi_cpo.storage.sql.tables.outbox import outbox, outbox_attempts, partner_delivery
 from ocpi_cpo.storage.sql.tables.partners import credentials_tokens, hub_client_info, partners
 from ocpi_cpo.storage.sql.tables.sessions import cdrs, sessions
+from ocpi_cpo.storage.sql.tables.sign_in_failures import sign_in_failures
 from ocpi_cpo.storage.sql.tables.station_calls import station_calls
 from ocpi_cpo.storage.sql.tables.stations import ocpp16_transactions, station_evses, stations
 from ocpi_cpo.storage.sql.tables.syncs import partner_reconciliations, partner_syncs
@@ -43,6 +44,7 @@ __all__ = [
     "partner_syncs",
     "partners",
     "sessions",
+    "sign_in_failures",
     "station_calls",
     "station_evses",
     "stations",
