@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import os
 import socket
@@ -41,7 +42,7 @@ from ocpi_cpo.ocpi.publishing import publisher as every_version
 from ocpi_cpo.ocpi.transport import OcpiReply, Transport, TransportError
 from ocpi_cpo.ocpi.urls import endpoint_url
 from ocpi_cpo.outbound.partner_gate import PartnerGate
-from ocpi_cpo.services import partner_delivery, repairs
+from ocpi_cpo.services import partner_delivery, repairs, retrying
 from ocpi_cpo.storage.protocols import Storage, UnitOfWork
 from ocpi_cpo.storage.sql.repositories.outbox import NOTIFY_CHANNEL
 
@@ -220,8 +221,12 @@ class OutboxWorker:
         everything = await asyncio.gather(
             *(self._deliver_safely(message, partners.get(message.partner_id)) for message in batch)
         )
-        results = [r for r in everything if not r.unsent]
-        async with self.storage.transaction() as uow:
+        sent = [r for r in everything if not r.unsent]
+        results = sent
+
+        async def record(uow: UnitOfWork) -> None:
+            nonlocal results
+            results = [copy.copy(r) for r in sent]  # repairs change them: each try from the start
             await partner_delivery.give_back(uow, [r.message.id for r in everything if r.unsent])
             puts = await self._repairs(uow, results)
             await uow.outbox.record_many(
@@ -234,6 +239,10 @@ class OutboxWorker:
             unknown = [r.message for r in results if r.unknown_object]
             if unknown and self.on_unknown_object is not None:
                 await self.on_unknown_object(uow, unknown)
+
+        # What was sent must be recorded: a round whose record is lost is sent again after its
+        # lease, so a deadlock victim (PostgreSQL) records again at once.
+        await retrying.write(self.storage, record, what="outbox record")
         for result in results:
             name = result.partner.name if result.partner else str(result.message.partner_id)
             metrics.ATTEMPTS.labels(name, result.message.module, result.attempt.outcome.value).inc()

@@ -213,3 +213,35 @@ async def test_unknown_object_answers_reach_the_repair_hook(delivery: Delivery) 
     assert await worker.drain_once() == 3
     assert (await states(delivery))[MessageState.DEAD] == 3
     assert handed == [[ids[0], ids[2]]]
+
+
+async def test_a_record_the_database_aborts_as_a_deadlock_is_recorded_again_not_resent(
+    delivery: Delivery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A round's record chosen as a deadlock victim (PostgreSQL SQLSTATE 40P01) runs again at
+    once: the message is recorded delivered, not sent a second time after its lease."""
+    from sqlalchemy.exc import DBAPIError
+
+    from ocpi_cpo.storage.sql.repositories.outbox import SqlOutboxRepository
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    original = SqlOutboxRepository.record_many
+    aborted: list[int] = []
+
+    async def once_a_victim(self: SqlOutboxRepository, results: object) -> None:
+        if not aborted:
+            aborted.append(1)
+            raise DBAPIError("UPDATE outbox ...", None, Deadlock("deadlock detected"))
+        await original(self, results)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SqlOutboxRepository, "record_many", once_a_victim)
+    [message_id] = await delivery.queue(1)
+    assert await delivery.worker().drain_once() == 1
+    async with delivery.storage.read() as uow:
+        message = await uow.outbox.get(message_id)
+        attempts = await uow.outbox.attempts(message_id)
+    assert aborted == [1]
+    assert message is not None and message.state is MessageState.DELIVERED
+    assert len(attempts) == 1 and len(delivery.receiver.received) == 1
