@@ -371,6 +371,13 @@ class Settings(BaseModel):
     allow_insecure_http: bool = False
     log_level: str = "INFO"
     access_log: bool = False
+    #: the reverse proxies or load balancers in front of serve (addresses or networks): from
+    #: these, the client's address is taken from X-Forwarded-For (and the scheme from
+    #: X-Forwarded-Proto), so that the per-address limits (the OCPP door, console sign-ins) and
+    #: the logs see each client, not the proxy; from anyone else the headers are ignored
+    trusted_proxies: Annotated[list[str], AfterValidator(_check_networks)] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"]
+    )
     #: seconds a partner's answer may take during registration and other calls
     partner_timeout: float = Field(default=10.0, gt=0, le=300)
     #: seconds the hub may take to answer a real-time authorization before the whitelist rules

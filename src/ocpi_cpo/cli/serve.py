@@ -76,6 +76,14 @@ def _stations_server(app: Any, tls: OcppTlsSettings, host: str, base: dict[str, 
     return StationsServer(config)
 
 
+def _proxies(trusted: list[str]) -> list[str]:
+    """``trusted_proxies`` as uvicorn reads them: a network in its exact form (10.0.0.1/8 is
+    10.0.0.0/8), an address as it is (an empty list trusts nobody)."""
+    import ipaddress
+
+    return [str(ipaddress.ip_network(t, strict=False)) if "/" in t else t for t in trusted]
+
+
 def _main_server(config: uvicorn.Config, stations: Any, sock: socket.socket | None) -> Any:
     import uvicorn
 
@@ -170,6 +178,8 @@ def serve(
         host=listen_host,
         port=listen_port,
         ws=websocket_protocol(station_tls=False),
+        proxy_headers=True,
+        forwarded_allow_ips=_proxies(settings.trusted_proxies),
         **base,
         **tls,
     )
