@@ -32,6 +32,9 @@ database_url = {database_url}
 public_url = {public_url}
 host = "127.0.0.1"
 port = 8080
+# The reverse proxies or load balancers in front of serve: from them the client's address is
+# read from X-Forwarded-For (per-address limits, logs). A balancer on another machine goes here.
+# trusted_proxies = ["127.0.0.1", "::1"]
 
 # The admin API and console token: a secret, generated for this installation. Keep this file
 # readable by the service only (it was written with mode 0600), or move the token to
