@@ -3,8 +3,10 @@ readings, the end of a transaction, the registry's bookkeeping."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
-from collections.abc import Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -41,6 +43,51 @@ async def authorize(
 
 
 async def readings(link: StationLink, tx: Transaction, samples: Iterable[Sample]) -> None:
+    """The samples of one message, handed over together (one write for all of them)."""
+    await progress(link, tx, samples)
+
+
+async def progress(
+    link: StationLink,
+    tx: Transaction,
+    samples: Iterable[Sample] = (),
+    state: ChargingState | None = None,
+    at: datetime | None = None,
+    stop: Stop | None = None,
+) -> None:
+    """What one message says of a running transaction, in this order: its readings, its
+    charging state (at ``at``), its end. Handed over as one job whose calls start together in
+    that order: the session service queues each write before it first waits
+    (``services.sessions``), so they share one commit instead of waiting for three in turn.
+    One that fails does not hold back the others; its error is raised once all have ended."""
+    jobs: list[Callable[[], Awaitable[Any]]] = []
+    found = _readings(link, tx, samples)
+    if found:
+        jobs.append(functools.partial(link.events.meter_values, *found))
+    if state is not None and state is not tx.charging_state and at is not None:
+        tx.charging_state = state
+        jobs.append(
+            functools.partial(
+                link.events.charging_state, link.station_id, tx.transaction_id, state, at
+            )
+        )
+    if stop is not None:
+        jobs.append(functools.partial(link.events.transaction_stopped, _stopped(link, tx, stop)))
+    if jobs:
+        await link.ask(functools.partial(_started_together, jobs))
+    if stop is not None:
+        link.transactions.pop(tx.transaction_id, None)
+
+
+async def _started_together(jobs: list[Callable[[], Awaitable[Any]]]) -> None:
+    outcomes = await asyncio.gather(*(job() for job in jobs), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, Exception):
+            raise outcome
+
+
+def _readings(link: StationLink, tx: Transaction, samples: Iterable[Sample]) -> list[MeterReading]:
+    found: list[MeterReading] = []
     for sample in samples:
         tx.signed.extend(sample.signed)
         if sample.register_wh is not None:
@@ -50,16 +97,18 @@ async def readings(link: StationLink, tx: Transaction, samples: Iterable[Sample]
             for v in (sample.register_wh, sample.power_w, sample.current_a, sample.state_of_charge)
         ):
             continue
-        reading = MeterReading(
-            station_id=link.station_id,
-            transaction_id=tx.transaction_id,
-            at=sample.at,
-            register_wh=sample.register_wh,
-            power_w=sample.power_w,
-            current_a=sample.current_a,
-            state_of_charge=sample.state_of_charge,
+        found.append(
+            MeterReading(
+                station_id=link.station_id,
+                transaction_id=tx.transaction_id,
+                at=sample.at,
+                register_wh=sample.register_wh,
+                power_w=sample.power_w,
+                current_a=sample.current_a,
+                state_of_charge=sample.state_of_charge,
+            )
         )
-        await link.ask(functools.partial(link.events.meter_values, reading))
+    return found
 
 
 async def charging_state(
@@ -85,24 +134,25 @@ async def charging_state(
         link.emit(job)
 
 
-async def stopped(
-    link: StationLink,
-    tx: Transaction,
-    meter_stop_wh: Decimal | None,
-    at: datetime,
-    reason: str | None,
-) -> None:
-    signed = tuple(tx.signed)
-    event = TransactionStopped(
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """The end of a transaction as the message says it: the register (None: the last one
+    read), when, why."""
+
+    meter_stop_wh: Decimal | None
+    at: datetime
+    reason: str | None
+
+
+def _stopped(link: StationLink, tx: Transaction, stop: Stop) -> TransactionStopped:
+    return TransactionStopped(
         station_id=link.station_id,
         transaction_id=tx.transaction_id,
-        meter_stop_wh=meter_stop_wh if meter_stop_wh is not None else tx.last_register,
-        stopped_at=at,
-        reason=reason,
-        signed_values=signed,
+        meter_stop_wh=stop.meter_stop_wh if stop.meter_stop_wh is not None else tx.last_register,
+        stopped_at=stop.at,
+        reason=stop.reason,
+        signed_values=tuple(tx.signed),
     )
-    await link.ask(lambda: link.events.transaction_stopped(event))
-    link.transactions.pop(tx.transaction_id, None)
 
 
 async def booted(

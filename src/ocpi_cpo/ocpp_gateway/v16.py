@@ -137,10 +137,10 @@ class CentralSystem16(ChargePoint16):
             str(transaction_id), None, CONNECTOR, started=True
         )
         samples = parse_meter_values(kwargs.get("transaction_data"), now)
-        await common.readings(link, tx, samples)
-        await common.stopped(
-            link, tx, Decimal(meter_stop), parse_timestamp(timestamp, now), kwargs.get("reason")
+        stop = common.Stop(
+            Decimal(meter_stop), parse_timestamp(timestamp, now), kwargs.get("reason")
         )
+        await common.progress(link, tx, samples, stop=stop)
         id_tag = kwargs.get("id_tag")
         return result16.StopTransaction(id_tag_info={"status": "Accepted"} if id_tag else None)
 

@@ -112,20 +112,19 @@ class CentralSystem201(ChargePoint201):
         elif id_token is not None:
             info = self._info(await self._other_token(tx, id_token))
         if tx.started:
-            await common.readings(link, tx, samples)
             state = CHARGING_STATE_201.get(transaction_info.get("charging_state") or "")
-            await common.charging_state(link, tx, state, at)
-        if event_type == "Ended":
-            if tx.started:
+            stop = None
+            if event_type == "Ended":
                 reason = transaction_info.get("stopped_reason")
-                await common.stopped(link, tx, _end_register(samples), at, reason)
-            else:
-                LOG.warning(
-                    "station %s: transaction %s ended without a token: no session",
-                    link.station_id,
-                    tx.transaction_id,
-                )
-                link.transactions.pop(tx.transaction_id, None)
+                stop = common.Stop(_end_register(samples), at, reason)
+            await common.progress(link, tx, samples, state, at, stop)
+        elif event_type == "Ended":
+            LOG.warning(
+                "station %s: transaction %s ended without a token: no session",
+                link.station_id,
+                tx.transaction_id,
+            )
+            link.transactions.pop(tx.transaction_id, None)
         return result201.TransactionEvent(id_token_info=info)
 
     def _transaction(

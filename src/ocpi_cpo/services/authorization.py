@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -103,10 +104,26 @@ class AuthorizationService:
 
     async def decide(self, request: AuthorizationRequest) -> DecisionRecord:
         """Decide, keep and count the decision; the record as kept (with its id)."""
+        judged = await self.judge(request)
+        record = await self.writes.run(functools.partial(self.keep, record=judged))
+        self.counted(record)
+        return record
+
+    async def keep(self, uow: UnitOfWork, record: DecisionRecord) -> DecisionRecord:
+        """Keep a decision of :meth:`judge` in the caller's transaction; the record with its id
+        (count it with :meth:`counted` once committed)."""
+        return replace(record, id=await uow.emsp_tokens.record(record))
+
+    def counted(self, record: DecisionRecord) -> None:
+        metrics.AUTHORIZATIONS.labels(record.outcome.value, record.source.value).inc()
+        metrics.AUTHORIZATION_LATENCY.labels(record.source.value).observe(record.latency_ms / 1000)
+
+    async def judge(self, request: AuthorizationRequest) -> DecisionRecord:
+        """Decide, not yet kept (no id): :meth:`keep` it, in the transaction that acts on it."""
         started = time.perf_counter()
         decision, source, place, uid, token_document = await self._decide(request)
         latency_ms = (time.perf_counter() - started) * 1000
-        record = DecisionRecord(
+        return DecisionRecord(
             id=None,
             at=self.clock.now(),
             # What the station sent is kept as far as OCPI's CiString(36) goes: a refused uid or an
@@ -123,13 +140,6 @@ class AuthorizationService:
             authorization_reference=decision.authorization_reference,
             token_document=token_document,
         )
-        decided = record
-        record = replace(
-            decided, id=await self.writes.run(lambda uow: uow.emsp_tokens.record(decided))
-        )
-        metrics.AUTHORIZATIONS.labels(decision.outcome.value, source.value).inc()
-        metrics.AUTHORIZATION_LATENCY.labels(source.value).observe(latency_ms / 1000)
-        return record
 
     async def _decide(
         self, request: AuthorizationRequest

@@ -14,7 +14,8 @@ exactly as it would have alone (the failing one with its own exception, the othe
   too, since it saw what the changes before it wrote, as it would after their commits: it fails
   with that error and the others are applied again together, without it;
 * any other failure (the database's, or a bug) may be the shared transaction's: the changes are
-  applied again, each in its own transaction.
+  applied again, each in its own transaction, which is tried again when the database says so
+  (a PostgreSQL deadlock with another instance or the outbox worker: ``services.retrying``).
 """
 
 from __future__ import annotations

@@ -43,7 +43,10 @@ class StationEvents(Protocol):
         """Open the session; the decision tells the station whether the token may charge."""
         ...
 
-    async def meter_values(self, reading: MeterReading) -> None: ...
+    async def meter_values(self, *readings: MeterReading) -> None:
+        """The readings of one message, in order (one write: the session's update is queued
+        once for them)."""
+        ...
 
     async def charging_state(
         self, station_id: str, transaction_id: str, state: ChargingState, at: datetime

@@ -130,8 +130,8 @@ class StationEventsService:
     async def transaction_started(self, event: TransactionStarted) -> AuthorizationDecision:
         return await self.sessions.transaction_started(event)
 
-    async def meter_values(self, reading: MeterReading) -> None:
-        await self.sessions.meter_values(reading)
+    async def meter_values(self, *readings: MeterReading) -> None:
+        await self.sessions.meter_values(*readings)
 
     async def charging_state(
         self, station_id: str, transaction_id: str, state: ChargingState, at: datetime

@@ -76,7 +76,7 @@ class StationSide:
         self.sessions[f"S{next(self._numbers)}"] = (event.station_id, event.transaction_id)
         return AuthorizationDecision(AuthorizationOutcome.ALLOWED)
 
-    async def meter_values(self, reading: MeterReading) -> None:
+    async def meter_values(self, *readings: MeterReading) -> None:
         return None
 
     async def charging_state(

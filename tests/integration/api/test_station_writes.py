@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 import orjson
 
 from ocpi_cpo.domain.delivery import QueueFilter
 from ocpi_cpo.domain.stations import (
     AuthorizationRequest,
+    ChargingState,
     MeterReading,
     TransactionStarted,
     TransactionStopped,
@@ -45,12 +47,12 @@ async def started_charges(network: Network) -> None:
         assert started.allowed
 
 
-async def session_bodies(network: Network) -> dict[str, list[dict[str, object]]]:
+async def session_bodies(network: Network) -> dict[str, list[dict[str, Any]]]:
     """The queued Sessions messages to the hub, by session, in queue order."""
     async with network.storage.read() as uow:
         [hub] = await uow.partners.all()
         queued = await uow.outbox.find(QueueFilter(partner_id=hub.id, module="sessions"), 1000)
-    found: dict[str, list[dict[str, object]]] = {}
+    found: dict[str, list[dict[str, Any]]] = {}
     for message in sorted(queued, key=lambda m: m.id):
         assert message.body is not None
         found.setdefault(message.object_key, []).append(orjson.loads(message.body))
@@ -133,3 +135,49 @@ async def test_a_lone_reading_waits_for_nothing(network: Network) -> None:
     assert writes.transactions == before + 1
     queued = await session_bodies(network)
     assert len(queued[f"FR/AB1/{await session_id(network, 1)}"]) == 3
+
+
+async def test_the_readings_of_one_message_make_one_write_and_one_update(
+    network: Network,
+) -> None:
+    await started_charges(network)
+    writes = sessions(network).writes
+    before = writes.transactions
+    # one message with the samples of five minutes (a 1.6 StopTransaction's transactionData,
+    # a 2.0.1 TransactionEvent with several MeterValues)
+    await events(network).meter_values(*(reading(1, step) for step in range(1, READINGS + 1)))
+    assert writes.transactions == before + 1
+    [_, _, update] = (await session_bodies(network))[f"FR/AB1/{await session_id(network, 1)}"]
+    assert Decimal(str(update["kwh"])) == Decimal(100 * READINGS) / 1000  # the last reading's
+    async with network.storage.read() as uow:
+        session = await uow.sessions.by_transaction("ST1", "TX1")
+    assert session is not None and session.as_of == at(READINGS + 1)
+
+
+async def test_what_one_message_says_shares_one_commit_in_its_order(network: Network) -> None:
+    """A 2.0.1 TransactionEvent Ended: its reading, its charging state and the stop, started
+    together by the gateway (``ocpp_gateway.common.progress``), are one commit, in that order."""
+    await started_charges(network)
+    writes = sessions(network).writes
+    before = writes.transactions
+    pipe = events(network)
+    await asyncio.gather(
+        pipe.meter_values(reading(1, 1)),
+        pipe.charging_state("ST1", "TX1", ChargingState.NOT_CHARGING, at(3)),
+        pipe.transaction_stopped(TransactionStopped("ST1", "TX1", Decimal(1200), at(3))),
+    )
+    assert writes.transactions == before + 1
+    *_, read, paused, completed = (await session_bodies(network))[
+        f"FR/AB1/{await session_id(network, 1)}"
+    ]
+    assert (Decimal(str(read["kwh"])), read["status"]) == (Decimal("0.1"), "ACTIVE")
+    assert "end_date_time" not in read and "end_date_time" not in paused
+
+    def charged_hours(body: dict[str, Any]) -> Any:
+        [period] = body["charging_periods"]
+        return {d["type"]: d["volume"] for d in period["dimensions"]}["TIME"]
+
+    # the hub takes whole Sessions (gireve-preprod): the reading's runs to 10:02, the pause's 10:03
+    assert (charged_hours(read), charged_hours(paused)) == (0.033333, 0.05)
+    assert paused["status"] == "ACTIVE"
+    assert (Decimal(str(completed["kwh"])), completed["status"]) == (Decimal("0.2"), "COMPLETED")

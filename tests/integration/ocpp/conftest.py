@@ -78,8 +78,9 @@ class RecordingEvents:
         self._record("transaction_started", event)
         return self._decide(event.uid)
 
-    async def meter_values(self, reading: MeterReading) -> None:
-        self._record("meter_values", reading)
+    async def meter_values(self, *readings: MeterReading) -> None:
+        for reading in readings:
+            self._record("meter_values", reading)
 
     async def charging_state(
         self, station_id: str, transaction_id: str, state: ChargingState, at: datetime
