@@ -99,6 +99,24 @@ class CentralSystem201(ChargePoint201):
         if seq_no in tx.seq_nos:
             return result201.TransactionEvent()  # a retry of an event already handled
         tx.seq_nos.add(seq_no)
+        try:
+            return await self._handle_event(tx, event_type, at, now, transaction_info, kwargs)
+        except BaseException:
+            # Not handled (the station gets a CALLERROR): its resend must be, not skipped as a
+            # duplicate, or an Ended event lost here would leave the charge open and unbilled.
+            tx.seq_nos.discard(seq_no)
+            raise
+
+    async def _handle_event(
+        self,
+        tx: Transaction,
+        event_type: str,
+        at: datetime,
+        now: datetime,
+        transaction_info: dict[str, Any],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        link = self.link
         samples = parse_meter_values(kwargs.get("meter_value"), now)
         info: dict[str, str] | None = None
         id_token = kwargs.get("id_token")

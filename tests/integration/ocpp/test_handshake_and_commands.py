@@ -176,6 +176,36 @@ async def test_second_connection_replaces_the_first(gateway: Gateway) -> None:
     assert gateway.events.named("station_offline") == ["CP1"]
 
 
+async def test_a_201_transaction_event_that_failed_is_handled_when_resent(
+    gateway: Gateway,
+) -> None:
+    """OCPP 2.0.1: an event the services failed on is answered with a CALLERROR and is not
+    counted as handled: the station's resend (same seqNo) ends the charge, so its CDR is made
+    (counting it first made the resend look like a duplicate: the charge never ended here)."""
+    await gateway.add_station("CP1")
+    tx = '"transactionInfo":{"transactionId":"T1"},"evse":{"id":1,"connectorId":1}'
+    started = (
+        '[2,"e1","TransactionEvent",{"eventType":"Started","timestamp":"2026-11-24T08:00:00Z",'
+        f'"triggerReason":"Authorized","seqNo":0,{tx},'
+        '"idToken":{"idToken":"04A1B2C3D4E5F6","type":"ISO14443"}}]'
+    )
+    ended = (
+        '[2,"e2","TransactionEvent",{"eventType":"Ended","timestamp":"2026-11-24T08:30:00Z",'
+        f'"triggerReason":"EVDeparted","seqNo":1,{tx}}}]'
+    )
+    async with connect(f"{gateway.url}/CP1", subprotocols=[Subprotocol("ocpp2.0.1")]) as ws:
+        await ws.send(started)
+        assert (await _reply(ws)).startswith('[3,"e1"')
+        gateway.events.fail_next.add("transaction_stopped")
+        await ws.send(ended)
+        assert (await _reply(ws)).startswith('[4,"e2","InternalError"')
+        assert not gateway.events.named("transaction_stopped")
+        await ws.send(ended.replace('"e2"', '"e3"'))
+        assert (await _reply(ws)).startswith('[3,"e3"')
+    (stopped,) = gateway.events.named("transaction_stopped")
+    assert stopped.transaction_id == "T1"
+
+
 async def test_services_failure_is_a_callerror_the_station_can_retry(gateway: Gateway) -> None:
     await gateway.add_station("CP1")
     gateway.events.fail_next.add("transaction_started")
