@@ -16,11 +16,10 @@ from datetime import datetime
 import orjson
 
 from ocpi_cpo.domain.delivery import MessageState, NewMessage, QueuedMessage, QueueFilter
-from ocpi_cpo.domain.locations import LocationKey
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.domain.sessions import SessionKey
 from ocpi_cpo.domain.tariffs import Tariff
-from ocpi_cpo.services import whole_objects
+from ocpi_cpo.services import repairs, whole_objects
 from ocpi_cpo.services.publishing import CdrClosed, Publisher
 from ocpi_cpo.services.tariffs import by_tariff_id
 from ocpi_cpo.storage.protocols import UnitOfWork
@@ -52,7 +51,7 @@ async def requeue(
     problems: list[str] = []
     requeued = 0
     for (module, key), messages in stale.items():
-        whole = await _whole(uow, publisher, partner, module, key, tariffs)
+        whole = await _whole(uow, publisher, partner, messages[0], tariffs)
         if isinstance(whole, str):
             problems.append(f"{module} {key}: {whole}")
             continue
@@ -70,45 +69,36 @@ async def _whole(
     uow: UnitOfWork,
     publisher: Publisher,
     partner: Partner,
-    module: str,
-    key: str,
+    message: QueuedMessage,
     tariffs: dict[tuple[str, str, str], list[Tariff]],
 ) -> list[NewMessage] | str:
-    """The object's whole state for ``partner`` now, or why there is none."""
-    parts = key.removeprefix("cdr/").split("/", 2)
+    """The object's whole state for ``partner`` now, or why there is none (Locations and
+    Sessions as a repair queues them: services.repairs)."""
+    if message.module in ("locations", "sessions"):
+        return await repairs.full_put(uow, publisher, message, partner)
+    parts = message.object_key.removeprefix("cdr/").split("/", 2)
     if len(parts) != 3:
-        return f"unknown object key {key!r}"
+        return f"unknown object key {message.object_key!r}"
     country, party, object_id = parts
-    match module:
-        case "locations":
-            stored = await uow.locations.get(LocationKey(country, party, object_id))
-            if stored is None:
-                return "the Location no longer exists"
-            return whole_objects.location(publisher, partner, orjson.loads(stored.document))
-        case "tariffs":
-            return whole_objects.tariff(
-                publisher,
-                partner,
-                (country, party, object_id),
-                tariffs.get((country, party, object_id), []),
-            )
-        case "sessions":
-            session = await uow.sessions.get(SessionKey(country, party, object_id))
-            if session is None:
-                return "the Session no longer exists"
-            return whole_objects.session(publisher, partner, session)
-        case "cdrs":
-            found = [
-                c
-                for c in await uow.cdrs.by_id(object_id)
-                if (c.country_code, c.party_id) == (country, party)
-            ]
-            if not found:
-                return "the CDR no longer exists"
-            cdr = orjson.loads(found[0].document)
-            place = None
-            if found[0].session_id:
-                charge = await uow.sessions.get(SessionKey(country, party, found[0].session_id))
-                place = charge.place if charge is not None else None
-            return publisher.messages(partner, CdrClosed(cdr, place))
-    return f"module {module} is not queued again on a version move"
+    if message.module == "tariffs":
+        found = tariffs.get((country, party, object_id), [])
+        return whole_objects.tariff(publisher, partner, (country, party, object_id), found)
+    if message.module != "cdrs":
+        return f"module {message.module} is not queued again on a version move"
+    cdr = next(
+        (
+            c
+            for c in await uow.cdrs.by_id(object_id)
+            if (c.country_code, c.party_id) == (country, party)
+        ),
+        None,
+    )
+    if cdr is None:
+        return "the CDR no longer exists"
+    charge = (
+        await uow.sessions.get(SessionKey(country, party, cdr.session_id))
+        if cdr.session_id
+        else None
+    )
+    place = charge.place if charge is not None else None
+    return publisher.messages(partner, CdrClosed(orjson.loads(cdr.document), place))

@@ -527,34 +527,34 @@ class SqlOutboxRepository:
         )
 
     async def expire(self, message_id: int, reason: str, now: datetime) -> None:
-        await self.flush()
-        await self._lock_messages([message_id])
-        await self._run(
-            update(outbox)
-            .where(outbox.c.id == message_id)
-            .values(
-                state=MessageState.DEAD.value,
-                head=False,
-                last_error=reason,
-                finished_at=now,
-                claimed_by=None,
-                claimed_until=None,
-            )
-        )
-        await self._mark_next_heads([message_id])
+        await self._end([message_id], MessageState.DEAD, reason, now, unclaimed_only=False)
 
     async def supersede(self, message_ids: Sequence[int], reason: str, now: datetime) -> int:
+        return await self._end(message_ids, MessageState.SUPERSEDED, reason, now)
+
+    async def _end(
+        self,
+        message_ids: Sequence[int],
+        state: MessageState,
+        reason: str,
+        now: datetime,
+        *,
+        unclaimed_only: bool = True,
+    ) -> int:
+        """End these messages in ``state``, saying why (those still pending and, unless
+        ``unclaimed_only`` is off, not in flight); the next of each object heads it. How many."""
         if not message_ids:
             return 0
         await self.flush()
         await self._lock_messages(message_ids)
+        statement = update(outbox).where(outbox.c.id.in_(list(message_ids)))
+        if unclaimed_only:
+            statement = statement.where(outbox.c.state == MessageState.PENDING.value).where(
+                (outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now)
+            )
         result = await self._run(
-            update(outbox)
-            .where(outbox.c.id.in_(list(message_ids)))
-            .where(outbox.c.state == MessageState.PENDING.value)
-            .where((outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now))
-            .values(
-                state=MessageState.SUPERSEDED.value,
+            statement.values(
+                state=state.value,
                 head=False,
                 last_error=reason,
                 finished_at=now,
