@@ -205,6 +205,10 @@ class OcppSettings(BaseModel):
     heartbeat_interval: int = Field(default=300, ge=1, le=86400)
     #: a station silent for this many intervals is reported offline (its EVSEs UNKNOWN)
     heartbeat_grace: float = Field(default=2.0, ge=1.0, le=10.0)
+    #: a station whose connection closed is reported offline (its EVSEs UNKNOWN at partners)
+    #: only when it is not back within this many seconds: a short drop, or a reconnect storm
+    #: after a carrier outage, shows no flap at the hub (0: at once)
+    offline_grace: float = Field(default=60.0, ge=0, le=3600)
     #: seconds a station may take to answer a command before the result is TIMEOUT
     command_timeout: float = Field(default=30.0, gt=0, le=300)
     #: after a reconnection without BootNotification, ask for StatusNotification this soon

@@ -2,7 +2,8 @@
 statuses we do not know, and only those (issue 21 item 3): a real ``serve``, real websockets, a
 1.6 and a 2.0.1 station. A connection replaced by a new one leaves the statuses known: only an
 EVSE set UNKNOWN meanwhile is asked for; a station whose statuses are all known is asked nothing;
-a dropped connection marks its EVSEs UNKNOWN, and the station back is asked for all of them."""
+a dropped connection not back within the grace marks its EVSEs UNKNOWN, and the station back
+is asked for all of them."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_a_station_back_is_asked_only_for_the_statuses_we_do_not_know(
     port = free_port()
     config = net.config(tmp_path, port, database_url)
     with config.open("a") as settings:
-        settings.write("status_trigger_delay = 0.5\n")
+        settings.write("status_trigger_delay = 0.5\noffline_grace = 0.5\n")
     base, url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ocpp"
     log = tmp_path / "serve.log"
 

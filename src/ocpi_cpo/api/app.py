@@ -35,6 +35,7 @@ from ocpi_cpo.outbound.partner_sync import SyncDriver, start_driver
 from ocpi_cpo.outbound.reconcile import Reconciler
 from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.outbound.worker import OutboxWorker, start_worker
+from ocpi_cpo.services.dropped_stations import DroppedStations, look_every
 from ocpi_cpo.services.ports import StationEvents
 from ocpi_cpo.services.smart_charging import RESUME_EVERY
 from ocpi_cpo.services.station_events import StationEventsService
@@ -89,6 +90,17 @@ def create_app(
             SyncDriver(context.storage, clock, settings.outbox.sync_batch_size)
         )
         context.commands.start(context.leadership)
+        # Stations that dropped and are not back within the grace: reported offline once,
+        # by the leader (and, on SQLite, those the previous process left recorded online).
+        grace = settings.ocpp.offline_grace
+        dropped = DroppedStations(
+            context.storage,
+            app.state.station_events,
+            clock,
+            grace,
+            recover_from=clock.now() if getattr(context.storage, "is_sqlite", False) else None,
+        )
+        context.leadership.every(look_every(grace), dropped.look, name="dropped stations")
         if settings.reconcile.enabled:
             # Once across instances: the leader looks every minute whether a run is due.
             context.leadership.every(60.0, Reconciler(context).tick, name="reconciliation")

@@ -149,6 +149,7 @@ class Gateway:
         self.door = Door(context.settings.ocpp)
         self.certificates = StationCertificates(context.settings.ocpp.tls)
         self.heartbeats = driver.heartbeats = Heartbeats(context.storage)
+        self.offline_grace = context.settings.ocpp.offline_grace
 
     async def _admit(self, websocket: WebSocket, station_id: str) -> tuple[Station, str]:
         offered = list(websocket.scope.get("subprotocols") or [])
@@ -248,6 +249,9 @@ class Gateway:
         endpoint: Any = (CentralSystem16 if version == V16 else CentralSystem201)(link, connection)
         link.endpoint = endpoint
         previous = self.driver.attach(link)
+        # recorded online, but no connection of it here: its last connection's instance died
+        # before recording its end (or holds it still): its last statuses may not be stored
+        link.statuses_in_doubt = previous is None and station.online
         if previous is not None:
             LOG.warning(
                 "station %s connected again: closing its previous connection", station.station_id
@@ -277,11 +281,16 @@ class Gateway:
         await link.cancel_tasks()
         current = self.driver.detach(link)
         if current:
+            # reported offline (EVSEs UNKNOWN) now, or by the leader if it is not back within
+            # the grace (services.stations.report_dropped)
+            link.went_offline("connection closed", report=self.offline_grace <= 0)
+        await link.drain()
+        if current:
+            # after its events are stored: a connection recorded closed has nothing in flight
+            # (a crash before this leaves it recorded online: the next connection asks all)
             with contextlib.suppress(Exception):
                 now, epoch = self.context.clock.now(), link.epoch
                 await link.write(lambda uow: uow.stations.disconnected(link.station_id, now, epoch))
-            link.went_offline("connection closed")
-        await link.drain()
         link.finished.set()
         LOG.info("station %s disconnected", link.station_id)
 

@@ -120,6 +120,9 @@ class StationLink:
         self.online = True
         #: this connection's epoch (``stations.connected``); None until recorded
         self.epoch: int | None = None
+        #: the station's previous connection never recorded its end (its instance died, or it is
+        #: still open elsewhere): what it reported last may not be stored, so all are asked
+        self.statuses_in_doubt = False
         self.closed = asyncio.Event()
         self.finished = asyncio.Event()  # closed and its last events delivered
         self.first_message = asyncio.Event()
@@ -237,14 +240,17 @@ class StationLink:
                 await self._persist(self._record_disconnected)
             await asyncio.sleep(max(self.grace - silent, 0.05) if self.online else 0.2)
 
-    def went_offline(self, why: str) -> None:
+    def went_offline(self, why: str, *, report: bool = True) -> None:
+        """Offline here; ``report``: its EVSEs set UNKNOWN now (else the leader does it once the
+        station is not back within ``offline_grace``: ``services.stations.report_dropped``)."""
         if not self.online:
             return
         self.online = False
         LOG.warning("station %s offline: %s", self.station_id, why)
         self.board.forget()
-        at, epoch = self.clock.now(), self.epoch
-        self.emit(lambda: self.events.station_offline(self.station_id, at, epoch))
+        if report:
+            at, epoch = self.clock.now(), self.epoch
+            self.emit(lambda: self.events.station_offline(self.station_id, at, epoch))
 
     async def record_connected(self, uow: Any) -> None:
         """Online in the database, under a new epoch (a newer connection wins over this one's
@@ -277,14 +283,21 @@ class StationLink:
         station then reports them itself). A new connection asks only for the EVSEs whose status
         is unknown (its previous connection's close marked them UNKNOWN, or nothing is stored):
         after a reconnect storm, stations whose statuses were kept are asked nothing. A station
-        back from silence on the same connection (``after_boot``) is asked for all."""
+        back from silence on the same connection (``after_boot``), or whose previous connection
+        never recorded its end (``statuses_in_doubt``), is asked for all."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.first_message.wait(), delay)
         if (self.booted and not after_boot) or self.closed.is_set() or self.endpoint is None:
             return
         numbers: list[int] | None = None
         try:
-            if not after_boot:
+            if self.statuses_in_doubt:
+                LOG.info(
+                    "station %s back after a connection whose end was never recorded: every"
+                    " status asked",
+                    self.station_id,
+                )
+            elif not after_boot:
                 async with self.storage.read() as uow:
                     numbers = await numbers_to_ask(uow, self.station)
                 if not numbers:

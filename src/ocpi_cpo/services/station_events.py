@@ -85,6 +85,7 @@ class StationEventsService:
                     )
                 except ServiceError as exc:
                     log.warning("status UNKNOWN of EVSE %s not applied: %s", evse_uid, exc)
+            await uow.stations.offline_reported(station_id, epoch)
             return True
 
         if not await self.statuses.run(apply):

@@ -262,6 +262,19 @@ class StationRepository(Protocol):
         """Offline, unless ``epoch`` is given and a newer connection exists (then False)."""
         ...
 
+    async def offline_unreported(self, before: datetime, limit: int) -> list[tuple[str, int]]:
+        """Stations offline since ``before`` or earlier whose connection's end is not reported
+        yet (their EVSEs not set UNKNOWN): (station id, epoch), the longest offline first."""
+        ...
+
+    async def offline_reported(self, station_id: str, epoch: int) -> None:
+        """The end of connection ``epoch`` is reported (unless a newer connection exists)."""
+        ...
+
+    async def online_since_before(self, before: datetime) -> list[tuple[str, int]]:
+        """Stations recorded online by a connection opened before ``before``: (id, epoch)."""
+        ...
+
     async def connection_epoch(self, station_id: str, *, for_update: bool = False) -> int | None:
         """The epoch of the station's last connection (None: no such station); ``for_update``
         holds the row until the transaction ends (PostgreSQL; SQLite has one writer anyway)."""

@@ -142,6 +142,8 @@ async def serve_gateway(
         "heartbeat_grace": 2.0,
         "command_timeout": 1.0,
         "status_trigger_delay": 0.3,
+        # a closed connection reported offline at once (the grace: tests/e2e/test_offline_grace)
+        "offline_grace": 0.0,
         **ocpp,
     }
     settings = make_settings(url, ocpp=options)

@@ -56,8 +56,13 @@ async def test_plug_and_charge(gateway: Gateway, version: str) -> None:
         EvseStatus.CHARGING,
         EvseStatus.AVAILABLE,
     ]
-    async with gateway.storage.read() as uow:
-        registered = await uow.stations.get("CP1")
+    for _ in range(100):  # the connection's end is recorded once its events are stored
+        async with gateway.storage.read() as uow:
+            registered = await uow.stations.get("CP1")
+        assert registered is not None
+        if not registered.online:
+            break
+        await asyncio.sleep(0.05)
     assert registered is not None
     assert (registered.ocpp_version, registered.firmware_version) == (version, "sim-1.0")
     assert registered.vendor == "ocpi-cpo" and not registered.online

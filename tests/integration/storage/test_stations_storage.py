@@ -115,4 +115,54 @@ async def test_heartbeats_of_many_stations_in_one_write(storage: SqlStorage) -> 
         seen = {n: await uow.stations.get(f"CP{n}") for n in (1, 2, 3)}
     assert seen[1] is not None and seen[1].last_heartbeat_at == later
     assert seen[2] is not None and seen[2].last_heartbeat_at is None  # the old connection's
-    assert seen[3] is not None and seen[3].last_heartbeat_at == later and seen[3].online
+    assert seen[3] is not None and seen[3].last_heartbeat_at == later
+    assert not seen[3].online  # online is written by connections, not heartbeats
+
+
+async def test_a_heartbeat_written_after_its_connection_closed_leaves_the_station_offline(
+    storage: SqlStorage,
+) -> None:
+    async with storage.transaction() as uow:
+        await service.add_station(uow, "CP1", "LOC1", {1: "E1"}, None, NOW)
+        epoch = await uow.stations.connected("CP1", "1.6", NOW)
+    async with storage.transaction() as uow:
+        assert await uow.stations.disconnected("CP1", NOW + timedelta(seconds=2), epoch)
+    async with storage.transaction() as uow:  # the flusher's batch, noted before the close
+        await uow.stations.heartbeats({"CP1": (NOW + timedelta(seconds=1), epoch)})
+    async with storage.read() as uow:
+        station = await uow.stations.get("CP1")
+    assert station is not None and not station.online
+
+
+async def test_stations_offline_past_the_grace_until_their_end_is_reported(
+    storage: SqlStorage,
+) -> None:
+    async with storage.transaction() as uow:
+        for n in (1, 2, 3, 4):
+            await service.add_station(uow, f"CP{n}", "LOC1", {1: f"E{n}"}, None, NOW)
+        epochs = {n: await uow.stations.connected(f"CP{n}", "1.6", NOW) for n in (1, 2, 3)}
+        await uow.stations.disconnected("CP1", NOW + timedelta(seconds=10), epochs[1])
+        await uow.stations.disconnected("CP2", NOW + timedelta(seconds=5), epochs[2])
+    # CP3 stays online, CP4 never connected: neither is due
+    async with storage.read() as uow:
+        assert await uow.stations.offline_unreported(NOW + timedelta(seconds=4), 10) == []
+        due = await uow.stations.offline_unreported(NOW + timedelta(seconds=60), 10)
+        assert due == [("CP2", epochs[2]), ("CP1", epochs[1])]  # the longest offline first
+        assert await uow.stations.offline_unreported(NOW + timedelta(seconds=60), 1) == due[:1]
+        assert await uow.stations.online_since_before(NOW + timedelta(seconds=1)) == [
+            ("CP3", epochs[3])
+        ]
+        assert await uow.stations.online_since_before(NOW) == []
+    async with storage.transaction() as uow:
+        await uow.stations.offline_reported("CP2", epochs[2])
+        await uow.stations.offline_reported("CP1", epochs[1] - 1)  # an older epoch: nothing
+    async with storage.read() as uow:
+        due = await uow.stations.offline_unreported(NOW + timedelta(seconds=60), 10)
+    assert due == [("CP1", epochs[1])]
+    # CP2 back and dropped again: its new connection's end is due in turn
+    async with storage.transaction() as uow:
+        again = await uow.stations.connected("CP2", "1.6", NOW + timedelta(seconds=20))
+        await uow.stations.disconnected("CP2", NOW + timedelta(seconds=21), again)
+    async with storage.read() as uow:
+        due = await uow.stations.offline_unreported(NOW + timedelta(seconds=60), 10)
+    assert due == [("CP1", epochs[1]), ("CP2", again)]

@@ -124,6 +124,38 @@ class SqlStationRepository:
         result = await self._c.execute(statement.values(online=False, disconnected_at=now))
         return bool(result.rowcount)
 
+    async def offline_unreported(self, before: datetime, limit: int) -> list[tuple[str, int]]:
+        result = await self._c.execute(
+            select(stations.c.station_id, stations.c.connection_epoch)
+            .where(
+                stations.c.online.is_(False),
+                stations.c.disconnected_at <= before,
+                (stations.c.offline_epoch.is_(None))
+                | (stations.c.offline_epoch != stations.c.connection_epoch),
+            )
+            .order_by(stations.c.disconnected_at, stations.c.station_id)
+            .limit(limit)
+        )
+        return [(row.station_id, int(row.connection_epoch)) for row in result]
+
+    async def offline_reported(self, station_id: str, epoch: int) -> None:
+        await self._c.execute(
+            update(stations)
+            .where(stations.c.station_id == station_id, stations.c.connection_epoch == epoch)
+            .values(offline_epoch=epoch)
+        )
+
+    async def online_since_before(self, before: datetime) -> list[tuple[str, int]]:
+        result = await self._c.execute(
+            select(stations.c.station_id, stations.c.connection_epoch)
+            .where(
+                stations.c.online.is_(True),
+                (stations.c.connected_at.is_(None)) | (stations.c.connected_at < before),
+            )
+            .order_by(stations.c.station_id)
+        )
+        return [(row.station_id, int(row.connection_epoch)) for row in result]
+
     async def connection_epoch(self, station_id: str, *, for_update: bool = False) -> int | None:
         statement = select(stations.c.connection_epoch).where(stations.c.station_id == station_id)
         if for_update:
@@ -164,7 +196,9 @@ class SqlStationRepository:
             for station_id, (at, epoch) in seen.items()
         ]
         statement = update(stations).where(stations.c.station_id == bindparam("b_station"))
-        values = {"last_heartbeat_at": bindparam("b_at"), "online": True}
+        # ``online`` is the connection's to write (connected, disconnected): a heartbeat flushed
+        # after its connection closed must not mark the station online again
+        values: dict[str, Any] = {"last_heartbeat_at": bindparam("b_at")}
         with_epoch = [row for row in rows if row["b_epoch"] is not None]
         without = [row for row in rows if row["b_epoch"] is None]
         if with_epoch:

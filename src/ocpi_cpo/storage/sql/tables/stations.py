@@ -34,6 +34,9 @@ stations = Table(
     Column("connection_epoch", Integer, nullable=False, default=0, server_default="0"),
     Column("connected_at", UtcDateTime),
     Column("disconnected_at", UtcDateTime),
+    # the epoch whose end was reported (EVSEs set UNKNOWN): a dropped connection is reported
+    # only after [ocpp] offline_grace, by the leader's look for those still to report
+    Column("offline_epoch", Integer),
     Column("last_heartbeat_at", UtcDateTime),
     # last OCPP 2.0.1 remoteStartId issued to this station (a per-station counter)
     Column("remote_start_counter", Integer, nullable=False, default=0),
