@@ -195,6 +195,7 @@ def analyse(events: dict[str, Any], hub: list[dict[str, Any]], stations: int) ->
         sent[_evse(station_id, number)].append((OCPI[word], at))
     latencies: list[float] = []
     missing = out_of_order = 0
+    examples: list[dict[str, Any]] = []
     for evse, wanted in sent.items():
         first = wanted[0][1]
         got = [e for e in patches.get(evse, []) if first <= _at(e) < closed_at]
@@ -211,6 +212,14 @@ def analyse(events: dict[str, Any], hub: list[dict[str, Any]], stations: int) ->
         missing += len(wanted) - len(got_words)
         if got_words != [w for w, _ in wanted][: len(got_words)]:
             out_of_order += 1
+            if len(examples) < 5:  # what was sent and read, to look into
+                examples.append(
+                    {
+                        "evse": evse,
+                        "sent": [[w, at] for w, at in wanted],
+                        "read": [[e["body"]["status"], _at(e)] for e in patches.get(evse, [])],
+                    }
+                )
         latencies += [_at(e) - at for (_, at), e in zip(wanted, got, strict=False)]
     stops: dict[str, list[float]] = defaultdict(list)
     for station_id, number, _, at in events["stop"]:
@@ -225,6 +234,7 @@ def analyse(events: dict[str, Any], hub: list[dict[str, Any]], stations: int) ->
         "status_samples": len(latencies),
         "status_missing": missing,
         "status_out_of_order": out_of_order,
+        "status_out_of_order_examples": examples,
         "duplicates": duplicates,
         "cdr_samples": len(cdr_latencies),
         "cdr_missing": cdr_missing,

@@ -39,12 +39,18 @@ async def _statuses(session: aiohttp.ClientSession, base: str) -> dict[str, int]
     return {loc["id"]: loc["statuses"] for loc in found}["LOC1"]  # type: ignore[no-any-return]
 
 
-async def _triggers(ws: ClientConnection, rounds: int) -> list[dict[str, Any]]:
-    """Heartbeats for ``rounds`` rounds of 0.1 s; the TriggerMessages received meanwhile."""
+async def _triggers(ws: ClientConnection, rounds: int, *, until_asked: bool = False) -> list[Any]:
+    """Heartbeats for ``rounds`` rounds of 0.1 s (``until_asked``: until a TriggerMessage came,
+    then 5 more rounds); the TriggerMessages received meanwhile."""
     calls: list[list[Any]] = []
+    more = 5
     for _ in range(rounds):
         await net.call(ws, "Heartbeat", {}, calls)
         await asyncio.sleep(0.1)
+        if until_asked and calls:
+            more -= 1
+            if not more:
+                break
     assert all(c[2] == "TriggerMessage" for c in calls), calls
     return [c[3] for c in calls]
 
@@ -121,7 +127,7 @@ def test_a_station_whose_serve_was_killed_is_asked_for_every_status(
     async def after(ws: ClientConnection) -> dict[str, Any]:
         ws.transport.abort()  # the old socket is dead with its serve
         back = await net.open_station(url, 1)
-        asked = await _triggers(back, 15)
+        asked = await _triggers(back, 200, until_asked=True)
         await back.close()
         return {"asked": asked}
 

@@ -120,6 +120,8 @@ class OutboxWorker:
         #: renders the whole objects of repairs (services.repairs) in each partner's version;
         #: what no longer fits a partner's wire is logged and left out
         self.publisher = every_version().tolerant()
+        #: ids of the messages this worker's rounds are sending or recording
+        self._in_flight: set[int] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set. Survives database and partner outages.
@@ -143,10 +145,9 @@ class OutboxWorker:
                     await asyncio.sleep(1.0)
                     continue
                 if batch:
-                    task = asyncio.create_task(self._finish_logged(batch, partners))
-                    rounds.add(task)
-                    task.add_done_callback(rounds.discard)
-                    if len(batch) == self.settings.batch_size:
+                    full = len(batch) == self.settings.batch_size
+                    self._start_round(rounds, batch, partners)
+                    if full:
                         continue  # more are probably due: claim again at once
                 await self._wait(stop, rounds)
         finally:
@@ -155,6 +156,35 @@ class OutboxWorker:
             if listener is not None:
                 with contextlib.suppress(Exception):
                     await listener.close()
+
+    def _start_round(
+        self,
+        rounds: set[asyncio.Task[None]],
+        batch: list[QueuedMessage],
+        partners: dict[int, Partner],
+    ) -> None:
+        """Send and record ``batch`` in a round of its own. A message whose lease lapsed while an
+        earlier round of this worker still sends or records it (a slow partner, or a record
+        waiting for SQLite's write lock) comes back in a claim: it is not sent a second time;
+        the earlier round's record ends its claim (or, if that record fails, the claim lapses
+        and the message is sent again then)."""
+        again = [m.id for m in batch if m.id in self._in_flight]
+        if again:
+            log.warning(
+                "%d message(s) claimed again while still in flight here (their lease of %g s"
+                " lapsed): not sent twice",
+                len(again),
+                self.settings.lease_seconds,
+            )
+            batch = [m for m in batch if m.id not in self._in_flight]
+            if not batch:
+                return
+        ids = {m.id for m in batch}
+        self._in_flight |= ids
+        task = asyncio.create_task(self._finish_logged(batch, partners))
+        rounds.add(task)
+        task.add_done_callback(rounds.discard)
+        task.add_done_callback(lambda _: self._in_flight.difference_update(ids))
 
     async def _wait(self, stop: asyncio.Event, rounds: set[asyncio.Task[None]]) -> None:
         """Until a commit signals new messages, a round ends (its objects' next messages become

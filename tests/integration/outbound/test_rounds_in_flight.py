@@ -7,6 +7,9 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from ocpi_cpo.domain.clock import SystemClock
+from ocpi_cpo.domain.delivery import MessageState, QueueFilter
+from ocpi_cpo.outbound.worker import OutboxWorker
 from tests.integration.outbound.conftest import Delivery
 from tests.support.receiver import Answer
 
@@ -36,3 +39,29 @@ async def test_a_new_change_overtakes_a_slow_round_of_another_object(delivery: D
         await running
     assert [r.body["seq"] for r in delivery.receiver.delivered()] == [3, 0, 1]
     assert delivery.receiver.overlaps == 0
+
+
+async def test_a_round_slower_than_its_lease_is_not_sent_again_by_the_same_worker(
+    delivery: Delivery,
+) -> None:
+    """The lease lapses while the round still waits for the partner (or, on a saturated SQLite,
+    for the write lock to record it): the next claim takes the message again, but this worker
+    knows it is still in flight and does not send it a second time."""
+    settings = delivery.settings.model_copy(
+        update={"outbox": delivery.settings.outbox.model_copy(update={"lease_seconds": 0.2})}
+    )
+    worker = OutboxWorker(delivery.storage, delivery.transport, settings, SystemClock())
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    try:
+        delivery.receiver.behaviour = [Answer(delay=1.2)]  # six leases long
+        await delivery.queue(1, keys=1, start=0)
+        await _until(lambda: len(delivery.receiver.delivered()) == 1)
+        await asyncio.sleep(0.6)  # a second sending would show by now
+        async with delivery.storage.read() as uow:
+            delivered = await uow.outbox.count(QueueFilter(state=MessageState.DELIVERED))
+    finally:
+        stop.set()
+        await running
+    assert len(delivery.receiver.received) == 1 and delivery.receiver.overlaps == 0
+    assert delivered == 1
