@@ -202,15 +202,22 @@ class StationLink:
                     future.set_result(result)
 
     async def drain(self, timeout: float = 10.0) -> None:
-        """Deliver what is queued, then stop the pipe."""
+        """Deliver what is queued, then stop the pipe. Events the station was answered for are
+        stored however long that takes (a saturated server takes more than ``timeout``: said
+        once); only a shutdown cuts it short, and then the connection's end is not recorded, so
+        the station's next connection asks for every status (``statuses_in_doubt``)."""
         self._room.set()
         self._queue.put_nowait(None)
         if self._worker is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._worker), timeout)
             except TimeoutError:
-                LOG.error("station %s: station events still pending at close", self.station_id)
-                self._worker.cancel()
+                LOG.warning(
+                    "station %s: its events are still being stored %g s after its close",
+                    self.station_id,
+                    timeout,
+                )
+                await self._worker
 
     # -- liveness --------------------------------------------------------------------------
 
