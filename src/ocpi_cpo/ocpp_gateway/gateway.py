@@ -116,7 +116,15 @@ class WebSocketConnection:
     async def send(self, message: str) -> None:
         self._journal.note("out", message)
         self._traffic.sending(message)
-        await self._ws.send_text(message)
+        try:
+            await self._ws.send_text(message)
+        except RuntimeError:
+            # closed meanwhile (replaced by the station's newer connection, or a shutdown): an
+            # ordinary end, not a failure; an unanswered transaction message is sent again by
+            # the station on its new connection
+            if self._ws.application_state is WebSocketState.DISCONNECTED:
+                raise WebSocketDisconnect(1001) from None
+            raise
 
 
 def choose_subprotocol(offered: list[str]) -> str | None:
