@@ -53,6 +53,7 @@ from ocpi_cpo.ocpp_gateway.heartbeats import Heartbeats
 from ocpi_cpo.ocpp_gateway.journaling import OcppJournal
 from ocpi_cpo.ocpp_gateway.link import StationLink
 from ocpi_cpo.ocpp_gateway.mapping import V16
+from ocpi_cpo.ocpp_gateway.passwords import CheckedPasswords
 from ocpi_cpo.ocpp_gateway.traffic import Traffic
 from ocpi_cpo.ocpp_gateway.v16 import CentralSystem16
 from ocpi_cpo.ocpp_gateway.v201 import CentralSystem201
@@ -158,6 +159,7 @@ class Gateway:
         self.certificates = StationCertificates(context.settings.ocpp.tls)
         self.heartbeats = driver.heartbeats = Heartbeats(context.storage)
         self.offline_grace = context.settings.ocpp.offline_grace
+        self.passwords = CheckedPasswords()
 
     async def _admit(self, websocket: WebSocket, station_id: str) -> tuple[Station, str]:
         offered = list(websocket.scope.get("subprotocols") or [])
@@ -199,13 +201,24 @@ class Gateway:
             credentials = basic_credentials(websocket.headers.get("authorization"))
             ok = credentials is not None and credentials[0] == station_id
             if ok and credentials is not None:
-                ok = await asyncio.to_thread(verify_password, credentials[1], station.password_hash)
+                ok = await self._password_ok(station, credentials[1])
             if not ok:
                 raise Refused(
                     401,
                     f"station {station_id}: HTTP Basic auth missing or wrong",
                     {"WWW-Authenticate": 'Basic realm="ocpi-cpo OCPP", charset="UTF-8"'},
                 )
+
+    async def _password_ok(self, station: Station, password: str) -> bool:
+        """scrypt, unless this password let the station in before (ocpp_gateway.passwords)."""
+        stored = station.password_hash
+        assert stored is not None
+        if self.passwords.known(station.station_id, password, stored):
+            return True
+        ok = await asyncio.to_thread(verify_password, password, stored)
+        if ok:
+            self.passwords.remember(station.station_id, password, stored)
+        return ok
 
     async def endpoint(self, websocket: WebSocket, station_id: str) -> None:
         address = _address(websocket)

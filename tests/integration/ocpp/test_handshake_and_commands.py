@@ -13,6 +13,8 @@ from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 
 from ocpi_cpo.domain.stations import CommandOutcome, EvseStatus
+from ocpi_cpo.ocpp_gateway import gateway as gateway_module
+from ocpi_cpo.services import stations as station_service
 from ocpi_cpo.sim.station import SimStation
 from tests.integration.ocpp.conftest import PASSWORD, Gateway, RecordingEvents, serve_gateway
 
@@ -62,6 +64,38 @@ async def test_basic_auth(gateway: Gateway, version: str) -> None:
         stored = await uow.stations.get("CP1")
     assert stored is not None and stored.password_hash is not None
     assert PASSWORD not in stored.password_hash
+
+
+async def test_a_reconnect_with_the_same_password_skips_scrypt(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reconnect storm must not cost one scrypt per station (65 ms of CPU each): a password
+    that let the station in before, against the same stored hash, is checked by a keyed hash;
+    another password, or the same one after the station's password changed, goes to scrypt."""
+    checks: list[str] = []
+    real = gateway_module.verify_password
+
+    def counted(password: str, stored: str) -> bool:
+        checks.append(password)
+        return real(password, stored)
+
+    monkeypatch.setattr(gateway_module, "verify_password", counted)
+    await gateway.add_station("CP1", password=PASSWORD)
+    url = f"{gateway.url}/CP1"
+    for _ in range(3):
+        async with SimStation(gateway.url, "CP1", "1.6", password=PASSWORD) as station:
+            assert await station.boot() == "Accepted"
+    assert checks == [PASSWORD]  # the first connection only
+    assert await _refused(url, auth=_basic("CP1", "wrong-password-123456")) == 401
+    assert checks == [PASSWORD, "wrong-password-123456"]
+    # a new password (the station registered again): the old one no longer gets in
+    async with gateway.storage.transaction() as uow:
+        await station_service.remove_station(uow, "CP1")
+    await gateway.add_station("CP1", password="another-password-16+")
+    assert await _refused(url, auth=_basic("CP1", PASSWORD)) == 401
+    assert checks[-1] == PASSWORD  # checked with scrypt again, and refused
+    async with SimStation(gateway.url, "CP1", "1.6", password="another-password-16+") as again:
+        assert await again.boot() == "Accepted"
 
 
 async def test_preferred_subprotocol_is_2_0_1(gateway: Gateway) -> None:
