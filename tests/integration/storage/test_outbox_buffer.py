@@ -185,3 +185,40 @@ async def test_a_bulk_add_is_a_few_statements_and_heads_each_object_once(
     assert len(firsts) == 300
     assert {str(row[0]): int(row[1]) for row in marked} == firsts
     assert all(int(row[2]) == 1 for row in marked)
+
+
+async def test_full_puts_of_many_objects_share_one_insert(storage: SqlStorage) -> None:
+    """A group commit's session updates (a Gireve partner takes each as a whole PUT) stay
+    buffered: each PUT supersedes its own object's older messages without inserting the other
+    objects' rows first (issue 21); a PUT of an object already buffered inserts it first and
+    supersedes it, and every object ends with its newest message pending and heading it."""
+    partner = await partner_id(storage)
+    async with storage.transaction() as uow:
+        await uow.outbox.add_many([patch(partner, f"S{n}", -1, full=True) for n in range(50)], NOW)
+    statements: list[str] = []
+
+    def seen(_c: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement.split()[0])
+
+    event.listen(storage.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with storage.transaction() as uow:
+            for n in range(50):
+                await uow.outbox.add_many([patch(partner, f"S{n}", n, full=True)], NOW)
+    finally:
+        event.remove(storage.engine.sync_engine, "before_cursor_execute", seen)
+    assert statements.count("INSERT") == 1
+    assert statements.count("UPDATE") == 50 + 1  # one supersede per PUT, the heads once
+    async with storage.transaction() as uow:
+        for seq in (100, 101):
+            await uow.outbox.add_many([patch(partner, "S0", seq, full=True)], NOW)
+    async with storage.read() as uow:
+        messages = await uow.outbox.find(QueueFilter(partner_id=partner), limit=500)
+    pending = {m.object_key: m.body or b"" for m in messages if m.state is MessageState.PENDING}
+    assert pending == {f"S{n}": str(101 if n == 0 else n).encode() for n in range(50)}
+    assert [m.body for m in messages if m.object_key == "S0"] == [b"-1", b"0", b"100", b"101"]
+    async with storage.engine.connect() as connection:
+        heads: list[Any] = list(
+            await connection.exec_driver_sql("SELECT body FROM outbox WHERE head ORDER BY id")
+        )
+    assert sorted(bytes(row[0]) for row in heads) == sorted(pending.values())

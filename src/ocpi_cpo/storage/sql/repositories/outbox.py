@@ -194,6 +194,15 @@ _MARK_NEXT_HEAD = (
 )
 
 _NOW = bindparam("now", type_=UtcDateTime)
+#: a newer full PUT of object ``key`` ends its older pending messages not in flight
+_SUPERSEDE = (
+    update(outbox)
+    .where(outbox.c.partner_id == bindparam("partner"))
+    .where(outbox.c.object_key == bindparam("key"))
+    .where(outbox.c.state == MessageState.PENDING.value)
+    .where((outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < _NOW))
+    .values(state=MessageState.SUPERSEDED.value, head=False, finished_at=_NOW, claimed_by=None)
+)
 #: the probe lease of every down partner whose next probe is due and not in flight
 _TAKE_PROBES = (
     update(partner_delivery)
@@ -293,8 +302,9 @@ class SqlOutboxRepository:
         self._c = connection
         self._postgres = connection.dialect.name == "postgresql"
         self._on_queue = on_queue
-        #: rows queued by ``add_many`` and not inserted yet (see :meth:`flush`)
+        #: rows queued by ``add_many`` and not inserted yet (see :meth:`flush`), and their objects
         self._pending: list[dict[str, Any]] = []
+        self._pending_objects: set[tuple[int, str]] = set()
         self._head_lock = False
         #: objects locked by this transaction (``_lock_objects``)
         self._locked: set[tuple[int, str]] = set()
@@ -385,12 +395,14 @@ class SqlOutboxRepository:
                 # What it supersedes is inserted first (``_run`` flushes), and only what is older.
                 await self._supersede(message, now)
             self._pending.append(_row(message, now))
+            self._pending_objects.add((message.partner_id, message.object_key))
 
     async def flush(self) -> None:
         """Insert the buffered rows (one executemany: a multi-row INSERT) and wake workers."""
         if not self._pending:
             return
         rows, self._pending = self._pending, []
+        self._pending_objects.clear()
         await self._lock_objects((row["partner_id"], row["object_key"]) for row in rows)
         await self._c.execute(insert(outbox), rows)
         await self._mark_new_heads(rows)
@@ -404,22 +416,17 @@ class SqlOutboxRepository:
 
     async def _supersede(self, message: NewMessage, now: datetime) -> None:
         """A newer full PUT replaces older queued messages of the object that are not in flight
-        (what is left pending is in flight, so it heads the object already; else the PUT will)."""
-        await self._lock_objects(
-            [
-                (message.partner_id, message.object_key),
-                *((row["partner_id"], row["object_key"]) for row in self._pending),
-            ]
-        )
-        await self._run(
-            update(outbox)
-            .where(outbox.c.partner_id == message.partner_id)
-            .where(outbox.c.object_key == message.object_key)
-            .where(outbox.c.state == MessageState.PENDING.value)
-            .where((outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now))
-            .values(
-                state=MessageState.SUPERSEDED.value, head=False, finished_at=now, claimed_by=None
-            )
+        (what is left pending is in flight, so it heads the object already; else the PUT will).
+
+        Buffered rows are inserted first only when one is of this object (it is older, so it is
+        superseded too): the UPDATE touches no other object, so the rest stay buffered and a group
+        commit's session updates still cost one INSERT, not one per update (issue 21)."""
+        key = (message.partner_id, message.object_key)
+        await self._lock_objects([key, *self._pending_objects])
+        if key in self._pending_objects:
+            await self.flush()
+        await self._c.execute(
+            _SUPERSEDE, {"partner": message.partner_id, "key": message.object_key, "now": now}
         )
 
     async def claim(
