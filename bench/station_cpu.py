@@ -29,7 +29,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import orjson
+from sqlalchemy import event
 
 from ocpi_cpo.config import Settings, load_settings
 from ocpi_cpo.domain.authorization import StoredToken, TokenKey, Whitelist
@@ -186,6 +188,8 @@ async def _network(storage: SqlStorage, context: OcpiContext, stations: int) -> 
 
 
 Phase = Callable[[], Iterable[Awaitable[Any]]]
+#: per message: CPU us of the process, of the loop's thread; statements; hops to SQLite's thread
+Figures = tuple[float, float, float, float]
 
 
 async def _rounds(rounds: Iterable[Phase]) -> int:
@@ -197,22 +201,48 @@ async def _rounds(rounds: Iterable[Phase]) -> int:
     return count
 
 
-async def _measured(
-    name: str, rounds: Iterable[Phase], figures: dict[str, tuple[float, float]]
-) -> None:
+class _Counted:
+    """Statements SQLite ran and hops to its thread (each a hand-off the loop waits for)."""
+
+    statements = 0
+    hops = 0
+
+    @classmethod
+    def install(cls, storage: SqlStorage) -> None:
+        def seen(*_: object) -> None:
+            cls.statements += 1
+
+        event.listen(storage.engine.sync_engine, "before_cursor_execute", seen)
+        if getattr(aiosqlite.Connection, "_counted", False):
+            return
+        handing: Any = aiosqlite.Connection._execute
+
+        async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            cls.hops += 1
+            return await handing(self, fn, *args, **kwargs)
+
+        aiosqlite.Connection._execute = counted  # type: ignore[method-assign]
+        aiosqlite.Connection._counted = True  # type: ignore[attr-defined]
+
+
+async def _measured(name: str, rounds: Iterable[Phase], figures: dict[str, Figures]) -> None:
     gc.collect()
+    statements, hops = _Counted.statements, _Counted.hops
     process, thread = time.process_time(), time.thread_time()
     count = await _rounds(rounds)
     process, thread = time.process_time() - process, time.thread_time() - thread
-    figures[name] = (process / count * 1e6, thread / count * 1e6)
+    figures[name] = (
+        process / count * 1e6,
+        thread / count * 1e6,
+        (_Counted.statements - statements) / count,
+        (_Counted.hops - hops) / count,
+    )
 
 
-async def run(
-    stations: int, rounds: int, into: Path | None = None
-) -> dict[str, tuple[float, float]]:
+async def run(stations: int, rounds: int, into: Path | None = None) -> dict[str, Figures]:
     """CPU microseconds per message by phase: (process, event loop's thread); ``into``: the
     rows stored and queued, written there (``dump``), with one fixed moment for the clock."""
-    figures: dict[str, tuple[float, float]] = {}
+    figures: dict[str, Figures] = {}
     charging = stations // 2
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'station_cpu.db'}"
@@ -230,6 +260,7 @@ async def run(
                 Journal(),
             )
             await _network(storage, context, stations)
+            _Counted.install(storage)
             events = StationEventsService(storage, context.authorization, context.sessions)
             t0 = clock.now().replace(microsecond=0)
             statuses = (EvseStatus.AVAILABLE, EvseStatus.CHARGING)
@@ -288,8 +319,12 @@ async def run(
                 return noted
 
             await _measured("Heartbeat", (heartbeat_round(r) for r in range(rounds)), figures)
-            figures["Heartbeat"] = tuple(  # type: ignore[assignment]
-                value / stations for value in figures["Heartbeat"]
+            process, thread, statements, hops = figures["Heartbeat"]  # per round
+            figures["Heartbeat"] = (
+                process / stations,
+                thread / stations,
+                statements / stations,
+                hops / stations,
             )
 
             stop_at = t0 + timedelta(seconds=60 * (rounds * 2 + 1))
@@ -322,17 +357,19 @@ def main() -> None:
     if options.dump is not None:
         asyncio.run(run(options.stations, options.rounds, options.dump))
         return
-    best: dict[str, tuple[float, float]] = {}
+    best: dict[str, Figures] = {}
     for _ in range(options.repeat):
         figures = asyncio.run(run(options.stations, options.rounds))
-        for name, (process, thread) in figures.items():
+        for name, found in figures.items():
             was = best.get(name)
-            best[name] = (
-                (process, thread) if was is None else (min(was[0], process), min(was[1], thread))
-            )
-    print(f"{'phase':<24} {'process us/msg':>15} {'loop thread us/msg':>19}")
-    for name, (process, thread) in best.items():
-        print(f"{name:<24} {process:>15,.0f} {thread:>19,.0f}")
+            if was is not None:
+                found = (min(was[0], found[0]), min(was[1], found[1]), found[2], found[3])
+            best[name] = found
+    print(
+        f"{'phase':<24} {'process us/msg':>15} {'loop thread us/msg':>19} {'statements':>11} {'hops':>6}"
+    )
+    for name, (process, thread, statements, hops) in best.items():
+        print(f"{name:<24} {process:>15,.0f} {thread:>19,.0f} {statements:>11.2f} {hops:>6.1f}")
 
 
 if __name__ == "__main__":

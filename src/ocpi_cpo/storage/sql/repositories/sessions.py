@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from ocpi_cpo.domain.cdrs import CdrPage, StoredCdr
 from ocpi_cpo.domain.sessions import (
@@ -25,6 +25,42 @@ if TYPE_CHECKING:
 
 _S = sessions.c
 _C = cdrs.c
+
+#: what ``_session`` reads: every column but the wire document (the largest, not needed to load)
+_LOAD = select(
+    _S.country_code,
+    _S.party_id,
+    _S.session_id,
+    _S.station_id,
+    _S.transaction_id,
+    _S.status,
+    _S.location_id,
+    _S.evse_uid,
+    _S.connector_id,
+    _S.published,
+    _S.last_updated,
+    _S.profile_due_at,
+    _S.state,
+)
+# Hot statements (every reading, every stop: issue 21) built once, not per call.
+_BY_TRANSACTION = (
+    _LOAD.where(_S.station_id == bindparam("station"))
+    .where(_S.transaction_id == bindparam("transaction"))
+    .order_by(_S.pk.desc())
+    .limit(1)
+)
+_BY_KEY = (
+    _LOAD.where(_S.country_code == bindparam("k_country"))
+    .where(_S.party_id == bindparam("k_party"))
+    .where(_S.session_id == bindparam("k_id"))
+)
+#: the columns set are the parameters' other keys (``_session_values``)
+_SAVE = (
+    update(sessions)
+    .where(_S.country_code == bindparam("k_country"))
+    .where(_S.party_id == bindparam("k_party"))
+    .where(_S.session_id == bindparam("k_id"))
+)
 
 
 def _session(row: Any) -> ChargeSession:
@@ -84,20 +120,19 @@ class SqlSessionRepository:
     async def save(self, session: ChargeSession, document: bytes) -> None:
         key = session.key
         await self._c.execute(
-            update(sessions)
-            .where(_S.country_code == key.country_code)
-            .where(_S.party_id == key.party_id)
-            .where(_S.session_id == key.id)
-            .values(**_session_values(session, document))
+            _SAVE,
+            {
+                "k_country": key.country_code,
+                "k_party": key.party_id,
+                "k_id": key.id,
+                **_session_values(session, document),
+            },
         )
 
     async def get(self, key: SessionKey) -> ChargeSession | None:
         row = (
             await self._c.execute(
-                select(sessions)
-                .where(_S.country_code == key.country_code)
-                .where(_S.party_id == key.party_id)
-                .where(_S.session_id == key.id)
+                _BY_KEY, {"k_country": key.country_code, "k_party": key.party_id, "k_id": key.id}
             )
         ).first()
         return _session(row) if row else None
@@ -109,11 +144,7 @@ class SqlSessionRepository:
     async def by_transaction(self, station_id: str, transaction_id: str) -> ChargeSession | None:
         row = (
             await self._c.execute(
-                select(sessions)
-                .where(_S.station_id == station_id)
-                .where(_S.transaction_id == transaction_id)
-                .order_by(_S.pk.desc())
-                .limit(1)
+                _BY_TRANSACTION, {"station": station_id, "transaction": transaction_id}
             )
         ).first()
         return _session(row) if row else None
