@@ -15,12 +15,16 @@ statement goes through ``exec_driver_sql`` (``$1`` placeholders; SQLAlchemy's er
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError
 
+from ocpi_cpo.storage.sql.types import UtcDateTime
+
 if TYPE_CHECKING:
+    from sqlalchemy import Dialect
     from sqlalchemy.ext.asyncio import AsyncConnection
 
 _CLOSED = ("no active connection", "connection closed")
@@ -31,6 +35,18 @@ def placeholders(sqlite: bool, count: int, start: int = 1) -> list[str]:
     if sqlite:
         return ["?"] * count
     return [f"${n}" for n in range(start, start + count)]
+
+
+def datetime_binder(dialect: Dialect) -> Callable[[datetime | None], Any]:
+    """How a ``UtcDateTime`` column binds a value (SQLite keeps UTC as text; None stays None)."""
+    processor = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
+    return processor if processor is not None else (lambda value: value)
+
+
+def datetime_reader(dialect: Dialect) -> Callable[[Any], datetime | None]:
+    """A ``UtcDateTime`` column's value as SQLAlchemy would read it back (aware UTC, or None)."""
+    processor = UtcDateTime().dialect_impl(dialect).result_processor(dialect, None)
+    return processor if processor is not None else (lambda value: value)
 
 
 async def execute(connection: AsyncConnection, sql: str, parameters: Sequence[Any]) -> None:

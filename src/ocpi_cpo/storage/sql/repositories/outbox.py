@@ -54,6 +54,7 @@ from ocpi_cpo.domain.delivery import (
     Routing,
 )
 from ocpi_cpo.domain.partners import PartnerState
+from ocpi_cpo.storage.sql.driver import datetime_binder, execute, placeholders
 from ocpi_cpo.storage.sql.tables import outbox, outbox_attempts, partner_delivery, partners
 from ocpi_cpo.storage.sql.types import UtcDateTime
 
@@ -194,15 +195,15 @@ _MARK_NEXT_HEAD = (
 )
 
 _NOW = bindparam("now", type_=UtcDateTime)
-#: a newer full PUT of object ``key`` ends its older pending messages not in flight
+#: a newer full PUT of an object ends its older pending messages not in flight: (finished_at,
+#: head False, partner, object key, now); one hop to SQLite's thread (storage.sql.driver)
 _SUPERSEDE = (
-    update(outbox)
-    .where(outbox.c.partner_id == bindparam("partner"))
-    .where(outbox.c.object_key == bindparam("key"))
-    .where(outbox.c.state == MessageState.PENDING.value)
-    .where((outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < _NOW))
-    .values(state=MessageState.SUPERSEDED.value, head=False, finished_at=_NOW, claimed_by=None)
+    f"UPDATE outbox SET state = '{MessageState.SUPERSEDED.value}', head = {{}},"  # noqa: S608
+    " finished_at = {}, claimed_by = NULL WHERE partner_id = {} AND object_key = {}"
+    f" AND state = '{MessageState.PENDING.value}'"
+    " AND (claimed_until IS NULL OR claimed_until < {})"
 )
+
 #: the probe lease of every down partner whose next probe is due and not in flight
 _TAKE_PROBES = (
     update(partner_delivery)
@@ -301,6 +302,8 @@ class SqlOutboxRepository:
     ) -> None:
         self._c = connection
         self._postgres = connection.dialect.name == "postgresql"
+        self._supersede_sql = _SUPERSEDE.format(*placeholders(not self._postgres, 5))
+        self._bind_datetime = datetime_binder(connection.dialect)
         self._on_queue = on_queue
         #: rows queued by ``add_many`` and not inserted yet (see :meth:`flush`), and their objects
         self._pending: list[dict[str, Any]] = []
@@ -425,8 +428,9 @@ class SqlOutboxRepository:
         await self._lock_objects([key, *self._pending_objects])
         if key in self._pending_objects:
             await self.flush()
-        await self._c.execute(
-            _SUPERSEDE, {"partner": message.partner_id, "key": message.object_key, "now": now}
+        at = self._bind_datetime(now)
+        await execute(
+            self._c, self._supersede_sql, [False, at, message.partner_id, message.object_key, at]
         )
 
     async def claim(

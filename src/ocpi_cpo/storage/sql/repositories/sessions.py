@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,13 @@ from ocpi_cpo.domain.sessions import (
     SessionPage,
     SessionStatus,
     session_from_state,
+)
+from ocpi_cpo.storage.sql.driver import (
+    datetime_binder,
+    datetime_reader,
+    execute,
+    fetch_all,
+    placeholders,
 )
 from ocpi_cpo.storage.sql.tables.outbox import outbox
 from ocpi_cpo.storage.sql.tables.sessions import cdrs, sessions
@@ -42,25 +50,27 @@ _LOAD = select(
     _S.profile_due_at,
     _S.state,
 )
-# Hot statements (every reading, every stop: issue 21) built once, not per call.
-_BY_TRANSACTION = (
-    _LOAD.where(_S.station_id == bindparam("station"))
-    .where(_S.transaction_id == bindparam("transaction"))
-    .order_by(_S.pk.desc())
-    .limit(1)
-)
 _BY_KEY = (
     _LOAD.where(_S.country_code == bindparam("k_country"))
     .where(_S.party_id == bindparam("k_party"))
     .where(_S.session_id == bindparam("k_id"))
 )
-#: the columns set are the parameters' other keys (``_session_values``)
-_SAVE = (
-    update(sessions)
-    .where(_S.country_code == bindparam("k_country"))
-    .where(_S.party_id == bindparam("k_party"))
-    .where(_S.session_id == bindparam("k_id"))
+# The statements of every reading and every stop (issue 21) go straight to the driver: one hop
+# to SQLite's thread each instead of three or four through SQLAlchemy (storage.sql.driver).
+_LOADED_SQL = ", ".join(column.name for column in _LOAD.selected_columns)
+_BY_TRANSACTION = (
+    f"SELECT {_LOADED_SQL} FROM sessions"  # noqa: S608 - column names, placeholders
+    " WHERE station_id = {} AND transaction_id = {} ORDER BY pk DESC LIMIT 1"
 )
+#: ``save``: the columns set are ``_session_values``'s keys, in its order
+_SAVE = "UPDATE sessions SET {} WHERE country_code = {} AND party_id = {} AND session_id = {}"
+
+
+@functools.cache
+def _save_sql(names: tuple[str, ...], sqlite: bool) -> str:
+    marks = placeholders(sqlite, len(names) + 3)
+    columns = ", ".join(f"{name} = {mark}" for name, mark in zip(names, marks, strict=False))
+    return _SAVE.format(columns, *marks[len(names) :])
 
 
 def _session(row: Any) -> ChargeSession:
@@ -76,6 +86,27 @@ def _session(row: Any) -> ChargeSession:
         last_updated=row.last_updated,
         profile_due_at=row.profile_due_at,
         state=orjson.loads(row.state),
+    )
+
+
+def _loaded(row: Sequence[Any], read: Callable[[Any], datetime | None]) -> ChargeSession:
+    """``_session`` from a row of ``_LOADED_SQL`` read by the driver (storage.sql.driver)."""
+    (country, party, session_id, station_id, transaction_id, status, location_id, evse_uid,
+     connector_id, published, last_updated, profile_due_at, state) = row  # fmt: skip
+    updated = read(last_updated)
+    assert updated is not None  # NOT NULL
+    return session_from_state(
+        SessionKey(country, party, session_id),
+        station_id=station_id,
+        transaction_id=transaction_id,
+        status=SessionStatus(status),
+        location_id=location_id,
+        evse_uid=evse_uid,
+        connector_id=connector_id,
+        published=bool(published),
+        last_updated=updated,
+        profile_due_at=read(profile_due_at),
+        state=orjson.loads(state),
     )
 
 
@@ -105,6 +136,10 @@ def _audience(country: Any, party: Any, audience: frozenset[tuple[str, str]]) ->
 class SqlSessionRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._c = connection
+        sqlite = self._sqlite = connection.dialect.name == "sqlite"
+        self._bind = datetime_binder(connection.dialect)
+        self._read = datetime_reader(connection.dialect)
+        self._by_transaction = _BY_TRANSACTION.format(*placeholders(sqlite, 2))
 
     async def add(self, session: ChargeSession, document: bytes) -> None:
         key = session.key
@@ -119,14 +154,13 @@ class SqlSessionRepository:
 
     async def save(self, session: ChargeSession, document: bytes) -> None:
         key = session.key
-        await self._c.execute(
-            _SAVE,
-            {
-                "k_country": key.country_code,
-                "k_party": key.party_id,
-                "k_id": key.id,
-                **_session_values(session, document),
-            },
+        values = _session_values(session, document)
+        for name in ("last_updated", "profile_due_at"):
+            values[name] = self._bind(values[name])
+        await execute(
+            self._c,
+            _save_sql(tuple(values), self._sqlite),
+            [*values.values(), key.country_code, key.party_id, key.id],
         )
 
     async def get(self, key: SessionKey) -> ChargeSession | None:
@@ -142,12 +176,8 @@ class SqlSessionRepository:
         return [_session(row) for row in rows]
 
     async def by_transaction(self, station_id: str, transaction_id: str) -> ChargeSession | None:
-        row = (
-            await self._c.execute(
-                _BY_TRANSACTION, {"station": station_id, "transaction": transaction_id}
-            )
-        ).first()
-        return _session(row) if row else None
+        rows = await fetch_all(self._c, self._by_transaction, [station_id, transaction_id])
+        return _loaded(rows[0], self._read) if rows else None
 
     async def latest_at(self, evse_uid: str, connector_id: str) -> ChargeSession | None:
         row = (
