@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +17,7 @@ from ocpi_cpo.domain.authorization import (
     Whitelist,
 )
 from ocpi_cpo.domain.stations import AuthorizationOutcome
+from ocpi_cpo.storage.sql.driver import datetime_binder, datetime_reader, fetch_all, placeholders
 from ocpi_cpo.storage.sql.tables.emsp_tokens import authorizations, emsp_tokens
 
 if TYPE_CHECKING:
@@ -52,6 +55,72 @@ def _decision(row: Any) -> DecisionRecord:
     )
 
 
+# Every start reads decisions three times and tokens once (issue 21): these go straight to the
+# driver, one hop to SQLite's thread each instead of three or four (storage.sql.driver).
+_DECISION_COLUMNS = ", ".join(column.name for column in authorizations.columns)
+_TOKEN_COLUMNS = ", ".join(column.name for column in emsp_tokens.columns)
+
+
+@functools.cache
+def _latest_sql(source: bool, location: bool, evse: bool, unused: bool, sqlite: bool) -> str:
+    """``latest``'s SELECT with the filters given: parameters uid, since, then those filters."""
+    wanted = ["uid", "at"] + [
+        name
+        for name, given in (("source", source), ("location_id", location), ("evse_uid", evse))
+        if given
+    ]
+    marks = placeholders(sqlite, len(wanted))
+    conditions = [
+        f"{name} {'>=' if name == 'at' else '='} {mark}"
+        for name, mark in zip(wanted, marks, strict=True)
+    ]
+    if unused:
+        conditions.append("session_id IS NULL")
+    return (
+        f"SELECT {_DECISION_COLUMNS} FROM authorizations"  # noqa: S608 - names, placeholders
+        f" WHERE {' AND '.join(conditions)} ORDER BY id DESC LIMIT 1"
+    )
+
+
+def _read_decision(row: Sequence[Any], read: Callable[[Any], datetime | None]) -> DecisionRecord:
+    """``_decision`` from a row of ``_DECISION_COLUMNS`` read by the driver."""
+    values = dict(zip(authorizations.columns.keys(), row, strict=True))
+    at = read(values["at"])
+    assert at is not None  # NOT NULL
+    return DecisionRecord(
+        id=values["id"],
+        at=at,
+        uid=values["uid"],
+        token_type=values["token_type"],
+        location_id=values["location_id"],
+        evse_uid=values["evse_uid"],
+        outcome=AuthorizationOutcome(values["outcome"]),
+        source=DecisionSource(values["source"]),
+        offline=bool(values["offline"]),
+        reason=values["reason"],
+        latency_ms=float(values["latency_ms"]),
+        authorization_reference=values["authorization_reference"],
+        token_document=values["token_document"],
+        session_id=values["session_id"],
+    )
+
+
+def _read_token(row: Sequence[Any], read: Callable[[Any], datetime | None]) -> StoredToken:
+    """``_token`` from a row of ``_TOKEN_COLUMNS`` read by the driver."""
+    values = dict(zip(emsp_tokens.columns.keys(), row, strict=True))
+    last_updated = read(values["last_updated"])
+    assert last_updated is not None  # NOT NULL
+    return StoredToken(
+        key=TokenKey(values["country_code"], values["party_id"], values["uid"], values["type"]),
+        contract_id=values["contract_id"],
+        valid=bool(values["valid"]),
+        whitelist=Whitelist(values["whitelist"]),
+        last_updated=last_updated,
+        document=values["document"],
+        partner_id=values["partner_id"],
+    )
+
+
 def _key(key: TokenKey) -> Any:
     t = emsp_tokens.c
     return (
@@ -65,19 +134,22 @@ def _key(key: TokenKey) -> Any:
 class SqlEmspTokenRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._c = connection
+        self._sqlite = connection.dialect.name == "sqlite"
+        self._bind = datetime_binder(connection.dialect)
+        self._read = datetime_reader(connection.dialect)
+        marks = placeholders(self._sqlite, 2)
+        self._by_uid = (
+            f"SELECT {_TOKEN_COLUMNS} FROM emsp_tokens"  # noqa: S608 - names, placeholders
+            f" WHERE uid = {marks[0]} AND type = {marks[1]} ORDER BY last_updated DESC"
+        )
 
     async def get(self, key: TokenKey) -> StoredToken | None:
         row = (await self._c.execute(select(emsp_tokens).where(_key(key)))).first()
         return _token(row) if row else None
 
     async def by_uid(self, uid: str, token_type: str) -> list[StoredToken]:
-        rows = await self._c.execute(
-            select(emsp_tokens)
-            .where(emsp_tokens.c.uid == uid)
-            .where(emsp_tokens.c.type == token_type)
-            .order_by(emsp_tokens.c.last_updated.desc())
-        )
-        return [_token(row) for row in rows]
+        rows = await fetch_all(self._c, self._by_uid, [uid, token_type])
+        return [_read_token(row, self._read) for row in rows]
 
     async def put(self, token: StoredToken) -> bool:
         """Create or replace; True when it was new."""
@@ -148,23 +220,17 @@ class SqlEmspTokenRepository:
     ) -> DecisionRecord | None:
         """The newest decision for ``uid`` since a moment (START_SESSION grants, reuse);
         ``unused``: only one no session took yet."""
-        statement = (
-            select(authorizations)
-            .where(authorizations.c.uid == uid)
-            .where(authorizations.c.at >= since)
-            .order_by(authorizations.c.id.desc())
-            .limit(1)
+        sql = _latest_sql(
+            source is not None,
+            location_id is not None,
+            evse_uid is not None,
+            unused,
+            self._sqlite,
         )
-        if source is not None:
-            statement = statement.where(authorizations.c.source == source.value)
-        if location_id is not None:
-            statement = statement.where(authorizations.c.location_id == location_id)
-        if evse_uid is not None:
-            statement = statement.where(authorizations.c.evse_uid == evse_uid)
-        if unused:
-            statement = statement.where(authorizations.c.session_id.is_(None))
-        row = (await self._c.execute(statement)).first()
-        return _decision(row) if row else None
+        parameters: list[Any] = [uid, self._bind(since)]
+        parameters += [v for v in (source and source.value, location_id, evse_uid) if v is not None]
+        rows = await fetch_all(self._c, sql, parameters)
+        return _read_decision(rows[0], self._read) if rows else None
 
     async def claim(self, decision_id: int, session_id: str) -> bool:
         """The session takes the decision; False when another session took it first."""
