@@ -191,8 +191,13 @@ def analyse(events: dict[str, Any], hub: list[dict[str, Any]], stations: int) ->
     storm_at = (events.get("storm_at") or [None])[0]
     closed_at = events["closed_at"][0]
     sent: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for station_id, number, word, at in events["status"]:
+    unanswered: set[str] = set()
+    for station_id, number, word, at, *flags in events["status"]:
         sent[_evse(station_id, number)].append((OCPI[word], at))
+        if flags:  # a change the station never got an answer for: taken or not, nobody knows
+            unanswered.add(_evse(station_id, number))
+    for evse in unanswered:
+        del sent[evse]
     latencies: list[float] = []
     missing = out_of_order = 0
     examples: list[dict[str, Any]] = []
@@ -234,6 +239,7 @@ def analyse(events: dict[str, Any], hub: list[dict[str, Any]], stations: int) ->
         "status_samples": len(latencies),
         "status_missing": missing,
         "status_out_of_order": out_of_order,
+        "status_unanswered_evses": len(unanswered),
         "status_out_of_order_examples": examples,
         "duplicates": duplicates,
         "cdr_samples": len(cdr_latencies),
@@ -451,7 +457,8 @@ def figures(result: dict[str, Any]) -> list[Figure]:
             1000.0,
             f"p50 {hub.get('status_p50_ms', 0):.1f} ms over {hub['status_samples']:,};"
             f" missing {hub['status_missing']}, EVSEs out of order {hub['status_out_of_order']},"
-            f" duplicate PATCHes {hub['duplicates']}",
+            f" duplicate PATCHes {hub['duplicates']}; EVSEs with a change never answered (not"
+            f" judged) {hub.get('status_unanswered_evses', 0)}",
         ),
         limit_figure(
             f"scale: StopTransaction -> priced CDR p99, {tag}",

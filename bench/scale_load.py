@@ -197,8 +197,9 @@ class Load:
         self, station: Station, number: int, word: str, kind: str | None = "status"
     ) -> None:
         station.status[number] = word
+        event = [station.station_id, number, word, time.time()]
         if kind is not None:
-            self.events[kind].append([station.station_id, number, word, time.time()])
+            self.events[kind].append(event)
         if station.version == "1.6":
             payload = {
                 "connectorId": number,
@@ -213,7 +214,13 @@ class Load:
                 "evseId": number,
                 "connectorId": 1,
             }
-        await self.call(station, "StatusNotification", payload)
+        try:
+            await self.call(station, "StatusNotification", payload)
+        except Exception:
+            # never answered (timed out, or the connection dropped first): the central system
+            # may or may not have taken it; the analysis does not judge this EVSE's order
+            event.append("unanswered")
+            raise
 
     async def start(self, station: Station) -> None:
         at = _now()
