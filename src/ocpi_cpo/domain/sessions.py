@@ -28,6 +28,7 @@ from typing import Any
 from ocpi_cpo.domain.locations import parse_stamp, stamp
 from ocpi_cpo.domain.pricing import PricingError, load_tariff, resolve_time_zone
 from ocpi_cpo.domain.pricing.boundaries import boundaries
+from ocpi_cpo.domain.pricing.tariff import Tariff
 
 Json = dict[str, Any]
 _HOURS = Decimal("0.000001")
@@ -316,6 +317,23 @@ class ChargeSession:
     #: the Location at the start with only this charge's EVSE and connector (the stored, richest
     #: form): OCPI 2.1.1 Sessions and CDRs carry it as ``location``; None for older sessions
     place: Json | None = None
+    #: ``tariff`` as the pricing engine reads it, beside the JSON it was read from (``priced_with``)
+    _tariff_read: tuple[Json, Tariff] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def priced_with(self) -> Tariff:
+        """``tariff`` read for the pricing engine (PricingError when it cannot be), once per
+        object while ``tariff`` is the same: a change is priced and rendered with it three times
+        (the price, the price cuts of the periods priced and of those rendered: issue 21)."""
+        if self.tariff is None:
+            raise PricingError("no tariff")
+        read = self._tariff_read
+        if read is not None and read[0] is self.tariff:
+            return read[1]
+        tariff = load_tariff(self.tariff)
+        self._tariff_read = (self.tariff, tariff)
+        return tariff
 
     def reported(self, at: datetime) -> None:
         """An event of the station at ``at`` (never before the start, never going back)."""
@@ -341,7 +359,7 @@ class ChargeSession:
         if self.tariff is None:
             return []
         try:
-            tariff = load_tariff(self.tariff)
+            tariff = self.priced_with()
             zone = resolve_time_zone(self.time_zone or "UTC")
         except PricingError:
             return []

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ocpi_cpo.domain.locations import stamp
-from ocpi_cpo.domain.pricing import PricingError, load_charge, load_tariff, price_charge
+from ocpi_cpo.domain.pricing import PricingError, load_charge, price_charge
 from ocpi_cpo.domain.pricing.result import PricingResult
 from ocpi_cpo.domain.sessions import ChargeSession
 
@@ -58,7 +58,7 @@ def price_session(session: ChargeSession, end: datetime, decimals: int | None = 
             }
         )
         result = price_charge(
-            load_tariff(session.tariff), charge, session.time_zone or "UTC", decimals=decimals
+            session.priced_with(), charge, session.time_zone or "UTC", decimals=decimals
         )
     except PricingError as exc:
         return Priced(None, f"tariff {session.tariff_id} cannot price it: {exc}")

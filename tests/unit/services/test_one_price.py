@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ocpi_cpo.domain.cdrs import build_cdr
-from ocpi_cpo.domain.pricing import price_documents
+from ocpi_cpo.domain.pricing import load_tariff, price_documents
 from ocpi_cpo.domain.sessions import ChargeSession, Metering, SegmentKind, SessionKey, SessionStatus
 from ocpi_cpo.services.charge_pricing import price_session
 
@@ -111,3 +113,37 @@ def test_the_session_the_cdr_and_a_partner_see_one_price(
     # a partner re-pricing the CDR as sent (its periods, its tariffs) finds the same total
     again = price_documents(cdr["tariffs"][0], cdr, "Europe/Paris")
     assert again["total_cost"] == cdr["total_cost"]
+
+
+def test_a_change_reads_its_tariff_once_and_a_new_tariff_is_read_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Priced, cut into periods and rendered, one change reads its tariff once (issue 21); a
+    session given another tariff is priced with that one, never with the one read before."""
+    energy = {"type": "ENERGY", "price": 0.30, "vat": 20, "step_size": 1}
+    tariff: dict[str, object] = {
+        "country_code": "FR",
+        "party_id": "AB1",
+        "id": "T",
+        "currency": "EUR",
+        "elements": [{"price_components": [energy]}],
+        "start_date_time": "2026-01-01T00:00:00Z",
+    }
+    reads: list[object] = []
+
+    def counted(document: Any) -> Any:
+        reads.append(document)
+        return load_tariff(document)
+
+    monkeypatch.setattr("ocpi_cpo.domain.sessions.load_tariff", counted)
+    session = session_for(tariff, [(30, 10_000, True)])
+    assert session.ended_at is not None
+    first = price_session(session, session.ended_at)
+    session.document()
+    assert len(reads) == 1
+    session.tariff = {**tariff, "elements": [{"price_components": [{**energy, "price": 0.60}]}]}
+    second = price_session(session, session.ended_at)
+    assert len(reads) == 2
+    assert first.result is not None and second.result is not None
+    totals = [p.result.to_cdr_totals()["total_cost"] for p in (first, second)]  # type: ignore[union-attr]
+    assert totals[0] != totals[1]
