@@ -234,10 +234,11 @@ class SqlEmspTokenRepository:
 
     async def claim(self, decision_id: int, session_id: str) -> bool:
         """The session takes the decision; False when another session took it first."""
-        result = await self._c.execute(
-            update(authorizations)
-            .where(authorizations.c.id == decision_id)
-            .where(authorizations.c.session_id.is_(None))
-            .values(session_id=session_id)
+        marks = placeholders(self._sqlite, 2)
+        taken = await fetch_all(
+            self._c,
+            f"UPDATE authorizations SET session_id = {marks[0]}"  # noqa: S608 - placeholders
+            f" WHERE id = {marks[1]} AND session_id IS NULL RETURNING id",
+            [session_id, decision_id],
         )
-        return bool(result.rowcount)
+        return bool(taken)

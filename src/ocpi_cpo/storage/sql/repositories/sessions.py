@@ -66,6 +66,19 @@ _BY_TRANSACTION = (
 _SAVE = "UPDATE sessions SET {} WHERE country_code = {} AND party_id = {} AND session_id = {}"
 
 
+_AT_EVSE = (
+    f"SELECT {_LOADED_SQL} FROM sessions"  # noqa: S608 - column names, placeholders
+    " WHERE evse_uid = {} AND status = {} ORDER BY pk"
+)
+
+
+@functools.cache
+def _add_sql(names: tuple[str, ...], sqlite: bool) -> str:
+    """``add``'s INSERT of these columns, in this order."""
+    marks = ", ".join(placeholders(sqlite, len(names)))
+    return f"INSERT INTO sessions ({', '.join(names)}) VALUES ({marks})"  # noqa: S608
+
+
 @functools.cache
 def _save_sql(names: tuple[str, ...], sqlite: bool) -> str:
     marks = placeholders(sqlite, len(names) + 3)
@@ -140,23 +153,28 @@ class SqlSessionRepository:
         self._bind = datetime_binder(connection.dialect)
         self._read = datetime_reader(connection.dialect)
         self._by_transaction = _BY_TRANSACTION.format(*placeholders(sqlite, 2))
+        self._at_evse = _AT_EVSE.format(*placeholders(sqlite, 2))
 
     async def add(self, session: ChargeSession, document: bytes) -> None:
         key = session.key
-        await self._c.execute(
-            insert(sessions).values(
-                country_code=key.country_code,
-                party_id=key.party_id,
-                session_id=key.id,
-                **_session_values(session, document),
-            )
-        )
+        values = {
+            "country_code": key.country_code,
+            "party_id": key.party_id,
+            "session_id": key.id,
+            **self._bound(session, document),
+        }
+        await execute(self._c, _add_sql(tuple(values), self._sqlite), list(values.values()))
 
-    async def save(self, session: ChargeSession, document: bytes) -> None:
-        key = session.key
+    def _bound(self, session: ChargeSession, document: bytes) -> dict[str, Any]:
+        """``_session_values`` as the driver takes them (datetimes bound as the columns do)."""
         values = _session_values(session, document)
         for name in ("last_updated", "profile_due_at"):
             values[name] = self._bind(values[name])
+        return values
+
+    async def save(self, session: ChargeSession, document: bytes) -> None:
+        key = session.key
+        values = self._bound(session, document)
         await execute(
             self._c,
             _save_sql(tuple(values), self._sqlite),
@@ -192,13 +210,9 @@ class SqlSessionRepository:
         return _session(row) if row else None
 
     async def at_evse(self, evse_uid: str, status: SessionStatus) -> list[ChargeSession]:
-        rows = await self._c.execute(
-            select(sessions)
-            .where(_S.evse_uid == evse_uid)
-            .where(_S.status == status.value)
-            .order_by(_S.pk)
-        )
-        return [_session(row) for row in rows]
+        """Every start looks for the PENDING sessions at its EVSE: straight to the driver."""
+        rows = await fetch_all(self._c, self._at_evse, [evse_uid, status.value])
+        return [_loaded(row, self._read) for row in rows]
 
     async def at_location(self, location_id: str, status: SessionStatus) -> list[ChargeSession]:
         rows = await self._c.execute(
