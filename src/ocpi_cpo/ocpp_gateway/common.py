@@ -174,4 +174,4 @@ async def heartbeat(link: StationLink) -> None:
         link.heartbeats.note(link.station_id, link.clock.now(), link.epoch)
         return
     async with link.storage.transaction() as uow:
-        await uow.stations.heartbeat(link.station_id, link.clock.now())
+        await uow.stations.heartbeats({link.station_id: (link.clock.now(), link.epoch)})

@@ -201,7 +201,7 @@ class Gateway:
             credentials = basic_credentials(websocket.headers.get("authorization"))
             ok = credentials is not None and credentials[0] == station_id
             if ok and credentials is not None:
-                ok = await self._password_ok(station, credentials[1])
+                ok = await self._password_ok(station_id, credentials[1], station.password_hash)
             if not ok:
                 raise Refused(
                     401,
@@ -209,15 +209,13 @@ class Gateway:
                     {"WWW-Authenticate": 'Basic realm="ocpi-cpo OCPP", charset="UTF-8"'},
                 )
 
-    async def _password_ok(self, station: Station, password: str) -> bool:
+    async def _password_ok(self, station_id: str, password: str, stored: str) -> bool:
         """scrypt, unless this password let the station in before (ocpp_gateway.passwords)."""
-        stored = station.password_hash
-        assert stored is not None
-        if self.passwords.known(station.station_id, password, stored):
+        if self.passwords.known(station_id, password, stored):
             return True
         ok = await asyncio.to_thread(verify_password, password, stored)
         if ok:
-            self.passwords.remember(station.station_id, password, stored)
+            self.passwords.remember(station_id, password, stored)
         return ok
 
     async def endpoint(self, websocket: WebSocket, station_id: str) -> None:
@@ -303,15 +301,19 @@ class Gateway:
         current = self.driver.detach(link)
         if current:
             # reported offline (EVSEs UNKNOWN) now, or by the leader if it is not back within
-            # the grace (services.stations.report_dropped)
+            # the grace (services.dropped_stations)
             link.went_offline("connection closed", report=self.offline_grace <= 0)
         await link.drain()
         if current:
             # after its events are stored: a connection recorded closed has nothing in flight
             # (a crash before this leaves it recorded online: the next connection asks all)
-            with contextlib.suppress(Exception):
-                now, epoch = self.context.clock.now(), link.epoch
+            now, epoch = self.context.clock.now(), link.epoch
+            try:
                 await link.write(lambda uow: uow.stations.disconnected(link.station_id, now, epoch))
+            except Exception:
+                # left recorded online: its next connection asks for every status, and on
+                # PostgreSQL the leader reports it offline once its presence lease lapses
+                LOG.exception("station %s: the end of its connection not recorded", link.station_id)
         link.finished.set()
         LOG.info("station %s disconnected", link.station_id)
 

@@ -249,7 +249,7 @@ class StationLink:
 
     def went_offline(self, why: str, *, report: bool = True) -> None:
         """Offline here; ``report``: its EVSEs set UNKNOWN now (else the leader does it once the
-        station is not back within ``offline_grace``: ``services.stations.report_dropped``)."""
+        station is not back within ``offline_grace``: ``services.dropped_stations``)."""
         if not self.online:
             return
         self.online = False

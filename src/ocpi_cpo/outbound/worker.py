@@ -168,17 +168,17 @@ class OutboxWorker:
         waiting for SQLite's write lock) comes back in a claim: it is not sent a second time;
         the earlier round's record ends its claim (or, if that record fails, the claim lapses
         and the message is sent again then)."""
-        again = [m.id for m in batch if m.id in self._in_flight]
-        if again:
+        fresh = [m for m in batch if m.id not in self._in_flight]
+        if len(fresh) < len(batch):
             log.warning(
                 "%d message(s) claimed again while still in flight here (their lease of %g s"
                 " lapsed): not sent twice",
-                len(again),
+                len(batch) - len(fresh),
                 self.settings.lease_seconds,
             )
-            batch = [m for m in batch if m.id not in self._in_flight]
-            if not batch:
-                return
+        batch = fresh
+        if not batch:
+            return
         ids = {m.id for m in batch}
         self._in_flight |= ids
         task = asyncio.create_task(self._finish_logged(batch, partners))

@@ -64,15 +64,31 @@ class DroppedStations:
         now = self.clock.now()
         async with self.storage.read() as uow:
             due = await uow.stations.offline_unreported(now - timedelta(seconds=self.grace), BATCH)
+        done = 0
         for station_id, epoch in due:
-            await self.events.station_offline(station_id, now, epoch)
-        if due:
+            if await self._report(station_id, now, epoch):
+                done += 1
+        if done:
             log.info(
                 "%d station(s) not back within %g s of their drop: reported offline",
-                len(due),
+                done,
                 self.grace,
             )
-        return reported + len(due)
+        return reported + done
+
+    async def _report(self, station_id: str, now: datetime, epoch: int) -> bool:
+        """Report one station, then record that connection's end as reported (the platform's
+        ``station_offline`` records it already, in its own transaction; recording it here too
+        keeps any ``StationEvents`` from being asked again at every look). One that fails is
+        logged and tried again at the next look; it does not hold back the others."""
+        try:
+            await self.events.station_offline(station_id, now, epoch)
+            async with self.storage.transaction() as uow:
+                await uow.stations.offline_reported(station_id, epoch)
+        except Exception:
+            log.exception("station %s: its drop not reported offline; trying again", station_id)
+            return False
+        return True
 
     async def recover(self, before: datetime) -> int:
         """Stations recorded online by connections opened before ``before``: recorded offline
@@ -83,7 +99,7 @@ class DroppedStations:
         for station_id, epoch in stale:
             async with self.storage.transaction() as uow:
                 await uow.stations.disconnected(station_id, now, epoch)
-            await self.events.station_offline(station_id, now, epoch)
+            await self._report(station_id, now, epoch)
         if stale:
             log.warning(
                 "%d station(s) were recorded online by the process before this one, which"

@@ -290,8 +290,6 @@ class StationRepository(Protocol):
         now: datetime,
     ) -> None: ...
 
-    async def heartbeat(self, station_id: str, now: datetime) -> None: ...
-
     async def heartbeats(self, seen: Mapping[str, tuple[datetime, int | None]]) -> None:
         """Many stations' last heartbeat at once: station id -> (when, the connection's epoch);
         a station whose epoch has changed since (a newer connection) is left alone."""

@@ -91,7 +91,7 @@ async def test_a_change_that_fails_in_a_shared_commit_loses_no_other(network: Ne
 
     async def broken(uow: UnitOfWork) -> None:
         # writes first, then fails: the shared transaction is rolled back and redone without it
-        await uow.stations.heartbeat("ST1", at(0))
+        await uow.stations.heartbeats({"ST1": (at(0), None)})
         raise RuntimeError("this change cannot be applied")
 
     outcomes = await asyncio.gather(

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ocpi_cpo.services import stations as service
+from ocpi_cpo.services.dropped_stations import DroppedStations
 from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation
 from ocpi_cpo.storage.sql.engine import SqlStorage
+from tests.support.clock import SteppedClock
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
@@ -166,3 +168,27 @@ async def test_stations_offline_past_the_grace_until_their_end_is_reported(
     async with storage.read() as uow:
         due = await uow.stations.offline_unreported(NOW + timedelta(seconds=60), 10)
     assert due == [("CP1", epochs[1]), ("CP2", again)]
+
+
+async def test_a_drop_that_cannot_be_reported_holds_back_no_other(storage: SqlStorage) -> None:
+    """The leader's look (services.dropped_stations): a station whose report fails is tried
+    again at the next look, the others are reported and not asked again."""
+    asked: list[str] = []
+
+    class Events:
+        async def station_offline(self, station_id: str, at: datetime, epoch: int) -> None:
+            asked.append(station_id)
+            if station_id == "CP1" and asked.count("CP1") == 1:
+                raise RuntimeError("the database went away")
+
+    async with storage.transaction() as uow:
+        for n in (1, 2):
+            await service.add_station(uow, f"CP{n}", "LOC1", {1: f"E{n}"}, None, NOW)
+            epoch = await uow.stations.connected(f"CP{n}", "1.6", NOW)
+            await uow.stations.disconnected(f"CP{n}", NOW, epoch)
+    later = NOW + timedelta(seconds=120)
+    dropped = DroppedStations(storage, Events(), SteppedClock(later), 60.0)  # type: ignore[arg-type]
+    assert await dropped.look() == 1  # CP2; CP1 failed
+    assert await dropped.look() == 1  # CP1 again, CP2 not asked again
+    assert await dropped.look() == 0
+    assert asked == ["CP1", "CP2", "CP1"]

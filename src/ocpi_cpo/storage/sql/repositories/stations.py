@@ -183,13 +183,6 @@ class SqlStationRepository:
             )
         )
 
-    async def heartbeat(self, station_id: str, now: datetime) -> None:
-        await self._c.execute(
-            update(stations)
-            .where(stations.c.station_id == station_id)
-            .values(last_heartbeat_at=now, online=True)
-        )
-
     async def heartbeats(self, seen: Mapping[str, tuple[datetime, int | None]]) -> None:
         rows = [
             {"b_station": station_id, "b_at": at, "b_epoch": epoch}
