@@ -57,7 +57,8 @@ _BY_KEY = (
 )
 # The statements of every reading and every stop (issue 21) go straight to the driver: one hop
 # to SQLite's thread each instead of three or four through SQLAlchemy (storage.sql.driver).
-_LOADED_SQL = ", ".join(column.name for column in _LOAD.selected_columns)
+_LOADED = tuple(column.name for column in _LOAD.selected_columns)
+_LOADED_SQL = ", ".join(_LOADED)
 _BY_TRANSACTION = (
     f"SELECT {_LOADED_SQL} FROM sessions"  # noqa: S608 - column names, placeholders
     " WHERE station_id = {} AND transaction_id = {} ORDER BY pk DESC LIMIT 1"
@@ -87,23 +88,13 @@ def _save_sql(names: tuple[str, ...], sqlite: bool) -> str:
 
 
 def _session(row: Any) -> ChargeSession:
-    return session_from_state(
-        SessionKey(row.country_code, row.party_id, row.session_id),
-        station_id=row.station_id,
-        transaction_id=row.transaction_id,
-        status=SessionStatus(row.status),
-        location_id=row.location_id,
-        evse_uid=row.evse_uid,
-        connector_id=row.connector_id,
-        published=row.published,
-        last_updated=row.last_updated,
-        profile_due_at=row.profile_due_at,
-        state=orjson.loads(row.state),
-    )
+    """From a SQLAlchemy row holding the ``_LOAD`` columns (its datetimes already read)."""
+    return _loaded([getattr(row, name) for name in _LOADED], lambda value: value)
 
 
 def _loaded(row: Sequence[Any], read: Callable[[Any], datetime | None]) -> ChargeSession:
-    """``_session`` from a row of ``_LOADED_SQL`` read by the driver (storage.sql.driver)."""
+    """A session from the ``_LOAD`` columns in their order; ``read`` turns a stored datetime
+    into an aware one (the driver's rows: storage.sql.driver)."""
     (country, party, session_id, station_id, transaction_id, status, location_id, evse_uid,
      connector_id, published, last_updated, profile_due_at, state) = row  # fmt: skip
     updated = read(last_updated)
