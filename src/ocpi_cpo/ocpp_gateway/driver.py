@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ocpi_cpo.domain.stations import CommandOutcome
+from ocpi_cpo.domain.stations import CommandOutcome, EvseStatus
 from ocpi_cpo.ocpp_gateway._lib import call16, call201
 from ocpi_cpo.ocpp_gateway.heartbeats import Heartbeats
 from ocpi_cpo.ocpp_gateway.link import REMOTE_START_WINDOW, PendingStart, StationLink
@@ -97,6 +97,14 @@ class OcppDriver:
     def is_online(self, evse_uid: str) -> bool:
         found = self._by_evse(evse_uid)
         return found is not None and found[0].online
+
+    def live_status(self, evse_uid: str) -> EvseStatus | None:
+        """What the station said last on this connection (its StatusBoard), before it is stored."""
+        found = self._by_evse(evse_uid)
+        if found is None or not found[0].online:
+            return None
+        status = found[0].evse_state(evse_uid)
+        return None if status is EvseStatus.UNKNOWN else status
 
     async def start_session(
         self,

@@ -124,6 +124,35 @@ async def _location(
     return document, (stored.key.country_code, stored.key.party_id)
 
 
+#: statuses only the CPO sets (no station reports them): the station's word does not replace them
+_CPO_STATUSES = frozenset({"PLANNED", "REMOVED"})
+
+
+def _as_said(location: Document, drivers: StationDrivers) -> Document:
+    """The Location with each EVSE's status as its station said it last, where that station is
+    connected to this instance and said one (``StationDrivers.live_status``), unless the CPO made
+    the EVSE PLANNED or REMOVED.
+
+    A StatusNotification is answered before its status is stored, and storing it may wait (a busy
+    database, another transaction holding the Location): a hub that starts a session as soon as
+    the previous one's CDR arrived would otherwise meet the stored CHARGING of the session just
+    ended, and get EVSE_OCCUPIED while the station says Available (ocpp-bridge.md §2.3)."""
+    evses = evses_of(location)
+    said = [
+        None if evse.get("status") in _CPO_STATUSES else drivers.live_status(str(evse.get("uid")))
+        for evse in evses
+    ]
+    if all(s is None or s.value == evse.get("status") for s, evse in zip(said, evses, strict=True)):
+        return location
+    return {
+        **location,
+        "evses": [
+            evse if s is None else {**evse, "status": s.value}
+            for s, evse in zip(said, evses, strict=True)
+        ],
+    }
+
+
 async def _start(
     uow: UnitOfWork,
     request: CommandRequest,
@@ -131,6 +160,7 @@ async def _start(
     drivers: StationDrivers,
 ) -> Plan:
     location, owner = await _location(uow, request.location_id, addressed)
+    location = _as_said(location, drivers)
     if request.evse_uid is None:
         evse = choose_evse(location, drivers.is_online)
         if evse is None:
@@ -197,6 +227,7 @@ async def _reserve(
     token = request.token
     assert expiry is not None and token is not None
     location, owner = await _location(uow, request.location_id, addressed)
+    location = _as_said(location, drivers)
     location_id = str(request.location_id)
     evse_uid = request.evse_uid
     plan = Plan(owner=owner, location_id=location_id, evse_uid=evse_uid)

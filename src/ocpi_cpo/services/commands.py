@@ -10,9 +10,12 @@ station:
 | location unknown (or not published)                          | OCPI 2003       | nothing        |
 | EVSE or connector unknown, no usable EVSE, station offline  | REJECTED        | nothing        |
 | STOP_SESSION of a session that is not ACTIVE/PENDING        | UNKNOWN_SESSION | nothing        |
-| our own EVSE state says occupied / inoperative              | ACCEPTED        | EVSE_OCCUPIED / EVSE_INOPERATIVE |
+| our own EVSE state says occupied / inoperative (*)          | ACCEPTED        | EVSE_OCCUPIED / EVSE_INOPERATIVE |
 | CANCEL_RESERVATION of a reservation we never had accepted   | ACCEPTED        | UNKNOWN_RESERVATION |
 | otherwise                                                   | ACCEPTED        | the station's result, or TIMEOUT |
+
+(*) what the EVSE's station said last on its connection to this instance, else the stored status
+(``command_checks._as_said``: a status is stored after the station was answered).
 
 An ACCEPTED command is stored PENDING (``domain.commands``) and its station call runs in the
 background (``services.command_runs``); exactly one CommandResult follows. A START_SESSION (and a

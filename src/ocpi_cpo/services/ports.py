@@ -70,6 +70,12 @@ class SessionDirectory(Protocol):
 class StationDriver(Protocol):
     def is_online(self, evse_uid: str) -> bool: ...
 
+    def live_status(self, evse_uid: str) -> EvseStatus | None:
+        """The EVSE's status as its station said it last on its connection to this instance;
+        None when it said none there. Newer than the stored status, which follows it: a
+        StatusNotification is answered before its status is stored (ocpp_gateway.link)."""
+        ...
+
     async def start_session(
         self,
         evse_uid: str,

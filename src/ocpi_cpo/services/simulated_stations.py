@@ -123,6 +123,9 @@ class SimulatedStations:
     def is_online(self, evse_uid: str) -> bool:
         return evse_uid not in self.offline
 
+    def live_status(self, evse_uid: str) -> EvseStatus | None:
+        return None  # they store their statuses themselves: the stored one is theirs
+
     async def start_session(
         self,
         evse_uid: str,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ocpi_cpo.domain.stations import CommandOutcome
+from ocpi_cpo.domain.stations import CommandOutcome, EvseStatus
 from ocpi_cpo.services.ports import StationDriver
 from ocpi_cpo.services.simulated_stations import SimulatedStations
 from ocpi_cpo.services.station_relay import StationRelay
@@ -50,6 +50,11 @@ class StationDrivers:
     def is_online(self, evse_uid: str) -> bool:
         driver = self._for_evse(evse_uid)
         return driver is not None and driver.is_online(evse_uid)
+
+    def live_status(self, evse_uid: str) -> EvseStatus | None:
+        """The status the EVSE's station said last, when it is connected to this instance
+        (``StationDriver.live_status``); None otherwise."""
+        return self.ocpp.live_status(evse_uid) if self.ocpp is not None else None
 
     async def start_session(
         self,

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from ocpi_cpo.domain.leases import CALLS_CHANNEL, STATION_PREFIX, StationCall, StationHeld
-from ocpi_cpo.domain.stations import CommandOutcome
+from ocpi_cpo.domain.stations import CommandOutcome, EvseStatus
 from ocpi_cpo.services.ports import StationDriver
 from ocpi_cpo.storage.protocols import Storage
 
@@ -112,6 +112,9 @@ class StationRelay:
 
     def is_online(self, evse_uid: str) -> bool:
         return evse_uid in self._evses
+
+    def live_status(self, evse_uid: str) -> EvseStatus | None:
+        return None  # its station reports to another instance: only the stored status is known
 
     async def start_session(
         self,

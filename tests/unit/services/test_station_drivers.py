@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ocpi_cpo.domain.clock import SystemClock
-from ocpi_cpo.domain.stations import CommandOutcome
+from ocpi_cpo.domain.stations import CommandOutcome, EvseStatus
 from ocpi_cpo.services.simulated_stations import SimulatedStations
 from ocpi_cpo.services.station_drivers import StationDrivers
 
@@ -20,6 +20,9 @@ class FakeOcpp:
 
     def is_online(self, evse_uid: str) -> bool:
         return evse_uid in self.online
+
+    def live_status(self, evse_uid: str) -> EvseStatus | None:
+        return None
 
     async def start_session(
         self, evse_uid: str, connector_id: str | None, uid: str, token_type: str, rid: int
