@@ -29,7 +29,7 @@ from ocpi_cpo.domain.locations import (
     find_evse,
 )
 from ocpi_cpo.domain.partners import Partner
-from ocpi_cpo.domain.stations import CommandOutcome
+from ocpi_cpo.domain.stations import CommandOutcome, EvseStatus
 from ocpi_cpo.services.errors import NotFoundError
 from ocpi_cpo.services.ownership import Parties, acting_for, is_hub, may_act_on
 from ocpi_cpo.services.ports import SessionDirectory
@@ -128,20 +128,21 @@ async def _location(
 _CPO_STATUSES = frozenset({"PLANNED", "REMOVED"})
 
 
-def _as_said(location: Document, drivers: StationDrivers) -> Document:
-    """The Location with each EVSE's status as its station said it last, where that station is
-    connected to this instance and said one (``StationDrivers.live_status``), unless the CPO made
-    the EVSE PLANNED or REMOVED.
+def _as_said(location: Document, drivers: StationDrivers, evse_uid: str | None) -> Document:
+    """The Location with the status of the EVSE ``evse_uid`` (None: of each EVSE) as its station
+    said it last, where that station is connected to this instance and said one
+    (``StationDrivers.live_status``), unless the CPO made the EVSE PLANNED or REMOVED.
 
     A StatusNotification is answered before its status is stored, and storing it may wait (a busy
     database, another transaction holding the Location): a hub that starts a session as soon as
     the previous one's CDR arrived would otherwise meet the stored CHARGING of the session just
     ended, and get EVSE_OCCUPIED while the station says Available (ocpp-bridge.md §2.3)."""
     evses = evses_of(location)
-    said = [
-        None if evse.get("status") in _CPO_STATUSES else drivers.live_status(str(evse.get("uid")))
-        for evse in evses
-    ]
+    said: list[EvseStatus | None] = []
+    for evse in evses:
+        uid = str(evse.get("uid"))
+        asked = evse_uid in (None, uid) and evse.get("status") not in _CPO_STATUSES
+        said.append(drivers.live_status(uid) if asked else None)
     if all(s is None or s.value == evse.get("status") for s, evse in zip(said, evses, strict=True)):
         return location
     return {
@@ -160,7 +161,7 @@ async def _start(
     drivers: StationDrivers,
 ) -> Plan:
     location, owner = await _location(uow, request.location_id, addressed)
-    location = _as_said(location, drivers)
+    location = _as_said(location, drivers, request.evse_uid)
     if request.evse_uid is None:
         evse = choose_evse(location, drivers.is_online)
         if evse is None:
@@ -227,7 +228,7 @@ async def _reserve(
     token = request.token
     assert expiry is not None and token is not None
     location, owner = await _location(uow, request.location_id, addressed)
-    location = _as_said(location, drivers)
+    location = _as_said(location, drivers, request.evse_uid)
     location_id = str(request.location_id)
     evse_uid = request.evse_uid
     plan = Plan(owner=owner, location_id=location_id, evse_uid=evse_uid)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import orjson
@@ -105,29 +106,35 @@ START = CommandRequest(
 )
 
 
+@pytest.mark.parametrize("evse_uid", ["E1-1", None], ids=["named", "any"])
 async def test_a_start_right_after_available_reaches_the_station(
-    storage: SqlStorage, database_url: str, version: str
+    storage: SqlStorage, database_url: str, version: str, evse_uid: str | None
 ) -> None:
+    """``any``: no EVSE named (Gireve's eMSPs name none), the other EVSE busy: the one its station
+    has just said Available is chosen, not refused as "no EVSE available"."""
     await prepared(storage)
     sender = Sender(await _partner(storage), ("FR", "AB1"), ("NL", "EMS"))
-    start = START
+    start = replace(START, evse_uid=evse_uid)
     async with (
         instance(database_url) as (url, context, _),
         SimStation(url, "CP1", version, connectors=2) as station,
     ):
         await station.boot()
-        await station.status(1, "Charging")  # the session before (2.0.1: Occupied)
+        for number in (1, 2):
+            await station.status(number, "Charging")  # the sessions before (2.0.1: Occupied)
+        await _until_stored(storage, "E1-2", "CHARGING")
         await _until_stored(storage, "E1-1", "CHARGING")
         async with _location_held(database_url, "LOC1"):
             await station.status(1, "Available")  # answered at once, stored once the row is free
             reply = await context.commands.receive(sender, start)
-            assert reply.answer is Answer.ACCEPTED and reply.command_id is not None
+            assert reply.answer is Answer.ACCEPTED and reply.command_id is not None, reply
             assert await _stored_status(storage, "E1-1") == "CHARGING"  # not stored yet
             await context.commands.runner.idle()
             async with storage.read() as uow:
                 command = await uow.commands.get(reply.command_id)
             assert command is not None
             assert command.result is CommandOutcome.ACCEPTED, (command.result, command.message)
+            assert command.evse_uid == "E1-1"
             assert await station.wait_for(REMOTE_START[version], 1) == "received"
         await station.wait_for("started")
         await _until_stored(storage, "E1-1", "CHARGING")  # Available, then the new session's
