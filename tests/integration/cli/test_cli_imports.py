@@ -196,7 +196,7 @@ EVERYDAY_HEAVY = (
 )
 
 _RUN = """
-import runpy, sys, orjson
+import gc, runpy, sys, orjson
 sys.argv = ["ocpi-cpo", *sys.argv[1:]]
 code = 0
 try:
@@ -204,7 +204,8 @@ try:
 except SystemExit as exc:
     code = exc.code or 0
 sys.stdout.flush()
-print("\\nMODULES " + orjson.dumps([code, *sys.modules]).decode())
+collector = [gc.isenabled(), gc.get_freeze_count()]
+print("\\nMODULES " + orjson.dumps([code, collector, *sys.modules]).decode())
 """
 
 
@@ -232,9 +233,34 @@ def test_everyday_commands_on_sqlite_load_no_async_stack(tmp_path: Path) -> None
             check=False,
             env=environment,
         )
-        code, *modules = orjson.loads(done.stdout.rsplit("MODULES ", 1)[1])
+        code, (collecting, frozen), *modules = orjson.loads(done.stdout.rsplit("MODULES ", 1)[1])
         assert code == 0, done.stderr
+        # cli/main.main: no cyclic collection while it ran nor at exit (architecture.md, point 8)
+        assert not collecting and frozen > 10_000, (collecting, frozen)
         heavy = sorted(
             m for m in modules if any(m == h or m.startswith(h + ".") for h in EVERYDAY_HEAVY)
         )
         assert heavy == [], f"{' '.join(command)} imported {heavy}"
+
+
+_COLLECTOR = """
+import gc, sys, orjson
+from ocpi_cpo.cli.main import COMMANDS, load_command
+collecting = {}
+for name in COMMANDS:
+    gc.disable()
+    load_command(name)
+    collecting[name] = gc.isenabled()
+print(orjson.dumps(collecting).decode())
+"""
+
+
+def test_only_commands_that_run_until_stopped_get_the_collector_back() -> None:
+    """A one-shot command runs without the cyclic garbage collector (cli/main.main); serve, the
+    worker, the demo and the simulators run for hours and must have it."""
+    done = subprocess.run(
+        [sys.executable, "-c", _COLLECTOR], capture_output=True, text=True, timeout=120, check=True
+    )
+    collecting = orjson.loads(done.stdout)
+    assert sorted(n for n, on in collecting.items() if on) == ["demo", "serve", "sim", "worker"]
+    assert len(collecting) == len(COMMANDS)
