@@ -109,8 +109,11 @@ async def _requests(session: aiohttp.ClientSession, rig: Rig) -> list[dict[str, 
     return [r for r in await _get(session, f"{rig.hub}/_sim/requests") if not r.get("failed")]
 
 
-async def set_up(rig: Rig, session: aiohttp.ClientSession, stations: int) -> float:
-    """Registered, the network at the hub, the stations imported; returns the seconds it took."""
+async def set_up(
+    rig: Rig, session: aiohttp.ClientSession, stations: int, clock: dict[str, float]
+) -> float:
+    """Registered, the network at the hub, the stations imported; returns the seconds it took.
+    ``clock`` gets the seconds of each step."""
     started = time.monotonic()
     for url in (f"{rig.cpo}/ocpi/versions", f"{rig.hub}/_sim/state"):
         for _ in range(600):
@@ -121,6 +124,7 @@ async def set_up(rig: Rig, session: aiohttp.ClientSession, stations: int) -> flo
                 await asyncio.sleep(0.05)
         else:
             raise RuntimeError(f"{url} did not come up: see {rig.folder}/*.log")
+    clock["setup_up_s"] = time.monotonic() - started
     invite = orjson.loads(
         rig.cli("partners", "invite", "gireve", "--profile", "gireve-preprod", "--json")
     )
@@ -131,7 +135,11 @@ async def set_up(rig: Rig, session: aiohttp.ClientSession, stations: int) -> flo
     (rig.folder / "tariffs.json").write_bytes(orjson.dumps(demo_data.tariffs()))
     (rig.folder / "locations.json").write_bytes(orjson.dumps(demo_data.locations(stations)))
     rig.cli("tariffs", "import", str(rig.folder / "tariffs.json"))
+    step = time.monotonic()
+    clock["setup_register_s"] = step - started - clock["setup_up_s"]
     rig.cli("locations", "import", str(rig.folder / "locations.json"))
+    clock["setup_import_s"] = time.monotonic() - step
+    step = time.monotonic()
 
     async def network_at_hub() -> bool:
         got = await _requests(session, rig)
@@ -140,6 +148,8 @@ async def set_up(rig: Rig, session: aiohttp.ClientSession, stations: int) -> flo
         )
 
     await _until(network_at_hub, f"{stations} Location PUTs at the hub", 120 + stations / 20)
+    clock["setup_push_s"] = time.monotonic() - step
+    step = time.monotonic()
     (rig.folder / "stations.json").write_bytes(
         orjson.dumps(
             [
@@ -153,6 +163,7 @@ async def set_up(rig: Rig, session: aiohttp.ClientSession, stations: int) -> flo
         )
     )
     rig.cli("stations", "import", str(rig.folder / "stations.json"))
+    clock["setup_stations_s"] = time.monotonic() - step
     return time.monotonic() - started
 
 
@@ -346,6 +357,7 @@ async def drive(
     watcher = asyncio.create_task(peak_rss())
     out, _ = await asyncio.gather(process.stdout.read(), marks())
     await process.wait()
+    sampler.mark("exited")
     watcher.cancel()
     if process.returncode != 0:
         raise RuntimeError(f"scale_load exited {process.returncode}: {stderr[-20:]}")
@@ -369,6 +381,8 @@ async def run(
 ) -> dict[str, Any]:
     raise_open_files(stations + 1000)  # serve inherits it
     plan = {**load_plan(stations, quick), **(changes or {})}
+    began = time.monotonic()
+    clock: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as name:
         folder = Path(name) if keep is None else _folder(keep)
         url = database_url or f"sqlite+aiosqlite:///{folder / 'cpo.db'}"
@@ -383,10 +397,11 @@ async def run(
         )
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
-                setup_s = await set_up(rig, session, stations)
+                setup_s = await set_up(rig, session, stations, clock)
                 idle_rss = rss_mb(rig.serve_pid)
                 sampler = Sampler(rig.serve_pid)
                 summary = await drive(rig, stations, plan, sampler)
+                driven = time.monotonic()
                 events = summary.pop("events")
                 expected_cdrs = int(summary["stops"])
 
@@ -400,8 +415,11 @@ async def run(
                 with contextlib.suppress(RuntimeError):  # counted as missing below
                     await _until(settled, "every CDR at the hub", 120)
                 await asyncio.sleep(3.0)  # the last PATCHes
+                clock["settling_s"] = time.monotonic() - driven
+                step = time.monotonic()
                 hub = await _requests(session, rig)
                 (folder / "hub_requests.json").write_bytes(orjson.dumps(hub))
+                clock["fetch_s"] = time.monotonic() - step
         except Exception:
             for log in ("cpo.log", "hub.log"):
                 print(f"--- {log} (tail)\n{(folder / log).read_text()[-3000:]}", file=sys.stderr)
@@ -409,6 +427,18 @@ async def run(
         finally:
             rig.stop()
     marks = sampler.marks
+    step = time.monotonic()
+    analysed = analyse(events, hub, stations)
+    clock["analysis_s"] = time.monotonic() - step
+    for name, (start, end) in {
+        "connect_s": ("start", "connected"),
+        "steady_s": ("steady_start", "steady_end"),
+        "storm_s": ("storm_start", "storm_end"),
+        "close_s": ("storm_end" if "storm_end" in marks else "steady_end", "exited"),
+    }.items():
+        if start in marks and end in marks:
+            clock[name] = marks[end][0] - marks[start][0]
+    clock["total_s"] = time.monotonic() - began
     result = {
         "database": "PostgreSQL" if database_url else "SQLite",
         "stations": stations,
@@ -416,7 +446,8 @@ async def run(
         "setup_s": setup_s,
         "idle_rss_mb": idle_rss,
         "load": summary,
-        "hub": analyse(events, hub, stations),
+        "hub": analysed,
+        "clock": clock,
         "connected_rss_mb": marks["connected"][2],
         "steady_rss_mb": marks["steady_end"][2],
         "peak_rss_mb": summary["serve_peak_rss_mb"],
@@ -567,4 +598,9 @@ if __name__ == "__main__":
     outcome = asyncio.run(run(arguments.quick, database, count, arguments.keep, changes))
     if arguments.json:
         arguments.json.write_bytes(orjson.dumps(outcome, option=orjson.OPT_INDENT_2))
+    print(
+        "phases (s): "
+        + ", ".join(f"{k.removesuffix('_s')} {v:.1f}" for k, v in outcome["clock"].items()),
+        file=sys.stderr,
+    )
     print_table(figures(outcome))
