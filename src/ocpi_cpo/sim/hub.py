@@ -4,7 +4,8 @@ It speaks OCPI 2.2.1 (the default) or 2.1.1 (``version``; what differs is in ``s
 It registers with a CPO given a registration token (Gireve's "Register FromIOP"), or accepts a CPO's
 registration ("ToIOP"); it checks the Authorization token (Base64 on 2.2.1, as it is on 2.1.1),
 X-Request-ID/X-Correlation-ID and routing headers as that version asks, prints each request it
-receives and keeps them for inspection at ``GET /_sim/requests``. ``GET /_sim/locations``,
+receives and keeps them for inspection at ``GET /_sim/requests`` (``/_sim/requests/count?method=
+PUT&module=locations``: how many, without the log). ``GET /_sim/locations``,
 ``/_sim/tariffs``, ``/_sim/sessions`` and ``/_sim/cdrs`` show what it holds; ``POST /_sim/forget``
 makes it lose what it holds (to rehearse a partner that needs everything again). The ``/_sim/*``
 controls have the same shapes on both versions. State lives in memory: it is a simulator.
@@ -308,6 +309,20 @@ def create_hub_app(state: SimHubState, *, transport: Transport | None = None) ->
     @app.get("/_sim/requests")
     async def recorded() -> Response:
         return Response(orjson.dumps(state.requests), media_type="application/json")
+
+    @app.get("/_sim/requests/count")
+    async def recorded_count(method: str | None = None, module: str | None = None) -> Response:
+        """How many requests were received (of ``method``, to ``module``), those answered with
+        a failure set by ``/_sim/fail`` left out: what a waiting caller polls, instead of the
+        whole log (tens of thousands of entries, bodies and all, in a scale run)."""
+        count = sum(
+            1
+            for entry in state.requests
+            if (method is None or entry["method"] == method)
+            and (module is None or entry["module"] == module)
+            and not entry.get("failed")
+        )
+        return Response(orjson.dumps({"count": count}), media_type="application/json")
 
     @app.get("/_sim/tariffs")
     async def show_tariffs() -> Response:
