@@ -168,7 +168,9 @@ class Gateway:
             raise Refused(
                 400, f"no OCPP subprotocol we speak in {offered}: use ocpp1.6 or ocpp2.0.1"
             )
-        async with self.context.storage.read() as uow:
+        # read at every connection, never kept: a password or profile changed anywhere (the CLI,
+        # another instance) holds from the next connection on; one statement, no transaction
+        async with self.context.storage.read(snapshot=False) as uow:
             station = await uow.stations.get(station_id)
         if station is None:
             raise Refused(404, f"unknown station {station_id!r}")

@@ -9,10 +9,59 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from ocpi_cpo.domain.station_registry import Station
+from ocpi_cpo.storage.sql.driver import (
+    datetime_binder,
+    datetime_reader,
+    execute,
+    fetch_all,
+    placeholders,
+)
 from ocpi_cpo.storage.sql.tables.stations import ocpp16_transactions, station_evses, stations
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+# A connecting station's statements (admission, its connection, its BootNotification: every
+# station of a reconnect storm runs them, issue 21) go straight to the driver: one hop to
+# SQLite's thread each instead of three or four through SQLAlchemy (storage.sql.driver), and the
+# row with its EVSEs in one statement (no transaction needed around two).
+_READ = (
+    "station_id",
+    "location_id",
+    "created_at",
+    "password_hash",
+    "security_profile",
+    "ocpp_version",
+    "vendor",
+    "model",
+    "firmware_version",
+    "online",
+    "connected_at",
+    "disconnected_at",
+    "last_heartbeat_at",
+)
+_TIMES = frozenset({"created_at", "connected_at", "disconnected_at", "last_heartbeat_at"})
+_GET = (  # noqa: S608 - column names, placeholders
+    "SELECT {}, e.ocpp_number, e.evse_uid FROM stations AS s"
+    " LEFT JOIN station_evses AS e ON e.station_id = s.station_id WHERE s.station_id = {{}}"
+).format(", ".join(f"s.{name}" for name in _READ))
+_CONNECTED = (
+    "UPDATE stations SET online = {}, ocpp_version = {}, connected_at = {},"
+    " connection_epoch = connection_epoch + 1 WHERE station_id = {} RETURNING connection_epoch"
+)
+_BOOTED = (
+    "UPDATE stations SET vendor = {}, model = {}, firmware_version = {}, last_heartbeat_at = {}"
+    " WHERE station_id = {}"
+)
+
+
+#: each statement above with its dialect's placeholders, built once
+_BUILT = {
+    (shape, count, sqlite): shape.format(*placeholders(sqlite, count))
+    for shape, count in ((_GET, 1), (_CONNECTED, 4), (_BOOTED, 5))
+    for sqlite in (True, False)
+}
 
 
 def _to_station(row: Any, evses: Mapping[int, str]) -> Station:
@@ -34,9 +83,20 @@ def _to_station(row: Any, evses: Mapping[int, str]) -> Station:
     )
 
 
+class _Row:
+    """A row's columns by name (``_to_station`` reads attributes)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+
 class SqlStationRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._c = connection
+        self._sqlite = connection.dialect.name == "sqlite"
+
+    def _sql(self, shape: str, count: int) -> str:
+        return _BUILT[shape, count, self._sqlite]
 
     async def add(
         self,
@@ -67,15 +127,17 @@ class SqlStationRepository:
         )
 
     async def get(self, station_id: str) -> Station | None:
-        row = (
-            await self._c.execute(select(stations).where(stations.c.station_id == station_id))
-        ).first()
-        if row is None:
+        """The station with its EVSEs, in one statement (consistent without a transaction)."""
+        rows = await fetch_all(self._c, self._sql(_GET, 1), [station_id])
+        if not rows:
             return None
-        rows = await self._c.execute(
-            select(station_evses).where(station_evses.c.station_id == station_id)
-        )
-        return _to_station(row, {r.ocpp_number: r.evse_uid for r in rows})
+        read = datetime_reader(self._c.dialect)
+        found = {
+            name: read(value) if name in _TIMES else value
+            for name, value in zip(_READ, rows[0], strict=False)
+        }
+        evses = {row[-2]: row[-1] for row in rows if row[-2] is not None}
+        return _to_station(_Row(found), evses)
 
     async def all(self) -> Sequence[Station]:
         rows = list(await self._c.execute(select(stations).order_by(stations.c.station_id)))
@@ -103,19 +165,11 @@ class SqlStationRepository:
         return bool(result.rowcount)
 
     async def connected(self, station_id: str, ocpp_version: str, now: datetime) -> int:
-        result = await self._c.execute(
-            update(stations)
-            .where(stations.c.station_id == station_id)
-            .values(
-                online=True,
-                ocpp_version=ocpp_version,
-                connected_at=now,
-                connection_epoch=stations.c.connection_epoch + 1,
-            )
-            .returning(stations.c.connection_epoch)
+        bind = datetime_binder(self._c.dialect)
+        rows = await fetch_all(
+            self._c, self._sql(_CONNECTED, 4), [True, ocpp_version, bind(now), station_id]
         )
-        epoch = result.scalar()
-        return int(epoch) if epoch is not None else 0
+        return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
     async def disconnected(self, station_id: str, now: datetime, epoch: int | None = None) -> bool:
         statement = update(stations).where(stations.c.station_id == station_id)
@@ -172,15 +226,11 @@ class SqlStationRepository:
         firmware_version: str | None,
         now: datetime,
     ) -> None:
-        await self._c.execute(
-            update(stations)
-            .where(stations.c.station_id == station_id)
-            .values(
-                vendor=vendor,
-                model=model,
-                firmware_version=firmware_version,
-                last_heartbeat_at=now,
-            )
+        bind = datetime_binder(self._c.dialect)
+        await execute(
+            self._c,
+            self._sql(_BOOTED, 5),
+            [vendor, model, firmware_version, bind(now), station_id],
         )
 
     async def heartbeats(self, seen: Mapping[str, tuple[datetime, int | None]]) -> None:
