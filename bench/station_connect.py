@@ -224,7 +224,7 @@ async def run(stations: int, together: int) -> dict[str, Figures]:
             settings,
             clock=SystemClock(),
             storage=storage,
-            transport=station_cpu._NoTransport(),  # type: ignore[arg-type]
+            transport=station_cpu._NoTransport(),
         )
         context: OcpiContext = app.state.ocpi
         driver: OcppDriver = app.state.ocpp_driver
