@@ -10,11 +10,10 @@ is the driver's: ``outbound.partner_sync``. What a partner should hold of an obj
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import orjson
 
-from ocpi_cpo.domain.delivery import NewMessage
-from ocpi_cpo.domain.locations import PARTNER_VISIBLE
 from ocpi_cpo.domain.partners import Partner, PartnerState
 from ocpi_cpo.domain.sync import (
     PartnerSync,
@@ -24,8 +23,11 @@ from ocpi_cpo.domain.sync import (
     ordered_modules,
 )
 from ocpi_cpo.services.errors import ConflictError, RuleViolation
-from ocpi_cpo.services.publishing import Publisher
-from ocpi_cpo.storage.protocols import UnitOfWork
+
+if TYPE_CHECKING:  # ``partners list`` reads the overview without the Locations or the publisher
+    from ocpi_cpo.domain.delivery import NewMessage
+    from ocpi_cpo.services.publishing import Publisher
+    from ocpi_cpo.storage.protocols import UnitOfWork
 
 
 def receivable(partner: Partner, modules: frozenset[str]) -> tuple[str, ...]:
@@ -82,6 +84,7 @@ async def _location_batch(
     uow: UnitOfWork, publisher: Publisher, partner: Partner, sync: PartnerSync, batch: int
 ) -> tuple[list[NewMessage], int, bool]:
     """(messages, next cursor, phase done). The cursor is the last Location's primary key."""
+    from ocpi_cpo.domain.locations import PARTNER_VISIBLE
     from ocpi_cpo.services import whole_objects
 
     stored = await uow.locations.after(PARTNER_VISIBLE, sync.cursor, batch)
