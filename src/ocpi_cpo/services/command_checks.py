@@ -237,10 +237,12 @@ async def _reserve(
         if evse is None:
             return _refused(Answer.REJECTED, f"evse_uid: unknown EVSE {evse_uid!r}")
         plan.result = evse_refusal(evse)
+        if plan.result is not None:  # answered now: the station is asked nothing
+            return plan
         online = drivers.is_online(evse_uid)
     else:
         online = any(drivers.is_online(str(e.get("uid"))) for e in evses_of(location))
-    if plan.result is None and not online:
+    if not online:
         return _refused(Answer.REJECTED, "the station is offline")
     previous = await _reservation(uow, caller, str(request.reservation_id), location_id)
     if previous is not None:  # same location and reservation_id: replace it (mod_commands)

@@ -162,6 +162,21 @@ async def test_evse_state_known_to_us(commands: Commands, status: str, expected:
     assert commands.stations.received == []  # no station was asked
 
 
+@pytest.mark.parametrize(
+    ("status", "expected"), [("CHARGING", "EVSE_OCCUPIED"), ("INOPERATIVE", "EVSE_INOPERATIVE")]
+)
+async def test_a_reservation_of_an_evse_known_busy_asks_no_station(
+    commands: Commands, status: str, expected: str
+) -> None:
+    """The result is known at once: a ReserveNow sent anyway would hold the EVSE at the station
+    for a reservation its eMSP was told had failed."""
+    await ready(commands, profile="ocpi-2.2.1", e1=status)
+    answer = data(await commands.send("RESERVE_NOW", _reserve("R1")))
+    assert answer["result"] == "ACCEPTED"
+    assert [r["result"] for r in await commands.settle()] == [expected]
+    assert commands.stations.received == []
+
+
 async def test_unknown_location_evse_connector(commands: Commands) -> None:
     await ready(commands)
     unknown = await commands.send("START_SESSION", start_body(location_id="NOPE"))
