@@ -65,3 +65,32 @@ async def test_a_round_slower_than_its_lease_is_not_sent_again_by_the_same_worke
         await running
     assert len(delivery.receiver.received) == 1 and delivery.receiver.overlaps == 0
     assert delivered == 1
+
+
+async def test_a_round_slower_than_its_lease_is_not_sent_again_by_another_worker(
+    delivery: Delivery,
+) -> None:
+    """The worker sending a slow round renews its claim every third of the lease, so another
+    worker never finds the lease lapsed and sends the message a second time (seen in a drain of
+    10,000 by two workers on a busy machine: one batch of 200 sent twice)."""
+    settings = delivery.settings.model_copy(
+        update={"outbox": delivery.settings.outbox.model_copy(update={"lease_seconds": 0.3})}
+    )
+    workers = [
+        OutboxWorker(delivery.storage, delivery.transport, settings, SystemClock(), name=name)
+        for name in ("worker-a", "worker-b")
+    ]
+    stop = asyncio.Event()
+    running = [asyncio.create_task(worker.run(stop)) for worker in workers]
+    try:
+        delivery.receiver.behaviour = [Answer(delay=1.8)]  # six leases long
+        await delivery.queue(1, keys=1, start=0)
+        await _until(lambda: len(delivery.receiver.delivered()) == 1)
+        await asyncio.sleep(0.6)  # a second sending would show by now
+        async with delivery.storage.read() as uow:
+            delivered = await uow.outbox.count(QueueFilter(state=MessageState.DELIVERED))
+    finally:
+        stop.set()
+        await asyncio.gather(*running)
+    assert len(delivery.receiver.received) == 1 and delivery.receiver.overlaps == 0
+    assert delivered == 1

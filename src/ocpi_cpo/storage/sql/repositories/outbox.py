@@ -620,6 +620,20 @@ class SqlOutboxRepository:
         result = await self._run(statement.values(claimed_by=None, claimed_until=None))
         return int(result.rowcount or 0)
 
+    async def extend_claims(self, worker: str, ids: Sequence[int], until: datetime) -> int:
+        """Renew this worker's claims on ``ids`` (messages it is still sending or recording) to
+        ``until``; a claim another worker took meanwhile is left alone."""
+        if not ids:
+            return 0
+        result = await self._run(
+            update(outbox)
+            .where(outbox.c.id.in_(list(ids)))
+            .where(outbox.c.claimed_by == worker)
+            .where(outbox.c.state == MessageState.PENDING.value)
+            .values(claimed_until=until)
+        )
+        return int(result.rowcount or 0)
+
     async def claimers(self) -> list[str]:
         """Workers that hold claims on pending messages."""
         rows = await self._run(
