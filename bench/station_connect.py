@@ -275,14 +275,9 @@ def main() -> None:
     options = parser.parse_args()
     if options.statements:
         _Counted.texts = Counter()
-    best: dict[str, Figures] = {}
-    for _ in range(options.repeat):
-        found_all = asyncio.run(run(options.stations, options.together))
-        for name, found in found_all.items():
-            was = best.get(name)
-            if was is not None:
-                found = (min(was[0], found[0]), min(was[1], found[1]), found[2], found[3])
-            best[name] = found
+    best = station_cpu.best_of(
+        asyncio.run(run(options.stations, options.together)) for _ in range(options.repeat)
+    )
     print(
         f"{'phase':<16} {'loop thread us/station':>23} {'other threads us':>17}"
         f" {'statements':>11} {'hops':>6}"

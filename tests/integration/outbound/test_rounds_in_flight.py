@@ -21,6 +21,13 @@ async def _until(condition: Callable[[], bool], limit: float = 10) -> None:
         await asyncio.sleep(0.01)
 
 
+def _leased_worker(delivery: Delivery, lease: float, name: str | None = None) -> OutboxWorker:
+    """A worker whose claims lapse after ``lease`` seconds unless renewed."""
+    outbox = delivery.settings.outbox.model_copy(update={"lease_seconds": lease})
+    settings = delivery.settings.model_copy(update={"outbox": outbox})
+    return OutboxWorker(delivery.storage, delivery.transport, settings, SystemClock(), name=name)
+
+
 async def test_a_new_change_overtakes_a_slow_round_of_another_object(delivery: Delivery) -> None:
     worker = delivery.worker()
     stop = asyncio.Event()
@@ -47,10 +54,7 @@ async def test_a_round_slower_than_its_lease_is_not_sent_again_by_the_same_worke
     """The lease lapses while the round still waits for the partner (or, on a saturated SQLite,
     for the write lock to record it): the next claim takes the message again, but this worker
     knows it is still in flight and does not send it a second time."""
-    settings = delivery.settings.model_copy(
-        update={"outbox": delivery.settings.outbox.model_copy(update={"lease_seconds": 0.2})}
-    )
-    worker = OutboxWorker(delivery.storage, delivery.transport, settings, SystemClock())
+    worker = _leased_worker(delivery, 0.2)
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop))
     try:
@@ -73,13 +77,7 @@ async def test_a_round_slower_than_its_lease_is_not_sent_again_by_another_worker
     """The worker sending a slow round renews its claim every third of the lease, so another
     worker never finds the lease lapsed and sends the message a second time (seen in a drain of
     10,000 by two workers on a busy machine: one batch of 200 sent twice)."""
-    settings = delivery.settings.model_copy(
-        update={"outbox": delivery.settings.outbox.model_copy(update={"lease_seconds": 0.3})}
-    )
-    workers = [
-        OutboxWorker(delivery.storage, delivery.transport, settings, SystemClock(), name=name)
-        for name in ("worker-a", "worker-b")
-    ]
+    workers = [_leased_worker(delivery, 0.3, name) for name in ("worker-a", "worker-b")]
     stop = asyncio.Event()
     running = [asyncio.create_task(worker.run(stop)) for worker in workers]
     try:
