@@ -25,12 +25,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from ocpi_cpo.domain.commands import Answer, CommandName, CommandRequest, CommandToken
 from ocpi_cpo.domain.locations import find_evse
-from ocpi_cpo.domain.partners import Direction, Partner, PartnerState, PartyRole
+from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.domain.stations import CommandOutcome, EvseStatus
 from ocpi_cpo.services.commands import Sender
 from ocpi_cpo.services.locations import set_evse_status
 from ocpi_cpo.sim.station import SimStation
 from ocpi_cpo.storage.sql.engine import SqlStorage
+from tests.integration.ocpp.test_commands_ocpp import registered_emsp
 from tests.integration.ocpp.test_relay import instance, prepared
 
 pytestmark = [
@@ -42,23 +43,8 @@ REMOTE_START = {"1.6": "RemoteStartTransaction", "2.0.1": "RequestStartTransacti
 
 
 async def _partner(storage: SqlStorage) -> Partner:
-    now = datetime.now(UTC)
     async with storage.transaction() as uow:
-        created = await uow.partners.create("emsp", "ocpi-2.2.1", PartnerState.REGISTERED, now)
-        await uow.partners.save_connection(
-            created.id,
-            state=PartnerState.REGISTERED,
-            direction=Direction.FROM_PARTNER,
-            versions_url="http://hub.test/ocpi/versions",
-            version="2.2.1",
-            endpoints=[],
-            roles=[PartyRole("EMSP", "NL", "EMS")],
-            outbound_token="their-token",
-            registered_at=now,
-        )
-        partner = await uow.partners.get(created.id)
-    assert partner is not None
-    return partner
+        return await registered_emsp(uow, datetime.now(UTC))
 
 
 async def _stored_status(storage: SqlStorage, evse_uid: str) -> str:

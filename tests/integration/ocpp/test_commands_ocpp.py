@@ -15,7 +15,7 @@ from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.commands import Answer, CommandName, CommandRequest, CommandToken
 from ocpi_cpo.domain.delivery import QueueFilter
 from ocpi_cpo.domain.emi3 import OperatorId
-from ocpi_cpo.domain.partners import Direction, PartnerState, PartyRole
+from ocpi_cpo.domain.partners import Direction, Partner, PartnerState, PartyRole
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.ocpp_gateway import mount_gateway
@@ -23,6 +23,7 @@ from ocpi_cpo.services import stations as station_service
 from ocpi_cpo.services.commands import Sender
 from ocpi_cpo.services.locations import import_locations
 from ocpi_cpo.sim.station import SimStation
+from ocpi_cpo.storage.protocols import UnitOfWork
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
 from ocpi_cpo.storage.sql.migrate import upgrade
 from tests.integration.api.commands_support import StationSide
@@ -32,6 +33,25 @@ from tests.support.locations import make_location
 from tests.support.processes import free_port
 
 RESPONSE_URL = "http://hub.test/ocpi/2.2.1/commands"
+
+
+async def registered_emsp(uow: UnitOfWork, now: datetime) -> Partner:
+    """A registered eMSP on 2.2.1 acting for its own party (NL/EMS) only."""
+    created = await uow.partners.create("emsp", "ocpi-2.2.1", PartnerState.REGISTERED, now)
+    await uow.partners.save_connection(
+        created.id,
+        state=PartnerState.REGISTERED,
+        direction=Direction.FROM_PARTNER,
+        versions_url="http://hub.test/ocpi/versions",
+        version="2.2.1",
+        endpoints=[],
+        roles=[PartyRole("EMSP", "NL", "EMS")],
+        outbound_token="their-token",
+        registered_at=now,
+    )
+    partner = await uow.partners.get(created.id)
+    assert partner is not None
+    return partner
 
 
 async def test_remote_start_and_stop_on_an_ocpp_station(tmp_path: Path, version: str) -> None:
@@ -60,20 +80,7 @@ async def test_remote_start_and_stop_on_an_ocpp_station(tmp_path: Path, version:
             allow_unknown_tariffs=True,
         )
         await station_service.add_station(uow, "CP1", "LOC1", {1: "E1-1", 2: "E1-2"}, None, now)
-        created = await uow.partners.create("emsp", "ocpi-2.2.1", PartnerState.REGISTERED, now)
-        await uow.partners.save_connection(  # an eMSP acts for its own party (NL/EMS) only
-            created.id,
-            state=PartnerState.REGISTERED,
-            direction=Direction.FROM_PARTNER,
-            versions_url="http://hub.test/ocpi/versions",
-            version="2.2.1",
-            endpoints=[],
-            roles=[PartyRole("EMSP", "NL", "EMS")],
-            outbound_token="their-token",
-            registered_at=now,
-        )
-        partner = await uow.partners.get(created.id)
-    assert partner is not None
+        partner = await registered_emsp(uow, now)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
