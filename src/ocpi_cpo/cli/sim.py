@@ -41,7 +41,11 @@ def hub(
         f"simulated hub {country.upper()}/{party.upper()} (OCPI {version})"
         f" at {state.base_url}/ocpi/versions"
     )
-    uvicorn.run(create_hub_app(state), host="127.0.0.1", port=port, log_level="warning")
+    from ocpi_cpo.collector import settle_for_long_run
+
+    hub_app = create_hub_app(state)
+    settle_for_long_run()  # its request log grows for the whole run, as a server's stations do
+    uvicorn.run(hub_app, host="127.0.0.1", port=port, log_level="warning")
 
 
 @app.command()
