@@ -7,8 +7,8 @@ current ids are available to the code handling the request and to the log record
 from __future__ import annotations
 
 import contextvars
-import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
+from random import getrandbits as _getrandbits
 from typing import Any
 
 REQUEST_ID = "x-request-id"
@@ -30,8 +30,20 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _MAX_ID = 255
 
 
+#: version 4 and the RFC 4122 variant in a 128-bit integer (the bits set, and those cleared)
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+_UUID4_KEPT = ~((0xF000 << 64) | (0xC000 << 48))
+
+
 def new_id() -> str:
-    return str(uuid.uuid4())
+    """A random UUID (version 4) as text, for X-Request-ID and X-Correlation-ID.
+
+    From ``random`` (seeded from the OS at start, and again in a forked child), not
+    ``os.urandom``: an id only has to be unique, never secret, and the outbox sends two per
+    message; a quarter of ``str(uuid.uuid4())``'s cost (1.2 against 4.9 µs, docs/performance.md)."""
+    bits = (_getrandbits(128) & _UUID4_KEPT) | _UUID4_SET
+    digits = f"{bits:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 def _clean(value: bytes | None) -> str | None:

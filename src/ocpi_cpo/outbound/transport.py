@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+import functools
 import ssl
 import time
 from collections.abc import Mapping, Sequence
@@ -38,6 +39,23 @@ def authorization_header(token: str, *, base64_encoded: bool) -> str:
     if base64_encoded:
         return "Token " + base64.b64encode(token.encode("utf-8")).decode("ascii")
     return "Token " + token
+
+
+@functools.lru_cache(maxsize=256)
+def _fixed_headers(
+    token: str, token_base64: bool, json_body: bool, routing: Routing | None
+) -> dict[str, str]:
+    """The headers a partner's calls share (built once per token and routing, not per call;
+    the caller copies them: never changed in place)."""
+    headers = {
+        "Authorization": authorization_header(token, base64_encoded=token_base64),
+        "User-Agent": "ocpi-cpo",
+    }
+    if json_body:
+        headers["Content-Type"] = "application/json"
+    if routing is not None:
+        headers.update(routing_headers(routing))
+    return headers
 
 
 def decode_reply(
@@ -130,9 +148,12 @@ class AiohttpTransport:
             client_tls=settings.client_tls,
         )
 
-    def _ssl_for(self, url: str) -> ssl.SSLContext | bool:
+    def _ssl_for(self, url: URL) -> ssl.SSLContext | bool:
+        if not self._ssl:
+            return True
+        text = str(url)
         for prefix, context in self._ssl:
-            if url.startswith(prefix):
+            if text.startswith(prefix):
                 return context
         return True
 
@@ -162,15 +183,10 @@ class AiohttpTransport:
         request_id = new_id()
         correlation_id = correlation_id or new_id()
         headers = {
-            "Authorization": authorization_header(token, base64_encoded=token_base64),
+            **_fixed_headers(token, token_base64, body is not None, routing),
             "X-Request-ID": request_id,
             "X-Correlation-ID": correlation_id,
-            "User-Agent": "ocpi-cpo",
         }
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        if routing is not None:
-            headers.update(routing_headers(routing))
         target = URL(url, encoded=True) if params is None else URL(url).update_query(params)
         started = time.perf_counter()
         try:
@@ -184,7 +200,7 @@ class AiohttpTransport:
                     headers=headers,
                     timeout=aiohttp.ClientTimeout(total=max(left, 0.001)),
                     allow_redirects=False,
-                    ssl=self._ssl_for(str(target)),
+                    ssl=self._ssl_for(target),
                 ) as response:
                     raw = await response.read()
                     status, answer_headers = response.status, dict(response.headers)

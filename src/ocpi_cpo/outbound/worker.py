@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -272,15 +273,14 @@ class OutboxWorker:
 
     async def _finish(self, batch: list[QueuedMessage], partners: dict[int, Partner]) -> None:
         """Send a claimed batch and record every attempt."""
-        everything = await asyncio.gather(
-            *(self._deliver_safely(message, partners.get(message.partner_id)) for message in batch)
-        )
+        everything = await self._send_round(batch, partners)
         sent = [r for r in everything if not r.unsent]
         results = sent
 
         async def record(uow: UnitOfWork) -> None:
             nonlocal results
-            results = [copy.copy(r) for r in sent]  # repairs change them: each try from the start
+            # repairs change the results of unknown objects: each try starts from the answers
+            results = [copy.copy(r) if r.unknown_object else r for r in sent]
             await partner_delivery.give_back(uow, [r.message.id for r in everything if r.unsent])
             puts = await self._repairs(uow, results)
             await uow.outbox.record_many(
@@ -304,6 +304,36 @@ class OutboxWorker:
                 self.delivered += 1
             elif result.state is MessageState.DEAD:
                 _parked(name, result)
+
+    async def _send_round(
+        self, batch: list[QueuedMessage], partners: dict[int, Partner]
+    ) -> list[Result]:
+        """Every message of the round sent, each partner's by ``concurrency_per_partner`` lanes
+        at most, each lane taking the partner's next message in id order and one of its slots
+        per message (so rounds in flight still share the partner's slots). A lane per partner
+        slot, not a task per message: a task, its start and its wait for a slot cost two turns
+        of the event loop per message (docs/performance.md, "Durable push")."""
+        by_partner: dict[int, deque[QueuedMessage]] = {}
+        for message in batch:
+            by_partner.setdefault(message.partner_id, deque()).append(message)
+        results: list[Result] = []
+
+        async def lane(queue: deque[QueuedMessage], partner: Partner | None) -> None:
+            while queue:
+                message = queue.popleft()
+                results.append(await self._deliver_safely(message, partner))
+
+        lanes = [
+            lane(queue, partners.get(partner_id))
+            for partner_id, queue in by_partner.items()
+            for _ in range(min(self.settings.concurrency_per_partner, len(queue)))
+        ]
+        if len(lanes) == 1:
+            await lanes[0]
+        else:
+            await asyncio.gather(*lanes)
+        results.sort(key=lambda result: result.message.id)  # recorded in id order, as claimed
+        return results
 
     async def _repairs(self, uow: UnitOfWork, results: list[Result]) -> list[NewMessage]:
         """PATCHes answered "unknown object": the full PUTs that replace them (services.repairs);
@@ -367,9 +397,10 @@ class OutboxWorker:
             )
         target = self._url(message, partner)
         if isinstance(target, str) and partner is not None and partner.outbound_token:
-            semaphore = self._semaphores.setdefault(
-                partner.id, asyncio.Semaphore(self.settings.concurrency_per_partner)
-            )
+            semaphore = self._semaphores.get(partner.id)
+            if semaphore is None:
+                semaphore = asyncio.Semaphore(self.settings.concurrency_per_partner)
+                self._semaphores[partner.id] = semaphore
             async with semaphore:
                 if self.gate.given_back(message):
                     return self._unsent(message, partner)
