@@ -7,6 +7,11 @@ The environment is read by pydantic-settings (``config_environment``), imported 
 variable names a setting: importing it costs about 50 ms of CPU here, a tenth of what an
 everyday command may take (docs/architecture.md, "A fast CLI"). Without such a variable it would
 pass the file's values on unchanged, so :class:`Settings` validates them itself, alike.
+
+Empty lists and dicts are made by ``lambda: []`` rather than ``list``: building a model, Pydantic
+reads the signature of each ``default_factory``, and a built-in's is parsed from its text by the
+tokenizer, whose patterns are compiled on first use (about 14 million instructions, 1% of an
+everyday command; docs/performance.md, "The CLI").
 """
 
 from __future__ import annotations
@@ -186,7 +191,7 @@ class OcppTlsSettings(BaseModel):
     client_cert_header: str = Field(default="X-Client-Cert", pattern=r"^[A-Za-z0-9-]{1,64}$")
     #: addresses or networks of the reverse proxies; from anyone else the header is ignored
     trusted_proxies: Annotated[list[str], AfterValidator(_check_networks)] = Field(
-        default_factory=list
+        default_factory=lambda: []
     )
 
     @model_validator(mode="after")
@@ -310,7 +315,7 @@ class SmartChargingSettings(BaseModel):
     #: sooner are answered at once and the latest is sent when the interval has passed
     min_interval: float = Field(default=60.0, ge=0, le=86400)
     #: kW a Location's profiles may add up to, by Location id (absent: no site limit)
-    site_limits: dict[str, float] = Field(default_factory=dict)
+    site_limits: dict[str, float] = Field(default_factory=lambda: {})
     #: the ProfileTypes the EVSEs support; another is PROFILE_TYPE_NOT_SUPPORTED
     profile_types: list[ProfileTypeName] = Field(default_factory=lambda: list(_PROFILE_TYPES))
     #: local times when the energy is greenest (GREEN charges there first), e.g. solar hours
@@ -358,7 +363,7 @@ class Settings(BaseModel):
     #: hex SHA-256 digest of the admin token: what the admin API and the console compare with
     admin_token_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     business_details: BusinessDetails = BusinessDetails(name="ocpi-cpo")
-    operations: list[Operation] = Field(default_factory=list)
+    operations: list[Operation] = Field(default_factory=lambda: [])
     page_limits: PageLimits = PageLimits()
     advenir: AdvenirSettings = AdvenirSettings()
     outbox: OutboxSettings = OutboxSettings()
@@ -368,7 +373,7 @@ class Settings(BaseModel):
     pricing: PricingSettings = PricingSettings()
     smart_charging: SmartChargingSettings = SmartChargingSettings()
     tls: TlsSettings | None = None
-    client_tls: list[ClientTls] = Field(default_factory=list)
+    client_tls: list[ClientTls] = Field(default_factory=lambda: [])
     limits: LimitSettings = LimitSettings()
     #: let the Gireve profiles use http:// for public_url and partner URLs (a lab on 127.0.0.1;
     #: the tests and the demo). Never in production: Gireve requires HTTPS (gireve.md §3)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import gc
 import importlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -88,10 +89,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
 LONG_RUNNING = frozenset({"serve", "worker", "demo", "sim"})
 
 
+#: Pydantic's switch for its plugins (hooks into validation, found through the entry points of
+#: every installed distribution the first time a model is built)
+PYDANTIC_PLUGINS_OFF = "PYDANTIC_DISABLE_PLUGINS"
+_plugins_turned_off = False
+
+
 def load_command(name: str) -> _click.Command:
     """Import the module of one command and build its Click command (what Typer would build)."""
+    global _plugins_turned_off
     if name in LONG_RUNNING:
         gc.enable()
+        if _plugins_turned_off:  # main() turned them off for a one-shot command
+            os.environ.pop(PYDANTIC_PLUGINS_OFF, None)
+            _plugins_turned_off = False
     target, _help = COMMANDS[name]
     module_name, attribute = target.split(":")
     found = getattr(importlib.import_module(module_name), attribute)
@@ -264,8 +275,17 @@ def main() -> None:
     the collector walked again and again while they were made and then freed one by one at exit,
     a third of an everyday command's CPU on a busy machine, to reclaim nothing. Reference counting
     still frees what a command drops. Commands that run until stopped (:data:`LONG_RUNNING`) turn
-    the collector back on as they load (docs/architecture.md, "A fast CLI", point 8)."""
+    the collector back on as they load (docs/architecture.md, "A fast CLI", point 8).
+
+    Pydantic's plugins are off too (unless ``PYDANTIC_DISABLE_PLUGINS`` is set already): looking
+    for them reads the entry points of every installed distribution when the settings are
+    built, about 1% of an everyday command, for hooks a one-shot command has no use for. The
+    commands that run until stopped turn them back on with the collector."""
+    global _plugins_turned_off
     gc.disable()
+    if PYDANTIC_PLUGINS_OFF not in os.environ:
+        os.environ[PYDANTIC_PLUGINS_OFF] = "__all__"
+        _plugins_turned_off = True
     try:
         app()
     finally:

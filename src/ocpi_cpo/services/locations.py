@@ -44,7 +44,6 @@ from ocpi_cpo.domain.locations import (
     visibility_of,
 )
 from ocpi_cpo.domain.stations import EvseStatus
-from ocpi_cpo.domain.tariffs import Party
 from ocpi_cpo.services.delivery import receivers
 from ocpi_cpo.services.errors import ConflictError, NotFoundError, RuleViolation
 from ocpi_cpo.services.location_pushes import messages_for, queue_changes
@@ -156,6 +155,10 @@ async def published_tariffs(
     uow: UnitOfWork, owners: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], dict[str, datetime | None]]:
     """Per owner, each tariff id it publishes and when its last description ends (None: open)."""
+    # here, not at the top: the Tariffs domain (four dataclasses, about 16 million instructions
+    # to create) is no part of an EVSE status change (docs/architecture.md, "A fast CLI")
+    from ocpi_cpo.domain.tariffs import Party
+
     published: dict[tuple[str, str], dict[str, datetime | None]] = {}
     for owner in set(owners):
         ends: dict[str, datetime | None] = {}

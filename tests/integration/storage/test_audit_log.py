@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from ocpi_cpo.domain.audit import REDACTED, ActorKind
 from ocpi_cpo.services import audit
 from ocpi_cpo.storage.sql.engine import SqlStorage
-from ocpi_cpo.storage.sql.tables import audit_log
+from ocpi_cpo.storage.sql.tables.audit import audit_log
 
 NOW = datetime(2026, 12, 3, 4, 0, tzinfo=UTC)
 

@@ -18,7 +18,7 @@ from ocpi_cpo.domain.partners import (
 )
 from ocpi_cpo.storage.sql.engine import SqlStorage
 from ocpi_cpo.storage.sql.migrate import is_up_to_date
-from ocpi_cpo.storage.sql.tables import credentials_tokens
+from ocpi_cpo.storage.sql.tables.partners import credentials_tokens
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select, update
 
 from ocpi_cpo.domain.partners import ClientInfo, ConnectionStatus
-from ocpi_cpo.storage.sql.tables import hub_client_info
+from ocpi_cpo.storage.sql.tables.partners import hub_client_info
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection

@@ -56,7 +56,8 @@ from ocpi_cpo.domain.delivery import (
 )
 from ocpi_cpo.domain.partners import PartnerState
 from ocpi_cpo.storage.sql.driver import datetime_binder, execute, placeholders
-from ocpi_cpo.storage.sql.tables import outbox, outbox_attempts, partner_delivery, partners
+from ocpi_cpo.storage.sql.tables.outbox import outbox, outbox_attempts, partner_delivery
+from ocpi_cpo.storage.sql.tables.partners import partners
 from ocpi_cpo.storage.sql.types import UtcDateTime
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from ocpi_cpo.domain.delivery import Backoff, Observation, PartnerDelivery, observe
-from ocpi_cpo.storage.sql.tables import partner_delivery
+from ocpi_cpo.storage.sql.tables.outbox import partner_delivery
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection

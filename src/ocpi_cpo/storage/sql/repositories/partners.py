@@ -15,7 +15,7 @@ from ocpi_cpo.domain.partners import (
     PartnerState,
     PartyRole,
 )
-from ocpi_cpo.storage.sql.tables import partners
+from ocpi_cpo.storage.sql.tables.partners import partners
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection

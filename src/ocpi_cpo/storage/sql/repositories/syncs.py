@@ -10,7 +10,8 @@ from sqlalchemy import func, insert, select, update
 
 from ocpi_cpo.domain.delivery import MessageState
 from ocpi_cpo.domain.sync import PartnerSync, Reconciliation, SyncProgress, SyncReason
-from ocpi_cpo.storage.sql.tables import outbox, partner_reconciliations, partner_syncs
+from ocpi_cpo.storage.sql.tables.outbox import outbox
+from ocpi_cpo.storage.sql.tables.syncs import partner_reconciliations, partner_syncs
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, insert, select
 
 from ocpi_cpo.domain.partners import TokenKind
-from ocpi_cpo.storage.sql.tables import credentials_tokens
+from ocpi_cpo.storage.sql.tables.partners import credentials_tokens
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
