@@ -79,9 +79,9 @@ def _record_if(
 async def _write(settings: Settings, action: str, obj: str, params: dict[str, Any]) -> None:
     from ocpi_cpo.domain.clock import SystemClock
     from ocpi_cpo.services import audit
-    from ocpi_cpo.storage.sql.engine import SqlStorage, one_shot_engine
+    from ocpi_cpo.storage.sql.engine import SqlStorage, command_engine
 
-    storage = SqlStorage(one_shot_engine(settings.database_url))
+    storage = SqlStorage(command_engine(settings.database_url))  # the command's, on SQLite
     try:
         await audit.record_alone(
             storage, SystemClock(), audit.cli_actor(), action, obj, after=params or None

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 import typer
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from ocpi_cpo.config import Settings
     from ocpi_cpo.domain.clock import Clock
     from ocpi_cpo.ocpi.context import OcpiContext
@@ -67,17 +69,20 @@ def run(coroutine: Awaitable[T]) -> T:
     return asyncio.run(_main())
 
 
-async def prepare_database(settings: Settings, *, auto_upgrade: bool) -> None:
+async def prepare_database(
+    settings: Settings, *, auto_upgrade: bool, engine: AsyncEngine | None = None
+) -> None:
     """SQLite is upgraded in place; PostgreSQL must be upgraded on purpose (`db upgrade`).
 
     The check reads ``alembic_version`` with one SELECT and compares it with the newest file in
-    the package (``migrate.quick_head``): Alembic itself is imported only to upgrade."""
+    the package (``migrate.quick_head``): Alembic itself is imported only to upgrade. ``engine``:
+    the command's own (:func:`storage_context`), else one made and disposed here."""
     from sqlalchemy.exc import OperationalError
 
     from ocpi_cpo.storage.sql.engine import one_shot_engine
     from ocpi_cpo.storage.sql.revision import applied_revision, quick_head
 
-    engine = one_shot_engine(settings.database_url)
+    engine = engine or one_shot_engine(settings.database_url)
     try:
         current = await applied_revision(engine)
         if current == quick_head():
@@ -144,12 +149,14 @@ async def storage_context(settings: Settings) -> AsyncIterator[StorageContext]:
     """The database alone for a one-shot command (upgraded first on SQLite), closed at the end.
 
     SQLite goes through ``sqlite3`` in this thread (``storage.sql.one_shot``): the same storage,
-    repositories and transactions as ``serve``, without importing the async stack."""
+    repositories and transactions as ``serve``, without importing the async stack; the schema
+    check, the command and its audit entry share one connection (``command_engine``)."""
     from ocpi_cpo.domain.clock import SystemClock
-    from ocpi_cpo.storage.sql.engine import SqlStorage, one_shot_engine
+    from ocpi_cpo.storage.sql.engine import SqlStorage, command_engine
 
-    await prepare_database(settings, auto_upgrade=True)
-    storage = SqlStorage(one_shot_engine(settings.database_url))
+    engine = command_engine(settings.database_url)
+    await prepare_database(settings, auto_upgrade=True, engine=engine)
+    storage = SqlStorage(engine)
     try:
         yield StorageContext(settings=settings, clock=SystemClock(), storage=storage)
     finally:

@@ -13,6 +13,7 @@ import enum
 import gc
 import importlib
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -148,6 +149,16 @@ class LazyGroup(TyperGroup):
 
     def list_commands(self, ctx: _click.Context) -> list[str]:
         return [*super().list_commands(ctx), *COMMANDS]
+
+    def invoke(self, ctx: _click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        finally:
+            # the command's SQLite connection (storage.sql.one_shot.command_sqlite_engine), if
+            # it opened one; a --help never imported the module
+            one_shot = sys.modules.get("ocpi_cpo.storage.sql.one_shot")
+            if one_shot is not None:
+                one_shot.close_command_engines()
 
     def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
         if cmd_name not in COMMANDS:

@@ -214,6 +214,10 @@ READ_ONLY_HEAVY = (
 
 _RUN = """
 import gc, runpy, sys, orjson
+import sqlite3.dbapi2
+connections = []
+connect = sqlite3.dbapi2.connect
+sqlite3.dbapi2.connect = lambda *a, **k: connections.append(connect(*a, **k)) or connections[-1]
 sys.argv = ["ocpi-cpo", *sys.argv[1:]]
 code = 0
 try:
@@ -223,7 +227,14 @@ except SystemExit as exc:
 sys.stdout.flush()
 collector = [gc.isenabled(), gc.get_freeze_count()]
 plugins = sys.modules["pydantic.plugin._loader"]._plugins  # None: never looked for
-print("\\nMODULES " + orjson.dumps([code, collector, plugins, *sys.modules]).decode())
+opened = [len(connections)]
+try:
+    for c in connections:
+        c.execute("SELECT 1")
+    opened.append("open")
+except sqlite3.ProgrammingError:  # closed
+    opened.append("closed")
+print("\\nMODULES " + orjson.dumps([code, collector, plugins, opened, *sys.modules]).decode())
 """
 
 
@@ -252,8 +263,10 @@ def test_everyday_commands_on_sqlite_load_no_async_stack(tmp_path: Path) -> None
             env=environment,
         )
         found = orjson.loads(done.stdout.rsplit("MODULES ", 1)[1])
-        code, (collecting, frozen), plugins, *modules = found
+        code, (collecting, frozen), plugins, (opened, state), *modules = found
         assert code == 0, done.stderr
+        # the schema check, the command and its audit entry on one connection, closed at the end
+        assert (opened, state) == (1, "closed"), (opened, state)
         # cli/main.main: no cyclic collection while it ran nor at exit (architecture.md, point 8)
         assert not collecting and frozen > 10_000, (collecting, frozen)
         # nor a look for Pydantic plugins through every distribution's entry points

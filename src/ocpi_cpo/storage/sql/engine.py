@@ -73,6 +73,17 @@ def one_shot_engine(database_url: str) -> AsyncEngine:
     return create_engine(database_url, pool_size=2)
 
 
+def command_engine(database_url: str) -> AsyncEngine:
+    """As :func:`one_shot_engine`, but on SQLite the one engine (and connection) of the command
+    running, kept until the command ends (``one_shot.command_sqlite_engine``); on PostgreSQL a
+    new engine, which the caller disposes."""
+    if database_url.startswith("sqlite"):
+        from ocpi_cpo.storage.sql.one_shot import command_sqlite_engine
+
+        return command_sqlite_engine(database_url, _configure_sqlite)
+    return create_engine(database_url, pool_size=2)
+
+
 def _sqlite_engine(database_url: str | URL, **pool: Any) -> AsyncEngine:
     from sqlalchemy.ext.asyncio import create_async_engine
 

@@ -117,12 +117,17 @@ class OneShotConnection:
 
 
 class OneShotEngine:
-    """An ``AsyncEngine`` look-alike over SQLAlchemy's synchronous SQLite engine."""
+    """An ``AsyncEngine`` look-alike over SQLAlchemy's synchronous SQLite engine.
 
-    def __init__(self, engine: Engine) -> None:
+    ``shared``: the engine of the whole command (:func:`command_sqlite_engine`), whose
+    ``dispose`` leaves its connection open for the command's next transaction;
+    :func:`close_command_engines` closes it when the command ends."""
+
+    def __init__(self, engine: Engine, *, shared: bool = False) -> None:
         self.sync_engine = engine
         self.dialect: Dialect = engine.dialect
         self.url: URL = engine.url
+        self.shared = shared
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[OneShotConnection]:
@@ -135,19 +140,50 @@ class OneShotEngine:
             yield OneShotConnection(connection)
 
     def execution_options(self, **options: Any) -> OneShotEngine:
-        return OneShotEngine(self.sync_engine.execution_options(**options))
+        return OneShotEngine(self.sync_engine.execution_options(**options), shared=self.shared)
 
     async def dispose(self) -> None:
-        self.sync_engine.dispose()
+        if not self.shared:
+            self.sync_engine.dispose()
 
 
 def one_shot_sqlite_engine(database_url: str, configure: Callable[[Engine], None]) -> AsyncEngine:
     """The SQLite database of ``database_url`` (``sqlite+aiosqlite:///...`` as in the settings)
     through ``sqlite3`` in this thread; ``configure`` installs the connection and BEGIN hooks.
     Typed as the ``AsyncEngine`` it stands in for (the subset above)."""
+    wrapped: Any = OneShotEngine(_sqlite_engine(database_url, configure))
+    return wrapped  # type: ignore[no-any-return]
+
+
+def _sqlite_engine(database_url: str, configure: Callable[[Engine], None]) -> Engine:
     url = make_url(database_url).set(drivername="sqlite+pysqlite")
     # Every transaction ends in an explicit COMMIT or ROLLBACK (as the async engine).
     engine = create_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None)
     configure(engine)
-    wrapped: Any = OneShotEngine(engine)
+    return engine
+
+
+#: the engine of the command running, by database URL (:func:`command_sqlite_engine`)
+_command_engines: dict[str, OneShotEngine] = {}
+
+
+def command_sqlite_engine(database_url: str, configure: Callable[[Engine], None]) -> AsyncEngine:
+    """As :func:`one_shot_sqlite_engine`, one for the whole command: its schema check, its
+    transactions and its audit entry run on one ``sqlite3`` connection. Each connection closed
+    last checkpoints SQLite's write-ahead log into the database and removes it, with two
+    fsyncs, and the next write creates the log again with two more: per connection, not per
+    command. The command's ``dispose`` calls leave it open; :func:`close_command_engines` (run
+    when the command ends, ``cli/main.LazyGroup.invoke``) closes it."""
+    engine = _command_engines.get(database_url)
+    if engine is None:
+        engine = OneShotEngine(_sqlite_engine(database_url, configure), shared=True)
+        _command_engines[database_url] = engine
+    wrapped: Any = engine
     return wrapped  # type: ignore[no-any-return]
+
+
+def close_command_engines() -> None:
+    """Close the engines :func:`command_sqlite_engine` opened (the command has ended)."""
+    while _command_engines:
+        _url, engine = _command_engines.popitem()
+        engine.sync_engine.dispose()
