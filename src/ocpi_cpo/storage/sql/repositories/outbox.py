@@ -271,90 +271,44 @@ _RECORD_EFFECT_CORE = (
 Recorded = tuple[Attempt, MessageState, datetime | None, str | None]
 
 
-#: the fields of a QueuedMessage, in its order, by their place in a row of every ``outbox``
-#: column (``select(outbox)``, the claim's RETURNING): a Row's attribute costs about ten times its
-#: index (0.5 against 0.05 µs), and the claim reads 23 of them per message (docs/performance.md)
-_MESSAGE_FIELDS = operator.itemgetter(
-    *(
-        outbox.c.keys().index(name)
-        for name in (
-            "id",
-            "partner_id",
-            "module",
-            "object_key",
-            "method",
-            "interface",
-            "url",
-            "body",
-            "from_country_code",
-            "from_party_id",
-            "to_country_code",
-            "to_party_id",
-            "state",
-            "attempts",
-            "created_at",
-            "next_attempt_at",
-            "claimed_by",
-            "claimed_until",
-            "finished_at",
-            "last_error",
-            "reply_location",
-            "version",
-        )
-    )
+# A QueuedMessage is read by position from a row of every ``outbox`` column (``select(outbox)``,
+# the claim's RETURNING): a Row's attribute costs about ten times its index (0.5 against 0.05 µs),
+# and the claim reads 23 of them per message (docs/performance.md).
+def _columns(*names: str) -> operator.itemgetter[Any]:
+    """Reads ``names`` from a row of every ``outbox`` column, by position."""
+    return operator.itemgetter(*(outbox.c.keys().index(name) for name in names))
+
+
+#: a ``QueuedMessage``'s fields before its routing, then after its state, in the dataclass's order
+_BEFORE_ROUTING = _columns(
+    "id", "partner_id", "module", "object_key", "method", "interface", "url", "body"
 )
+_ROUTING = _columns("from_country_code", "from_party_id", "to_country_code", "to_party_id")
+_STATE = outbox.c.keys().index("state")
+_AFTER_STATE = _columns(
+    "attempts",
+    "created_at",
+    "next_attempt_at",
+    "claimed_by",
+    "claimed_until",
+    "finished_at",
+    "last_error",
+    "reply_location",
+    "version",
+)
+
+
+#: the constructor, called with the columns in its fields' order
+_QUEUED: Callable[..., QueuedMessage] = QueuedMessage
 
 
 def _to_message(row: Any) -> QueuedMessage:
     """A row of every ``outbox`` column as a message."""
-    (
-        id_,
-        partner_id,
-        module,
-        object_key,
-        method,
-        interface,
-        url,
-        body,
-        from_country_code,
-        from_party_id,
-        to_country_code,
-        to_party_id,
-        state,
-        attempts,
-        created_at,
-        next_attempt_at,
-        claimed_by,
-        claimed_until,
-        finished_at,
-        last_error,
-        reply_location,
-        version,
-    ) = _MESSAGE_FIELDS(row)
-    routing = None
-    if to_country_code is not None:
-        routing = Routing(from_country_code, from_party_id, to_country_code, to_party_id)
-    return QueuedMessage(
-        id_,
-        partner_id,
-        module,
-        object_key,
-        method,
-        interface,
-        url,
-        body,
-        routing,
-        MessageState(state),
-        attempts,
-        created_at,
-        next_attempt_at,
-        claimed_by,
-        claimed_until,
-        finished_at,
-        last_error,
-        reply_location,
-        version,
+    from_country, from_party, to_country, to_party = _ROUTING(row)
+    routing = (
+        None if to_country is None else Routing(from_country, from_party, to_country, to_party)
     )
+    return _QUEUED(*_BEFORE_ROUTING(row), routing, MessageState(row[_STATE]), *_AFTER_STATE(row))
 
 
 def _row(message: NewMessage, now: datetime) -> dict[str, Any]:
