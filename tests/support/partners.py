@@ -1,7 +1,8 @@
-"""A partner registered straight in storage, for tests that need one to receive pushes."""
+"""Partners registered straight in storage, for tests that need one to push to or to call us."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ocpi_cpo.domain.partners import (
@@ -12,28 +13,54 @@ from ocpi_cpo.domain.partners import (
     PartyRole,
     TokenKind,
 )
+from ocpi_cpo.storage.protocols import UnitOfWork
 from ocpi_cpo.storage.sql.engine import SqlStorage
 
 
+async def add_registered(
+    uow: UnitOfWork,
+    name: str,
+    role: PartyRole,
+    *,
+    endpoints: Sequence[Endpoint] = (),
+    versions_url: str | None = None,
+    profile: str = "ocpi-2.2.1",
+    version: str = "2.2.1",
+    direction: Direction = Direction.FROM_PARTNER,
+    outbound_token: str = "their-token",
+    now: datetime | None = None,
+) -> Partner:
+    """A partner registered on ``version`` in the caller's unit of work, as stored. Its versions
+    URL is ``http://{name}.test/ocpi/versions`` unless given; no token of it is stored."""
+    now = now or datetime.now(UTC)
+    created = await uow.partners.create(name, profile, PartnerState.REGISTERED, now)
+    await uow.partners.save_connection(
+        created.id,
+        state=PartnerState.REGISTERED,
+        direction=direction,
+        versions_url=versions_url or f"http://{name}.test/ocpi/versions",
+        version=version,
+        endpoints=list(endpoints),
+        roles=[role],
+        outbound_token=outbound_token,
+        registered_at=now,
+    )
+    partner = await uow.partners.get(created.id)
+    assert partner is not None
+    return partner
+
+
 async def register_partner(storage: SqlStorage, base_url: str, name: str = "hub") -> Partner:
+    """The Gireve hub FR/107 with a Locations Receiver at ``base_url``."""
     async with storage.transaction() as uow:
-        partner = await uow.partners.create(
-            name, "gireve-preprod", PartnerState.REGISTERED, datetime.now(UTC)
-        )
-        await uow.partners.save_connection(
-            partner.id,
-            state=PartnerState.REGISTERED,
-            direction=Direction.FROM_PARTNER,
-            versions_url=f"{base_url}/ocpi/versions",
-            version="2.2.1",
+        return await add_registered(
+            uow,
+            name,
+            PartyRole("HUB", "FR", "107"),
             endpoints=[Endpoint("locations", "RECEIVER", f"{base_url}/ocpi/2.2.1/locations")],
-            roles=[PartyRole("HUB", "FR", "107")],
-            outbound_token="their-token",
-            registered_at=datetime.now(UTC),
+            versions_url=f"{base_url}/ocpi/versions",
+            profile="gireve-preprod",
         )
-        stored = await uow.partners.get(partner.id)
-    assert stored is not None
-    return stored
 
 
 async def partner_on(
@@ -50,17 +77,15 @@ async def partner_on(
     now = datetime.now(UTC)
     base = f"http://{name}.test"
     async with storage.transaction() as uow:
-        partner = await uow.partners.create(name, profile, PartnerState.REGISTERED, now)
-        await uow.partners.save_connection(
-            partner.id,
-            state=PartnerState.REGISTERED,
-            direction=Direction.FROM_PARTNER,
-            versions_url=f"{base}/ocpi/versions",
-            version=version,
+        partner = await add_registered(
+            uow,
+            name,
+            PartyRole(role, *party),
             endpoints=[Endpoint("commands", "SENDER", f"{base}/ocpi/{version}/commands")],
-            roles=[PartyRole(role, *party)],
+            profile=profile,
+            version=version,
             outbound_token=f"{name}-outbound",
-            registered_at=now,
+            now=now,
         )
         await uow.tokens.add(partner.id, TokenKind.ACCESS, f"{name}-access-token", now)
     return f"{name}-access-token"

@@ -10,12 +10,13 @@ import orjson
 from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.delivery import QueueFilter
 from ocpi_cpo.domain.location_check import Finding
-from ocpi_cpo.domain.partners import Direction, Endpoint, Partner, PartnerState, PartyRole
+from ocpi_cpo.domain.partners import Direction, Endpoint, Partner, PartyRole
 from ocpi_cpo.ocpi.v2_2_1.locations.check import check_partner
 from ocpi_cpo.outbound.worker import OutboxWorker
 from tests.integration.api.conftest import Network
 from tests.integration.api.locations_support import ADMIN, imported, registered
 from tests.support.locations import make_location
+from tests.support.partners import add_registered
 
 
 async def queued(network: Network, partner_id: int | None = None) -> list[dict[str, Any]]:
@@ -54,21 +55,17 @@ async def set_status(network: Network, uid: str, status: str) -> bool:
 
 async def plain_partner(network: Network) -> Partner:
     """A registered OCPI 2.2.1 partner (not Gireve) with a Locations Receiver at the sim hub."""
-    now = SystemClock().now()
     async with network.storage.transaction() as uow:
-        partner = await uow.partners.create("emsp", "ocpi-2.2.1", PartnerState.INVITED, now)
-        await uow.partners.save_connection(
-            partner.id,
-            state=PartnerState.REGISTERED,
-            direction=Direction.TO_PARTNER,
-            versions_url="http://hub.test/ocpi/versions",
-            version="2.2.1",
+        return await add_registered(
+            uow,
+            "emsp",
+            PartyRole("EMSP", "NL", "MSP"),
             endpoints=[Endpoint("locations", "RECEIVER", "http://hub.test/ocpi/2.2.1/locations")],
-            roles=[PartyRole("EMSP", "NL", "MSP")],
+            versions_url="http://hub.test/ocpi/versions",
+            direction=Direction.TO_PARTNER,
             outbound_token="unused",
-            registered_at=now,
+            now=SystemClock().now(),
         )
-    return partner
 
 
 async def test_a_new_location_is_put_then_status_patched_in_order(network: Network) -> None:

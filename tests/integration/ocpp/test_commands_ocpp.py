@@ -15,7 +15,7 @@ from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.commands import Answer, CommandName, CommandRequest, CommandToken
 from ocpi_cpo.domain.delivery import QueueFilter
 from ocpi_cpo.domain.emi3 import OperatorId
-from ocpi_cpo.domain.partners import Direction, Partner, PartnerState, PartyRole
+from ocpi_cpo.domain.partners import Partner, PartyRole
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.ocpp_gateway import mount_gateway
@@ -30,6 +30,7 @@ from tests.integration.api.commands_support import StationSide
 from tests.support.asgi import AsgiTransport
 from tests.support.factories import make_settings
 from tests.support.locations import make_location
+from tests.support.partners import add_registered
 from tests.support.processes import free_port
 
 RESPONSE_URL = "http://hub.test/ocpi/2.2.1/commands"
@@ -37,21 +38,13 @@ RESPONSE_URL = "http://hub.test/ocpi/2.2.1/commands"
 
 async def registered_emsp(uow: UnitOfWork, now: datetime) -> Partner:
     """A registered eMSP on 2.2.1 acting for its own party (NL/EMS) only."""
-    created = await uow.partners.create("emsp", "ocpi-2.2.1", PartnerState.REGISTERED, now)
-    await uow.partners.save_connection(
-        created.id,
-        state=PartnerState.REGISTERED,
-        direction=Direction.FROM_PARTNER,
+    return await add_registered(
+        uow,
+        "emsp",
+        PartyRole("EMSP", "NL", "EMS"),
         versions_url="http://hub.test/ocpi/versions",
-        version="2.2.1",
-        endpoints=[],
-        roles=[PartyRole("EMSP", "NL", "EMS")],
-        outbound_token="their-token",
-        registered_at=now,
+        now=now,
     )
-    partner = await uow.partners.get(created.id)
-    assert partner is not None
-    return partner
 
 
 async def test_remote_start_and_stop_on_an_ocpp_station(tmp_path: Path, version: str) -> None:

@@ -16,7 +16,7 @@ from ocpi_cpo import metrics
 from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.delivery import MessageState, NewMessage, Outcome, Routing, path_of
 from ocpi_cpo.domain.locations import LocationKey
-from ocpi_cpo.domain.partners import Direction, Endpoint, Partner, PartnerState, PartyRole
+from ocpi_cpo.domain.partners import Direction, Endpoint, Partner, PartyRole
 from ocpi_cpo.domain.sessions import SessionKey
 from ocpi_cpo.ocpi.v2_2_1.locations.receiver import receiver_url
 from ocpi_cpo.ocpi.v2_2_1.sessions.receiver import session_url
@@ -25,6 +25,7 @@ from ocpi_cpo.outbound.transport import AiohttpTransport
 from ocpi_cpo.outbound.worker import OutboxWorker
 from ocpi_cpo.storage.sql.engine import SqlStorage
 from tests.support.factories import make_settings
+from tests.support.partners import add_registered
 from tests.support.slash_receiver import SlashReceiver
 
 ROUTING = Routing("FR", "AB1", "DE", "EXA")
@@ -35,23 +36,14 @@ async def _partner(storage: SqlStorage, receiver: SlashReceiver) -> Partner:
     endpoints = [Endpoint(m, "RECEIVER", receiver.advertised(m)) for m in PUSHED]
     endpoints.append(Endpoint("tokens", "SENDER", receiver.advertised("tokens")))
     async with storage.transaction() as uow:
-        partner = await uow.partners.create(
-            "emsp", "ocpi-2.2.1", PartnerState.REGISTERED, datetime.now(UTC)
-        )
-        await uow.partners.save_connection(
-            partner.id,
-            state=PartnerState.REGISTERED,
-            direction=Direction.TO_PARTNER,
-            versions_url=f"{receiver.base_url}/ocpi/versions/",
-            version="2.2.1",
+        return await add_registered(
+            uow,
+            "emsp",
+            PartyRole("EMSP", "DE", "EXA"),
             endpoints=endpoints,
-            roles=[PartyRole("EMSP", "DE", "EXA")],
-            outbound_token="their-token",
-            registered_at=datetime.now(UTC),
+            versions_url=f"{receiver.base_url}/ocpi/versions/",
+            direction=Direction.TO_PARTNER,
         )
-        stored = await uow.partners.get(partner.id)
-    assert stored is not None
-    return stored
 
 
 def _messages(partner: Partner, receiver: SlashReceiver) -> list[NewMessage]:

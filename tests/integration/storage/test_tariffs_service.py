@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from ocpi_cpo.domain.delivery import QueuedMessage, QueueFilter
-from ocpi_cpo.domain.partners import Direction, Endpoint, Partner, PartnerState, PartyRole
+from ocpi_cpo.domain.partners import Endpoint, Partner, PartyRole
 from ocpi_cpo.domain.tariffs import Party, Tariff, TariffKey
 from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.ocpi.v2_2_1.tariffs.mapping import read_tariffs
@@ -19,6 +19,7 @@ from ocpi_cpo.services.errors import NotFoundError, RuleViolation
 from ocpi_cpo.storage.sql.engine import SqlStorage
 from tests.contract.spec_examples import EXAMPLES, normalise
 from tests.contract.test_spec_examples import _TARIFFS
+from tests.support.partners import add_registered
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 OURS = frozenset({Party("FR", "AB1"), Party("FR", "AB2")})
@@ -56,21 +57,15 @@ async def add_partner(
 ) -> Partner:
     endpoints = [Endpoint("tariffs", "RECEIVER", f"http://{name}.test/tariffs")] if receiver else []
     async with storage.transaction() as uow:
-        partner = await uow.partners.create(name, "ocpi-2.2.1", PartnerState.REGISTERED, NOW)
-        await uow.partners.save_connection(
-            partner.id,
-            state=PartnerState.REGISTERED,
-            direction=Direction.FROM_PARTNER,
-            versions_url=f"http://{name}.test/versions",
-            version="2.2.1",
+        return await add_registered(
+            uow,
+            name,
+            role,
             endpoints=endpoints,
-            roles=[role],
+            versions_url=f"http://{name}.test/versions",
             outbound_token="t",
-            registered_at=NOW,
+            now=NOW,
         )
-        found = await uow.partners.get(partner.id)
-    assert found is not None
-    return found
 
 
 async def queued(storage: SqlStorage, partner: Partner) -> list[QueuedMessage]:
