@@ -78,7 +78,7 @@ def _latest_sql(source: bool, location: bool, evse: bool, unused: bool, sqlite: 
         conditions.append("session_id IS NULL")
     return (
         f"SELECT {_DECISION_COLUMNS} FROM authorizations"  # noqa: S608 - names, placeholders
-        f" WHERE {' AND '.join(conditions)} ORDER BY id DESC LIMIT 1"
+        f" WHERE {' AND '.join(conditions)} ORDER BY at DESC, id DESC LIMIT 1"
     )
 
 
@@ -205,7 +205,13 @@ class SqlEmspTokenRepository:
     async def decisions(self, limit: int = 100, uid: str | None = None) -> list[DecisionRecord]:
         statement = select(authorizations).order_by(authorizations.c.id.desc()).limit(limit)
         if uid is not None:
-            statement = statement.where(authorizations.c.uid == uid)
+            # newest first along the (uid, at) index, not a sort of every decision of the token
+            statement = (
+                select(authorizations)
+                .where(authorizations.c.uid == uid)
+                .order_by(authorizations.c.at.desc(), authorizations.c.id.desc())
+                .limit(limit)
+            )
         return [_decision(row) for row in await self._c.execute(statement)]
 
     async def latest(

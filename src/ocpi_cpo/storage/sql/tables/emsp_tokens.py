@@ -57,4 +57,7 @@ authorizations = Table(
     # The session that used this decision: a decision serves at most one session.
     Column("session_id", String(36)),
     Index("ix_authorizations_uid_at", "uid", "at"),
+    # a token's START_SESSION grants, and its last decision at an EVSE (the lookups of a charge)
+    Index("ix_authorizations_uid_source_at", "uid", "source", "at"),
+    Index("ix_authorizations_uid_evse_uid_at", "uid", "evse_uid", "at"),
 )
