@@ -64,15 +64,21 @@ def station_count(quick: bool) -> int:
 
 
 def load_plan(stations: int, quick: bool) -> dict[str, float]:
-    """The issue's network, scaled to ``stations``: 30 % charging with MeterValues, 1 status
-    change per 100 stations per second; the intervals compressed 10x (heartbeat 300 s -> 30 s,
-    MeterValues 60 s -> 6 s) so that the phase sees several of each."""
+    """The issue's network, scaled to ``stations``: 30 % charging, their sessions started over a
+    ramp before the steady phase; in it MeterValues every 60 s from each (the issue's rate), 1
+    status change per 100 stations per second, heartbeats compressed 10x (300 s -> 30 s) and
+    sessions ending at a tenth of a percent of the stations per second, each followed by the
+    station's next session (a 5-minute session, compressed, so that the phase sees hundreds of
+    CDRs)."""
+    charging = int(stations * 0.3)
     return {
         "duration": 30.0 if quick else 60.0,
         "heartbeat_interval": 30.0,
         "status_rate": max(1.0, stations / 100),
-        "charging": int(stations * 0.3),
-        "meter_interval": 6.0,
+        "charging": charging,
+        "ramp": 10.0 if quick else 30.0,
+        "meter_interval": 60.0,
+        "stop_rate": max(0.5, charging / 300),
         "storm_window": 15.0 if quick else 60.0,
         # the storm is judged, and ends, this long after the drop (the target: all back in 2 min)
         "storm_limit": 120.0,
@@ -84,7 +90,9 @@ PLAN_KNOBS = (
     "heartbeat_interval",
     "status_rate",
     "charging",
+    "ramp",
     "meter_interval",
+    "stop_rate",
     "storm_window",
     "storm_limit",
 )
@@ -328,8 +336,12 @@ async def drive(
         str(plan["status_rate"]),
         "--charging",
         str(int(plan["charging"])),
+        "--ramp",
+        str(plan["ramp"]),
         "--meter-interval",
         str(plan["meter_interval"]),
+        "--stop-rate",
+        str(plan["stop_rate"]),
         "--storm-window",
         str(plan["storm_window"]),
         "--storm-limit",
@@ -438,6 +450,7 @@ async def run(
     clock["analysis_s"] = time.monotonic() - step
     for name, (start, end) in {
         "connect_s": ("start", "connected"),
+        "ramp_s": ("ramp_start", "ramp_end"),
         "steady_s": ("steady_start", "steady_end"),
         "storm_s": ("storm_start", "storm_end"),
         "close_s": ("storm_end" if "storm_end" in marks else "steady_end", "exited"),
@@ -465,6 +478,11 @@ async def run(
     return result
 
 
+def _ramp_p99(load: dict[str, Any]) -> float:
+    ramp = load.get("ramp") or {}
+    return float((ramp.get("answers") or {}).get("p99_ms", 0.0))
+
+
 def figures(result: dict[str, Any]) -> list[Figure]:
     n, db = result["stations"], result["database"]
     load, hub, plan = result["load"], result["hub"], result["plan"]
@@ -473,7 +491,10 @@ def figures(result: dict[str, Any]) -> list[Figure]:
         f"{load['connected']:,} connected (1.6/2.0.1 {load['versions']}), heartbeat every"
         f" {plan['heartbeat_interval']:g} s ({load['heartbeats_per_s']:.0f}/s),"
         f" {plan['status_rate']:g} status changes/s, {int(plan['charging']):,} charging"
-        f" (MeterValues every {plan['meter_interval']:g} s), {plan['duration']:g} s"
+        f" (MeterValues every {plan['meter_interval']:g} s, {load['meters_per_s']:.0f}/s;"
+        f" {plan['stop_rate']:g} sessions ending/s, each station's next starting 2 s later),"
+        f" {plan['duration']:g} s; the ramp before it ({int(plan['charging']):,} starts in"
+        f" {plan['ramp']:g} s, not judged): answer p99 {_ramp_p99(load):.0f} ms"
     )
     rows = [
         limit_figure(
@@ -585,7 +606,7 @@ def _phases(clock: dict[str, float]) -> str:
     setup = sum(v for k, v in clock.items() if k.startswith("setup_"))
     parts = [f"setup {setup:.0f}"] + [
         f"{name} {clock[f'{name}_s']:.0f}"
-        for name in ("connect", "steady", "storm", "close", "settling")
+        for name in ("connect", "ramp", "steady", "storm", "close", "settling")
         if f"{name}_s" in clock
     ]
     return ", ".join(parts) + " s"
@@ -604,8 +625,12 @@ async def run_all(quick: bool = False, postgres_url: str | None = None) -> list[
             f"scale: the suite's time, {stations:,} stations, {len(results)} database(s)",
             took,
             "s",
-            "s the generator's plan alone (connect excluded)",
-            sum(r["plan"]["duration"] + r["plan"]["storm_limit"] for r in results),
+            "s the load itself (connect, ramp, steady, storm), measured",
+            sum(
+                r["clock"].get(f"{phase}_s", 0.0)
+                for r in results
+                for phase in ("connect", "ramp", "steady", "storm")
+            ),
             SUITE_LIMIT_S,
             "; ".join(f"{r['database']}: {_phases(r['clock'])}" for r in results),
         )

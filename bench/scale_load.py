@@ -1,16 +1,19 @@
 """A light OCPP load generator: many stations over real websockets from one asyncio loop.
 
 Each station is a websocket and a few fields (no OCPP library, no per-station tasks beyond the
-reader): it boots (BootNotification, retried after the interval when Pending or Rejected), sends
-Heartbeats at a compressed interval, StatusNotifications at a set rate over all stations (connector
-1 alternates Available / Unavailable), and, on a set number of stations, a transaction on connector
-2 with MeterValues until the end of the steady phase. Half the stations speak OCPP 1.6J, half
-2.0.1. An optional reconnect storm follows: every station drops its connection and comes back
-(websocket, BootNotification, its connector statuses) at a random moment within a window.
+reader): it boots (BootNotification, retried after the interval when Pending or Rejected). Then a
+set number of stations start a transaction on connector 2, spread over a ramp. The steady phase
+that follows is what is judged: Heartbeats at a compressed interval, StatusNotifications at a set
+rate over all stations (connector 1 alternates Available / Unavailable), MeterValues from every
+charging station once per interval, and sessions ending at a set rate (a station whose session
+ended starts the next one a little later, so the number charging stays put). Half the stations
+speak OCPP 1.6J, half 2.0.1. An optional reconnect storm follows: every station drops its
+connection and comes back (websocket, BootNotification, its connector statuses) at a random moment
+within a window.
 
-Every answer's latency (CALL sent to CALLRESULT read) is measured; a summary is printed as JSON on
-stdout, and with ``--events FILE`` every status and stop sent, with its wall-clock time, for
-matching against what the hub received.
+Every answer's latency (CALL sent to CALLRESULT read) is measured, per phase; a summary is printed
+as JSON on stdout, and with ``--events FILE`` every status and stop sent, with its wall-clock time,
+for matching against what the hub received.
 
     python -m bench.scale_load --url ws://127.0.0.1:8080/ocpp --stations 500 --duration 30
 """
@@ -61,6 +64,8 @@ class Station:
     #: connector -> last status word sent
     status: dict[int, str] = field(default_factory=lambda: {1: "Available", 2: "Available"})
     transaction: str | None = None
+    #: between the end of one session and the start of the next (no MeterValues then)
+    busy: bool = False
     register_wh: int = 1000
     seq: int = 0
     reader: asyncio.Task[None] | None = None
@@ -84,6 +89,8 @@ class Load:
         self.errors: Counter[str] = Counter()
         self.boots: Counter[str] = Counter()
         self.starts: Counter[str] = Counter()
+        self.charging = self.stations[: options.charging]
+        self.restarts = 0
         self.triggers = 0
         self.connect_failures = 0
         self.events: dict[str, list[Any]] = {"status": [], "stop": [], "storm_status": []}
@@ -414,43 +421,79 @@ class Load:
                     self.quiet(self.send_status(station, 1, word))
                 )
 
-    async def charge(self, station: Station, offset: float, end: float) -> None:
+    async def ramp(self) -> float:
+        """The charging stations start their transactions, spread over ``--ramp`` seconds."""
+        started = time.monotonic()
+        n = max(1, len(self.charging))
+
+        async def one(index: int, station: Station) -> None:
+            await asyncio.sleep(self.o.ramp * index / n)
+            try:
+                await self.start(station)
+            except Exception:
+                self.errors["transaction"] += 1
+
+        await asyncio.gather(*(one(i, s) for i, s in enumerate(self.charging)))
+        return time.monotonic() - started
+
+    async def meters(self) -> None:
+        """MeterValues from each charging station once per ``--meter-interval``, spread evenly."""
+        interval = self.o.meter_interval
+        if interval <= 0 or not self.charging:
+            return
+        n = len(self.charging)
+        for k in itertools.count():
+            station = self.charging[k % n]
+            at = self.t0 + k * interval / n
+            await asyncio.sleep(max(0.0, at - time.monotonic()))
+            if not self.running:
+                return
+            if station.ws is not None and station.transaction and not station.busy:
+                asyncio.get_running_loop().create_task(self.quiet(self.meter(station)))
+
+    async def sessions(self, tasks: list[asyncio.Task[None]]) -> None:
+        """Sessions end at ``--stop-rate`` per second, the charging stations in turn; each starts
+        its next session ``--restart-after`` seconds later."""
+        rate = self.o.stop_rate
+        if rate <= 0 or not self.charging:
+            return
+        n = len(self.charging)
+        for k in itertools.count():
+            station = self.charging[k % n]
+            at = self.t0 + 0.5 + k / rate
+            await asyncio.sleep(max(0.0, at - time.monotonic()))
+            if not self.running:
+                return
+            if station.ws is not None and station.transaction and not station.busy:
+                tasks.append(asyncio.get_running_loop().create_task(self.turn(station)))
+
+    async def turn(self, station: Station) -> None:
+        """One session ends, the next starts."""
+        station.busy = True
         try:
-            await asyncio.sleep(offset)
-            await self.start(station)
-            while time.monotonic() + self.o.meter_interval < end and self.running:
-                await asyncio.sleep(self.o.meter_interval)
-                await self.meter(station)
-            await asyncio.sleep(max(0.0, end - time.monotonic()))
             await self.stop(station)
+            await asyncio.sleep(self.o.restart_after)
+            await self.start(station)
+            self.restarts += 1
         except Exception:
             self.errors["transaction"] += 1
+        finally:
+            station.busy = False
 
     async def steady(self) -> float:
         self.t0 = time.monotonic()
-        duration = self.o.duration
-        charging = self.stations[: self.o.charging]
-        # Starts over the first third of the phase, stops over its last third (the stop rate).
-        spread = max(1.0, duration / 3)
-        tasks = [
-            asyncio.get_running_loop().create_task(
-                self.charge(
-                    s,
-                    spread * i / max(1, len(charging)),
-                    self.t0 + duration - spread + spread * i / max(1, len(charging)),
-                )
-            )
-            for i, s in enumerate(charging)
-        ]
+        turns: list[asyncio.Task[None]] = []
         background = [
             asyncio.get_running_loop().create_task(self.heartbeats()),
             asyncio.get_running_loop().create_task(self.statuses()),
+            asyncio.get_running_loop().create_task(self.meters()),
+            asyncio.get_running_loop().create_task(self.sessions(turns)),
         ]
-        await asyncio.sleep(duration)
-        await asyncio.gather(*tasks)
+        await asyncio.sleep(self.o.duration)
         self.running = False
         for task in background:
             task.cancel()
+        await asyncio.gather(*turns)  # a session ending as the phase ends starts its next
         await asyncio.sleep(min(2.0, self.o.timeout))  # the last answers
         return time.monotonic() - self.t0
 
@@ -547,6 +590,17 @@ async def run(options: argparse.Namespace) -> dict[str, Any]:
     connected = sum(1 for s in load.stations if s.ws is not None)
     boot_latency = list(load.latency["BootNotification"])
     load.latency.clear()
+    ramp = None
+    if load.charging:
+        _phase(options, "ramp_start")
+        ramp_s = await load.ramp()
+        _phase(options, "ramp_end")
+        ramp = {
+            "s": ramp_s,
+            "answers": _percentiles([x for v in load.latency.values() for x in v]),
+        }
+        load.latency.clear()
+        gc.collect()
     _phase(options, "steady_start")
     steady_s = await load.steady()
     _phase(options, "steady_end")
@@ -572,6 +626,7 @@ async def run(options: argparse.Namespace) -> dict[str, Any]:
         "connect_failures": load.connect_failures,
         "connect_s": connect_s,
         "boot": _percentiles(boot_latency),
+        "ramp": ramp,
         "steady_s": steady_s,
         "heartbeat_interval_s": options.heartbeat_interval,
         "heartbeats_per_s": len(load.stations) / options.heartbeat_interval
@@ -580,6 +635,11 @@ async def run(options: argparse.Namespace) -> dict[str, Any]:
         "status_rate": options.status_rate,
         "charging": options.charging,
         "meter_interval_s": options.meter_interval,
+        "meters_per_s": len(load.charging) / options.meter_interval
+        if options.meter_interval > 0
+        else 0,
+        "stop_rate": options.stop_rate,
+        "restarts": load.restarts,
         "answers": _percentiles(steady_latency),
         "per_action": per_action,
         "sent": dict(load.sent),
@@ -611,7 +671,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--heartbeat-interval", type=float, default=30.0, help="per station, seconds")
     p.add_argument("--status-rate", type=float, default=10.0, help="changes/s, all stations")
     p.add_argument("--charging", type=int, default=0, help="stations running a transaction")
-    p.add_argument("--meter-interval", type=float, default=10.0, help="seconds")
+    p.add_argument(
+        "--ramp", type=float, default=10.0, help="seconds over which the charging stations start"
+    )
+    p.add_argument(
+        "--meter-interval", type=float, default=60.0, help="MeterValues per charging station"
+    )
+    p.add_argument(
+        "--stop-rate", type=float, default=0.0, help="sessions ending per second (steady phase)"
+    )
+    p.add_argument(
+        "--restart-after", type=float, default=2.0, help="seconds from a session's end to the next"
+    )
     p.add_argument("--connect-rate", type=float, default=200.0, help="new stations/s at start")
     p.add_argument("--concurrency", type=int, default=200, help="handshakes in flight at once")
     p.add_argument("--storm-window", type=float, default=0.0, help="0: no reconnect storm")

@@ -1,6 +1,7 @@
 """The scale benchmark's load generator (bench.scale_load) against a real ``serve`` and the
 simulated hub, set up as the benchmark does: 20 stations, half OCPP 1.6J and half 2.0.1, boot,
-heartbeats, status changes, four charges and a reconnect storm. What it reports must add up, and
+heartbeats, status changes, four stations charging (their sessions started over a ramp, then ending
+and starting again in the steady phase) and a reconnect storm. What it reports must add up, and
 the hub must have received every status change and CDR, in order and without repeats."""
 
 from __future__ import annotations
@@ -55,8 +56,14 @@ def test_generator_drives_twenty_stations_and_counts_what_it_did(tmp_path: Path)
                 "5",
                 "--charging",
                 str(CHARGING),
+                "--ramp",
+                "1",
                 "--meter-interval",
                 "1",
+                "--stop-rate",
+                "1",
+                "--restart-after",
+                "0.5",
                 "--storm-window",
                 "2",
                 "--linger",
@@ -91,11 +98,16 @@ def test_generator_drives_twenty_stations_and_counts_what_it_did(tmp_path: Path)
     # every call sent was answered, and every answer in the steady phase measured
     assert summary["answered"] == {k: v for k, v in summary["sent"].items() if " " not in k}
     assert summary["answers"]["n"] == sum(a["n"] for a in summary["per_action"].values()) > 0
-    # charges: S1 and S3 speak 1.6, S2 and S4 2.0.1
-    assert summary["starts"] == {"Accepted": CHARGING}
-    assert summary["answered"]["StartTransaction"] == CHARGING // 2
-    assert summary["answered"]["StopTransaction"] == CHARGING // 2
-    assert summary["stops"] == CHARGING
+    # charges: S1 and S3 speak 1.6, S2 and S4 2.0.1; each started in the ramp, and in the steady
+    # phase a session ended every second (the four in turn), each followed by the station's next
+    assert summary["ramp"]["answers"]["n"] >= 2 * CHARGING  # the starts and their statuses
+    assert summary["stops"] >= CHARGING
+    assert summary["restarts"] == summary["stops"]
+    assert summary["starts"] == {"Accepted": CHARGING + summary["restarts"]}
+    assert summary["answered"]["StopTransaction"] >= CHARGING // 2
+    assert summary["answered"]["StartTransaction"] == (
+        CHARGING // 2 + summary["answered"]["StopTransaction"]
+    )
     assert summary["answered"]["Heartbeat"] > 0
     assert summary["answered"]["MeterValues"] > 0
     recorded = json.loads(events.read_text())
@@ -105,5 +117,5 @@ def test_generator_drives_twenty_stations_and_counts_what_it_did(tmp_path: Path)
     seen = scale.analyse(recorded, hub, STATIONS)
     assert seen["status_samples"] == summary["status_changes"]
     assert seen["status_missing"] == seen["status_out_of_order"] == seen["duplicates"] == 0
-    assert seen["cdr_samples"] == CHARGING and seen["cdr_missing"] == 0
+    assert seen["cdr_samples"] == summary["stops"] and seen["cdr_missing"] == 0
     assert seen["storm_evses"] == 2 * STATIONS and seen["storm_wrong_status"] == 0
