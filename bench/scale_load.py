@@ -31,6 +31,7 @@ import statistics
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -149,9 +150,7 @@ class Load:
             self.triggers += 1
             evse = (frame[3].get("evse") or {}).get("id") or frame[3].get("connectorId")
             for number in [evse] if evse else list(station.status):
-                asyncio.get_running_loop().create_task(
-                    self.quiet(self.send_status(station, number, station.status[number], None))
-                )
+                self.spawn(self.send_status(station, number, station.status[number], None))
 
     async def quiet(self, work: Any) -> None:
         with contextlib.suppress(Exception):
@@ -388,38 +387,51 @@ class Load:
         await asyncio.gather(*(one(i, s) for i, s in enumerate(self.stations)))
         return time.monotonic() - started
 
-    async def heartbeats(self) -> None:
-        interval = self.o.heartbeat_interval
-        if interval <= 0:
+    async def paced(
+        self,
+        stations: list[Station],
+        spacing: float,
+        act: Callable[[Station], None],
+        *,
+        offset: float = 0.0,
+        stride: int = 1,
+    ) -> None:
+        """Every ``spacing`` seconds from ``offset`` into the phase, the next of ``stations``
+        (taken ``stride`` apart) is handed to ``act`` while it is connected, until the phase
+        ends. ``act`` starts its work without waiting for it."""
+        n = len(stations)
+        if spacing <= 0 or n == 0:
             return
-        n = len(self.stations)
         for k in itertools.count():
-            station = self.stations[k % n]
-            at = self.t0 + k * interval / n
-            await asyncio.sleep(max(0.0, at - time.monotonic()))
+            station = stations[(k * stride) % n]
+            await asyncio.sleep(max(0.0, self.t0 + offset + k * spacing - time.monotonic()))
             if not self.running:
                 return
             if station.ws is not None:
-                asyncio.get_running_loop().create_task(
-                    self.quiet(self.call(station, "Heartbeat", {}))
-                )
+                act(station)
+
+    def spawn(self, work: Any) -> None:
+        """Start ``work`` without waiting for it (its failure is counted by ``call``)."""
+        asyncio.get_running_loop().create_task(self.quiet(work))
+
+    async def heartbeats(self) -> None:
+        await self.paced(
+            self.stations,
+            self.o.heartbeat_interval / len(self.stations),
+            lambda station: self.spawn(self.call(station, "Heartbeat", {})),
+        )
 
     async def statuses(self) -> None:
         rate = self.o.status_rate
-        if rate <= 0:
-            return
-        n = len(self.stations)
-        for k in itertools.count():
-            station = self.stations[(k * 7919) % n]  # a prime stride: spread over stations
-            at = self.t0 + 0.5 + k / rate
-            await asyncio.sleep(max(0.0, at - time.monotonic()))
-            if not self.running:
-                return
-            if station.ws is not None:
-                word = WORDS[0] if station.status[1] == "Available" else WORDS[1]
-                asyncio.get_running_loop().create_task(
-                    self.quiet(self.send_status(station, 1, word))
-                )
+
+        def change(station: Station) -> None:
+            word = WORDS[0] if station.status[1] == "Available" else WORDS[1]
+            self.spawn(self.send_status(station, 1, word))
+
+        # a prime stride spreads the changes over the stations
+        await self.paced(
+            self.stations, 1 / rate if rate > 0 else 0, change, offset=0.5, stride=7919
+        )
 
     async def ramp(self) -> float:
         """The charging stations start their transactions, spread over ``--ramp`` seconds."""
@@ -436,36 +448,30 @@ class Load:
         await asyncio.gather(*(one(i, s) for i, s in enumerate(self.charging)))
         return time.monotonic() - started
 
+    def _charging(self, station: Station) -> bool:
+        """In a session, not between two."""
+        return station.transaction is not None and not station.busy
+
     async def meters(self) -> None:
         """MeterValues from each charging station once per ``--meter-interval``, spread evenly."""
-        interval = self.o.meter_interval
-        if interval <= 0 or not self.charging:
-            return
-        n = len(self.charging)
-        for k in itertools.count():
-            station = self.charging[k % n]
-            at = self.t0 + k * interval / n
-            await asyncio.sleep(max(0.0, at - time.monotonic()))
-            if not self.running:
-                return
-            if station.ws is not None and station.transaction and not station.busy:
-                asyncio.get_running_loop().create_task(self.quiet(self.meter(station)))
+
+        def meter(station: Station) -> None:
+            if self._charging(station):
+                self.spawn(self.meter(station))
+
+        spacing = self.o.meter_interval / max(1, len(self.charging))
+        await self.paced(self.charging, spacing, meter)
 
     async def sessions(self, tasks: list[asyncio.Task[None]]) -> None:
         """Sessions end at ``--stop-rate`` per second, the charging stations in turn; each starts
         its next session ``--restart-after`` seconds later."""
         rate = self.o.stop_rate
-        if rate <= 0 or not self.charging:
-            return
-        n = len(self.charging)
-        for k in itertools.count():
-            station = self.charging[k % n]
-            at = self.t0 + 0.5 + k / rate
-            await asyncio.sleep(max(0.0, at - time.monotonic()))
-            if not self.running:
-                return
-            if station.ws is not None and station.transaction and not station.busy:
+
+        def end(station: Station) -> None:
+            if self._charging(station):
                 tasks.append(asyncio.get_running_loop().create_task(self.turn(station)))
+
+        await self.paced(self.charging, 1 / rate if rate > 0 else 0, end, offset=0.5)
 
     async def turn(self, station: Station) -> None:
         """One session ends, the next starts."""
@@ -543,6 +549,11 @@ class Load:
         }
 
 
+def _answers(latency: dict[str, list[float]]) -> dict[str, float]:
+    """Percentiles of every answer of a phase, whatever its action."""
+    return _percentiles([x for samples in latency.values() for x in samples])
+
+
 def _percentiles(samples: list[float]) -> dict[str, float]:
     if not samples:
         return {"n": 0}
@@ -597,7 +608,7 @@ async def run(options: argparse.Namespace) -> dict[str, Any]:
         _phase(options, "ramp_end")
         ramp = {
             "s": ramp_s,
-            "answers": _percentiles([x for v in load.latency.values() for x in v]),
+            "answers": _answers(load.latency),
         }
         load.latency.clear()
         gc.collect()
@@ -605,7 +616,7 @@ async def run(options: argparse.Namespace) -> dict[str, Any]:
     steady_s = await load.steady()
     _phase(options, "steady_end")
     gc.collect()
-    steady_latency = [x for samples in load.latency.values() for x in samples]
+    steady_answers = _answers(load.latency)
     per_action = {action: _percentiles(v) for action, v in load.latency.items()}
     storm = None
     if options.storm_window > 0:
@@ -615,7 +626,7 @@ async def run(options: argparse.Namespace) -> dict[str, Any]:
         storm = await load.storm()
         _phase(options, "storm_end")
         storm["boot"] = _percentiles(load.latency["BootNotification"])
-        storm["answers"] = _percentiles([x for v in load.latency.values() for x in v])
+        storm["answers"] = _answers(load.latency)
     await asyncio.sleep(options.linger)  # the last statuses reach the hub before the drop
     load.events["closed_at"] = [time.time()]
     await asyncio.gather(*(load.close(s) for s in load.stations))
@@ -640,7 +651,7 @@ async def run(options: argparse.Namespace) -> dict[str, Any]:
         else 0,
         "stop_rate": options.stop_rate,
         "restarts": load.restarts,
-        "answers": _percentiles(steady_latency),
+        "answers": steady_answers,
         "per_action": per_action,
         "sent": dict(load.sent),
         "answered": dict(load.answered),
