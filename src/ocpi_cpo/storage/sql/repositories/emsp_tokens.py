@@ -203,14 +203,13 @@ class SqlEmspTokenRepository:
         return int(result.scalar_one())
 
     async def decisions(self, limit: int = 100, uid: str | None = None) -> list[DecisionRecord]:
-        statement = select(authorizations).order_by(authorizations.c.id.desc()).limit(limit)
-        if uid is not None:
+        statement = select(authorizations).limit(limit)
+        if uid is None:
+            statement = statement.order_by(authorizations.c.id.desc())
+        else:
             # newest first along the (uid, at) index, not a sort of every decision of the token
-            statement = (
-                select(authorizations)
-                .where(authorizations.c.uid == uid)
-                .order_by(authorizations.c.at.desc(), authorizations.c.id.desc())
-                .limit(limit)
+            statement = statement.where(authorizations.c.uid == uid).order_by(
+                authorizations.c.at.desc(), authorizations.c.id.desc()
             )
         return [_decision(row) for row in await self._c.execute(statement)]
 
