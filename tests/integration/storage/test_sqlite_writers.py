@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from ocpi_cpo.domain.partners import PartnerState
@@ -68,3 +69,34 @@ async def test_a_writer_held_too_long_fails_the_next_as_locked(
     finally:
         release.set()
         await sqlite.close()
+
+
+async def test_busy_rounds_reuse_the_pools_connections(sqlite: SqlStorage) -> None:
+    """Reads beyond SQLAlchemy's default pool of 5 no longer open (a thread and its PRAGMAs)
+    and close a connection each time: once the pool has made its connections, more rounds of as
+    many concurrent reads open none."""
+    opened: list[object] = []
+    event.listen(sqlite.engine.sync_engine, "connect", lambda *_: opened.append(1))
+    started = asyncio.Event()
+
+    async def read() -> None:
+        async with sqlite.read() as uow:
+            await uow.partners.all()
+            await started.wait()
+
+    async def round_of(n: int) -> None:
+        started.clear()
+        readers = [asyncio.create_task(read()) for _ in range(n)]
+        await asyncio.sleep(0.2)
+        started.set()
+        await asyncio.gather(*readers)
+
+    try:
+        await round_of(engine_module.SQLITE_POOL)
+        first = len(opened)
+        for _ in range(3):
+            await round_of(engine_module.SQLITE_POOL)
+    finally:
+        await sqlite.close()
+    assert 0 < first <= engine_module.SQLITE_POOL
+    assert len(opened) == first

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import URL, Engine, event
+from sqlalchemy import URL, Engine, event, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from ocpi_cpo.storage.sql.changes import CREDENTIALS, LOCATIONS, Changes, announce
@@ -42,6 +42,11 @@ SQLITE_TIMEOUT = 30.0
 #: PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply be run again
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 
+#: SQLite connections (threads) of the main pool, all kept open once made. SQLAlchemy's default
+#: (5 kept, 10 more closed again when given back) opened and closed a connection (a thread and
+#: its PRAGMAs) 350 times in the 30 s that 3,000 sessions started at 10,000 stations
+#: (docs/performance.md, "10,000 stations").
+SQLITE_POOL = 15
 #: SQLite connections (threads) for reads of one statement (``Storage.read(snapshot=False)``)
 SINGLE_READS_POOL = 4
 
@@ -56,7 +61,9 @@ def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
     made anew; that was most of a page's time (docs/performance.md). A request beyond the pool
     waits for a connection instead."""
     if database_url.startswith("sqlite"):
-        return _sqlite_engine(database_url)
+        if _in_memory(make_url(database_url)):
+            return _sqlite_engine(database_url)  # one connection, SQLAlchemy's own pool
+        return _sqlite_engine(database_url, pool_size=SQLITE_POOL, max_overflow=0)
     from sqlalchemy.ext.asyncio import create_async_engine
 
     return create_async_engine(database_url, pool_size=pool_size, max_overflow=0)
@@ -102,12 +109,16 @@ def _single_reads_engine(engine: AsyncEngine) -> AsyncEngine | None:
     pool's 15 threads spent more CPU contending for the GIL than reading (measured in-process at
     32 concurrent requests: 0.9-1.5 ms of CPU per page against 0.35-0.45 with 4 connections).
     None for an in-memory database (it is one connection's own): the main engine serves these."""
-    database = engine.url.database
-    if not database or database == ":memory:" or "mode=memory" in str(engine.url):
+    if _in_memory(engine.url):
         return None
     if engine.url.get_driver_name() == "pysqlite":  # a one-shot command's: one connection
         return None
     return _sqlite_engine(engine.url, pool_size=SINGLE_READS_POOL, max_overflow=0)
+
+
+def _in_memory(url: URL) -> bool:
+    database = url.database
+    return not database or database == ":memory:" or "mode=memory" in str(url)
 
 
 def _configure_sqlite(engine: Engine) -> None:
