@@ -6,8 +6,9 @@ handshake) and the load generator ``bench.scale_load`` in its own process, which
 stations over real websockets (half OCPP 1.6J, half 2.0.1) and drives:
 
 1. steady state: heartbeats at a compressed interval, connector-1 status changes at a set rate,
-   transactions with MeterValues on connector 2 of some stations, started over the first third
-   of the phase and stopped over the last third;
+   transactions with MeterValues on connector 2 of some stations (started over a ramp before the
+   phase, after which the generator waits until the hub has heard all that the ramp queued),
+   sessions ending at a set rate, each station starting its next a moment later;
 2. a reconnect storm: every station drops and comes back (BootNotification, its statuses) at a
    random moment within a window.
 
@@ -346,6 +347,8 @@ async def drive(
         str(plan["storm_window"]),
         "--storm-limit",
         str(plan["storm_limit"]),
+        "--settle-url",
+        f"{rig.hub}/_sim/requests/count",
         "--events",
         str(events),
         "--progress",
@@ -451,6 +454,7 @@ async def run(
     for name, (start, end) in {
         "connect_s": ("start", "connected"),
         "ramp_s": ("ramp_start", "ramp_end"),
+        "ramp_settle_s": ("ramp_end", "ramp_settled"),
         "steady_s": ("steady_start", "steady_end"),
         "storm_s": ("storm_start", "storm_end"),
         "close_s": ("storm_end" if "storm_end" in marks else "steady_end", "exited"),
@@ -494,7 +498,9 @@ def figures(result: dict[str, Any]) -> list[Figure]:
         f" (MeterValues every {plan['meter_interval']:g} s, {load['meters_per_s']:.0f}/s;"
         f" {plan['stop_rate']:g} sessions ending/s, each station's next starting 2 s later),"
         f" {plan['duration']:g} s; the ramp before it ({int(plan['charging']):,} starts in"
-        f" {plan['ramp']:g} s, not judged): answer p99 {_ramp_p99(load):.0f} ms"
+        f" {plan['ramp']:g} s, not judged): answer p99 {_ramp_p99(load):.0f} ms, then"
+        f" {(load.get('ramp') or {}).get('settle_s', 0.0):.0f} s until the hub heard all it"
+        " queued"
     )
     rows = [
         limit_figure(
@@ -606,7 +612,7 @@ def _phases(clock: dict[str, float]) -> str:
     setup = sum(v for k, v in clock.items() if k.startswith("setup_"))
     parts = [f"setup {setup:.0f}"] + [
         f"{name} {clock[f'{name}_s']:.0f}"
-        for name in ("connect", "ramp", "steady", "storm", "close", "settling")
+        for name in ("connect", "ramp", "ramp_settle", "steady", "storm", "close", "settling")
         if f"{name}_s" in clock
     ]
     return ", ".join(parts) + " s"

@@ -2,8 +2,9 @@
 
 Each station is a websocket and a few fields (no OCPP library, no per-station tasks beyond the
 reader): it boots (BootNotification, retried after the interval when Pending or Rejected). Then a
-set number of stations start a transaction on connector 2, spread over a ramp. The steady phase
-that follows is what is judged: Heartbeats at a compressed interval, StatusNotifications at a set
+set number of stations start a transaction on connector 2, spread over a ramp; with
+``--settle-url`` it then waits until the hub has heard nothing new for a moment (what the ramp
+queued at serve is delivered). The steady phase that follows is what is judged: Heartbeats at a compressed interval, StatusNotifications at a set
 rate over all stations (connector 1 alternates Available / Unavailable), MeterValues from every
 charging station once per interval, and sessions ending at a set rate (a station whose session
 ended starts the next one a little later, so the number charging stays put). Half the stations
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
@@ -549,6 +551,26 @@ class Load:
         }
 
 
+async def settle(url: str, quiet: float = 2.0, limit: float = 120.0) -> float:
+    """Until the hub has heard nothing new for ``quiet`` seconds (``url`` counts what it read):
+    what the ramp queued at serve (sessions PUT, statuses PATCHed) is delivered before the steady
+    phase begins, so that its figures are the steady state's, not the ramp's backlog. The
+    seconds it took; at most ``limit``."""
+    started = time.monotonic()
+    last, since = -1, started
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        while time.monotonic() - started < limit:
+            async with session.get(url) as reply:
+                count = int((await reply.json())["count"])
+            now = time.monotonic()
+            if count != last:
+                last, since = count, now
+            elif now - since >= quiet:
+                break
+            await asyncio.sleep(0.25)
+    return time.monotonic() - started
+
+
 def _answers(latency: dict[str, list[float]]) -> dict[str, float]:
     """Percentiles of every answer of a phase, whatever its action."""
     return _percentiles([x for samples in latency.values() for x in samples])
@@ -610,6 +632,9 @@ async def run(options: argparse.Namespace) -> dict[str, Any]:
             "s": ramp_s,
             "answers": _answers(load.latency),
         }
+        if options.settle_url:
+            ramp["settle_s"] = await settle(options.settle_url)
+            _phase(options, "ramp_settled")
         load.latency.clear()
         gc.collect()
     _phase(options, "steady_start")
@@ -702,6 +727,10 @@ def parser() -> argparse.ArgumentParser:
         type=float,
         default=120.0,
         help="seconds after the drop by which every station must be back; the storm ends then",
+    )
+    p.add_argument(
+        "--settle-url",
+        help="after the ramp, wait until this count of what the hub read stops growing",
     )
     p.add_argument("--linger", type=float, default=3.0, help="seconds connected at the end")
     p.add_argument("--timeout", type=float, default=30.0, help="per answer, seconds")
