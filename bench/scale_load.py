@@ -675,6 +675,7 @@ async def run(options: argparse.Namespace) -> dict[str, Any]:
         if options.meter_interval > 0
         else 0,
         "stop_rate": options.stop_rate,
+        "restart_after_s": options.restart_after,
         "restarts": load.restarts,
         "answers": steady_answers,
         "per_action": per_action,
