@@ -214,6 +214,13 @@ class OcppSettings(BaseModel):
     #: only when it is not back within this many seconds: a short drop, or a reconnect storm
     #: after a carrier outage, shows no flap at the hub (0: at once)
     offline_grace: float = Field(default=60.0, ge=0, le=3600)
+    #: seconds between serve's websocket pings on each connection; one whose pong has not come
+    #: ``ping_timeout`` seconds later is closed (a half-open link: a station without power, a
+    #: carrier's NAT that forgot it). 0: no pings (the stations' own WebSocketPingInterval
+    #: then). A ping costs the server a write and a read: 10,000 stations pinged every 20 s
+    #: (uvicorn's default) took 5 % of a core (docs/performance.md)
+    ping_interval: float = Field(default=60.0, ge=0, le=3600)
+    ping_timeout: float = Field(default=20.0, gt=0, le=600)
     #: seconds a station may take to answer a command before the result is TIMEOUT
     command_timeout: float = Field(default=30.0, gt=0, le=300)
     #: after a reconnection without BootNotification, ask for StatusNotification this soon

@@ -21,7 +21,7 @@ from ocpi_cpo.cli.common import fail, prepare_database, run, settings_from
 if TYPE_CHECKING:
     import uvicorn
 
-    from ocpi_cpo.config import OcppTlsSettings, Settings
+    from ocpi_cpo.config import OcppSettings, OcppTlsSettings, Settings
 
 LOG = logging.getLogger("ocpi_cpo.serve")
 
@@ -74,6 +74,14 @@ def _stations_server(app: Any, tls: OcppTlsSettings, host: str, base: dict[str, 
     assert config.ssl is not None
     config.ssl.minimum_version = ssl.TLSVersion.TLSv1_2
     return StationsServer(config)
+
+
+def websocket_pings(ocpp: OcppSettings) -> dict[str, float | None]:
+    """uvicorn's ping settings from ``[ocpp] ping_interval`` and ``ping_timeout`` (0: none)."""
+    return {
+        "ws_ping_interval": ocpp.ping_interval or None,
+        "ws_ping_timeout": ocpp.ping_timeout,
+    }
 
 
 def _proxies(trusted: list[str]) -> list[str]:
@@ -171,6 +179,7 @@ def serve(
         "access_log": settings.access_log,
         "log_config": None,
         "timeout_keep_alive": 30,
+        **websocket_pings(settings.ocpp),
     }
     app = create_app(settings)
     config = uvicorn.Config(
