@@ -551,7 +551,7 @@ class Load:
         }
 
 
-async def settle(url: str, quiet: float = 2.0, limit: float = 120.0) -> float:
+async def settle(url: str, quiet: float = 1.0, limit: float = 120.0) -> float:
     """Until the hub has heard nothing new for ``quiet`` seconds (``url`` counts what it read):
     what the ramp queued at serve (sessions PUT, statuses PATCHed) is delivered before the steady
     phase begins, so that its figures are the steady state's, not the ramp's backlog. The
@@ -567,7 +567,7 @@ async def settle(url: str, quiet: float = 2.0, limit: float = 120.0) -> float:
                 last, since = count, now
             elif now - since >= quiet:
                 break
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(0.2)
     return time.monotonic() - started
 
 
