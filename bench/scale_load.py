@@ -4,13 +4,13 @@ Each station is a websocket and a few fields (no OCPP library, no per-station ta
 reader): it boots (BootNotification, retried after the interval when Pending or Rejected). Then a
 set number of stations start a transaction on connector 2, spread over a ramp; with
 ``--settle-url`` it then waits until the hub has heard nothing new for a moment (what the ramp
-queued at serve is delivered). The steady phase that follows is what is judged: Heartbeats at a compressed interval, StatusNotifications at a set
-rate over all stations (connector 1 alternates Available / Unavailable), MeterValues from every
-charging station once per interval, and sessions ending at a set rate (a station whose session
-ended starts the next one a little later, so the number charging stays put). Half the stations
-speak OCPP 1.6J, half 2.0.1. An optional reconnect storm follows: every station drops its
-connection and comes back (websocket, BootNotification, its connector statuses) at a random moment
-within a window.
+queued at serve is delivered). The steady phase that follows is what is judged: Heartbeats at a
+compressed interval, StatusNotifications at a set rate over all stations (connector 1 alternates
+Available / Unavailable), MeterValues from every charging station once per interval, and sessions
+ending at a set rate (a station whose session ended starts the next one a little later, so the
+number charging stays put). Half the stations speak OCPP 1.6J, half 2.0.1. An optional reconnect
+storm follows: every station drops its connection and comes back (websocket, BootNotification,
+its connector statuses) at a random moment within a window.
 
 Every answer's latency (CALL sent to CALLRESULT read) is measured, per phase; a summary is printed
 as JSON on stdout, and with ``--events FILE`` every status and stop sent, with its wall-clock time,

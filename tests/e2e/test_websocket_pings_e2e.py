@@ -40,7 +40,7 @@ async def _frame(reader: asyncio.StreamReader, timeout: float) -> int | None:
     """The opcode of the next frame from the server (unmasked), None when the socket closed."""
     try:
         first, second = await asyncio.wait_for(reader.readexactly(2), timeout)
-    except asyncio.IncompleteReadError:
+    except (asyncio.IncompleteReadError, ConnectionResetError):
         return None
     length = second & 0x7F
     if length == 126:

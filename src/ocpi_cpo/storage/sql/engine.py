@@ -44,8 +44,8 @@ TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 
 #: SQLite connections (threads) of the main pool, all kept open once made. SQLAlchemy's default
 #: (5 kept, 10 more closed again when given back) opened and closed a connection (a thread and
-#: its PRAGMAs) 350 times in the 30 s that 3,000 sessions started at 10,000 stations
-#: (docs/performance.md, "10,000 stations").
+#: its PRAGMAs) 354 times while 3,000 sessions started at 10,000 stations, against 19 in a whole
+#: run with these (docs/performance.md, "10,000 stations on the AMD VM").
 SQLITE_POOL = 15
 #: SQLite connections (threads) for reads of one statement (``Storage.read(snapshot=False)``)
 SINGLE_READS_POOL = 4
