@@ -57,9 +57,9 @@ async def _triggers(ws: ClientConnection, rounds: int, *, until_asked: bool = Fa
 
 def _setup(tmp_path: Path, database_url: str) -> tuple[Path, str, str]:
     port = free_port()
-    config = net.config(tmp_path, port, database_url)
-    with config.open("a") as settings:
-        settings.write(f"status_trigger_delay = 0.3\noffline_grace = {GRACE}\n")
+    config = net.config(
+        tmp_path, port, database_url, f"status_trigger_delay = 0.3\noffline_grace = {GRACE}\n"
+    )
     return config, f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ocpp"
 
 

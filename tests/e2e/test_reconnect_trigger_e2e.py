@@ -41,9 +41,9 @@ def test_a_station_back_is_asked_only_for_the_statuses_we_do_not_know(
     tmp_path: Path, database_url: str
 ) -> None:
     port = free_port()
-    config = net.config(tmp_path, port, database_url)
-    with config.open("a") as settings:
-        settings.write("status_trigger_delay = 0.5\noffline_grace = 0.5\n")
+    config = net.config(
+        tmp_path, port, database_url, "status_trigger_delay = 0.5\noffline_grace = 0.5\n"
+    )
     base, url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ocpp"
     log = tmp_path / "serve.log"
 

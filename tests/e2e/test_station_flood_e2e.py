@@ -39,11 +39,12 @@ def test_a_flooding_station_waits_alone_and_loses_nothing(
     tmp_path: Path, database_url: str
 ) -> None:
     port = free_port()
-    config = net.config(tmp_path, port, database_url)
-    with config.open("a") as settings:
-        settings.write(
-            "message_burst = 100000\nmessages_per_second = 100000\nevents_per_station = 10\n"
-        )
+    config = net.config(
+        tmp_path,
+        port,
+        database_url,
+        "message_burst = 100000\nmessages_per_second = 100000\nevents_per_station = 10\n",
+    )
     base, url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ocpp"
 
     async def scenario() -> tuple[int, int, float, dict[str, int]]:

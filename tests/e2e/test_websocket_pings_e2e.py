@@ -56,9 +56,7 @@ def test_pings_at_the_interval_and_a_silent_link_is_closed(
     tmp_path: Path, database_url: str
 ) -> None:
     port = free_port()
-    config = net.config(tmp_path, port, database_url)
-    with config.open("a") as settings:
-        settings.write("ping_interval = 0.5\nping_timeout = 1.0\n")
+    config = net.config(tmp_path, port, database_url, "ping_interval = 0.5\nping_timeout = 1.0\n")
     base = f"http://127.0.0.1:{port}"
 
     async def scenario() -> tuple[list[int | None], float]:

@@ -23,12 +23,13 @@ ADMIN = {"Authorization": "Bearer admin-token-0123456789abcdef"}
 IDS = itertools.count()
 
 
-def config(folder: Path, port: int, database_url: str) -> Path:
+def config(folder: Path, port: int, database_url: str, ocpp: str = "") -> Path:
+    """serve's settings for a station test; ``ocpp``: more lines of its ``[ocpp]`` table."""
     path = write_config(folder / "ocpi-cpo.toml", port=port, database_url=database_url)
     with path.open("a") as settings:
         settings.write(
             "\n[ocpp]\nconnection_burst_per_address = 10000\n"
-            "connections_per_minute_per_address = 100000\n"
+            "connections_per_minute_per_address = 100000\n" + ocpp
         )
     return path
 
