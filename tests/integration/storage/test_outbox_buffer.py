@@ -270,3 +270,76 @@ async def test_the_claim_walks_the_heads_however_long_the_queue(storage: SqlStor
         await connection.rollback()
     assert "ix_outbox_heads" in plan, plan
     assert "ix_outbox_due" not in plan, plan
+
+
+async def _postgres_plan(storage: SqlStorage, statement: str, values: str, setup: str = "") -> str:
+    """PostgreSQL: EXPLAIN ANALYZE of ``statement`` prepared ($n parameters) and run with
+    ``values`` in a transaction rolled back after it, ``setup`` run first in it."""
+    async with storage.engine.connect() as connection:
+        if setup:
+            await connection.exec_driver_sql(setup)
+        await connection.exec_driver_sql(f"PREPARE planned AS {statement}")
+        rows = await connection.exec_driver_sql(f"EXPLAIN ANALYZE EXECUTE planned({values})")
+        plan = "\n".join(str(row[0]) for row in rows)
+        await connection.rollback()
+        await connection.exec_driver_sql("DEALLOCATE planned")
+    return plan
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize("statistics", ["fresh", "analyzed"])
+async def test_the_claim_stops_at_its_batch_among_many_heads(
+    storage: SqlStorage, statistics: str
+) -> None:
+    """A backlog after an outage is many objects, each heading its own queue. The claim walks
+    the heads in id order and stops at its batch, with the table's statistics fresh from the
+    fill (none yet) or analyzed: it once gathered and sorted every head (fresh), or joined the
+    claimed ids to a scan of the whole table with a JIT compilation on top (analyzed; 1.25 s a
+    claim at 100,000 heads: docs/performance.md)."""
+    from ocpi_cpo.storage.sql.repositories.outbox import _WALK_HEADS, _claim_statement
+
+    partner = await partner_id(storage)
+    async with storage.transaction() as uow:
+        await uow.outbox.add_many([patch(partner, f"L{n}", n) for n in range(20_000)], NOW)
+    if statistics == "analyzed":
+        async with storage.engine.connect() as connection:
+            await connection.exec_driver_sql("ANALYZE outbox")
+            await connection.commit()
+    compiled = _claim_statement(True).compile(dialect=storage.engine.dialect)
+    now = NOW + timedelta(seconds=1)
+    bound = compiled.construct_params(
+        {"worker": "w", "now": now, "until": now + timedelta(minutes=5), "batch": 200}
+    )
+    names = list(compiled.positiontup or ())
+    statement = compiled.string
+    for position, name in enumerate(dict.fromkeys(names), start=1):
+        statement = statement.replace(f"%({name})s", f"${position}")
+    values = ", ".join(_literal(bound[name]) for name in dict.fromkeys(names))
+    plan = await _postgres_plan(storage, statement, values, setup=_WALK_HEADS)
+    walk = next(line for line in plan.splitlines() if "ix_outbox_heads" in line)
+    assert "Index Scan" in walk and "rows=200 loops=1" in walk, plan
+    assert "Sort" not in plan, plan
+    assert "Seq Scan on outbox" not in plan, plan
+    assert "JIT" not in plan, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_new_heads_are_found_by_their_keys_however_long_the_queue(
+    storage: SqlStorage,
+) -> None:
+    """A group commit marks the heads of the objects it queued by looking each key up, never
+    by reading every pending message of the partner (4.7 ms a group commit at 5,000 pending,
+    20 ms at 15,000, before: docs/performance.md)."""
+    from ocpi_cpo.storage.sql.repositories.outbox import _MARK_HEADS_PG
+
+    partner = await partner_id(storage)
+    async with storage.transaction() as uow:
+        await uow.outbox.add_many([patch(partner, f"L{n}", n) for n in range(20_000)], NOW)
+    keys = "ARRAY[" + ", ".join(f"'L{n}'" for n in range(0, 20_000, 400)) + "]"
+    plan = await _postgres_plan(storage, _MARK_HEADS_PG, f"{partner}, {keys}")
+    removed = [int(line.rsplit(":", 1)[1]) for line in plan.splitlines() if "Removed" in line]
+    assert all(n <= 50 for n in removed), plan  # the 50 keys' rows at most, not the queue
+    assert "Seq Scan on outbox" not in plan, plan
+    assert "Index Cond: ((partner_id = " in plan and "(object_key = k.key)" in plan, plan
