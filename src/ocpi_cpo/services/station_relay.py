@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -61,6 +62,8 @@ class StationRelay:
         self._stations: dict[str, str] = {}
         self._locations: dict[str, list[str]] = {}
         self._presence_changed = asyncio.Event()
+        #: when the held leases are next renewed (time.monotonic)
+        self._renew_at = 0.0
         self._calls_waiting = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -71,17 +74,24 @@ class StationRelay:
         self._presence_changed.set()
 
     async def sync_presence(self) -> None:
-        """Take the leases of stations that connected here, release those that left, renew."""
+        """Take the leases of stations that connected here, release those that left (each set
+        in one statement), and renew the others every ``PRESENCE_EVERY`` seconds: not at every
+        connection, since the renewal rewrites every station this instance holds (10,000 rows
+        each time, once per connection in a reconnect storm)."""
         local = set(self._connected())
         arrived, left = local - self._held, self._held - local
+        renew = time.monotonic() >= self._renew_at
+        if not (arrived or left or renew):
+            return
         async with self.storage.transaction() as uow:
-            for station_id in sorted(arrived):
-                await uow.leases.take(
-                    STATION_PREFIX + station_id, self.me, PRESENCE_LEASE, force=True
-                )
-            for station_id in sorted(left):
-                await uow.leases.release(STATION_PREFIX + station_id, self.me)
-            await uow.leases.renew(self.me, PRESENCE_LEASE, STATION_PREFIX)
+            await uow.leases.take_all(
+                [STATION_PREFIX + s for s in sorted(arrived)], self.me, PRESENCE_LEASE
+            )
+            await uow.leases.release_all([STATION_PREFIX + s for s in sorted(left)], self.me)
+            if renew:
+                await uow.leases.renew(self.me, PRESENCE_LEASE, STATION_PREFIX)
+        if renew:
+            self._renew_at = time.monotonic() + PRESENCE_EVERY
         self._held = local
 
     async def refresh(self) -> None:
@@ -255,8 +265,8 @@ class StationRelay:
         self._tasks.clear()
         with contextlib.suppress(Exception):
             async with self.storage.transaction() as uow:
-                for station_id in sorted(self._held):
-                    await uow.leases.release(STATION_PREFIX + station_id, self.me)
+                names = [STATION_PREFIX + s for s in sorted(self._held)]
+                await uow.leases.release_all(names, self.me)
 
     async def _presence_forever(self) -> None:
         while True:

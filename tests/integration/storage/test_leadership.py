@@ -40,9 +40,12 @@ async def test_leases_are_taken_renewed_forced_and_released(storage: SqlStorage)
         assert await uow.leases.take("station/CPX1", "a", -1)  # already expired
         assert [x.name for x in await uow.leases.held("station/CP_")] == ["station/CP_1"]
         assert [x.name for x in await uow.leases.expired("station/")] == ["station/CPX1"]
-        assert await uow.leases.renew("a", 30) == []  # a's only lease had expired
-        assert await uow.leases.renew("b", 30, "other/") == []
-        assert await uow.leases.renew("b", 30, "station/") == ["station/CP_1"]
+        assert await uow.leases.renew("a", 30) == 0  # a's only lease had expired
+        assert await uow.leases.renew("b", 30, "other/") == 0
+        before = (await uow.leases.get("station/CP_1")).expires  # type: ignore[union-attr]
+        assert await uow.leases.renew("b", 60, "station/") == 1
+        after = (await uow.leases.get("station/CP_1")).expires  # type: ignore[union-attr]
+        assert after > before
         dropped = await uow.leases.drop_expired("station/")
         assert [(x.name, x.holder) for x in dropped] == [("station/CPX1", "a")]
         assert await uow.leases.drop_expired("station/") == []
@@ -96,3 +99,19 @@ async def test_jobs_run_in_the_leader_only(two: tuple[SqlStorage, SqlStorage]) -
     await asyncio.sleep(0.3)
     assert runs["second"] > 0
     await instances[1].close()
+
+
+async def test_many_leases_are_taken_by_force_and_released_at_once(storage: SqlStorage) -> None:
+    """A reconnect storm: the stations that connected since the last look are taken in one
+    statement (by force: one held elsewhere moves here), those that left released in one."""
+    async with storage.transaction() as uow:
+        assert await uow.leases.take("station/CP_2", "b", 30)
+        await uow.leases.take_all([f"station/CP_{n}" for n in range(1, 4)], "a", 30)
+        held = {x.name: x.holder for x in await uow.leases.held("station/")}
+        assert held == {f"station/CP_{n}": "a" for n in range(1, 4)}
+        assert await uow.leases.renew("a", 60, "station/") == 3
+        await uow.leases.release_all(["station/CP_1", "station/CP_3"], "a")
+        await uow.leases.release_all(["station/CP_2"], "b")  # not b's any more: kept
+        assert [x.name for x in await uow.leases.held("station/")] == ["station/CP_2"]
+        await uow.leases.take_all([], "a", 30)
+        await uow.leases.release_all([], "a")
