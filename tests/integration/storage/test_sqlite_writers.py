@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import QueuePool
 
 from ocpi_cpo.domain.partners import PartnerState
 from ocpi_cpo.storage.sql import engine as engine_module
@@ -87,7 +88,12 @@ async def test_busy_rounds_reuse_the_pools_connections(sqlite: SqlStorage) -> No
     async def round_of(n: int) -> None:
         started.clear()
         readers = [asyncio.create_task(read()) for _ in range(n)]
-        await asyncio.sleep(0.2)
+        pool = sqlite.engine.pool
+        assert isinstance(pool, QueuePool)
+        # every reader holds its connection (a fixed sleep may end before a busy machine does)
+        async with asyncio.timeout(30):
+            while pool.checkedout() < n:
+                await asyncio.sleep(0.01)
         started.set()
         await asyncio.gather(*readers)
 
