@@ -558,16 +558,28 @@ async def settle(url: str, quiet: float = 1.0, limit: float = 120.0) -> float:
     seconds it took; at most ``limit``."""
     started = time.monotonic()
     last, since = -1, started
+    heard = False
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         while time.monotonic() - started < limit:
-            async with session.get(url) as reply:
-                count = int((await reply.json())["count"])
+            try:
+                async with session.get(url) as reply:
+                    count = int((await reply.json())["count"])
+            except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError) as exc:
+                # a busy hub's slow or odd answer: asked again; never answering ends the wait
+                print(
+                    f"settle: the hub's count did not come ({exc!r}); asking again", file=sys.stderr
+                )
+                await asyncio.sleep(0.5)
+                continue
+            heard = True
             now = time.monotonic()
             if count != last:
                 last, since = count, now
             elif now - since >= quiet:
                 break
             await asyncio.sleep(0.2)
+    if not heard:
+        raise RuntimeError(f"settle: the hub never said how many requests it read ({url})")
     return time.monotonic() - started
 
 

@@ -119,3 +119,47 @@ def test_generator_drives_twenty_stations_and_counts_what_it_did(tmp_path: Path)
     assert seen["status_missing"] == seen["status_out_of_order"] == seen["duplicates"] == 0
     assert seen["cdr_samples"] == summary["stops"] and seen["cdr_missing"] == 0
     assert seen["storm_evses"] == 2 * STATIONS and seen["storm_wrong_status"] == 0
+
+
+def test_the_wait_after_the_ramp_asks_a_busy_hub_again() -> None:
+    """``settle`` asks the hub how many requests it read until nothing new comes for ``quiet``
+    seconds: an answer that fails (HTTP 500, not JSON) is asked again, and a hub that never
+    answers ends the wait with an error that says so."""
+    from aiohttp import web
+    from bench.scale_load import settle
+
+    async def scenario() -> tuple[float, str]:
+        asked = {"n": 0}
+
+        async def count(request: web.Request) -> web.Response:
+            asked["n"] += 1
+            if asked["n"] <= 2:
+                return web.Response(status=500, text="busy")
+            return web.json_response({"count": 5})
+
+        async def broken(request: web.Request) -> web.Response:
+            return web.Response(status=500, text="busy")
+
+        app = web.Application()
+        app.router.add_get("/count", count)
+        app.router.add_get("/broken", broken)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            waited = await settle(f"http://127.0.0.1:{port}/count", quiet=0.3, limit=10)
+            try:
+                await settle(f"http://127.0.0.1:{port}/broken", quiet=0.3, limit=1.5)
+            except RuntimeError as exc:
+                said = str(exc)
+            else:
+                said = ""
+        finally:
+            await runner.cleanup()
+        assert asked["n"] > 3
+        return waited, said
+
+    waited, said = asyncio.run(scenario())
+    assert 0.3 <= waited < 10
+    assert "never said" in said
