@@ -326,6 +326,16 @@ async def test_the_claim_stops_at_its_batch_among_many_heads(
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_our_postgres_connections_run_without_jit(storage: SqlStorage) -> None:
+    """JIT is off on every connection of the pool (a SET when it opens, not a startup parameter,
+    which PgBouncer refuses), however many there are."""
+    async with storage.engine.connect() as one, storage.engine.connect() as two:
+        for connection in (one, two):
+            assert (await connection.exec_driver_sql("SHOW jit")).scalar_one() == "off"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_new_heads_are_found_by_their_keys_however_long_the_queue(
     storage: SqlStorage,
 ) -> None:

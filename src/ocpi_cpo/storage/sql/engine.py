@@ -70,12 +70,15 @@ def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
         return _sqlite_engine(database_url, pool_size=SQLITE_POOL, max_overflow=0)
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    return create_async_engine(
-        database_url,
-        pool_size=pool_size,
-        max_overflow=0,
-        connect_args={"server_settings": {"jit": "off"}},
-    )
+    engine = create_async_engine(database_url, pool_size=pool_size, max_overflow=0)
+    event.listen(engine.sync_engine, "connect", _configure_postgres)
+    return engine
+
+
+def _configure_postgres(connection: Any, _record: Any) -> None:
+    """Each new PostgreSQL connection: JIT off, by a SET once the session is open (a startup
+    parameter would be refused by PgBouncer: "unsupported startup parameter")."""
+    connection.run_async(lambda raw: raw.execute("SET jit = off"))
 
 
 def one_shot_engine(database_url: str) -> AsyncEngine:
