@@ -497,7 +497,7 @@ def figures(result: dict[str, Any]) -> list[Figure]:
         f" {plan['status_rate']:g} status changes/s, {int(plan['charging']):,} charging"
         f" (MeterValues every {plan['meter_interval']:g} s, {load['meters_per_s']:.0f}/s;"
         f" {plan['stop_rate']:g} sessions ending/s, each station's next starting"
-        f" {load.get('restart_after_s', 2.0):g} s later),"
+        f" {load['restart_after_s']:g} s later),"
         f" {plan['duration']:g} s; the ramp before it ({int(plan['charging']):,} starts in"
         f" {plan['ramp']:g} s, not judged): answer p99 {_ramp_p99(load):.0f} ms, then"
         f" {(load.get('ramp') or {}).get('settle_s', 0.0):.0f} s until the hub heard all it"
