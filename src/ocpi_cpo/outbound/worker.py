@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import functools
 import logging
 import os
 import socket
@@ -49,6 +50,14 @@ from ocpi_cpo.storage.sql.repositories.outbox import NOTIFY_CHANNEL
 
 log = logging.getLogger("ocpi_cpo.outbox")
 _EXCERPT = 300
+
+
+#: the message's state after an attempt with this outcome
+_STATE_AFTER = {
+    Outcome.DELIVERED: MessageState.DELIVERED,
+    Outcome.DEAD: MessageState.DEAD,
+    Outcome.RETRY: MessageState.PENDING,
+}
 
 
 def worker_name() -> str:
@@ -123,6 +132,10 @@ class OutboxWorker:
         self.publisher = every_version().tolerant()
         #: ids of the messages this worker's rounds are sending or recording
         self._in_flight: set[int] = set()
+        # the metrics' labelled children, looked up once (``labels()`` takes a lock and checks
+        # its labels each call: two calls a message)
+        self._attempts = functools.lru_cache(maxsize=1024)(metrics.ATTEMPTS.labels)
+        self._latency = functools.lru_cache(maxsize=64)(metrics.LATENCY.labels)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set. Survives database and partner outages.
@@ -299,7 +312,7 @@ class OutboxWorker:
         await retrying.write(self.storage, record, what="outbox record")
         for result in results:
             name = result.partner.name if result.partner else str(result.message.partner_id)
-            metrics.ATTEMPTS.labels(name, result.message.module, result.attempt.outcome.value).inc()
+            self._attempts(name, result.message.module, result.attempt.outcome.value).inc()
             if result.state is MessageState.DELIVERED:
                 self.delivered += 1
             elif result.state is MessageState.DEAD:
@@ -436,7 +449,7 @@ class OutboxWorker:
             )
             result.observation = Observation(message.id, started, True, str(exc))
             return self._gated(result)
-        metrics.LATENCY.labels(message.module).observe(reply.latency_ms / 1000)
+        self._latency(message.module).observe(reply.latency_ms / 1000)
         outcome = classify(reply.http_status, reply.ocpi_status)
         error = None if outcome is Outcome.DELIVERED else reply.problem()
         result = self._result(
@@ -510,11 +523,7 @@ class OutboxWorker:
             error=_storable(error) if error else None,
             excerpt=_storable(excerpt) if excerpt else None,
         )
-        state = {
-            Outcome.DELIVERED: MessageState.DELIVERED,
-            Outcome.DEAD: MessageState.DEAD,
-            Outcome.RETRY: MessageState.PENDING,
-        }[outcome]
+        state = _STATE_AFTER[outcome]
         next_at = None
         if outcome is Outcome.RETRY:
             delay = self.backoff.delay(message.attempts + 1, retry_after)
