@@ -84,10 +84,8 @@ class StationRelay:
         if not (arrived or left or renew):
             return
         async with self.storage.transaction() as uow:
-            await uow.leases.take_all(
-                [STATION_PREFIX + s for s in sorted(arrived)], self.me, PRESENCE_LEASE
-            )
-            await uow.leases.release_all([STATION_PREFIX + s for s in sorted(left)], self.me)
+            await uow.leases.take_all(_presence(arrived), self.me, PRESENCE_LEASE)
+            await uow.leases.release_all(_presence(left), self.me)
             if renew:
                 await uow.leases.renew(self.me, PRESENCE_LEASE, STATION_PREFIX)
         if renew:
@@ -265,8 +263,7 @@ class StationRelay:
         self._tasks.clear()
         with contextlib.suppress(Exception):
             async with self.storage.transaction() as uow:
-                names = [STATION_PREFIX + s for s in sorted(self._held)]
-                await uow.leases.release_all(names, self.me)
+                await uow.leases.release_all(_presence(self._held), self.me)
 
     async def _presence_forever(self) -> None:
         while True:
@@ -287,3 +284,8 @@ class StationRelay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._calls_waiting.wait(), CHECK_EVERY)
             self._calls_waiting.clear()
+
+
+def _presence(station_ids: set[str]) -> list[str]:
+    """The presence leases' names of these stations, in order."""
+    return [STATION_PREFIX + station_id for station_id in sorted(station_ids)]

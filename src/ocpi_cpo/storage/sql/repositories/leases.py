@@ -23,18 +23,7 @@ NOW = {
     "sqlite": "((julianday('now') - 2440587.5) * 86400.0)",
 }
 
-_TAKE = """
-INSERT INTO leases (name, holder, since, renewed, expires)
-VALUES (:name, :holder, {now}, {now}, {now} + :seconds)
-ON CONFLICT (name) DO UPDATE SET
-  holder = excluded.holder,
-  since = CASE WHEN leases.holder = excluded.holder THEN leases.since ELSE excluded.since END,
-  renewed = excluded.renewed,
-  expires = excluded.expires
-WHERE leases.holder = excluded.holder OR leases.expires < excluded.renewed OR :force
-RETURNING holder
-"""
-#: ``_TAKE`` by force for many names (one executemany), nothing returned
+#: a lease taken by force: the name's row made ours, whoever held it
 _TAKE_BY_FORCE = """
 INSERT INTO leases (name, holder, since, renewed, expires)
 VALUES (:name, :holder, {now}, {now}, {now} + :seconds)
@@ -44,6 +33,13 @@ ON CONFLICT (name) DO UPDATE SET
   renewed = excluded.renewed,
   expires = excluded.expires
 """
+#: taken when free, already ours or expired (or ``:force``); the holder when taken
+_TAKE = (
+    _TAKE_BY_FORCE
+    + """WHERE leases.holder = excluded.holder OR leases.expires < excluded.renewed OR :force
+RETURNING holder
+"""
+)
 #: no RETURNING: an instance renews the presence of every station it holds (10,000 rows at
 #: 10,000 stations), and their names, read back and sorted, cost its event loop 10-20 ms
 _RENEW = """
@@ -97,7 +93,7 @@ class SqlLeaseRepository:
             text(_RENEW.format(now=self._now)),
             {"holder": holder, "seconds": float(seconds), "pattern": _like(prefix)},
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return int(result.rowcount or 0)
 
     async def release(self, name: str, holder: str) -> bool:
         result = await self._c.execute(
