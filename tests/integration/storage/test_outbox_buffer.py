@@ -233,28 +233,39 @@ def _literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-async def test_the_claim_walks_the_heads_however_long_the_queue(storage: SqlStorage) -> None:
-    """The claim's plan takes ix_outbox_heads, never ix_outbox_due (which holds every pending
-    row): on PostgreSQL in the generic plan a prepared statement gets from its sixth run on (it
-    ANDed a bitmap of all 100,000 due rows in, 2.5 ms a claim: docs/performance.md, the claim),
-    on SQLite in its only plan."""
+def _claim(storage: SqlStorage) -> tuple[Any, dict[str, Any]]:
+    """The worker's claim of 200 compiled for the storage's database, and its bound values."""
     from ocpi_cpo.storage.sql.repositories.outbox import _claim_statement
 
-    partner = await partner_id(storage)
-    async with storage.transaction() as uow:
-        await uow.outbox.add_many([patch(partner, f"L{n % 200}", n) for n in range(20_000)], NOW)
     postgres = storage.engine.dialect.name == "postgresql"
     compiled = _claim_statement(postgres).compile(dialect=storage.engine.dialect)
     now = NOW + timedelta(seconds=1)
     bound = compiled.construct_params(
         {"worker": "w", "now": now, "until": now + timedelta(minutes=5), "batch": 200}
     )
+    return compiled, bound
+
+
+def _postgres_values(compiled: Any, bound: dict[str, Any]) -> str:
+    """The values of a compiled statement ($1, $2, ...) as SQL literals, for EXECUTE."""
+    return ", ".join(_literal(bound[name]) for name in compiled.positiontup or ())
+
+
+async def test_the_claim_walks_the_heads_however_long_the_queue(storage: SqlStorage) -> None:
+    """The claim's plan takes ix_outbox_heads, never ix_outbox_due (which holds every pending
+    row): on PostgreSQL in the generic plan a prepared statement gets from its sixth run on (it
+    ANDed a bitmap of all 100,000 due rows in, 2.5 ms a claim: docs/performance.md, the claim),
+    on SQLite in its only plan."""
+    partner = await partner_id(storage)
+    async with storage.transaction() as uow:
+        await uow.outbox.add_many([patch(partner, f"L{n % 200}", n) for n in range(20_000)], NOW)
+    compiled, bound = _claim(storage)
     async with storage.engine.connect() as connection:
-        if postgres:
+        if storage.engine.dialect.name == "postgresql":
             await connection.exec_driver_sql("ANALYZE outbox")
             await connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
             await connection.exec_driver_sql(f"PREPARE claim AS {compiled.string}")
-            values = ", ".join(_literal(bound[name]) for name in compiled.positiontup or ())
+            values = _postgres_values(compiled, bound)
             rows = await connection.exec_driver_sql(f"EXPLAIN EXECUTE claim({values})")
             plan = "\n".join(str(row[0]) for row in rows)
         else:
@@ -297,7 +308,7 @@ async def test_the_claim_stops_at_its_batch_among_many_heads(
     fill (none yet) or analyzed: it once gathered and sorted every head (fresh), or joined the
     claimed ids to a scan of the whole table with a JIT compilation on top (analyzed; 1.25 s a
     claim at 100,000 heads: docs/performance.md)."""
-    from ocpi_cpo.storage.sql.repositories.outbox import _WALK_HEADS, _claim_statement
+    from ocpi_cpo.storage.sql.repositories.outbox import _WALK_HEADS
 
     partner = await partner_id(storage)
     async with storage.transaction() as uow:
@@ -306,17 +317,9 @@ async def test_the_claim_stops_at_its_batch_among_many_heads(
         async with storage.engine.connect() as connection:
             await connection.exec_driver_sql("ANALYZE outbox")
             await connection.commit()
-    compiled = _claim_statement(True).compile(dialect=storage.engine.dialect)
-    now = NOW + timedelta(seconds=1)
-    bound = compiled.construct_params(
-        {"worker": "w", "now": now, "until": now + timedelta(minutes=5), "batch": 200}
-    )
-    names = list(compiled.positiontup or ())
-    statement = compiled.string
-    for position, name in enumerate(dict.fromkeys(names), start=1):
-        statement = statement.replace(f"%({name})s", f"${position}")
-    values = ", ".join(_literal(bound[name]) for name in dict.fromkeys(names))
-    plan = await _postgres_plan(storage, statement, values, setup=_WALK_HEADS)
+    compiled, bound = _claim(storage)
+    values = _postgres_values(compiled, bound)
+    plan = await _postgres_plan(storage, compiled.string, values, setup=_WALK_HEADS)
     walk = next(line for line in plan.splitlines() if "ix_outbox_heads" in line)
     assert "Index Scan" in walk and "rows=200 loops=1" in walk, plan
     assert "Sort" not in plan, plan

@@ -237,7 +237,6 @@ _SUPERSEDE = (
     " AND (claimed_until IS NULL OR claimed_until < {})"
 )
 
-#: the probe lease of every down partner whose next probe is due and not in flight
 #: PostgreSQL: the claim walks ix_outbox_heads in id order and stops at its batch. Its
 #: candidate test (``id = (SELECT min(id) ...)``, the expressions that keep ix_outbox_due out)
 #: makes the planner expect one row, so it otherwise gathers every head by a bitmap and sorts
@@ -246,6 +245,7 @@ _SUPERSEDE = (
 #: transaction (the worker claims in a transaction of its own): not set back after the claim, a
 #: round trip each time (2 ms under the 10,000-station load, 40 claims a second).
 _WALK_HEADS = "SET LOCAL enable_sort = off"
+#: the probe lease of every down partner whose next probe is due and not in flight
 _TAKE_PROBES = (
     update(partner_delivery)
     .where(partner_delivery.c.down_since.is_not(None))
