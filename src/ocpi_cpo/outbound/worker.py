@@ -98,7 +98,17 @@ class Result:
     unknown_object: bool = False
 
     def observed(self) -> tuple[int, Observation | None]:
-        return self.message.partner_id, self.observation
+        """What the attempt tells the partner's delivery state, for the round's record. An
+        answer to a message claimed as usual (not a probe) tells nothing new: the claim takes no
+        message of a partner marked down, so the partner was up then, and if another round has
+        marked it down since, its next probe brings it back (within ``probe_cap_seconds``).
+        Left out, a round of answers reads and writes no partner state: two statements fewer
+        in each record (an insert of the partner's row and a read of it, locked on PostgreSQL),
+        on the one writer that the stations' writes share (docs/performance.md)."""
+        seen = self.observation
+        if seen is not None and not seen.down and not self.message.probe:
+            return self.message.partner_id, None
+        return self.message.partner_id, seen
 
 
 class OutboxWorker:
