@@ -113,5 +113,8 @@ async def test_many_leases_are_taken_by_force_and_released_at_once(storage: SqlS
         await uow.leases.release_all(["station/CP_1", "station/CP_3"], "a")
         await uow.leases.release_all(["station/CP_2"], "b")  # not b's any more: kept
         assert [x.name for x in await uow.leases.held("station/")] == ["station/CP_2"]
-        await uow.leases.take_all([], "a", 30)
+        await uow.leases.take_all([], "a", 30)  # nobody new, nobody gone: nothing sent
         await uow.leases.release_all([], "a")
+        assert {x.name: x.holder for x in await uow.leases.held("station/")} == {
+            "station/CP_2": "a"
+        }

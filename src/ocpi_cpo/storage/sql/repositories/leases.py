@@ -46,6 +46,7 @@ _RENEW = """
 UPDATE leases SET renewed = {now}, expires = {now} + :seconds
 WHERE holder = :holder AND expires >= {now} AND name LIKE :pattern ESCAPE '!'
 """
+_RELEASE = "DELETE FROM leases WHERE name = :name AND holder = :holder"
 _DROP_EXPIRED = """
 DELETE FROM leases WHERE name IN (
   SELECT name FROM leases WHERE name LIKE :pattern ESCAPE '!' AND expires < {now} LIMIT :limit
@@ -97,7 +98,7 @@ class SqlLeaseRepository:
 
     async def release(self, name: str, holder: str) -> bool:
         result = await self._c.execute(
-            text("DELETE FROM leases WHERE name = :name AND holder = :holder RETURNING name"),
+            text(f"{_RELEASE} RETURNING name"),
             {"name": name, "holder": holder},
         )
         return result.first() is not None
@@ -106,7 +107,7 @@ class SqlLeaseRepository:
         """``release`` each of ``names`` (one executemany)."""
         if names:
             await self._c.execute(
-                text("DELETE FROM leases WHERE name = :name AND holder = :holder"),
+                text(_RELEASE),
                 [{"name": name, "holder": holder} for name in names],
             )
 
