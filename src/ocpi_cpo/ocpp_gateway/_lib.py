@@ -6,9 +6,11 @@ surface stays in one file.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+import jsonschema_rs
 import ocpp.messages
 from ocpp.exceptions import OCPPError
 from ocpp.routing import on as _on
@@ -30,6 +32,50 @@ F = TypeVar("F", bound=Callable[..., Any])
 # against 0.7 % for the checks themselves; docs/performance.md, "The schema check in the loop").
 ocpp.messages.ASYNC_VALIDATION = False
 
+_library_validator = ocpp.messages.get_validator
+
+
+class CompiledSchema:
+    """An OCPP schema compiled by jsonschema-rs, in place of the library's ``Draft4Validator``.
+
+    The same schemas and the same rules (draft 4, formats not checked, as the library does),
+    checked about a hundred times faster: the library's checks were a quarter of serve's loop
+    at 10,000 stations (a 2.0.1 TransactionEvent took 250 microseconds, now 1; docs/performance.md,
+    "The schema check, compiled"). A payload that fails raises the library's own error type with
+    the rule that failed, so the library answers the CALLERROR code it always did
+    (TypeConstraintViolation, FormatViolation, ProtocolError...)."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self._compiled = jsonschema_rs.Draft4Validator(schema, validate_formats=False)
+
+    def validate(self, payload: Any) -> None:
+        try:
+            self._compiled.validate(payload)
+        except jsonschema_rs.ValidationError as error:
+            rule = next((str(p) for p in reversed(error.schema_path) if isinstance(p, str)), "")
+            raise ocpp.messages.SchemaValidationError(error.message, validator=rule) from None
+
+
+_compiled: dict[tuple[int, str, str], CompiledSchema] = {}
+
+
+def _validator(
+    message_type_id: int, action: str, ocpp_version: str, parse_float: Callable[..., Any] = float
+) -> Any:
+    """``ocpp.messages.get_validator``, compiled. The library still finds and reads the schema;
+    the three OCPP 1.6 payloads it checks with decimals (charging profiles) keep its validator."""
+    if parse_float is not float:
+        return _library_validator(message_type_id, action, ocpp_version, parse_float)
+    key = (message_type_id, action, ocpp_version)
+    found = _compiled.get(key)
+    if found is None:
+        schema = _library_validator(message_type_id, action, ocpp_version).schema
+        found = _compiled[key] = CompiledSchema(schema)
+    return found
+
+
+ocpp.messages.get_validator = _validator
+
 SUBPROTOCOLS = {"ocpp2.0.1": "2.0.1", "ocpp1.6": "1.6"}
 #: our preference when a station offers both
 PREFERRED = ("ocpp2.0.1", "ocpp1.6")
@@ -38,8 +84,18 @@ ACTIONS: frozenset[str] = frozenset(str(a.value) for a in [*_Action16, *_Action2
 
 
 def on(action: str) -> Callable[[F], F]:
-    """``ocpp.routing.on``: the decorated method answers the station's CALL ``action``."""
-    return cast(Callable[[F], F], _on(action))
+    """``ocpp.routing.on``: the decorated method answers the station's CALL ``action``.
+
+    The library reads the handler's signature for every message it routes (does it take
+    ``call_unique_id``?); the signature is worked out here once and kept on the handler, where
+    ``inspect.signature`` finds it (14 microseconds a message, then 5)."""
+
+    def decorate(handler: F) -> F:
+        routed = _on(action)(handler)
+        routed.__signature__ = inspect.signature(handler)
+        return cast(F, routed)
+
+    return decorate
 
 
 class ChargePoint16(_ChargePoint16):  # type: ignore[misc]
