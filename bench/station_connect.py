@@ -75,10 +75,13 @@ class _Counted:
 
         def connected(dbapi_connection: Any, _: Any) -> None:
             # SQLAlchemy's adapter -> aiosqlite.Connection -> sqlite3.Connection (SQLite's thread
-            # runs the callback; an int's += is enough here)
-            dbapi_connection._connection._conn.set_trace_callback(seen)
+            # runs the callback; an int's += is enough here), or sqlite3's own connection (the
+            # loop thread's writer)
+            adapted = getattr(dbapi_connection, "_connection", None)
+            raw = adapted._conn if adapted is not None else dbapi_connection
+            raw.set_trace_callback(seen)
 
-        for engine in {storage.engine.sync_engine, *_engines(storage)}:
+        for engine in storage.sync_engines:
             event.listen(engine, "connect", connected)
         if getattr(aiosqlite.Connection, "_counted_connect", False):
             return
@@ -91,11 +94,6 @@ class _Counted:
 
         aiosqlite.Connection._execute = counted  # type: ignore[method-assign]
         aiosqlite.Connection._counted_connect = True  # type: ignore[attr-defined]
-
-
-def _engines(storage: SqlStorage) -> list[Any]:
-    reads = getattr(storage, "_reads_engine", None)
-    return [reads.sync_engine] if reads is not None else []
 
 
 class _Stations:

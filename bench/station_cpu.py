@@ -229,7 +229,8 @@ class _Counted:
         def seen(*_: object) -> None:
             cls.statements += 1
 
-        event.listen(storage.engine.sync_engine, "before_cursor_execute", seen)
+        for engine in storage.sync_engines:
+            event.listen(engine, "before_cursor_execute", seen)
         if getattr(aiosqlite.Connection, "_counted", False):
             return
         handing: Any = aiosqlite.Connection._execute

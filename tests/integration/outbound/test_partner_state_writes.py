@@ -25,12 +25,13 @@ def _statements(storage: SqlStorage) -> Iterator[list[str]]:
     def seen(*args: Any) -> None:
         sent.append(" ".join(args[2].split()))
 
-    engine = storage.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
+    for engine in storage.sync_engines:
+        event.listen(engine, "before_cursor_execute", seen)
     try:
         yield sent
     finally:
-        event.remove(engine, "before_cursor_execute", seen)
+        for engine in storage.sync_engines:
+            event.remove(engine, "before_cursor_execute", seen)
 
 
 def _reading_or_writing_the_partner_state(sent: list[str]) -> list[str]:

@@ -159,12 +159,14 @@ async def test_a_bulk_add_is_a_few_statements_and_heads_each_object_once(
     def seen(_c: object, _cursor: object, statement: str, *_rest: object) -> None:
         statements.append(statement.split()[0])
 
-    event.listen(storage.engine.sync_engine, "before_cursor_execute", seen)
+    for engine in storage.sync_engines:
+        event.listen(engine, "before_cursor_execute", seen)
     try:
         async with storage.transaction() as uow:
             await uow.outbox.add_many([patch(partner, f"L{n % 300}", n) for n in range(1000)], NOW)
     finally:
-        event.remove(storage.engine.sync_engine, "before_cursor_execute", seen)
+        for engine in storage.sync_engines:
+            event.remove(engine, "before_cursor_execute", seen)
     assert statements.count("INSERT") == 1
     assert statements.count("UPDATE") == 1
     async with storage.read() as uow:
@@ -200,13 +202,15 @@ async def test_full_puts_of_many_objects_share_one_insert(storage: SqlStorage) -
     def seen(_c: object, _cursor: object, statement: str, *_rest: object) -> None:
         statements.append(statement.split()[0])
 
-    event.listen(storage.engine.sync_engine, "before_cursor_execute", seen)
+    for engine in storage.sync_engines:
+        event.listen(engine, "before_cursor_execute", seen)
     try:
         async with storage.transaction() as uow:
             for n in range(50):
                 await uow.outbox.add_many([patch(partner, f"S{n}", n, full=True)], NOW)
     finally:
-        event.remove(storage.engine.sync_engine, "before_cursor_execute", seen)
+        for engine in storage.sync_engines:
+            event.remove(engine, "before_cursor_execute", seen)
     assert statements.count("INSERT") == 1
     async with storage.transaction() as uow:
         for seq in (100, 101):

@@ -4,6 +4,7 @@ held too long fails the others as SQLite itself would: database is locked."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from ocpi_cpo.domain.partners import PartnerState
 from ocpi_cpo.storage.sql import engine as engine_module
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
 from ocpi_cpo.storage.sql.migrate import upgrade
+from ocpi_cpo.storage.sql.one_shot import SQLITE_IN_LOOP_POOL
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
@@ -73,11 +75,12 @@ async def test_a_writer_held_too_long_fails_the_next_as_locked(
 
 
 async def test_busy_rounds_reuse_the_pools_connections(sqlite: SqlStorage) -> None:
-    """Reads beyond SQLAlchemy's default pool of 5 no longer open (a thread and its PRAGMAs)
+    """Reads beyond SQLAlchemy's default pool of 5 no longer open (a connection and its PRAGMAs)
     and close a connection each time: once the pool has made its connections, more rounds of as
     many concurrent reads open none."""
     opened: list[object] = []
-    event.listen(sqlite.engine.sync_engine, "connect", lambda *_: opened.append(1))
+    engine = sqlite.transactions_engine
+    event.listen(engine, "connect", lambda *_: opened.append(1))
     started = asyncio.Event()
 
     async def read() -> None:
@@ -88,7 +91,7 @@ async def test_busy_rounds_reuse_the_pools_connections(sqlite: SqlStorage) -> No
     async def round_of(n: int) -> None:
         started.clear()
         readers = [asyncio.create_task(read()) for _ in range(n)]
-        pool = sqlite.engine.pool
+        pool = engine.pool
         assert isinstance(pool, QueuePool)
         # every reader holds its connection (a fixed sleep may end before a busy machine does)
         async with asyncio.timeout(30):
@@ -98,11 +101,71 @@ async def test_busy_rounds_reuse_the_pools_connections(sqlite: SqlStorage) -> No
         await asyncio.gather(*readers)
 
     try:
-        await round_of(engine_module.SQLITE_POOL)
+        await round_of(SQLITE_IN_LOOP_POOL)
         first = len(opened)
         for _ in range(3):
-            await round_of(engine_module.SQLITE_POOL)
+            await round_of(SQLITE_IN_LOOP_POOL)
     finally:
         await sqlite.close()
-    assert 0 < first <= engine_module.SQLITE_POOL
+    assert 0 < first <= SQLITE_IN_LOOP_POOL
     assert len(opened) == first
+
+
+async def _ticking(ticks: list[int]) -> None:
+    while True:
+        ticks.append(1)
+        await asyncio.sleep(0.01)
+
+
+async def test_another_connections_write_lock_is_waited_for_without_stopping_the_loop(
+    sqlite: SqlStorage, tmp_path: Path
+) -> None:
+    """The loop's own SQLite connections never sleep in SQLite's busy handler: while another
+    process (a CLI command, ``ocpi-cpo worker``) holds the write lock, a transaction's BEGIN is
+    tried again after an ``asyncio.sleep`` (the loop goes on meanwhile), and it runs once the
+    lock is free (storage.sql.one_shot.in_loop_sqlite_engine)."""
+    other = sqlite3.connect(tmp_path / "w.db", isolation_level=None, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    ticks: list[int] = []
+    ticker = asyncio.create_task(_ticking(ticks))
+
+    async def write() -> None:
+        async with sqlite.transaction() as uow:
+            await uow.partners.create("after", "ocpi-2.2.1", PartnerState.INVITED, NOW)
+
+    writer = asyncio.create_task(write())
+    try:
+        await asyncio.sleep(0.3)
+        assert not writer.done()
+        assert len(ticks) >= 10  # the loop ran while the writer waited
+        other.execute("COMMIT")
+        await asyncio.wait_for(writer, 10)
+        async with sqlite.read() as uow:
+            assert [p.name for p in await uow.partners.all()] == ["after"]
+    finally:
+        ticker.cancel()
+        writer.cancel()
+        other.close()
+        await sqlite.close()
+
+
+async def test_another_connections_lock_held_too_long_fails_as_locked(
+    sqlite: SqlStorage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As SQLite's busy handler would: a lock held beyond the timeout fails the transaction
+    with "database is locked", and nothing of it is written."""
+    await sqlite.close()
+    monkeypatch.setattr(engine_module, "SQLITE_TIMEOUT", 0.2)
+    impatient = SqlStorage(create_engine(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"))
+    other = sqlite3.connect(tmp_path / "w.db", isolation_level=None, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(OperationalError, match="database is locked"):
+            async with impatient.transaction() as uow:
+                await uow.partners.create("never", "ocpi-2.2.1", PartnerState.INVITED, NOW)
+        other.execute("COMMIT")
+        async with impatient.read() as uow:
+            assert await uow.partners.all() == []
+    finally:
+        other.close()
+        await impatient.close()

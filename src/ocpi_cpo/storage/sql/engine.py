@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import cached_property
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
     from ocpi_cpo.storage.sql.repositories.tokens import SqlTokenRepository
 
 #: seconds a SQLite writer waits for the lock before "database is locked" (as connect's timeout)
+LOG = logging.getLogger(__name__)
+
 SQLITE_TIMEOUT = 30.0
 #: PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply be run again
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
@@ -47,6 +51,8 @@ TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 #: its PRAGMAs) 354 times while 3,000 sessions started at 10,000 stations, against 19 in a whole
 #: run with these (docs/performance.md, "10,000 stations on the AMD VM").
 SQLITE_POOL = 15
+#: seconds between checkpoints of SQLite's write-ahead log (SqlStorage._checkpoint_soon)
+CHECKPOINT_EVERY = 1.0
 #: SQLite connections (threads) for reads of one statement (``Storage.read(snapshot=False)``)
 SINGLE_READS_POOL = 4
 
@@ -128,12 +134,32 @@ def _single_reads_engine(engine: AsyncEngine) -> AsyncEngine | None:
     return _sqlite_engine(engine.url, pool_size=SINGLE_READS_POOL, max_overflow=0)
 
 
+def _in_loop_engine(engine: AsyncEngine) -> AsyncEngine | None:
+    """SQLite in a file: an engine whose connections run in the loop's thread, for read and
+    write transactions. None for an in-memory database (one connection's own) and for a
+    one-shot command's engine (already in the calling thread)."""
+    if _in_memory(engine.url) or engine.url.get_driver_name() == "pysqlite":
+        return None
+    from ocpi_cpo.storage.sql.one_shot import in_loop_sqlite_engine
+
+    return in_loop_sqlite_engine(
+        engine.url.render_as_string(hide_password=False), _configure_sqlite, SQLITE_TIMEOUT
+    )
+
+
 def _in_memory(url: URL) -> bool:
     database = url.database
     return not database or database == ":memory:" or "mode=memory" in str(url)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout: float = SQLITE_TIMEOUT) -> None:
+    """Each connection in WAL mode with explicit BEGIN; ``busy_timeout``: seconds SQLite's busy
+    handler waits for another connection's write lock. 0 for the loop's own connections
+    (``one_shot.in_loop_sqlite_engine``), which also leave the write-ahead log's checkpoints to
+    :meth:`SqlStorage._checkpoint` in a thread: a commit that passes 1,000 pages of log copies
+    them into the database and syncs it, tens to hundreds of milliseconds that the loop must
+    not spend."""
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let us emit BEGIN ourselves, so writers take the lock up front (BEGIN IMMEDIATE) and
@@ -143,7 +169,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        if not busy_timeout:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -356,6 +384,10 @@ class SqlStorage:
         self.is_sqlite = engine.dialect.name == "sqlite"
         self.outbox_signal = Signal()
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        #: SQLite in a file: transactions in the loop's thread (one_shot.in_loop_sqlite_engine)
+        self._loop_engine = _in_loop_engine(engine) if self.is_sqlite else None
+        self._checkpointing: asyncio.Task[None] | None = None
+        self._checkpointed_at = 0.0
         #: SQLite: the task in a write transaction now (what a writer waits for, in diagnostics)
         self._writer: asyncio.Task[Any] | None = None
         # Reads without BEGIN/COMMIT: two fewer hops to SQLite's thread (docs/performance.md).
@@ -372,6 +404,20 @@ class SqlStorage:
         #: the Locations Sender's page totals, kept a few seconds (repositories.locations)
         self.page_totals = PageTotals(version=lambda: self.changes.version(LOCATIONS))
         self.changes.on_change(LOCATIONS, lambda: self.page_totals.changed())
+
+    @property
+    def transactions_engine(self) -> Engine:
+        """The synchronous core of the engine whose connections run :meth:`transaction` and
+        :meth:`read` (SQLite in a file: the loop thread's own)."""
+        return (self._loop_engine or self.engine).sync_engine
+
+    @property
+    def sync_engines(self) -> list[Engine]:
+        """The synchronous core of each engine this storage runs statements on (the main one,
+        SQLite's loop-thread writer and its single reads): what an instrument listens to for
+        SQLAlchemy's events (statement counters in tests and benches)."""
+        engines = [self.engine, self._loop_engine, self._reads_engine]
+        return [found.sync_engine for found in engines if found is not None]
 
     @property
     def credentials_version(self) -> int:
@@ -430,15 +476,37 @@ class SqlStorage:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
-        async with self._one_writer(), self.engine.connect() as connection:
+        engine = self._loop_engine or self.engine
+        async with self._one_writer(), engine.connect() as connection:
             if self.is_sqlite:
                 await connection.execution_options(sqlite_begin="IMMEDIATE")
             async with connection.begin():
                 uow = SqlUnitOfWork(connection, self.outbox_signal, self.changes, self.page_totals)
                 yield uow
                 await uow.flush()
+        if self._loop_engine is not None:
+            self._checkpoint_soon()
         for callback in uow._after_commit:
             callback()
+
+    def _checkpoint_soon(self) -> None:
+        """After a commit of the loop's writer: SQLite's write-ahead log checkpointed (copied
+        into the database) in a connection's thread, at most one at a time and one a second
+        (``CHECKPOINT_EVERY``), so that the log does not grow without end."""
+        if self._checkpointing is not None and not self._checkpointing.done():
+            return
+        now = time.monotonic()
+        if now - self._checkpointed_at < CHECKPOINT_EVERY:
+            return
+        self._checkpointed_at = now
+        self._checkpointing = asyncio.create_task(self._checkpoint(), name="sqlite checkpoint")
+
+    async def _checkpoint(self) -> None:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception:  # the next commit tries again; a log line, not a failed change
+            LOG.warning("SQLite checkpoint failed", exc_info=True)
 
     @asynccontextmanager
     async def _one_writer(self) -> AsyncIterator[None]:
@@ -492,13 +560,17 @@ class SqlStorage:
                 yield uow
                 await uow.flush()
             return
-        async with self.engine.connect() as connection, connection.begin():
+        async with (self._loop_engine or self.engine).connect() as connection, connection.begin():
             uow = SqlUnitOfWork(connection, totals=self.page_totals)
             yield uow
             await uow.flush()
 
     async def close(self) -> None:
+        if self._checkpointing is not None:
+            await self._checkpointing
         await self.changes.close()
         if self._reads_engine is not None:
             await self._reads_engine.dispose()
+        if self._loop_engine is not None:
+            await self._loop_engine.dispose()
         await self.engine.dispose()
