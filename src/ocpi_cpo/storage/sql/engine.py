@@ -39,9 +39,9 @@ if TYPE_CHECKING:
     from ocpi_cpo.storage.sql.repositories.tariffs import SqlTariffRepository
     from ocpi_cpo.storage.sql.repositories.tokens import SqlTokenRepository
 
-#: seconds a SQLite writer waits for the lock before "database is locked" (as connect's timeout)
 LOG = logging.getLogger(__name__)
 
+#: seconds a SQLite writer waits for the lock before "database is locked" (as connect's timeout)
 SQLITE_TIMEOUT = 30.0
 #: PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply be run again
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
@@ -414,7 +414,7 @@ class SqlStorage:
     @property
     def sync_engines(self) -> list[Engine]:
         """The synchronous core of each engine this storage runs statements on (the main one,
-        SQLite's loop-thread writer and its single reads): what an instrument listens to for
+        SQLite's loop-thread engine and its single reads): what an instrument listens to for
         SQLAlchemy's events (statement counters in tests and benches)."""
         engines = [self.engine, self._loop_engine, self._reads_engine]
         return [found.sync_engine for found in engines if found is not None]
@@ -492,7 +492,9 @@ class SqlStorage:
     def _checkpoint_soon(self) -> None:
         """After a commit of the loop's writer: SQLite's write-ahead log checkpointed (copied
         into the database) in a connection's thread, at most one at a time and one a second
-        (``CHECKPOINT_EVERY``), so that the log does not grow without end."""
+        (``CHECKPOINT_EVERY``): the log's pages reach the database, and SQLite starts the log
+        over once no reader still needs it (with readers always open, as at 10,000 stations,
+        that is rare and the file stays large: docs/performance.md)."""
         if self._checkpointing is not None and not self._checkpointing.done():
             return
         now = time.monotonic()
