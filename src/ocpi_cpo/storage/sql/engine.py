@@ -505,7 +505,8 @@ class SqlStorage:
 
     async def _checkpoint(self) -> None:
         try:
-            async with self.engine.connect() as connection:
+            # on an autocommit connection of the single reads: no BEGIN around the checkpoint
+            async with self._single_reads.connect() as connection:
                 await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
         except Exception:  # the next commit tries again; a log line, not a failed change
             LOG.warning("SQLite checkpoint failed", exc_info=True)
