@@ -201,6 +201,19 @@ class Signal:
         return True
 
 
+def _appender(
+    callbacks: list[Callable[[], None]], callback: Callable[[], None]
+) -> Callable[[], None]:
+    """A callback that adds ``callback`` to ``callbacks`` once (SqlUnitOfWork.after_commit,
+    without holding the unit of work: see ``SqlUnitOfWork._announcer``)."""
+
+    def add() -> None:
+        if callback not in callbacks:
+            callbacks.append(callback)
+
+    return add
+
+
 class SqlUnitOfWork:
     """One transaction's repositories. Partners and the outbox are made at once (nearly every
     unit of work uses them); the others on first use, importing their module then, so a CLI
@@ -222,7 +235,7 @@ class SqlUnitOfWork:
         self.partners = SqlPartnerRepository(connection, self._credentials)
         self._on_locations = self._announcer(changes, LOCATIONS) if changes is not None else None
         self._totals = totals
-        on_queue = (lambda: self.after_commit(signal.set)) if signal is not None else None
+        on_queue = _appender(self._after_commit, signal.set) if signal is not None else None
         self.outbox = SqlOutboxRepository(connection, on_queue)
 
     @cached_property
@@ -332,10 +345,17 @@ class SqlUnitOfWork:
         return SqlSyncRepository(self.connection)
 
     def _announcer(self, changes: Changes, topic: str) -> Callable[[], None]:
+        """The callback a repository calls when it changed ``topic``'s data. It holds this unit
+        of work's set and list, not the unit of work: a callback held by a repository that
+        held the unit of work would be a reference cycle, left for the garbage collector with
+        the connection and everything else the transaction touched (about 50 objects a write,
+        thousands a second at 10,000 stations; docs/performance.md, "Garbage")."""
+        changed_topics, after_commit = self._changed, self._after_commit
+
         def changed() -> None:
-            if topic not in self._changed:
-                self._changed.add(topic)
-                self._after_commit.append(lambda: changes.changed(topic))
+            if topic not in changed_topics:
+                changed_topics.add(topic)
+                after_commit.append(lambda: changes.changed(topic))
 
         return changed
 
