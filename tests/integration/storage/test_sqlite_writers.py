@@ -4,6 +4,7 @@ held too long fails the others as SQLite itself would: database is locked."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -169,3 +170,40 @@ async def test_another_connections_lock_held_too_long_fails_as_locked(
     finally:
         other.close()
         await impatient.close()
+
+
+def _names_in_database_file(database: Path, copy: Path) -> list[str]:
+    """The partners the database file itself holds, without its write-ahead log: a copy of the
+    file alone, opened on its own, shows what checkpoints have copied into it."""
+    shutil.copyfile(database, copy)
+    connection = sqlite3.connect(copy)
+    try:
+        return [row[0] for row in connection.execute("SELECT name FROM partners ORDER BY name")]
+    finally:
+        connection.close()
+
+
+async def test_commits_reach_the_database_file_through_the_checkpoint(
+    sqlite: SqlStorage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loop's connections leave the write-ahead log to ``SqlStorage._checkpoint`` (they do not
+    checkpoint themselves: ``wal_autocheckpoint`` 0): after a commit the log is copied into the
+    database file, at most once per ``CHECKPOINT_EVERY``."""
+    monkeypatch.setattr(engine_module, "CHECKPOINT_EVERY", 0.0)
+    try:
+        async with sqlite.transaction() as uow:
+            await uow.partners.create("first", "ocpi-2.2.1", PartnerState.INVITED, NOW)
+        assert sqlite._checkpointing is not None
+        await sqlite._checkpointing
+        assert _names_in_database_file(tmp_path / "w.db", tmp_path / "a.db") == ["first"]
+
+        # within CHECKPOINT_EVERY of the last one: the commit stays in the log for now
+        monkeypatch.setattr(engine_module, "CHECKPOINT_EVERY", 3600.0)
+        async with sqlite.transaction() as uow:
+            await uow.partners.create("second", "ocpi-2.2.1", PartnerState.INVITED, NOW)
+        await sqlite._checkpointing
+        assert _names_in_database_file(tmp_path / "w.db", tmp_path / "b.db") == ["first"]
+        async with sqlite.read() as uow:  # committed all the same
+            assert sorted(p.name for p in await uow.partners.all()) == ["first", "second"]
+    finally:
+        await sqlite.close()
