@@ -207,3 +207,31 @@ async def test_commits_reach_the_database_file_through_the_checkpoint(
             assert sorted(p.name for p in await uow.partners.all()) == ["first", "second"]
     finally:
         await sqlite.close()
+
+
+async def test_the_loop_engines_own_begin_waits_for_the_lock_too(
+    sqlite: SqlStorage, tmp_path: Path
+) -> None:
+    """``engine.begin()`` of the loop's engine (not only ``connection.begin()``, which
+    ``transaction`` uses) tries a refused BEGIN IMMEDIATE again instead of failing at once."""
+    assert sqlite._loop_engine is not None
+    engine = sqlite._loop_engine.execution_options(sqlite_begin="IMMEDIATE")
+    other = sqlite3.connect(tmp_path / "w.db", isolation_level=None, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def write() -> None:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE later (n INTEGER)")
+
+    writer = asyncio.create_task(write())
+    try:
+        await asyncio.sleep(0.2)
+        assert not writer.done()
+        other.execute("COMMIT")
+        await asyncio.wait_for(writer, 10)
+        tables = other.execute("SELECT name FROM sqlite_master WHERE name = 'later'").fetchall()
+        assert tables == [("later",)]
+    finally:
+        writer.cancel()
+        other.close()
+        await sqlite.close()

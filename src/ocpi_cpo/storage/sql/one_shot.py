@@ -174,8 +174,10 @@ class OneShotEngine:
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[OneShotConnection]:
-        with self.sync_engine.begin() as connection:
-            yield OneShotConnection(connection)
+        """A connection in a transaction, committed when the block ends (rolled back on an
+        exception); its BEGIN waits for another process's write lock as ``connect``'s does."""
+        async with self.connect() as connection, connection.begin():
+            yield connection
 
     def execution_options(self, **options: Any) -> OneShotEngine:
         return OneShotEngine(
