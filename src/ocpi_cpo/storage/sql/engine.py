@@ -8,7 +8,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import URL, Engine, event, make_url
@@ -46,10 +46,10 @@ SQLITE_TIMEOUT = 30.0
 #: PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply be run again
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 
-#: SQLite connections (threads) of the main pool, all kept open once made. SQLAlchemy's default
-#: (5 kept, 10 more closed again when given back) opened and closed a connection (a thread and
-#: its PRAGMAs) 354 times while 3,000 sessions started at 10,000 stations, against 19 in a whole
-#: run with these (docs/performance.md, "10,000 stations on the AMD VM").
+#: SQLite connections (threads) of the main aiosqlite engine, kept open once made. Behind a
+#: ``SqlStorage`` it answers only ``problems()`` (GET /ready, the doctor): transactions and reads
+#: run on the loop's engine (``one_shot.SQLITE_IN_LOOP_POOL``), reads of one statement on their
+#: own; migrations (``ocpi-cpo db upgrade``) use it directly.
 SQLITE_POOL = 15
 #: seconds between checkpoints of SQLite's write-ahead log (SqlStorage._checkpoint_soon)
 CHECKPOINT_EVERY = 1.0
@@ -201,17 +201,9 @@ class Signal:
         return True
 
 
-def _appender(
-    callbacks: list[Callable[[], None]], callback: Callable[[], None]
-) -> Callable[[], None]:
-    """A callback that adds ``callback`` to ``callbacks`` once (SqlUnitOfWork.after_commit,
-    without holding the unit of work: see ``SqlUnitOfWork._announcer``)."""
-
-    def add() -> None:
-        if callback not in callbacks:
-            callbacks.append(callback)
-
-    return add
+def _add_once(callbacks: list[Callable[[], None]], callback: Callable[[], None]) -> None:
+    if callback not in callbacks:
+        callbacks.append(callback)
 
 
 class SqlUnitOfWork:
@@ -235,7 +227,8 @@ class SqlUnitOfWork:
         self.partners = SqlPartnerRepository(connection, self._credentials)
         self._on_locations = self._announcer(changes, LOCATIONS) if changes is not None else None
         self._totals = totals
-        on_queue = _appender(self._after_commit, signal.set) if signal is not None else None
+        # holds the list, not the unit of work (see _announcer)
+        on_queue = None if signal is None else partial(_add_once, self._after_commit, signal.set)
         self.outbox = SqlOutboxRepository(connection, on_queue)
 
     @cached_property
@@ -360,8 +353,7 @@ class SqlUnitOfWork:
         return changed
 
     def after_commit(self, callback: Callable[[], None]) -> None:
-        if callback not in self._after_commit:
-            self._after_commit.append(callback)
+        _add_once(self._after_commit, callback)
 
     async def flush(self) -> None:
         """Write what repositories buffered (the outbox rows of ``add_many``) and announce the
@@ -406,6 +398,8 @@ class SqlStorage:
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         #: SQLite in a file: transactions in the loop's thread (one_shot.in_loop_sqlite_engine)
         self._loop_engine = _in_loop_engine(engine) if self.is_sqlite else None
+        #: what runs transaction() and read()
+        self._transactions = self._loop_engine or engine
         self._checkpointing: asyncio.Task[None] | None = None
         self._checkpointed_at = 0.0
         #: SQLite: the task in a write transaction now (what a writer waits for, in diagnostics)
@@ -429,7 +423,7 @@ class SqlStorage:
     def transactions_engine(self) -> Engine:
         """The synchronous core of the engine whose connections run :meth:`transaction` and
         :meth:`read` (SQLite in a file: the loop thread's own)."""
-        return (self._loop_engine or self.engine).sync_engine
+        return self._transactions.sync_engine
 
     @property
     def sync_engines(self) -> list[Engine]:
@@ -496,8 +490,7 @@ class SqlStorage:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
-        engine = self._loop_engine or self.engine
-        async with self._one_writer(), engine.connect() as connection:
+        async with self._one_writer(), self._transactions.connect() as connection:
             if self.is_sqlite:
                 await connection.execution_options(sqlite_begin="IMMEDIATE")
             async with connection.begin():
@@ -583,7 +576,7 @@ class SqlStorage:
                 yield uow
                 await uow.flush()
             return
-        async with (self._loop_engine or self.engine).connect() as connection, connection.begin():
+        async with self._transactions.connect() as connection, connection.begin():
             uow = SqlUnitOfWork(connection, totals=self.page_totals)
             yield uow
             await uow.flush()
