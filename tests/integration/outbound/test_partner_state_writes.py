@@ -6,32 +6,9 @@ down, and its probe's answer brings it back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
-
-from ocpi_cpo.storage.sql.engine import SqlStorage
 from tests.integration.outbound.conftest import Delivery
 from tests.support.receiver import Answer
-
-
-@contextmanager
-def _statements(storage: SqlStorage) -> Iterator[list[str]]:
-    """Every statement sent to the database meanwhile."""
-    sent: list[str] = []
-
-    def seen(*args: Any) -> None:
-        sent.append(" ".join(args[2].split()))
-
-    for engine in storage.sync_engines:
-        event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield sent
-    finally:
-        for engine in storage.sync_engines:
-            event.remove(engine, "before_cursor_execute", seen)
+from tests.support.statements import statements_sent
 
 
 def _reading_or_writing_the_partner_state(sent: list[str]) -> list[str]:
@@ -51,7 +28,7 @@ def _reading_or_writing_the_partner_state(sent: list[str]) -> list[str]:
 
 async def test_a_round_of_answers_does_not_touch_the_partner_state(delivery: Delivery) -> None:
     worker = delivery.worker()
-    with _statements(delivery.storage) as sent:
+    with statements_sent(delivery.storage) as sent:
         await delivery.queue(20, keys=5)
         await delivery.until(lambda: len(delivery.receiver.delivered()) == 20, worker)
     assert worker.delivered == 20
@@ -65,7 +42,7 @@ async def test_a_failure_still_marks_the_partner_down_and_its_probe_brings_it_ba
 ) -> None:
     worker = delivery.worker()
     delivery.receiver.behaviour = [Answer(http=503)]
-    with _statements(delivery.storage) as sent:
+    with statements_sent(delivery.storage) as sent:
         await delivery.queue(1)
         await worker.drain_once()
     assert _reading_or_writing_the_partner_state(sent) != []

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from ocpi_cpo.domain.delivery import Attempt, MessageState, NewMessage, Outcome, QueueFilter
 from ocpi_cpo.domain.partners import PartnerState
 from ocpi_cpo.storage.sql.engine import SqlStorage
+from tests.support.statements import statements_sent
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -154,19 +154,11 @@ async def test_a_bulk_add_is_a_few_statements_and_heads_each_object_once(
     partner = await partner_id(storage)
     async with storage.transaction() as uow:
         await uow.outbox.add_many([patch(partner, f"L{n}", -1) for n in range(100)], NOW)
-    statements: list[str] = []
 
-    def seen(_c: object, _cursor: object, statement: str, *_rest: object) -> None:
-        statements.append(statement.split()[0])
-
-    for engine in storage.sync_engines:
-        event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(storage) as sent:
         async with storage.transaction() as uow:
             await uow.outbox.add_many([patch(partner, f"L{n % 300}", n) for n in range(1000)], NOW)
-    finally:
-        for engine in storage.sync_engines:
-            event.remove(engine, "before_cursor_execute", seen)
+    statements = [statement.split()[0] for statement in sent]
     assert statements.count("INSERT") == 1
     assert statements.count("UPDATE") == 1
     async with storage.read() as uow:
@@ -197,20 +189,12 @@ async def test_full_puts_of_many_objects_share_one_insert(storage: SqlStorage) -
     partner = await partner_id(storage)
     async with storage.transaction() as uow:
         await uow.outbox.add_many([patch(partner, f"S{n}", -1, full=True) for n in range(50)], NOW)
-    statements: list[str] = []
 
-    def seen(_c: object, _cursor: object, statement: str, *_rest: object) -> None:
-        statements.append(statement.split()[0])
-
-    for engine in storage.sync_engines:
-        event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(storage) as sent:
         async with storage.transaction() as uow:
             for n in range(50):
                 await uow.outbox.add_many([patch(partner, f"S{n}", n, full=True)], NOW)
-    finally:
-        for engine in storage.sync_engines:
-            event.remove(engine, "before_cursor_execute", seen)
+    statements = [statement.split()[0] for statement in sent]
     assert statements.count("INSERT") == 1
     async with storage.transaction() as uow:
         for seq in (100, 101):
