@@ -68,7 +68,9 @@ async def _tariff_batch(
     from ocpi_cpo.services import whole_objects
     from ocpi_cpo.services.tariffs import by_tariff_id
 
-    groups = by_tariff_id(await uow.tariffs.all())
+    # Held to the commit, as the Locations of a batch are (_location_batch): a tariff changed or
+    # removed meanwhile is queued after this batch's PUTs, not superseded by them.
+    groups = by_tariff_id(await uow.tariffs.all(for_update=True))
     ids = sorted(groups)[sync.cursor : sync.cursor + batch]
     messages = [
         m
@@ -87,7 +89,10 @@ async def _location_batch(
     from ocpi_cpo.domain.locations import PARTNER_VISIBLE
     from ocpi_cpo.services import whole_objects
 
-    stored = await uow.locations.after(PARTNER_VISIBLE, sync.cursor, batch)
+    # Held to the commit (PostgreSQL): a change of one of them committed between this read and
+    # the batch's insert was superseded by a PUT of the Location as it was before it. Held, the
+    # change waits and is queued after the PUT (its writers lock the row first too).
+    stored = await uow.locations.after(PARTNER_VISIBLE, sync.cursor, batch, for_update=True)
     messages = []
     for location in stored:
         document = orjson.loads(location.document)

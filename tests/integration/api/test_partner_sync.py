@@ -4,17 +4,23 @@ the same batch (compare-and-set on the sync's cursor), on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
+from typing import Any
 
+import orjson
 import pytest
 
 from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.delivery import MessageState, QueueFilter
+from ocpi_cpo.domain.stations import EvseStatus
 from ocpi_cpo.domain.sync import PartnerSync, SyncProgress, SyncReason
 from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.outbound.partner_sync import ready
 from ocpi_cpo.services import partner_sync
 from ocpi_cpo.services.errors import ConflictError
+from ocpi_cpo.services.locations import set_evse_status
+from ocpi_cpo.storage.sql.repositories.syncs import SqlSyncRepository
 from tests.integration.api.conftest import Network
 from tests.integration.api.locations_support import imported
 from tests.support.locations import make_location
@@ -94,3 +100,59 @@ def test_ready_paces_batches_and_waits_between_modules() -> None:
     assert not ready(SyncProgress(moved, pending=1), 100)  # tariffs not landed yet
     assert ready(SyncProgress(moved, pending=0), 100)
     assert not ready(SyncProgress(replace(base, phase=None)), 100)
+
+
+async def test_a_status_change_during_a_batch_is_neither_lost_nor_overwritten(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch renders its Locations and queues them as full PUTs, which supersede what is
+    queued for those Locations. A status change committed in between (PostgreSQL: its own
+    transaction, while the batch's is open) was superseded by a PUT of the Location as it was
+    before it: the partner kept the old status (seen in CI: the 2.1.1 e2e test's eMSP never got
+    CHARGING). The batch now holds its Locations' rows, so the change waits for its commit and
+    is queued after its PUTs."""
+    await imported(network, [make_location(n) for n in range(1, 4)])
+    partner = await _register(network, "ocpi-2.2.1")
+    now, wire = SystemClock().now(), publisher()
+    async with network.storage.read() as uow:
+        sync = (await uow.syncs.latest())[partner]
+    async with network.storage.transaction() as uow:
+        await partner_sync.step(uow, wire, sync, 10, now)  # no tariffs: on to the Locations
+    async with network.storage.read() as uow:
+        found = await uow.syncs.get(sync.id)
+    assert found is not None and found.phase == "locations"
+
+    rendered, resume = asyncio.Event(), asyncio.Event()
+    advance = SqlSyncRepository.advance
+
+    async def paused(self: SqlSyncRepository, *args: Any, **kwargs: Any) -> bool:
+        rendered.set()  # the batch has read and rendered its Locations
+        await resume.wait()
+        return await advance(self, *args, **kwargs)
+
+    monkeypatch.setattr(SqlSyncRepository, "advance", paused)
+
+    async def batch() -> None:
+        async with network.storage.transaction() as uow:
+            assert await partner_sync.step(uow, wire, found, 10, now) == 3
+
+    async def status_change() -> None:
+        async with network.storage.transaction() as uow:
+            assert await set_evse_status(uow, wire, "E2-1", EvseStatus.CHARGING, now)
+
+    batching = asyncio.create_task(batch())
+    await rendered.wait()
+    changing = asyncio.create_task(status_change())
+    # Time for the change to commit if nothing holds it back (the defect); held, it waits for
+    # the batch's commit, which this test releases next.
+    await asyncio.wait({changing}, timeout=1.0)
+    resume.set()
+    await asyncio.gather(batching, changing)
+
+    # What the partner ends up holding: its queue for LOC2 applied in order.
+    async with network.storage.read() as uow:
+        queued = await uow.outbox.find(QueueFilter(partner_id=partner), limit=100)
+    live = [m for m in sorted(queued, key=lambda m: m.id) if m.object_key.endswith("/LOC2")]
+    live = [m for m in live if m.state is MessageState.PENDING]
+    assert [m.method for m in live] == ["PUT", "PATCH"]
+    assert live[-1].body is not None and orjson.loads(live[-1].body)["status"] == "CHARGING"

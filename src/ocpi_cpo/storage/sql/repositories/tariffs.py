@@ -121,12 +121,18 @@ class SqlTariffRepository:
         result = await self._c.execute(delete(tariffs).where(_key(key)))
         return bool(result.rowcount)
 
-    async def all(self, owner: Party | None = None) -> Sequence[Tariff]:
+    async def all(
+        self, owner: Party | None = None, *, for_update: bool = False
+    ) -> Sequence[Tariff]:
+        """Every description, oldest first; ``for_update``: held to the commit (PostgreSQL), so
+        a change or removal of one waits for it (SQLite's one writer needs no lock)."""
         statement = select(tariffs).order_by(_T.pk)
         if owner is not None:
             statement = statement.where(_T.country_code == owner.country_code).where(
                 _T.party_id == owner.party_id
             )
+        if for_update and self._c.dialect.name == "postgresql":
+            statement = statement.with_for_update()
         return [_to_tariff(row) for row in await self._c.execute(statement)]
 
     async def page(self, query: TariffPage) -> tuple[int, list[bytes]]:
