@@ -20,9 +20,10 @@ ADMIN = {"Authorization": "Bearer admin-token-0123456789abcdef"}
 
 
 def eventually(check: Callable[[], bool], timeout: float = 30) -> None:
-    """Until ``check`` holds, 30 s at most: once, under the full suite on PostgreSQL, a 2.1.1
-    status PATCH had not reached the eMSP after 15 s (the cause was not captured; alone the test
-    passes well within 15 s)."""
+    """Until ``check`` holds, 30 s at most (start-ups and deliveries on a loaded machine). A
+    2.1.1 status PATCH that never reached the eMSP, twice under the full suite on PostgreSQL, was
+    no slowness: the partner's sync had superseded it with a PUT of the Location read before it
+    (tests/integration/api/test_partner_sync.py)."""
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "not reached in time"

@@ -38,17 +38,21 @@ def _key_parts(object_key: str) -> tuple[str, str, str] | None:
 async def full_put(
     uow: UnitOfWork, publisher: Publisher, message: QueuedMessage, partner: Partner
 ) -> list[NewMessage] | str:
-    """The full PUT that repairs ``message`` (in the partner's version), or why there is none."""
+    """The full PUT that repairs ``message`` (in the partner's version), or why there is none.
+
+    The object's row is held to the commit (PostgreSQL): its PUT supersedes what is queued for
+    it, so a change committed between this read and that insert would be lost; held, the change
+    waits and is queued after the PUT (its writers change the row before their messages go in)."""
     parts = _key_parts(message.object_key)
     if parts is None:
         return f"cannot repair object {message.object_key!r}"
     if message.module == "locations":
-        stored = await uow.locations.get(LocationKey(*parts))
+        stored = await uow.locations.get(LocationKey(*parts), for_update=True)
         if stored is None:
             return "the Location no longer exists: nothing to repair"
         put = whole_objects.location(publisher, partner, orjson.loads(stored.document))
         return put or "the Location is no longer published (or fits no wire): nothing to repair"
-    session = await uow.sessions.get(SessionKey(*parts))
+    session = await uow.sessions.get(SessionKey(*parts), for_update=True)
     if session is None:
         return "the Session no longer exists: nothing to repair"
     put = whole_objects.session(publisher, partner, session)
@@ -62,7 +66,7 @@ async def resend_sessions(
     many messages."""
     puts: list[NewMessage] = []
     for key in keys:
-        session = await uow.sessions.get(SessionKey(*key.split("/", 2)))
+        session = await uow.sessions.get(SessionKey(*key.split("/", 2)), for_update=True)
         if session is not None:
             puts += whole_objects.session(publisher, partner, session)
     await uow.outbox.add_many(puts, now)

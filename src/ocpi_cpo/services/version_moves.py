@@ -47,7 +47,9 @@ async def requeue(
             stale.setdefault((message.module, message.object_key), []).append(message)
     if not stale:
         return 0, []
-    tariffs = by_tariff_id(await uow.tariffs.all()) if any(m == "tariffs" for m, _ in stale) else {}
+    # held to the commit, as the Locations and Sessions are (services.repairs.full_put)
+    moved = any(m == "tariffs" for m, _ in stale)
+    tariffs = by_tariff_id(await uow.tariffs.all(for_update=True)) if moved else {}
     problems: list[str] = []
     requeued = 0
     for (module, key), messages in stale.items():

@@ -5,6 +5,7 @@ and counted in the metrics."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import orjson
@@ -15,6 +16,7 @@ from ocpi_cpo.domain.emi3 import OperatorId
 from ocpi_cpo.domain.stations import EvseStatus
 from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.services import locations as service
+from ocpi_cpo.services import repairs
 from tests.integration.outbound.conftest import Delivery
 from tests.support.locations import make_location
 from tests.support.receiver import Answer
@@ -106,3 +108,43 @@ async def test_other_client_errors_stay_dead_letters(delivery: Delivery) -> None
     ]
     assert _repairs() == before
     assert len(delivery.receiver.received) == 2
+
+
+async def test_a_change_committed_while_a_repair_reads_is_queued_after_it(
+    delivery: Delivery,
+) -> None:
+    """The repair's PUT supersedes what is queued for its Location, so a status change committed
+    between its read and its insert (PostgreSQL: another transaction) would be lost. The repair
+    holds the Location's row: the change waits for its commit and is queued after the PUT."""
+    async with delivery.storage.transaction() as uow:
+        await service.import_locations(
+            uow,
+            publisher(),
+            [make_location(1)],
+            [OPERATOR],
+            datetime.now(UTC),
+            allow_unknown_tariffs=True,
+        )
+    (queued,) = await _messages(delivery)
+    read, resume = asyncio.Event(), asyncio.Event()
+
+    async def repair() -> None:
+        async with delivery.storage.transaction() as uow:
+            put = await repairs.full_put(uow, publisher(), queued, delivery.partner)
+            assert isinstance(put, list)
+            read.set()
+            await resume.wait()
+            await repairs.queue(uow, put, datetime.now(UTC))
+
+    repairing = asyncio.create_task(repair())
+    await read.wait()
+    changing = asyncio.create_task(_status(delivery, "E1-1", "CHARGING"))
+    # Time for the change to commit if nothing held it back (the defect).
+    await asyncio.wait({changing}, timeout=1.0)
+    resume.set()
+    await asyncio.gather(repairing, changing)
+
+    pending = [m for m in await _messages(delivery) if m.state is MessageState.PENDING]
+    assert [m.method for m in pending] == ["PUT", "PATCH"]
+    assert pending[-1].body is not None
+    assert orjson.loads(pending[-1].body)["status"] == "CHARGING"

@@ -55,6 +55,7 @@ _BY_KEY = (
     .where(_S.party_id == bindparam("k_party"))
     .where(_S.session_id == bindparam("k_id"))
 )
+_BY_KEY_LOCKED = _BY_KEY.with_for_update()
 # The statements of every reading and every stop (issue 21) go straight to the driver: one hop
 # to SQLite's thread each instead of three or four through SQLAlchemy (storage.sql.driver).
 _LOADED = tuple(column.name for column in _LOAD.selected_columns)
@@ -172,10 +173,13 @@ class SqlSessionRepository:
             [*values.values(), key.country_code, key.party_id, key.id],
         )
 
-    async def get(self, key: SessionKey) -> ChargeSession | None:
+    async def get(self, key: SessionKey, *, for_update: bool = False) -> ChargeSession | None:
+        """``for_update``: the row held to the commit (PostgreSQL), so a change of the Session
+        (its writers update the row before their buffered messages go in) waits for it."""
+        statement = _BY_KEY_LOCKED if for_update and not self._sqlite else _BY_KEY
         row = (
             await self._c.execute(
-                _BY_KEY, {"k_country": key.country_code, "k_party": key.party_id, "k_id": key.id}
+                statement, {"k_country": key.country_code, "k_party": key.party_id, "k_id": key.id}
             )
         ).first()
         return _session(row) if row else None
