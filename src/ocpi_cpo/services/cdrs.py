@@ -129,7 +129,7 @@ async def _held(uow: UnitOfWork, cdr_id: str) -> tuple[StoredCdr, ChargeSession]
     session = None
     if cdr.session_id is not None:
         key = SessionKey(cdr.country_code, cdr.party_id, cdr.session_id)
-        session = await uow.sessions.get(key)
+        session = await uow.sessions.get(key, for_update=True)
     if session is None or session.ended_at is None:
         raise ConflictError(f"CDR {cdr_id}: its session {cdr.session_id} is not stored complete")
     return cdr, session

@@ -330,7 +330,9 @@ class SessionService:
 
         async def apply(uow: UnitOfWork) -> None:
             for (station_id, transaction_id), taken in charges.items():
-                session = await uow.sessions.by_transaction(station_id, transaction_id)
+                session = await uow.sessions.by_transaction(
+                    station_id, transaction_id, for_update=True
+                )
                 if session is None or session.ended_at is not None:
                     continue
                 for reading in taken:
@@ -348,7 +350,7 @@ class SessionService:
         self, station_id: str, transaction_id: str, state: ChargingState, at: datetime
     ) -> None:
         async def apply(uow: UnitOfWork) -> None:
-            session = await uow.sessions.by_transaction(station_id, transaction_id)
+            session = await uow.sessions.by_transaction(station_id, transaction_id, for_update=True)
             if session is None or session.ended_at is not None:
                 return
             if session.metering.switch(max(at, session.started_at), _KIND[state]):
@@ -400,7 +402,7 @@ class SessionService:
         ``pending_sent``: the profile was made from preferences that waited; should newer ones
         have been recorded meanwhile (by another instance), they stay recorded and waiting."""
         async with self.storage.transaction() as uow:
-            session = await uow.sessions.get(key)
+            session = await uow.sessions.get(key, for_update=True)
             if session is None or session.status is not SessionStatus.ACTIVE or session.ended_at:
                 return False
             if profile is None:
@@ -429,7 +431,7 @@ class SessionService:
         """No profile will be sent for these preferences (impossible now, or refused by the
         station): they stay recorded, nothing waits any more. Newer ones keep waiting."""
         async with self.storage.transaction() as uow:
-            session = await uow.sessions.get(key)
+            session = await uow.sessions.get(key, for_update=True)
             if session is None or session.profile_due_at is None:
                 return
             if session.charging_preferences != preferences:
@@ -446,7 +448,9 @@ class SessionService:
         return await self.writes.run(functools.partial(self._stop, event=event))
 
     async def _stop(self, uow: UnitOfWork, *, event: TransactionStopped) -> str | None:
-        session = await uow.sessions.by_transaction(event.station_id, event.transaction_id)
+        session = await uow.sessions.by_transaction(
+            event.station_id, event.transaction_id, for_update=True
+        )
         if session is None or session.ended_at is not None:
             return None
         if event.meter_stop_wh is not None:

@@ -145,7 +145,13 @@ class SqlSessionRepository:
         self._bind = datetime_binder(connection.dialect)
         self._read = datetime_reader(connection.dialect)
         self._by_transaction = _BY_TRANSACTION.format(*placeholders(sqlite, 2))
-        self._at_evse = _AT_EVSE.format(*placeholders(sqlite, 2))
+        # PostgreSQL: a read before a write of the Session holds its row to the commit, so two
+        # writers of one Session (a station's event, the driver's preferences, a CDR released)
+        # cannot store each other's stale copy. SQLite's writers take its one lock at BEGIN.
+        self._by_transaction_locked = self._by_transaction + ("" if sqlite else " FOR UPDATE")
+        self._at_evse = _AT_EVSE.format(*placeholders(sqlite, 2)) + (
+            "" if sqlite else " FOR UPDATE"
+        )
 
     async def add(self, session: ChargeSession, document: bytes) -> None:
         key = session.key
@@ -174,8 +180,8 @@ class SqlSessionRepository:
         )
 
     async def get(self, key: SessionKey, *, for_update: bool = False) -> ChargeSession | None:
-        """``for_update``: the row held to the commit (PostgreSQL), so a change of the Session
-        (its writers update the row before their buffered messages go in) waits for it."""
+        """``for_update``: the row held to the commit (PostgreSQL), as every writer of a Session
+        reads it (see ``_by_transaction_locked``)."""
         statement = _BY_KEY_LOCKED if for_update and not self._sqlite else _BY_KEY
         row = (
             await self._c.execute(
@@ -188,8 +194,11 @@ class SqlSessionRepository:
         rows = await self._c.execute(select(sessions).where(_S.session_id == session_id))
         return [_session(row) for row in rows]
 
-    async def by_transaction(self, station_id: str, transaction_id: str) -> ChargeSession | None:
-        rows = await fetch_all(self._c, self._by_transaction, [station_id, transaction_id])
+    async def by_transaction(
+        self, station_id: str, transaction_id: str, *, for_update: bool = False
+    ) -> ChargeSession | None:
+        sql = self._by_transaction_locked if for_update else self._by_transaction
+        rows = await fetch_all(self._c, sql, [station_id, transaction_id])
         return _loaded(rows[0], self._read) if rows else None
 
     async def latest_at(self, evse_uid: str, connector_id: str) -> ChargeSession | None:
@@ -205,7 +214,8 @@ class SqlSessionRepository:
         return _session(row) if row else None
 
     async def at_evse(self, evse_uid: str, status: SessionStatus) -> list[ChargeSession]:
-        """Every start looks for the PENDING sessions at its EVSE: straight to the driver."""
+        """Every start looks for the PENDING sessions at its EVSE: straight to the driver. Held
+        to the commit (PostgreSQL): the start adopts one of them and ends the others."""
         rows = await fetch_all(self._c, self._at_evse, [evse_uid, status.value])
         return [_loaded(row, self._read) for row in rows]
 
