@@ -88,12 +88,24 @@ async def queue_repairs(
     uow: UnitOfWork,
     publisher: Publisher,
     partner: Partner,
-    documents: Sequence[Document],
+    keys: Sequence[LocationKey],
     now: datetime,
 ) -> int:
-    """Check EVCI --fix: each Location whole, superseding what is still queued for it."""
+    """Check EVCI --fix: each Location whole, superseding what is still queued for it.
+
+    Each is read again here, holding its row (PostgreSQL; SQLite's writer holds its one lock):
+    the check compared a copy read before its calls to the partner, and a PUT of that copy would
+    undo a change made since (a status, a Location hidden meanwhile). One gone or no longer
+    visible to partners is left out."""
+    current = await uow.locations.find(keys, for_update=True)
     queued = 0
-    for document in documents:
-        change = LocationChanged(LocationKey.of(document), document, [whole(document)])
+    for key in keys:
+        stored = current.get(key)
+        if stored is None:
+            continue
+        document = orjson.loads(stored.document)
+        if visibility_of(document) not in PARTNER_VISIBLE:
+            continue
+        change = LocationChanged(key, document, [whole(document)])
         queued += await publisher.publish(uow, [partner], change, now)
     return queued

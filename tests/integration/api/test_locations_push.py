@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import pytest
 
 from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.delivery import QueueFilter
 from ocpi_cpo.domain.location_check import Finding
 from ocpi_cpo.domain.partners import Direction, Endpoint, Partner, PartyRole
 from ocpi_cpo.ocpi.v2_2_1.locations.check import check_partner
+from ocpi_cpo.ocpi.v2_2_1.locations.client import read_back
 from ocpi_cpo.outbound.worker import OutboxWorker
 from tests.integration.api.conftest import Network
 from tests.integration.api.locations_support import ADMIN, imported, registered
@@ -187,6 +189,34 @@ async def test_check_repairs_a_stale_copy(network: Network) -> None:
     assert await deliver(network) == 2
     report = await check_partner(context, partner, fix=False)
     assert report.in_sync and report.checked == 3
+
+
+async def test_a_change_made_while_checking_is_in_the_repair(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--fix queued the copy the check had read before its calls to the partner: a status
+    changed meanwhile was superseded by the old one (the walk can take minutes). The repair
+    reads each Location again, holding its row."""
+    await registered(network)
+    await imported(network, [make_location(1)])
+    await deliver(network)
+    network.hub_state.locations.clear()  # the hub lost it: the check finds it missing
+
+    async def changed_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        assert await set_status(network, "E1-1", "CHARGING")  # while the partner is asked
+        return await read_back(*args, **kwargs)
+
+    monkeypatch.setattr(check_partner.__module__ + ".read_back", changed_meanwhile)
+    async with network.storage.read() as uow:
+        partner = await uow.partners.get_by_name("gireve")
+    assert partner is not None
+    report = await check_partner(network.app.state.ocpi, partner, fix=True)
+    assert report.queued == 1
+    messages = await queued(network)
+    assert [(m["method"], m["state"]) for m in messages][-1] == ("PUT", "PENDING")
+    assert messages[-1]["body"]["evses"][0]["status"] == "CHARGING"
+    await deliver(network)
+    assert network.hub_state.locations["FR/AB1/LOC1"]["evses"][0]["status"] == "CHARGING"
 
 
 async def test_bulk_queueing_keeps_order_and_supersedes(network: Network) -> None:

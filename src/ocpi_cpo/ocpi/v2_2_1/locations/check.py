@@ -72,7 +72,8 @@ async def check_partner(context: OcpiContext, partner: Partner, *, fix: bool) ->
                 report.to_repair.append(ours)
     if fix and report.to_repair:
         async with context.storage.transaction() as uow:
+            keys = [LocationKey.of(document) for document in report.to_repair]
             report.queued = await queue_repairs(
-                uow, context.publisher, partner, report.to_repair, context.clock.now()
+                uow, context.publisher, partner, keys, context.clock.now()
             )
     return report
