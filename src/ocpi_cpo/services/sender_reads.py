@@ -83,8 +83,11 @@ async def put_client_info(uow: UnitOfWork, partner_id: int, info: ClientInfo) ->
     return await uow.client_info.upsert(partner_id, info)
 
 
-async def emsp_token(uow: UnitOfWork, key: TokenKey) -> StoredToken | None:
-    return await uow.emsp_tokens.get(key)
+async def emsp_token(
+    uow: UnitOfWork, key: TokenKey, *, for_update: bool = False
+) -> StoredToken | None:
+    """``for_update``: to merge a change into it (a PATCH); see ``EmspTokenRepository.get``."""
+    return await uow.emsp_tokens.get(key, for_update=for_update)
 
 
 async def put_emsp_token(uow: UnitOfWork, token: StoredToken) -> bool:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
 import pytest
 
+from ocpi_cpo.services import sender_reads
 from ocpi_cpo.sim.hub import SimHubState, register_from_iop
 from tests.conftest import TEST_DATA
 from tests.integration.api.conftest import Network, auth
@@ -109,3 +111,39 @@ async def test_another_partner_does_not_see_it(network: Network) -> None:
 
 def current_token(state: SimHubState) -> str | None:
     return state.cpo_token
+
+
+async def test_a_patch_does_not_undo_a_put_committed_while_it_merges(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PATCH merges its fields into the stored token and writes it back whole. On PostgreSQL a
+    PUT that blocked the card (valid: false) committed between the PATCH's read and its write was
+    undone: the card was valid again, and charged on local decisions. The PATCH now reads the
+    token holding its row: the PUT waits for it and comes last."""
+    hub = await registered(network)
+    token = example("token_example_2_full_rfid.json")
+    await network.client.put(url(token), headers=auth(hub), json=token)
+    merged, resume = asyncio.Event(), asyncio.Event()
+    put = sender_reads.put_emsp_token
+
+    async def paused(*args: Any) -> bool:
+        merged.set()  # the PATCH has read and merged the token
+        await resume.wait()
+        return await put(*args)
+
+    monkeypatch.setattr(sender_reads, "put_emsp_token", paused)
+    language = {"language": "fr", "last_updated": "2026-11-24T08:00:00Z"}
+    patching = asyncio.create_task(
+        network.client.patch(url(token), headers=auth(hub), json=language)
+    )
+    await merged.wait()
+    monkeypatch.setattr(sender_reads, "put_emsp_token", put)
+    blocked = {**token, "valid": False, "last_updated": "2026-11-24T08:00:01Z"}
+    putting = asyncio.create_task(network.client.put(url(token), headers=auth(hub), json=blocked))
+    # Time for the PUT to commit if nothing held it back (the defect).
+    await asyncio.wait({putting}, timeout=1.0)
+    resume.set()
+    assert (await patching).json()["status_code"] == 1000
+    assert (await putting).json()["status_code"] == 1000
+    got = (await network.client.get(url(token), headers=auth(hub))).json()["data"]
+    assert got["valid"] is False

@@ -43,14 +43,18 @@ async def _held(
     caller: Caller,
     where: tuple[str, str, str],
     token_type: TokenType | None,
+    *,
+    for_update: bool = False,
 ) -> StoredToken | None:
-    """The caller's token at ``where`` (country_code, party_id, uid), None when it is not its."""
+    """The caller's token at ``where`` (country_code, party_id, uid), None when it is not its;
+    ``for_update``: held to the commit, to merge a change into it."""
     country_code, party_id, uid = where
     if not ours(request, caller, country_code, party_id):
         return None
     types = [token_type] if token_type is not None else [TokenType.RFID, TokenType.OTHER]
     for kind in types:
-        stored = await sender_reads.emsp_token(uow, key_of(country_code, party_id, uid, kind))
+        key = key_of(country_code, party_id, uid, kind)
+        stored = await sender_reads.emsp_token(uow, key, for_update=for_update)
         if stored is not None and stored.partner_id == caller.partner.id:
             return stored
     return None
@@ -108,7 +112,7 @@ def router() -> APIRouter:
         _same_uid(body, token_uid)
         where = (country_code, party_id, token_uid)
         async with context.storage.transaction() as uow:
-            stored = await _held(uow, request, caller, where, body.type)
+            stored = await _held(uow, request, caller, where, body.type, for_update=True)
             if stored is None:
                 raise NotFound(f"no token {'/'.join(where)}: PUT it first")
             await sender_reads.put_emsp_token(

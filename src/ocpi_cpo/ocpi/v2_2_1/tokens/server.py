@@ -108,7 +108,8 @@ def router() -> APIRouter:
         _same_owner(body, country_code, party_id, uid, token_type)
         key = key_of(country_code, party_id, uid, token_type.value)
         async with context.storage.transaction() as uow:
-            stored = await sender_reads.emsp_token(uow, key)
+            # held to the commit: a PUT committed meanwhile (say valid: false) is not undone
+            stored = await sender_reads.emsp_token(uow, key, for_update=True)
             mine = stored is not None and stored.partner_id == caller.partner.id
             if stored is None or not mine or not ours(request, caller, country_code, party_id):
                 raise NotFound(f"no token {key}: PUT it first")

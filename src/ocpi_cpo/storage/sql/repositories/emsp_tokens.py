@@ -143,8 +143,13 @@ class SqlEmspTokenRepository:
             f" WHERE uid = {marks[0]} AND type = {marks[1]} ORDER BY last_updated DESC"
         )
 
-    async def get(self, key: TokenKey) -> StoredToken | None:
-        row = (await self._c.execute(select(emsp_tokens).where(_key(key)))).first()
+    async def get(self, key: TokenKey, *, for_update: bool = False) -> StoredToken | None:
+        """``for_update``: held to the commit (PostgreSQL), for a change merged into the stored
+        token (a PATCH), so one committed meanwhile is not overwritten by the older copy."""
+        statement = select(emsp_tokens).where(_key(key))
+        if for_update and not self._sqlite:
+            statement = statement.with_for_update()
+        row = (await self._c.execute(statement)).first()
         return _token(row) if row else None
 
     async def by_uid(self, uid: str, token_type: str) -> list[StoredToken]:
