@@ -292,7 +292,10 @@ async def change_price(
     start = at or new[0].start_date_time
     if start is None:
         raise RuleViolation("give the change date: --at 2026-12-01T00:00:00Z or start_date_time")
-    old = await uow.tariffs.descriptions(owner.country_code, owner.party_id, old_id)
+    # held to the commit: the old tariff's end is written over what is stored now
+    old = await uow.tariffs.descriptions(
+        owner.country_code, owner.party_id, old_id, for_update=True
+    )
     if not old:
         raise NotFoundError(f"no tariff {owner}/{old_id}: see 'ocpi-cpo tariffs list'")
     starts = [_starting(t, start) for t in new]
@@ -363,10 +366,12 @@ async def resend(
     tariff_ids: Sequence[tuple[str, str, str]],
     now: datetime,
 ) -> int:
-    """Queue again, for one partner, what it should hold of these tariff ids (check --fix)."""
+    """Queue again, for one partner, what it should hold of these tariff ids (check --fix). Read
+    holding their rows: a change committed meanwhile waits and is queued after, rather than
+    superseded by the state before it."""
     queued = 0
     for tariff_id in tariff_ids:
-        current = await uow.tariffs.descriptions(*tariff_id)
+        current = await uow.tariffs.descriptions(*tariff_id, for_update=True)
         change = _change_for(partner, tariff_id, [], current)
         if change is not None:
             queued += await publisher.publish(uow, [partner], change, now)

@@ -214,7 +214,7 @@ class TariffRepository(Protocol):
     async def get(self, key: TariffKey) -> Tariff | None: ...
 
     async def descriptions(
-        self, country_code: str, party_id: str, tariff_id: str
+        self, country_code: str, party_id: str, tariff_id: str, *, for_update: bool = False
     ) -> list[Tariff]: ...
 
     async def put(self, tariff: Tariff, document: bytes) -> bool:

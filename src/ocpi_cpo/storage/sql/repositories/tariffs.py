@@ -80,15 +80,21 @@ class SqlTariffRepository:
         row = (await self._c.execute(select(tariffs).where(_key(key)))).first()
         return _to_tariff(row) if row else None
 
-    async def descriptions(self, country_code: str, party_id: str, tariff_id: str) -> list[Tariff]:
-        """Every description of one tariff id, the default one first."""
-        rows = await self._c.execute(
+    async def descriptions(
+        self, country_code: str, party_id: str, tariff_id: str, *, for_update: bool = False
+    ) -> list[Tariff]:
+        """Every description of one tariff id, the default one first; ``for_update`` as in
+        :meth:`all`."""
+        statement = (
             select(tariffs)
             .where(_T.country_code == country_code)
             .where(_T.party_id == party_id)
             .where(_T.tariff_id == tariff_id)
             .order_by(_T.target_country_code, _T.target_party_id)
         )
+        if for_update and self._c.dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        rows = await self._c.execute(statement)
         return [_to_tariff(row) for row in rows]
 
     async def put(self, tariff: Tariff, document: bytes) -> bool:
