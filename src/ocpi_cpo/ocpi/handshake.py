@@ -83,8 +83,13 @@ async def update(context: OcpiContext, caller: Caller, connect: Connect) -> str:
     """PUT: new token and endpoints from the partner; our token rotated."""
     _require_registered(caller)
     found = await connect()
-    async with context.storage.transaction() as uow:
-        return await partner_service.accept_update(uow, caller.partner, found, context.clock.now())
+    try:
+        async with context.storage.transaction() as uow:
+            return await partner_service.accept_update(
+                uow, caller.partner, found, context.clock.now()
+            )
+    except ConflictError as exc:
+        raise MethodNotAllowed(exc.message) from None
 
 
 async def unregister(context: OcpiContext, caller: Caller) -> None:

@@ -140,7 +140,15 @@ async def accept_registration(
 async def accept_update(
     uow: UnitOfWork, partner: Partner, connection: Connection, now: datetime
 ) -> str:
-    """The partner PUT new credentials: refresh its endpoints and rotate its token."""
+    """The partner PUT new credentials: refresh its endpoints and rotate its token.
+
+    ``partner`` was read when the request came in, before the calls to the partner's versions:
+    its state is read again here, holding its row, so a partner unregistered meanwhile (by an
+    operator, or by its own DELETE) is not registered again (ConflictError)."""
+    current = await uow.partners.get(partner.id, for_update=True)
+    if current is None or current.state is not PartnerState.REGISTERED:
+        raise ConflictError(f"partner {partner.name} was unregistered meanwhile: register again")
+    partner = current
     await uow.tokens.revoke_all(partner.id)
     await _store(
         uow,

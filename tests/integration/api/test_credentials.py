@@ -9,6 +9,8 @@ import pytest
 
 from ocpi_cpo.domain.partners import PartnerState
 from ocpi_cpo.ocpi.errors import ClientApiUnusable
+from ocpi_cpo.ocpi.v2_2_1.credentials import server
+from ocpi_cpo.services import partners as partner_service
 from ocpi_cpo.sim.hub import SimHubState
 from tests.integration.api.conftest import Network, auth
 
@@ -266,3 +268,37 @@ async def test_reinvite_after_unregister_keeps_the_partner(network: Network, pro
     async with network.storage.read() as uow:
         after = await uow.partners.get_by_name("gireve")
     assert before is not None and after is not None and before.id == after.id
+
+
+async def test_a_partner_unregistered_during_its_put_is_not_registered_again(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PUT's caller was read as the request came in; the calls to the partner's versions
+    take seconds, and an operator may unregister it meanwhile. It stays unregistered: the PUT
+    reads the partner again, holding its row, before it stores anything."""
+    token_a = await network.invite(profile="ocpi-2.2.1")
+    await network.hub_registers(token_a)
+    token_c = network.hub_state.cpo_token
+    assert token_c is not None
+    connect = server._connect
+
+    async def unregistered_meanwhile(*args: Any) -> Any:
+        async with network.storage.transaction() as uow:
+            partner = await uow.partners.get_by_name("gireve")
+            assert partner is not None
+            await partner_service.unregister(uow, partner)
+        return await connect(*args)
+
+    monkeypatch.setattr(server, "_connect", unregistered_meanwhile)
+    response = await network.client.put(
+        "/ocpi/2.2.1/credentials",
+        headers=auth(token_c),
+        json=hub_credentials(network.hub_state, "hub-token-b2"),
+    )
+    assert response.status_code == 405, response.json()
+    assert "unregistered meanwhile" in response.json()["status_message"]
+    async with network.storage.read() as uow:
+        partner = await uow.partners.get_by_name("gireve")
+    assert partner is not None
+    assert partner.state is PartnerState.UNREGISTERED and partner.outbound_token is None
+    assert (await network.client.get("/ocpi/versions", headers=auth(token_c))).status_code == 401

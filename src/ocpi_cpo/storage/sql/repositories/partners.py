@@ -79,8 +79,12 @@ class SqlPartnerRepository:
         )
         return _to_partner(result.one())
 
-    async def get(self, partner_id: int) -> Partner | None:
-        row = (await self._c.execute(select(partners).where(partners.c.id == partner_id))).first()
+    async def get(self, partner_id: int, *, for_update: bool = False) -> Partner | None:
+        """``for_update``: held to the commit (PostgreSQL), to decide on its current state."""
+        statement = select(partners).where(partners.c.id == partner_id)
+        if for_update and self._c.dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        row = (await self._c.execute(statement)).first()
         return _to_partner(row) if row else None
 
     async def get_by_name(self, name: str) -> Partner | None:
