@@ -172,7 +172,7 @@ def update(ctx: typer.Context, name: str, version: VersionOption = None) -> None
     move it to that OCPI version (what is still queued in the old one is not sent)."""
     from ocpi_cpo.outbound import registration
     from ocpi_cpo.services import https_rule
-    from ocpi_cpo.services.errors import RuleViolation
+    from ocpi_cpo.services.errors import ConflictError, RuleViolation
 
     settings = settings_from(ctx)
 
@@ -192,6 +192,8 @@ def update(ctx: typer.Context, name: str, version: VersionOption = None) -> None
         fail(str(exc))
     except RuleViolation as exc:
         fail(f"update of {name} refused: {exc.message}", EXIT_USAGE)
+    except ConflictError as exc:
+        fail(f"update of {name} stopped: {exc.message}")
     if isinstance(partner, list):
         fail(partner[0], EXIT_USAGE)
     typer.echo(

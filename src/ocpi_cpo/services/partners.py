@@ -142,13 +142,9 @@ async def accept_update(
 ) -> str:
     """The partner PUT new credentials: refresh its endpoints and rotate its token.
 
-    ``partner`` was read when the request came in, before the calls to the partner's versions:
-    its state is read again here, holding its row, so a partner unregistered meanwhile (by an
-    operator, or by its own DELETE) is not registered again (ConflictError)."""
-    current = await uow.partners.get(partner.id, for_update=True)
-    if current is None or current.state is not PartnerState.REGISTERED:
-        raise ConflictError(f"partner {partner.name} was unregistered meanwhile: register again")
-    partner = current
+    ``partner`` was read when the request came in, before the calls to the partner's versions;
+    see :func:`_still_registered`."""
+    partner = await _still_registered(uow, partner)
     await uow.tokens.revoke_all(partner.id)
     await _store(
         uow,
@@ -229,10 +225,22 @@ async def rotate_own_token(uow: UnitOfWork, partner: Partner, now: datetime) -> 
     return token
 
 
+async def _still_registered(uow: UnitOfWork, partner: Partner) -> Partner:
+    """``partner`` as stored now, read holding its row, so a partner unregistered during a
+    credentials update's calls (by an operator, or by its own DELETE) is not registered again:
+    ConflictError."""
+    current = await uow.partners.get(partner.id, for_update=True)
+    if current is None or current.state is not PartnerState.REGISTERED:
+        raise ConflictError(f"partner {partner.name} was unregistered meanwhile: register again")
+    return current
+
+
 async def finish_rotation(
     uow: UnitOfWork, partner: Partner, keep_token: str, connection: Connection, now: datetime
 ) -> None:
-    """Our credentials PUT succeeded: only the new token B' stays valid."""
+    """Our credentials PUT succeeded: only the new token B' stays valid. ``partner`` was read
+    before the calls to the partner; see :func:`_still_registered`."""
+    partner = await _still_registered(uow, partner)
     await uow.tokens.revoke_all(partner.id)
     await uow.tokens.add(partner.id, TokenKind.ACCESS, keep_token, now)
     await _store(

@@ -15,9 +15,11 @@ from fastapi.responses import JSONResponse
 
 from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.delivery import MessageState, NewMessage, QueueFilter
+from ocpi_cpo.domain.partners import PartnerState
 from ocpi_cpo.outbound import registration
 from ocpi_cpo.outbound.worker import OutboxWorker
-from ocpi_cpo.services.errors import RuleViolation
+from ocpi_cpo.services import partners as partner_service
+from ocpi_cpo.services.errors import ConflictError, RuleViolation
 from tests.integration.api.conftest import Network
 from tests.integration.api.sessions_support import deliver, meter, ready, start, stop
 
@@ -168,3 +170,31 @@ async def test_what_waits_in_the_old_version_goes_in_the_new_one(network: Networ
     assert len(cdrs) == 1, received
     assert cdrs[0]["stop_date_time"] and isinstance(cdrs[0]["total_cost"], float | int)
     assert all(p.startswith("/ocpi/2.1.1/sessions/") for p in sessions) and sessions, received
+
+
+async def test_a_partner_unregistered_during_an_update_stays_unregistered(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``partners update`` reads the partner, then calls it for seconds; an operator may
+    unregister it meanwhile. The update then stores nothing and says why."""
+    network.transport.apps[HOST] = duo([])
+    context = network.app.state.ocpi
+    await registration.register(
+        context, "duo", f"{BASE}/ocpi/versions", "duo-token-a", "ocpi-2.2.1", None
+    )
+    send = registration._send_credentials
+
+    async def unregistered_meanwhile(*args: Any) -> Any:
+        async with network.storage.transaction() as uow:
+            partner = await uow.partners.get_by_name("duo")
+            assert partner is not None
+            await partner_service.unregister(uow, partner)
+        return await send(*args)
+
+    monkeypatch.setattr(registration, "_send_credentials", unregistered_meanwhile)
+    with pytest.raises(ConflictError, match="unregistered meanwhile"):
+        await registration.update(context, "duo")
+    async with network.storage.read() as uow:
+        partner = await uow.partners.get_by_name("duo")
+    assert partner is not None
+    assert partner.state is PartnerState.UNREGISTERED and partner.outbound_token is None
