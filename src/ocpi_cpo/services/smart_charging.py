@@ -14,15 +14,21 @@ this instance). Accepted is never lost: should this instance stop or die first, 
 leader job, run at start-up and every ``RESUME_EVERY`` seconds) finds the waiting ones in the
 database and sends them ``grace`` seconds after they were due, when the instance that accepted
 them would have sent and recorded them. ``site_limits``: a profile's peak never goes above what
-the Location's limit leaves after the peaks of the other profiles running there.
+the Location's limit leaves after the peaks of the other profiles running there; preferences at
+such a Location are planned, sent and recorded one at a time, across instances too (a lease in the
+database, ``SITE_PREFIX``): planned side by side, each would take what the other also takes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
-from collections.abc import AsyncIterator
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Hashable
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -57,6 +63,12 @@ RESUME_EVERY = 15.0
 RESUME_MARGIN = 5.0
 #: waiting profiles scheduled per look (the earliest due first)
 RESUME_BATCH = 500
+#: the lease (name prefix, then the Location id) that gives one plan at a time to a Location with
+#: a site limit, whichever instance plans; held ``grace`` seconds at most (one station command
+#: and its record), so an instance that dies while holding it holds it no longer
+SITE_PREFIX = "smart-site:"
+#: seconds between two tries of a plan waiting for its site's turn
+SITE_POLL = 0.05
 #: a station's answers after which a waiting profile is not tried again
 _ANSWERED = frozenset(
     {CommandOutcome.REJECTED, CommandOutcome.NOT_SUPPORTED, CommandOutcome.FAILED}
@@ -103,8 +115,12 @@ class SmartCharging:
         self.options = settings.smart_charging
         self.drivers = drivers
         self.sessions = sessions
-        #: one PUT or flush at a time per session; a lock lives while someone uses it
-        self._locks: dict[SessionKey, tuple[asyncio.Lock, int]] = {}
+        #: one PUT or flush at a time per session (and per site with a limit: ``_site_turn``);
+        #: a lock lives while someone uses it
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+        #: this instance's part of the site leases' holders (one holder per turn)
+        self._me = f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(3)}"
+        self._turns = itertools.count(1)
         self._due: dict[SessionKey, asyncio.Task[None]] = {}
         #: seconds after its due time a waiting profile is sent by an instance that did not
         #: accept the preferences (restarted, or the leader)
@@ -132,11 +148,46 @@ class SmartCharging:
         if not self.options.enabled:
             recorded = await self.sessions.record_preferences(session.key, preferences)
             return (Answer.ACCEPTED if recorded else Answer.NOT_POSSIBLE).value
-        async with self._one_at_a_time(session.key):
+        async with (
+            self._one_at_a_time(session.key),
+            self._site_turn(session.location_id) as turn,
+        ):
+            if not turn:
+                return Answer.NOT_POSSIBLE.value
             return (await self._apply(session.key, preferences)).value
 
     @contextlib.asynccontextmanager
-    async def _one_at_a_time(self, key: SessionKey) -> AsyncIterator[None]:
+    async def _site_turn(self, location_id: str) -> AsyncIterator[bool]:
+        """The Location's turn to plan, send and record a profile, when it has a site limit:
+        the others' peaks are read in the turn, so two drivers' preferences at one site never
+        both take what the limit leaves. In this instance a lock; across instances the lease
+        ``SITE_PREFIX`` + id, waited for as long as a turn can last (then False: not planned)."""
+        if location_id not in self.options.site_limits:
+            yield True
+            return
+        async with self._one_at_a_time(("site", location_id)):
+            name, holder = SITE_PREFIX + location_id, f"{self._me}/{next(self._turns)}"
+            clock = asyncio.get_running_loop()
+            deadline = clock.time() + self.grace + 1.0
+            while True:
+                async with self.storage.transaction() as uow:
+                    taken = await uow.leases.take(name, holder, self.grace)
+                if taken:
+                    break
+                if clock.time() >= deadline:
+                    log.warning("site %s: another instance kept its turn too long", location_id)
+                    yield False
+                    return
+                await asyncio.sleep(SITE_POLL)
+            try:
+                yield True
+            finally:
+                with contextlib.suppress(Exception):  # else it ends with its lease
+                    async with self.storage.transaction() as uow:
+                        await uow.leases.release(name, holder)
+
+    @contextlib.asynccontextmanager
+    async def _one_at_a_time(self, key: Hashable) -> AsyncIterator[None]:
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
@@ -287,7 +338,17 @@ class SmartCharging:
 
     async def _send_waiting(self, key: SessionKey) -> None:
         """Send the profile of the session's latest preferences if it still waits. Kept waiting
-        (the leader tries again) while the station is offline or does not answer in time."""
+        (the leader tries again) while the station is offline or does not answer in time, or its
+        site's turn does not come."""
+        async with self.storage.read() as uow:
+            found = await uow.sessions.get(key)
+        if found is None:
+            return
+        async with self._site_turn(found.location_id) as turn:
+            if turn:
+                await self._send_waiting_in_turn(key)
+
+    async def _send_waiting_in_turn(self, key: SessionKey) -> None:
         async with self.storage.read() as uow:
             session = await uow.sessions.get(key)
             others = await uow.sessions.at_location(

@@ -25,7 +25,7 @@ from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.services import stations as station_service
 from ocpi_cpo.services.locations import import_locations
-from ocpi_cpo.services.smart_charging import SmartCharging
+from ocpi_cpo.services.smart_charging import SITE_PREFIX, SmartCharging
 from ocpi_cpo.sim.station import SimStation
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
 from ocpi_cpo.storage.sql.migrate import upgrade
@@ -264,6 +264,47 @@ async def test_the_site_limit_holds_every_profile(tmp_path: Path) -> None:
             need = {"profile_type": "REGULAR", "departure_time": _in(1), "energy_need": 8}
             assert await w.put(first.key.id, need) == "NOT_POSSIBLE"
             assert station.limit_w(1) == one
+
+
+async def test_preferences_at_once_at_one_site_share_its_limit(tmp_path: Path) -> None:
+    """Two drivers' preferences at one Location at the same moment (different sessions, so the
+    per-session order does not serialise them): each planned with what the other's running
+    profile left, both got the whole 15 kW, and the site drew 30. Planned one after the other
+    (one site at a time, across instances too), the second gets what the first leaves."""
+    async with world(tmp_path, site_limits={"LOC1": 15}) as w:
+        station = SimStation(w.url, "CP1", "2.0.1", connectors=2, say=lambda _: None)
+        station.late_delay = 0.5  # each SetChargingProfile accepted half a second later
+        async with station:
+            await station.boot()
+            await _charging(station, 1)
+            await _charging(station, 2)
+            first, second = await w.session("E1-1"), await w.session("E1-2")
+            station.replies["SetChargingProfile"] = "late"
+            fast = {"profile_type": "FAST"}
+            answers = await asyncio.gather(w.put(first.key.id, fast), w.put(second.key.id, fast))
+            assert sorted(answers, key=str) == ["ACCEPTED", "NOT_POSSIBLE"], answers
+            one, two = station.limit_w(1), station.limit_w(2)
+            assert sorted([one or 0, two or 0]) == [0, 15_000]  # the site limit, not twice it
+
+
+async def test_another_instance_planning_at_the_site_is_waited_for(tmp_path: Path) -> None:
+    """The site's turn is a lease in the database: preferences planned by another instance
+    (which holds it) are waited for; one that died frees it when its lease ends."""
+    async with world(tmp_path, site_limits={"LOC1": 15}) as w:
+        station = SimStation(w.url, "CP1", "2.0.1", connectors=2, say=lambda _: None)
+        async with station:
+            await station.boot()
+            await _charging(station, 1)
+            session = await w.session("E1-1")
+            async with w.storage.transaction() as uow:  # another instance, planning (or dead)
+                assert await uow.leases.take(SITE_PREFIX + "LOC1", "elsewhere/1", 1.0)
+            putting = asyncio.create_task(w.put(session.key.id, {"profile_type": "FAST"}))
+            await asyncio.sleep(0.3)
+            assert not putting.done()  # waits for the other instance's turn
+            assert await putting == "ACCEPTED"
+            assert station.limit_w(1) == 15_000
+            async with w.storage.read() as uow:
+                assert await uow.leases.get(SITE_PREFIX + "LOC1") is None  # released after
 
 
 async def test_preferences_in_a_burst_reach_the_station_once(tmp_path: Path) -> None:
