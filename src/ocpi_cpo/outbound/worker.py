@@ -252,10 +252,19 @@ class OutboxWorker:
         dsn = self._database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
         try:
             connection = await asyncpg.connect(dsn)
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("LISTEN %s unavailable (%s); polling instead", NOTIFY_CHANNEL, exc)
+            return None
+        try:
             await connection.add_listener(
                 NOTIFY_CHANNEL, lambda *_: self.storage.outbox_signal.set()
             )
-        except (OSError, asyncpg.PostgresError) as exc:
+        except BaseException as exc:
+            # Cancelled (the worker stopped while starting) or failed: closed here, or it would
+            # be left to the garbage collector, open (a ResourceWarning in a later test).
+            connection.terminate()
+            if not isinstance(exc, (OSError, asyncpg.PostgresError)):
+                raise
             log.warning("LISTEN %s unavailable (%s); polling instead", NOTIFY_CHANNEL, exc)
             return None
         return connection

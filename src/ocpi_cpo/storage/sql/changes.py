@@ -186,9 +186,13 @@ class Changes:
         await self._drop_pg()
         dsn = self._url.set(drivername="postgresql").render_as_string(hide_password=False)
         connection = await asyncpg.connect(dsn, timeout=CHECK_EVERY * 3)
-        await connection.add_listener(CHANNEL, self._notified)
-        for channel, callback in self._channels.items():
-            await connection.add_listener(channel, _payload_to(callback))
+        try:
+            await connection.add_listener(CHANNEL, self._notified)
+            for channel, callback in self._channels.items():
+                await connection.add_listener(channel, _payload_to(callback))
+        except BaseException:
+            connection.terminate()  # cancelled (closing) or failed: not left open to the GC
+            raise
         connection.add_termination_listener(self._terminated)
         self._pg = connection
 
