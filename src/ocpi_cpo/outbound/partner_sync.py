@@ -20,10 +20,10 @@ from collections.abc import Callable
 from ocpi_cpo.domain.clock import Clock
 from ocpi_cpo.domain.sync import PartnerSync, SyncProgress
 from ocpi_cpo.ocpi.publishing import publisher as every_version
-from ocpi_cpo.services import partner_sync
+from ocpi_cpo.services import partner_sync, retrying
 from ocpi_cpo.services.errors import ConflictError
 from ocpi_cpo.services.publishing import Publisher
-from ocpi_cpo.storage.protocols import Storage
+from ocpi_cpo.storage.protocols import Storage, UnitOfWork
 
 log = logging.getLogger("ocpi_cpo.sync")
 
@@ -65,11 +65,17 @@ class SyncDriver:
         progress = found
         current = progress.sync
         if ready(progress, self.batch):
+
+            async def step(uow: UnitOfWork) -> int:
+                return await partner_sync.step(
+                    uow, self.publisher, current, self.batch, self.clock.now()
+                )
+
             try:
-                async with self.storage.transaction() as uow:
-                    queued = await partner_sync.step(
-                        uow, self.publisher, current, self.batch, self.clock.now()
-                    )
+                # The batch holds its Locations' rows (PostgreSQL): a deadlock with the station
+                # writes' shared transaction, which locks Locations in arrival order, is run
+                # again rather than logged as a failed round.
+                queued = await retrying.write(self.storage, step, what="partner sync batch")
                 log.info("sync %d: queued %d more (%s)", sync.id, queued, current.phase)
             except ConflictError:
                 pass  # another driver queued it
