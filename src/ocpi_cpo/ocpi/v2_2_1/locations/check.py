@@ -17,8 +17,10 @@ from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.v2_2_1.locations.client import read_back
 from ocpi_cpo.services import locations as service
+from ocpi_cpo.services import retrying
 from ocpi_cpo.services.errors import WireRefused
 from ocpi_cpo.services.location_pushes import as_sent, queue_repairs
+from ocpi_cpo.storage.protocols import UnitOfWork
 
 _BATCH = 200
 
@@ -71,9 +73,11 @@ async def check_partner(context: OcpiContext, partner: Partner, *, fix: bool) ->
                 report.differences += found
                 report.to_repair.append(ours)
     if fix and report.to_repair:
-        async with context.storage.transaction() as uow:
-            keys = [LocationKey.of(document) for document in report.to_repair]
-            report.queued = await queue_repairs(
-                uow, context.publisher, partner, keys, context.clock.now()
-            )
+        keys = [LocationKey.of(document) for document in report.to_repair]
+
+        async def repair(uow: UnitOfWork) -> int:
+            return await queue_repairs(uow, context.publisher, partner, keys, context.clock.now())
+
+        # It holds the Locations' rows: a deadlock lost to the station writes runs again.
+        report.queued = await retrying.write(context.storage, repair, what="Locations repair")
     return report
