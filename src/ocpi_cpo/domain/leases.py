@@ -37,6 +37,9 @@ class Lease:
 
 #: a station's presence: the lease ``station/ID`` held by the instance its websocket is on
 STATION_PREFIX = "station/"
+#: a Location's turn to plan a charging profile under its site limit: ``smart-site/ID``, held by
+#: the instance planning there for one station command and its record at most
+SITE_PREFIX = "smart-site/"
 #: the notification that tells an instance a call for one of its stations is waiting
 CALLS_CHANNEL = "ocpi_cpo_calls"
 

@@ -46,6 +46,7 @@ from ocpi_cpo.ocpi.urls import endpoint_url
 from ocpi_cpo.outbound.partner_gate import PartnerGate
 from ocpi_cpo.services import partner_delivery, repairs, retrying
 from ocpi_cpo.storage.protocols import Storage, UnitOfWork
+from ocpi_cpo.storage.sql.changes import listening
 from ocpi_cpo.storage.sql.repositories.outbox import NOTIFY_CHANNEL
 
 log = logging.getLogger("ocpi_cpo.outbox")
@@ -250,24 +251,12 @@ class OutboxWorker:
         import asyncpg
 
         dsn = self._database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        wake = self.storage.outbox_signal.set
         try:
-            connection = await asyncpg.connect(dsn)
+            return await listening(dsn, {NOTIFY_CHANNEL: lambda *_: wake()})
         except (OSError, asyncpg.PostgresError) as exc:
             log.warning("LISTEN %s unavailable (%s); polling instead", NOTIFY_CHANNEL, exc)
             return None
-        try:
-            await connection.add_listener(
-                NOTIFY_CHANNEL, lambda *_: self.storage.outbox_signal.set()
-            )
-        except BaseException as exc:
-            # Cancelled (the worker stopped while starting) or failed: closed here, or it would
-            # be left to the garbage collector, open (a ResourceWarning in a later test).
-            connection.terminate()
-            if not isinstance(exc, (OSError, asyncpg.PostgresError)):
-                raise
-            log.warning("LISTEN %s unavailable (%s); polling instead", NOTIFY_CHANNEL, exc)
-            return None
-        return connection
 
     async def _release_dead_local_claims(self) -> None:
         """Claims of workers on this host whose process is gone are freed at once (after a crash

@@ -15,25 +15,23 @@ leader job, run at start-up and every ``RESUME_EVERY`` seconds) finds the waitin
 database and sends them ``grace`` seconds after they were due, when the instance that accepted
 them would have sent and recorded them. ``site_limits``: a profile's peak never goes above what
 the Location's limit leaves after the peaks of the other profiles running there; preferences at
-such a Location are planned, sent and recorded one at a time, across instances too (a lease in the
-database, ``SITE_PREFIX``): planned side by side, each would take what the other also takes.
+such a Location are planned, sent and recorded one at a time, across instances too (a lease in
+the database, ``domain.leases.SITE_PREFIX``): planned side by side, each would take what the
+other also takes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
-import os
-import secrets
-import socket
 from collections.abc import AsyncIterator, Hashable
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.clock import Clock
+from ocpi_cpo.domain.leases import SITE_PREFIX
 from ocpi_cpo.domain.pricing import PricingError, load_tariff, resolve_time_zone
 from ocpi_cpo.domain.sessions import ChargeSession, SessionKey, SessionStatus
 from ocpi_cpo.domain.smart_charging import (
@@ -49,6 +47,7 @@ from ocpi_cpo.domain.smart_charging import (
     tariff_cost,
 )
 from ocpi_cpo.domain.stations import CommandOutcome
+from ocpi_cpo.services.leadership import instance_id
 from ocpi_cpo.services.session_reads import Audience, visible_session
 from ocpi_cpo.services.sessions import SessionService
 from ocpi_cpo.services.station_drivers import StationDrivers
@@ -63,10 +62,6 @@ RESUME_EVERY = 15.0
 RESUME_MARGIN = 5.0
 #: waiting profiles scheduled per look (the earliest due first)
 RESUME_BATCH = 500
-#: the lease (name prefix, then the Location id) that gives one plan at a time to a Location with
-#: a site limit, whichever instance plans; held ``grace`` seconds at most (one station command
-#: and its record), so an instance that dies while holding it holds it no longer
-SITE_PREFIX = "smart-site:"
 #: seconds between two tries of a plan waiting for its site's turn
 SITE_POLL = 0.05
 #: a station's answers after which a waiting profile is not tried again
@@ -118,9 +113,8 @@ class SmartCharging:
         #: one PUT or flush at a time per session (and per site with a limit: ``_site_turn``);
         #: a lock lives while someone uses it
         self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
-        #: this instance's part of the site leases' holders (one holder per turn)
-        self._me = f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(3)}"
-        self._turns = itertools.count(1)
+        #: the holder of this instance's site turns (one at a time per site: ``_site_turn``)
+        self._me = instance_id()
         self._due: dict[SessionKey, asyncio.Task[None]] = {}
         #: seconds after its due time a waiting profile is sent by an instance that did not
         #: accept the preferences (restarted, or the leader)
@@ -166,12 +160,12 @@ class SmartCharging:
             yield True
             return
         async with self._one_at_a_time(("site", location_id)):
-            name, holder = SITE_PREFIX + location_id, f"{self._me}/{next(self._turns)}"
+            name = SITE_PREFIX + location_id
             clock = asyncio.get_running_loop()
             deadline = clock.time() + self.grace + 1.0
             while True:
                 async with self.storage.transaction() as uow:
-                    taken = await uow.leases.take(name, holder, self.grace)
+                    taken = await uow.leases.take(name, self._me, self.grace)
                 if taken:
                     break
                 if clock.time() >= deadline:
@@ -184,7 +178,7 @@ class SmartCharging:
             finally:
                 with contextlib.suppress(Exception):  # else it ends with its lease
                     async with self.storage.transaction() as uow:
-                        await uow.leases.release(name, holder)
+                        await uow.leases.release(name, self._me)
 
     @contextlib.asynccontextmanager
     async def _one_at_a_time(self, key: Hashable) -> AsyncIterator[None]:

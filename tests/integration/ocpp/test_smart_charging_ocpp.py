@@ -20,12 +20,13 @@ from ocpi_cpo.config import Settings
 from ocpi_cpo.domain.authorization import StoredToken, TokenKey, Whitelist
 from ocpi_cpo.domain.clock import SystemClock
 from ocpi_cpo.domain.emi3 import OperatorId
+from ocpi_cpo.domain.leases import SITE_PREFIX
 from ocpi_cpo.domain.sessions import ChargeSession, SessionStatus
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.publishing import publisher
 from ocpi_cpo.services import stations as station_service
 from ocpi_cpo.services.locations import import_locations
-from ocpi_cpo.services.smart_charging import SITE_PREFIX, SmartCharging
+from ocpi_cpo.services.smart_charging import SmartCharging
 from ocpi_cpo.sim.station import SimStation
 from ocpi_cpo.storage.sql.engine import SqlStorage, create_engine
 from ocpi_cpo.storage.sql.migrate import upgrade

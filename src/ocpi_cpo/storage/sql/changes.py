@@ -26,7 +26,7 @@ import contextlib
 import itertools
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import URL
@@ -181,18 +181,12 @@ class Changes:
             log.info("change listener up")
 
     async def _connect(self) -> None:
-        import asyncpg
 
         await self._drop_pg()
         dsn = self._url.set(drivername="postgresql").render_as_string(hide_password=False)
-        connection = await asyncpg.connect(dsn, timeout=CHECK_EVERY * 3)
-        try:
-            await connection.add_listener(CHANNEL, self._notified)
-            for channel, callback in self._channels.items():
-                await connection.add_listener(channel, _payload_to(callback))
-        except BaseException:
-            connection.terminate()  # cancelled (closing) or failed: not left open to the GC
-            raise
+        channels: dict[str, Callable[..., None]] = {CHANNEL: self._notified}
+        channels.update((c, _payload_to(callback)) for c, callback in self._channels.items())
+        connection = await listening(dsn, channels, timeout=CHECK_EVERY * 3)
         connection.add_termination_listener(self._terminated)
         self._pg = connection
 
@@ -208,6 +202,25 @@ class Changes:
             connection, self._pg = self._pg, None
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(connection.close(), 2)
+
+
+async def listening(
+    dsn: str, channels: Mapping[str, Callable[..., None]], *, timeout: float = 60.0
+) -> Any:
+    """An asyncpg connection that LISTENs on each of ``channels`` (callbacks as asyncpg calls
+    them). Stopped or failing between the connect and the last LISTEN (a cancelled start-up, a
+    reconnect while closing), the connection is closed here: left to the garbage collector, it
+    stayed open and surfaced as a ResourceWarning somewhere else."""
+    import asyncpg
+
+    connection = await asyncpg.connect(dsn, timeout=timeout)
+    try:
+        for channel, callback in channels.items():
+            await connection.add_listener(channel, callback)
+    except BaseException:
+        connection.terminate()
+        raise
+    return connection
 
 
 def _payload_to(callback: Callable[[str], None]) -> Callable[[Any, int, str, str], None]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from ocpi_cpo.domain.location_check import Difference, differences
-from ocpi_cpo.domain.locations import Document, LocationKey
+from ocpi_cpo.domain.locations import LocationKey
 from ocpi_cpo.domain.partners import Partner
 from ocpi_cpo.ocpi.context import OcpiContext
 from ocpi_cpo.ocpi.v2_2_1.locations.client import read_back
@@ -31,8 +31,9 @@ class CheckReport:
     differences: list[Difference] = field(default_factory=list)
     #: Locations whose copy could not be read, and why
     unreadable: list[tuple[LocationKey, str]] = field(default_factory=list)
-    #: Locations to repair (the partner's copy is missing, different or stale)
-    to_repair: list[Document] = field(default_factory=list)
+    #: Locations to repair (the partner's copy is missing, different or stale); the repair
+    #: reads them again (services.location_pushes.queue_repairs)
+    to_repair: list[LocationKey] = field(default_factory=list)
     queued: int = 0
 
     @property
@@ -71,9 +72,9 @@ async def check_partner(context: OcpiContext, partner: Partner, *, fix: bool) ->
             found = differences(stored.key, sent, copy.document)
             if found:
                 report.differences += found
-                report.to_repair.append(ours)
+                report.to_repair.append(stored.key)
     if fix and report.to_repair:
-        keys = [LocationKey.of(document) for document in report.to_repair]
+        keys = report.to_repair
 
         async def repair(uow: UnitOfWork) -> int:
             return await queue_repairs(uow, context.publisher, partner, keys, context.clock.now())

@@ -147,7 +147,7 @@ class SqlEmspTokenRepository:
         """``for_update``: held to the commit (PostgreSQL), for a change merged into the stored
         token (a PATCH), so one committed meanwhile is not overwritten by the older copy."""
         statement = select(emsp_tokens).where(_key(key))
-        if for_update and not self._sqlite:
+        if for_update:
             statement = statement.with_for_update()
         row = (await self._c.execute(statement)).first()
         return _token(row) if row else None

@@ -82,7 +82,7 @@ class SqlPartnerRepository:
     async def get(self, partner_id: int, *, for_update: bool = False) -> Partner | None:
         """``for_update``: held to the commit (PostgreSQL), to decide on its current state."""
         statement = select(partners).where(partners.c.id == partner_id)
-        if for_update and self._c.dialect.name == "postgresql":
+        if for_update:
             statement = statement.with_for_update()
         row = (await self._c.execute(statement)).first()
         return _to_partner(row) if row else None

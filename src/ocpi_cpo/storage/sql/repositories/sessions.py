@@ -182,7 +182,7 @@ class SqlSessionRepository:
     async def get(self, key: SessionKey, *, for_update: bool = False) -> ChargeSession | None:
         """``for_update``: the row held to the commit (PostgreSQL), as every writer of a Session
         reads it (see ``_by_transaction_locked``)."""
-        statement = _BY_KEY_LOCKED if for_update and not self._sqlite else _BY_KEY
+        statement = _BY_KEY_LOCKED if for_update else _BY_KEY
         row = (
             await self._c.execute(
                 statement, {"k_country": key.country_code, "k_party": key.party_id, "k_id": key.id}

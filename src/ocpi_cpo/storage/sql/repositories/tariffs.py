@@ -92,7 +92,7 @@ class SqlTariffRepository:
             .where(_T.tariff_id == tariff_id)
             .order_by(_T.target_country_code, _T.target_party_id)
         )
-        if for_update and self._c.dialect.name == "postgresql":
+        if for_update:
             statement = statement.with_for_update()
         rows = await self._c.execute(statement)
         return [_to_tariff(row) for row in rows]
@@ -131,13 +131,14 @@ class SqlTariffRepository:
         self, owner: Party | None = None, *, for_update: bool = False
     ) -> Sequence[Tariff]:
         """Every description, oldest first; ``for_update``: held to the commit (PostgreSQL), so
-        a change or removal of one waits for it (SQLite's one writer needs no lock)."""
+        a change or removal of one waits for it (SQLite's one writer needs none: SQLAlchemy
+        leaves the clause out there)."""
         statement = select(tariffs).order_by(_T.pk)
         if owner is not None:
             statement = statement.where(_T.country_code == owner.country_code).where(
                 _T.party_id == owner.party_id
             )
-        if for_update and self._c.dialect.name == "postgresql":
+        if for_update:
             statement = statement.with_for_update()
         return [_to_tariff(row) for row in await self._c.execute(statement)]
 
