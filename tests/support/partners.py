@@ -89,3 +89,13 @@ async def partner_on(
         )
         await uow.tokens.add(partner.id, TokenKind.ACCESS, f"{name}-access-token", now)
     return f"{name}-access-token"
+
+
+async def unregister(storage: SqlStorage, name: str) -> None:
+    """What an operator's ``partners unregister NAME`` stores."""
+    from ocpi_cpo.services import partners as partner_service
+
+    async with storage.transaction() as uow:
+        partner = await uow.partners.get_by_name(name)
+        assert partner is not None
+        await partner_service.unregister(uow, partner)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import orjson
@@ -10,9 +11,10 @@ import pytest
 from ocpi_cpo.domain.partners import PartnerState
 from ocpi_cpo.ocpi.errors import ClientApiUnusable
 from ocpi_cpo.ocpi.v2_2_1.credentials import server
-from ocpi_cpo.services import partners as partner_service
 from ocpi_cpo.sim.hub import SimHubState
 from tests.integration.api.conftest import Network, auth
+from tests.support.partners import unregister
+from tests.support.pauses import before_each_call
 
 
 def hub_credentials(state: SimHubState, token: str = "hub-token-b") -> dict[str, Any]:
@@ -280,16 +282,10 @@ async def test_a_partner_unregistered_during_its_put_is_not_registered_again(
     await network.hub_registers(token_a)
     token_c = network.hub_state.cpo_token
     assert token_c is not None
-    connect = server._connect
-
-    async def unregistered_meanwhile(*args: Any) -> Any:
-        async with network.storage.transaction() as uow:
-            partner = await uow.partners.get_by_name("gireve")
-            assert partner is not None
-            await partner_service.unregister(uow, partner)
-        return await connect(*args)
-
-    monkeypatch.setattr(server, "_connect", unregistered_meanwhile)
+    # unregistered while we call its versions
+    before_each_call(
+        monkeypatch, server, "_connect", functools.partial(unregister, network.storage, "gireve")
+    )
     response = await network.client.put(
         "/ocpi/2.2.1/credentials",
         headers=auth(token_c),

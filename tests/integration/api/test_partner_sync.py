@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import Any
 
 import orjson
 import pytest
@@ -24,6 +23,7 @@ from ocpi_cpo.storage.sql.repositories.syncs import SqlSyncRepository
 from tests.integration.api.conftest import Network
 from tests.integration.api.locations_support import imported
 from tests.support.locations import make_location
+from tests.support.pauses import pause_first_call, unless_held
 
 
 async def _register(network: Network, profile: str) -> int:
@@ -122,15 +122,8 @@ async def test_a_status_change_during_a_batch_is_neither_lost_nor_overwritten(
         found = await uow.syncs.get(sync.id)
     assert found is not None and found.phase == "locations"
 
-    rendered, resume = asyncio.Event(), asyncio.Event()
-    advance = SqlSyncRepository.advance
-
-    async def paused(self: SqlSyncRepository, *args: Any, **kwargs: Any) -> bool:
-        rendered.set()  # the batch has read and rendered its Locations
-        await resume.wait()
-        return await advance(self, *args, **kwargs)
-
-    monkeypatch.setattr(SqlSyncRepository, "advance", paused)
+    # the batch stops once it has read and rendered its Locations
+    rendered = pause_first_call(monkeypatch, SqlSyncRepository, "advance")
 
     async def batch() -> None:
         async with network.storage.transaction() as uow:
@@ -141,12 +134,10 @@ async def test_a_status_change_during_a_batch_is_neither_lost_nor_overwritten(
             assert await set_evse_status(uow, wire, "E2-1", EvseStatus.CHARGING, now)
 
     batching = asyncio.create_task(batch())
-    await rendered.wait()
+    await rendered.reached.wait()
     changing = asyncio.create_task(status_change())
-    # Time for the change to commit if nothing holds it back (the defect); held, it waits for
-    # the batch's commit, which this test releases next.
-    await asyncio.wait({changing}, timeout=1.0)
-    resume.set()
+    await unless_held(changing)
+    rendered.resume.set()
     await asyncio.gather(batching, changing)
 
     # What the partner ends up holding: its queue for LOC2 applied in order.

@@ -6,6 +6,7 @@ only; each object still queued in the old version's wire is queued again whole i
 from __future__ import annotations
 
 import base64
+import functools
 from typing import Any
 
 import orjson
@@ -18,10 +19,11 @@ from ocpi_cpo.domain.delivery import MessageState, NewMessage, QueueFilter
 from ocpi_cpo.domain.partners import PartnerState
 from ocpi_cpo.outbound import registration
 from ocpi_cpo.outbound.worker import OutboxWorker
-from ocpi_cpo.services import partners as partner_service
 from ocpi_cpo.services.errors import ConflictError, RuleViolation
 from tests.integration.api.conftest import Network
 from tests.integration.api.sessions_support import deliver, meter, ready, start, stop
+from tests.support.partners import unregister
+from tests.support.pauses import before_each_call
 
 HOST = "duo.test"
 BASE = f"http://{HOST}"
@@ -182,16 +184,13 @@ async def test_a_partner_unregistered_during_an_update_stays_unregistered(
     await registration.register(
         context, "duo", f"{BASE}/ocpi/versions", "duo-token-a", "ocpi-2.2.1", None
     )
-    send = registration._send_credentials
-
-    async def unregistered_meanwhile(*args: Any) -> Any:
-        async with network.storage.transaction() as uow:
-            partner = await uow.partners.get_by_name("duo")
-            assert partner is not None
-            await partner_service.unregister(uow, partner)
-        return await send(*args)
-
-    monkeypatch.setattr(registration, "_send_credentials", unregistered_meanwhile)
+    # unregistered while we send it our credentials
+    before_each_call(
+        monkeypatch,
+        registration,
+        "_send_credentials",
+        functools.partial(unregister, network.storage, "duo"),
+    )
     with pytest.raises(ConflictError, match="unregistered meanwhile"):
         await registration.update(context, "duo")
     async with network.storage.read() as uow:

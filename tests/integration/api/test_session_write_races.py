@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -17,6 +16,7 @@ from ocpi_cpo.storage.sql.repositories.sessions import SqlSessionRepository
 from tests.integration.api.conftest import Network
 from tests.integration.api.sessions_support import UID, at, events, ready
 from tests.integration.api.test_station_writes import session_bodies, sessions
+from tests.support.pauses import pause_first_call, unless_held
 
 PREFERENCES = {"profile_type": "FAST", "energy_need": 20.0}
 
@@ -42,24 +42,15 @@ async def test_preferences_recorded_while_the_station_stops_keep_the_stop(
     held the Session as it read it; that transaction then stored it back ACTIVE, with no end,
     and pushed it so, after the CDR had gone."""
     key = await _started(network)
-    read, resume = asyncio.Event(), asyncio.Event()
-    document = SqlSessionRepository.document
-
-    async def paused(self: SqlSessionRepository, *args: Any) -> bytes | None:
-        read.set()  # record_preferences has read the Session
-        await resume.wait()
-        return await document(self, *args)
-
-    monkeypatch.setattr(SqlSessionRepository, "document", paused)
+    # record_preferences stops once it has read the Session
+    read = pause_first_call(monkeypatch, SqlSessionRepository, "document")
     recording = asyncio.create_task(sessions(network).record_preferences(key, PREFERENCES))
-    await read.wait()
-    monkeypatch.setattr(SqlSessionRepository, "document", document)
+    await read.reached.wait()
     stopping = asyncio.create_task(
         events(network).transaction_stopped(TransactionStopped("ST1", "TX1", Decimal(3000), at(30)))
     )
-    # Time for the stop to commit if nothing held it back (the defect).
-    await asyncio.wait({stopping}, timeout=1.0)
-    resume.set()
+    await unless_held(stopping)
+    read.resume.set()
     assert await recording
     await stopping
 

@@ -13,6 +13,7 @@ from ocpi_cpo.sim.hub import SimHubState, register_from_iop
 from tests.conftest import TEST_DATA
 from tests.integration.api.conftest import Network, auth
 from tests.integration.api.locations_support import registered
+from tests.support.pauses import pause_first_call, unless_held
 
 EXAMPLES = TEST_DATA / "ocpi-examples" / "2.2.1" / "examples"
 
@@ -123,26 +124,17 @@ async def test_a_patch_does_not_undo_a_put_committed_while_it_merges(
     hub = await registered(network)
     token = example("token_example_2_full_rfid.json")
     await network.client.put(url(token), headers=auth(hub), json=token)
-    merged, resume = asyncio.Event(), asyncio.Event()
-    put = sender_reads.put_emsp_token
-
-    async def paused(*args: Any) -> bool:
-        merged.set()  # the PATCH has read and merged the token
-        await resume.wait()
-        return await put(*args)
-
-    monkeypatch.setattr(sender_reads, "put_emsp_token", paused)
+    # the PATCH stops once it has read and merged the token
+    merged = pause_first_call(monkeypatch, sender_reads, "put_emsp_token")
     language = {"language": "fr", "last_updated": "2026-11-24T08:00:00Z"}
     patching = asyncio.create_task(
         network.client.patch(url(token), headers=auth(hub), json=language)
     )
-    await merged.wait()
-    monkeypatch.setattr(sender_reads, "put_emsp_token", put)
+    await merged.reached.wait()
     blocked = {**token, "valid": False, "last_updated": "2026-11-24T08:00:01Z"}
     putting = asyncio.create_task(network.client.put(url(token), headers=auth(hub), json=blocked))
-    # Time for the PUT to commit if nothing held it back (the defect).
-    await asyncio.wait({putting}, timeout=1.0)
-    resume.set()
+    await unless_held(putting)
+    merged.resume.set()
     assert (await patching).json()["status_code"] == 1000
     assert (await putting).json()["status_code"] == 1000
     got = (await network.client.get(url(token), headers=auth(hub))).json()["data"]

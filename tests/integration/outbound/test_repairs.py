@@ -37,12 +37,8 @@ async def _status(delivery: Delivery, uid: str, status: str) -> None:
         )
 
 
-def _repairs() -> float:
-    value = metrics.REPAIRS.labels("hub", "locations")._value.get()
-    return float(value)
-
-
-async def test_unknown_location_is_repaired_with_one_whole_put(delivery: Delivery) -> None:
+async def _imported(delivery: Delivery) -> None:
+    """LOC1, queued for the partner (tariffs not checked: that rule has its own tests)."""
     async with delivery.storage.transaction() as uow:
         await service.import_locations(
             uow,
@@ -50,8 +46,17 @@ async def test_unknown_location_is_repaired_with_one_whole_put(delivery: Deliver
             [make_location(1)],
             [OPERATOR],
             datetime.now(UTC),
-            allow_unknown_tariffs=True,  # the tariff rule has its own tests
+            allow_unknown_tariffs=True,
         )
+
+
+def _repairs() -> float:
+    value = metrics.REPAIRS.labels("hub", "locations")._value.get()
+    return float(value)
+
+
+async def test_unknown_location_is_repaired_with_one_whole_put(delivery: Delivery) -> None:
+    await _imported(delivery)
     worker = delivery.worker()
     await delivery.until(lambda: len(delivery.receiver.delivered()) == 1, worker)
     # The partner lost the Location (or never had it): the next PATCH is answered 2003.
@@ -84,15 +89,7 @@ async def test_unknown_location_is_repaired_with_one_whole_put(delivery: Deliver
 
 
 async def test_other_client_errors_stay_dead_letters(delivery: Delivery) -> None:
-    async with delivery.storage.transaction() as uow:
-        await service.import_locations(
-            uow,
-            publisher(),
-            [make_location(1)],
-            [OPERATOR],
-            datetime.now(UTC),
-            allow_unknown_tariffs=True,  # the tariff rule has its own tests
-        )
+    await _imported(delivery)
     worker = delivery.worker()
     await delivery.until(lambda: len(delivery.receiver.delivered()) == 1, worker)
     delivery.receiver.behaviour = [Answer(http=400, ocpi=2001, message="invalid status")]
@@ -116,15 +113,7 @@ async def test_a_change_committed_while_a_repair_reads_is_queued_after_it(
     """The repair's PUT supersedes what is queued for its Location, so a status change committed
     between its read and its insert (PostgreSQL: another transaction) would be lost. The repair
     holds the Location's row: the change waits for its commit and is queued after the PUT."""
-    async with delivery.storage.transaction() as uow:
-        await service.import_locations(
-            uow,
-            publisher(),
-            [make_location(1)],
-            [OPERATOR],
-            datetime.now(UTC),
-            allow_unknown_tariffs=True,
-        )
+    await _imported(delivery)
     (queued,) = await _messages(delivery)
     read, resume = asyncio.Event(), asyncio.Event()
 
